@@ -1,0 +1,1 @@
+//! ecr: connect Elasticsearch clusters run by ECK as remote clusters.
