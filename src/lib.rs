@@ -1,1 +1,13 @@
-//! ecr: connect Elasticsearch clusters run by ECK as remote clusters.
+//! ecr: connect Elasticsearch clusters run by ECK as remote clusters, safely and repeatably.
+//!
+//! The binary is a thin layer (`main.rs`, `commands`) over modules named after concepts:
+//! Kubernetes access (`k8s`), the ECK model (`eck`), certificates (`certs`), the output layer
+//! (`output`) and operator-facing failures (`error`).
+
+pub mod certs;
+pub mod cli;
+pub mod commands;
+pub mod eck;
+pub mod error;
+pub mod k8s;
+pub mod output;

@@ -1,0 +1,145 @@
+//! The ECK model: the Elasticsearch resource type, the names ECK gives what it makes for a
+//! cluster, and reading those things with a diagnosis when they are not where they should be.
+
+use k8s_openapi::api::core::v1::Secret;
+use kube::ResourceExt as _;
+use kube::api::ApiResource;
+use serde::Serialize;
+
+use crate::certs::{self, CertificateInfo};
+use crate::error::{Failure, FailureKind, name_list};
+use crate::k8s::{self, Kube};
+
+/// API group of ECK's Elasticsearch resource.
+pub const GROUP: &str = "elasticsearch.k8s.elastic.co";
+/// Key of the PEM bundle in ECK's public certificate secrets.
+pub const CA_KEY: &str = "ca.crt";
+
+/// `elasticsearches.elasticsearch.k8s.elastic.co/v1`, kind `Elasticsearch`.
+pub fn elasticsearch_resource() -> ApiResource {
+    ApiResource {
+        group: GROUP.into(),
+        version: "v1".into(),
+        api_version: format!("{GROUP}/v1"),
+        kind: "Elasticsearch".into(),
+        plural: "elasticsearches".into(),
+    }
+}
+
+/// The secret in which ECK publishes a cluster's transport CA (its own CA first, then every
+/// CA it was told to trust).
+pub fn transport_ca_secret(cluster: &str) -> String {
+    format!("{cluster}-es-transport-certs-public")
+}
+
+/// A cluster's public transport CA bundle, as ECK publishes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TransportCa {
+    pub cluster: String,
+    pub namespace: String,
+    pub secret: String,
+    /// The PEM exactly as stored, byte for byte.
+    pub pem: String,
+    pub certificates: Vec<CertificateInfo>,
+}
+
+/// Reads and checks the transport CA of `cluster` in the client's namespace: one request when
+/// all is well, a few more to explain what is missing when it is not.
+pub async fn read_transport_ca(kube: &Kube, cluster: &str) -> anyhow::Result<TransportCa> {
+    k8s::validate_name("cluster name", cluster)?;
+    let secret_name = transport_ca_secret(cluster);
+    let Some(secret) = kube.get::<Secret>(&secret_name).await? else {
+        return Err(explain_missing_cluster(kube, cluster, &secret_name).await);
+    };
+    let where_ = format!("the secret {secret_name} in {}", kube.namespace());
+    let Some(bytes) = secret.data.as_ref().and_then(|data| data.get(CA_KEY)) else {
+        let keys: Vec<&String> = secret.data.iter().flat_map(|data| data.keys()).collect();
+        return Err(
+            Failure::new(FailureKind::Invalid, format!("{where_} has no {CA_KEY}"))
+                .with_hint(format!(
+                    "keys present: {}; ECK writes {CA_KEY} when it reconciles the cluster",
+                    name_list(&keys, "none")
+                ))
+                .into(),
+        );
+    };
+    let certificates = certs::parse_bundle(&bytes.0).map_err(|error| {
+        Failure::new(
+            FailureKind::Invalid,
+            format!("the {CA_KEY} of {where_} is not a certificate bundle: {error}"),
+        )
+    })?;
+    let pem = String::from_utf8(bytes.0.clone()).map_err(|_| {
+        Failure::new(
+            FailureKind::Invalid,
+            format!("the {CA_KEY} of {where_} is not text"),
+        )
+    })?;
+    Ok(TransportCa {
+        cluster: cluster.to_string(),
+        namespace: kube.namespace().to_string(),
+        secret: secret_name,
+        pem,
+        certificates,
+    })
+}
+
+/// Why a cluster's secret is missing: no such cluster (and which exist), no such namespace,
+/// no ECK at all, or a cluster ECK has not reconciled yet.
+async fn explain_missing_cluster(kube: &Kube, cluster: &str, secret: &str) -> anyhow::Error {
+    let namespace = kube.namespace();
+    let clusters = match kube.list_dynamic(&elasticsearch_resource()).await {
+        Ok(clusters) => clusters.iter().map(|es| es.name_any()).collect::<Vec<_>>(),
+        Err(error) if Failure::is(&error, FailureKind::NotFound) => {
+            return Failure::new(
+                FailureKind::NotFound,
+                format!(
+                    "the API server at {} does not know Elasticsearch resources",
+                    kube.server()
+                ),
+            )
+            .with_hint(
+                "ECK's CRDs are not installed there; install ECK, or choose another --context",
+            )
+            .into();
+        }
+        Err(error) => return error,
+    };
+    if clusters.iter().any(|name| name == cluster) {
+        return Failure::new(
+            FailureKind::NotFound,
+            format!("the Elasticsearch cluster {cluster} exists in {namespace}, but its secret {secret} does not"),
+        )
+        .with_hint(format!("ECK creates it when it reconciles the cluster: see kubectl describe es {cluster} -n {namespace}"))
+        .into();
+    }
+    let not_found = Failure::new(
+        FailureKind::NotFound,
+        format!("no Elasticsearch cluster named {cluster} in the namespace {namespace}"),
+    );
+    if !clusters.is_empty() {
+        return not_found
+            .with_hint(format!("clusters in {namespace}: {}", clusters.join(", ")))
+            .into();
+    }
+    match kube.namespace_exists().await {
+        Ok(Some(false)) => {
+            let namespaces = kube.namespace_names().await;
+            Failure::new(
+                FailureKind::NotFound,
+                format!("the namespace {namespace} does not exist"),
+            )
+            .with_hint(format!(
+                "namespaces: {}",
+                name_list(&namespaces, "none that you may list")
+            ))
+            .into()
+        }
+        Ok(_) => not_found
+            .with_hint(format!(
+                "there are no Elasticsearch clusters in {namespace}; see kubectl get es -A"
+            ))
+            .into(),
+        Err(error) => error,
+    }
+}

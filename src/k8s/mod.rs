@@ -1,0 +1,198 @@
+//! Kubernetes access: a client for one kube context with its namespace chosen, reads
+//! retried while they fail for a passing reason, every failure explained for the operator.
+
+mod config;
+mod errors;
+mod retry;
+
+use std::fmt::Debug;
+
+use anyhow::Context as _;
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, ApiResource, DynamicObject, ListParams};
+use kube::{Resource, ResourceExt as _};
+use serde::de::DeserializeOwned;
+
+pub use config::Target;
+pub use errors::{Request, Server};
+
+use crate::error::{Failure, FailureKind};
+
+/// A connection to one Kubernetes API server, working in one namespace.
+pub struct Kube {
+    client: kube::Client,
+    namespace: String,
+    server: Server,
+}
+
+impl Kube {
+    /// Resolves kubeconfig, context and namespace; sends no request yet.
+    pub async fn connect(target: &Target) -> anyhow::Result<Self> {
+        let resolved = config::resolve(target).await?;
+        let server = Server {
+            url: resolved
+                .config
+                .cluster_url
+                .to_string()
+                .trim_end_matches('/')
+                .to_string(),
+            context: resolved.context,
+        };
+        let client = kube::Client::try_from(resolved.config)
+            .with_context(|| format!("setting up a client for the API server at {server}"))?;
+        Ok(Self {
+            client,
+            namespace: resolved.namespace,
+            server,
+        })
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// Gets a namespaced object of a built-in type; `None` when it does not exist.
+    pub async fn get<K>(&self, name: &str) -> anyhow::Result<Option<K>>
+    where
+        K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + DeserializeOwned
+            + Debug,
+    {
+        let api: Api<K> = Api::namespaced(self.client.clone(), &self.namespace);
+        let request = Request::new(
+            "get",
+            qualified::<K>(&()),
+            Some(&self.namespace),
+            Some(name),
+        );
+        self.read(&request, || api.get_opt(name)).await
+    }
+
+    /// Lists the objects of a custom resource type in the namespace. A type the API server
+    /// does not know (its CRD is not installed) is a `NotFound` failure.
+    pub async fn list_dynamic(&self, resource: &ApiResource) -> anyhow::Result<Vec<DynamicObject>> {
+        let api: Api<DynamicObject> =
+            Api::namespaced_with(self.client.clone(), &self.namespace, resource);
+        let request = Request::new(
+            "list",
+            qualified::<DynamicObject>(resource),
+            Some(&self.namespace),
+            None,
+        );
+        let params = ListParams::default();
+        let list = self.read(&request, || api.list(&params)).await?;
+        Ok(list.items)
+    }
+
+    /// Whether the namespace exists; `None` when RBAC does not let us look (common for
+    /// users confined to a few namespaces), so callers can stay silent rather than guess.
+    pub async fn namespace_exists(&self) -> anyhow::Result<Option<bool>> {
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        let request = Request::new("get", "namespaces", None, Some(&self.namespace));
+        match self.read(&request, || api.get_opt(&self.namespace)).await {
+            Ok(found) => Ok(Some(found.is_some())),
+            Err(error) if Failure::is(&error, FailureKind::Forbidden) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Names of all namespaces, for hints; empty when RBAC does not allow listing them.
+    pub async fn namespace_names(&self) -> Vec<String> {
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        let request = Request::new("list", "namespaces", None, None);
+        let params = ListParams::default();
+        match self.read(&request, || api.list(&params)).await {
+            Ok(list) => list
+                .items
+                .iter()
+                .map(|namespace| namespace.name_any())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// A read, retried while it fails for a passing reason, explained when it fails for good.
+    async fn read<T, Fut>(&self, request: &Request, read: impl FnMut() -> Fut) -> anyhow::Result<T>
+    where
+        Fut: Future<Output = Result<T, kube::Error>>,
+    {
+        tracing::debug!("{request}: {}", request.object());
+        let (result, attempts) = retry::read_with_retries(read).await;
+        result.map_err(|error| errors::explain(error, request, &self.server, attempts))
+    }
+}
+
+/// `secrets`, or `elasticsearches.elasticsearch.k8s.elastic.co` for a resource with a group,
+/// as RBAC and kubectl name them.
+fn qualified<K: Resource>(dynamic_type: &K::DynamicType) -> String {
+    let plural = K::plural(dynamic_type);
+    let group = K::group(dynamic_type);
+    if group.is_empty() {
+        plural.into_owned()
+    } else {
+        format!("{plural}.{group}")
+    }
+}
+
+/// Checks a name the way the API server checks namespace and Elasticsearch names
+/// (an RFC 1123 label), so that a typo is refused before any request is sent.
+pub fn validate_name(what: &str, name: &str) -> anyhow::Result<()> {
+    let valid_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let valid_ends = name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if valid_chars && valid_ends && name.len() <= 63 {
+        return Ok(());
+    }
+    Err(Failure::new(FailureKind::Invalid, format!("{what} {name:?} is not a valid Kubernetes name"))
+        .with_hint("use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit")
+        .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::Secret;
+
+    #[test]
+    fn resources_are_named_as_rbac_names_them() {
+        assert_eq!(qualified::<Secret>(&()), "secrets");
+        let es = ApiResource {
+            group: "elasticsearch.k8s.elastic.co".into(),
+            version: "v1".into(),
+            api_version: "elasticsearch.k8s.elastic.co/v1".into(),
+            kind: "Elasticsearch".into(),
+            plural: "elasticsearches".into(),
+        };
+        assert_eq!(
+            qualified::<DynamicObject>(&es),
+            "elasticsearches.elasticsearch.k8s.elastic.co"
+        );
+    }
+
+    #[test]
+    fn names_are_checked_like_the_api_server_does() {
+        for good in ["ns-one", "a", "cluster-1", &"a".repeat(63)] {
+            assert!(validate_name("namespace", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "Upper",
+            "ünï",
+            "a_b",
+            "a.b",
+            &"a".repeat(64),
+        ] {
+            assert!(validate_name("namespace", bad).is_err(), "{bad}");
+        }
+    }
+}
