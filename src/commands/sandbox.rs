@@ -1,0 +1,96 @@
+//! `ecr sandbox up` and `ecr sandbox demo`: the built-in emulated ECK environment, to try ecr
+//! (and test it) without a Kubernetes cluster.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+
+use crate::output::Output;
+use crate::sandbox::{Sandbox, SandboxSpec};
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it
+    ///
+    /// The sandbox is an emulated Kubernetes API on loopback (HTTPS, bearer token) with ECK's
+    /// behaviour and two Elasticsearch clusters: cluster-one in ns-one and cluster-two in ns-two.
+    /// kubectl and ecr both work against it.
+    Up(UpArgs),
+    /// Run the recipe against a fresh sandbox, showing each command and its result
+    Demo,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Where to write the kubeconfig [default: ecr-sandbox/kubeconfig in the temp directory]
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig_out: Option<PathBuf>,
+}
+
+pub async fn run(command: SandboxCommand, output: &Output) -> anyhow::Result<()> {
+    match command {
+        SandboxCommand::Up(args) => up(args, output).await,
+        SandboxCommand::Demo => demo(output).await,
+    }
+}
+
+async fn up(args: UpArgs, output: &Output) -> anyhow::Result<()> {
+    let sandbox = Sandbox::start(SandboxSpec::standard()).await.context("starting the sandbox")?;
+    let path = args
+        .kubeconfig_out
+        .unwrap_or_else(|| std::env::temp_dir().join("ecr-sandbox").join("kubeconfig"));
+    write_kubeconfig(&sandbox, &path)?;
+    let usage = format!(
+        "The sandbox is up. In another shell:\n\n    export KUBECONFIG={}\n    kubectl get es -A\n    \
+         ecr ca extract cluster-one -n ns-one\n\nElasticsearch clusters: cluster-one (namespace ns-one), \
+         cluster-two (namespace ns-two)\nPress Ctrl-C to stop.\n",
+        path.display()
+    );
+    output.bytes(usage.as_bytes())?;
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    output.status("Stopped", "the sandbox");
+    Ok(())
+}
+
+/// The recipe's steps that ecr has so far, as a user would type them.
+const DEMO_STEPS: &[&[&str]] = &[
+    &["ca", "extract", "cluster-one", "-n", "ns-one"],
+    &["ca", "extract", "cluster-two", "-n", "ns-two", "-o", "json"],
+];
+
+async fn demo(output: &Output) -> anyhow::Result<()> {
+    let sandbox = Sandbox::start(SandboxSpec::standard()).await.context("starting the sandbox")?;
+    let dir = tempfile::tempdir().context("creating a temp directory for the demo")?;
+    let kubeconfig = dir.path().join("kubeconfig");
+    write_kubeconfig(&sandbox, &kubeconfig)?;
+    output.status("Started", format!("the sandbox; export KUBECONFIG={}", kubeconfig.display()));
+    for step in DEMO_STEPS {
+        run_step(step, &kubeconfig, output).await?;
+    }
+    output.status("Finished", "step 1 of the recipe for both clusters (trust, expose and connect are next)");
+    Ok(())
+}
+
+/// Runs ecr itself as a child process, so the demo shows exactly what a user would see.
+async fn run_step(args: &[&str], kubeconfig: &Path, output: &Output) -> anyhow::Result<()> {
+    let ecr = std::env::current_exe().context("finding the ecr executable")?;
+    output.status("Running", format!("ecr {}", args.join(" ")));
+    let status = tokio::process::Command::new(ecr)
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .status()
+        .await
+        .with_context(|| format!("running ecr {}", args.join(" ")))?;
+    anyhow::ensure!(status.success(), "ecr {} failed ({status})", args.join(" "));
+    Ok(())
+}
+
+fn write_kubeconfig(sandbox: &Sandbox, path: &Path) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    sandbox
+        .write_kubeconfig(path)
+        .with_context(|| format!("writing the sandbox's kubeconfig to {}", path.display()))
+}

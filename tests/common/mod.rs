@@ -1,0 +1,118 @@
+//! What every integration test needs: a fresh sandbox of its own, a temp dir holding its
+//! kubeconfig, and the real `ecr` (and `kubectl`) binaries run against it as a user would.
+#![allow(dead_code)] // each test binary uses its own part of this
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use ecr::sandbox::{KubeApi, Sandbox, SandboxSpec};
+use tempfile::TempDir;
+
+pub struct Env {
+    pub sandbox: Sandbox,
+    pub dir: TempDir,
+    pub kubeconfig: PathBuf,
+}
+
+/// What a run of a binary left behind, as text.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert_eq!(self.code, Some(0), "expected success; stderr:\n{}", self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn failure(self) -> Self {
+        assert_eq!(self.code, Some(1), "expected exit code 1; stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(!self.stderr.contains("panicked"), "ecr panicked:\n{}", self.stderr);
+        self
+    }
+}
+
+impl Env {
+    pub async fn start() -> Self {
+        Self::with(SandboxSpec::standard()).await
+    }
+
+    pub async fn with(spec: SandboxSpec) -> Self {
+        let sandbox = Sandbox::start(spec).await.expect("the sandbox starts");
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let kubeconfig = dir.path().join("kubeconfig");
+        sandbox.write_kubeconfig(&kubeconfig).expect("the kubeconfig is written");
+        Self { sandbox, dir, kubeconfig }
+    }
+
+    /// The API server of the first (or only) context.
+    pub fn api(&self) -> &KubeApi {
+        self.sandbox.api(&self.first_context())
+    }
+
+    fn first_context(&self) -> String {
+        let yaml = self.sandbox.kubeconfig_yaml();
+        let config: serde_yaml::Value = serde_yaml::from_str(&yaml).expect("the kubeconfig is YAML");
+        config["current-context"].as_str().expect("a current context").to_string()
+    }
+
+    /// Runs `ecr ARGS` with this sandbox's kubeconfig, as a user in a shell would.
+    pub fn ecr(&self, args: &[&str]) -> Run {
+        self.run_with_kubeconfig(env!("CARGO_BIN_EXE_ecr"), args, &self.kubeconfig)
+    }
+
+    /// Runs `kubectl ARGS` against the same sandbox, with its caches kept in the temp dir.
+    pub fn kubectl(&self, args: &[&str]) -> Run {
+        let cache = self.dir.path().join("kube-cache");
+        let mut all = vec!["--cache-dir", cache.to_str().expect("a UTF-8 temp path")];
+        all.extend_from_slice(args);
+        self.run_with_kubeconfig("kubectl", &all, &self.kubeconfig)
+    }
+
+    /// Runs a binary with the given kubeconfig; blocking is fine: the sandbox serves from
+    /// the runtime's other threads.
+    pub fn run_with_kubeconfig(&self, program: &str, args: &[&str], kubeconfig: &Path) -> Run {
+        let mut command = std::process::Command::new(program);
+        command
+            .args(args)
+            .env("KUBECONFIG", kubeconfig)
+            .env("HOME", self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .env_remove("KUBERNETES_SERVICE_HOST");
+        let output = tokio::task::block_in_place(|| command.output()).unwrap_or_else(|e| panic!("running {program}: {e}"));
+        Run::from(output)
+    }
+
+    /// Writes a kubeconfig for `context`'s API server that authenticates with `token`.
+    pub fn kubeconfig_with_token(&self, context: &str, token: &str) -> PathBuf {
+        let api = self.sandbox.api(context);
+        let path = self.dir.path().join(format!("kubeconfig-{token}"));
+        std::fs::write(&path, kubeconfig_yaml(context, &api.url(), &api.ca_pem(), token)).expect("writing a kubeconfig");
+        path
+    }
+}
+
+/// A one-context kubeconfig, the way a cluster admin would hand it out.
+pub fn kubeconfig_yaml(context: &str, server: &str, ca_pem: &str, token: &str) -> String {
+    use base64::Engine as _;
+    let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
+    format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: {context}\n\
+         clusters:\n- name: {context}\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\n\
+         users:\n- name: {context}\n  user:\n    token: {token}\n\
+         contexts:\n- name: {context}\n  context:\n    cluster: {context}\n    user: {context}\n"
+    )
+}
