@@ -25,6 +25,9 @@ _ecr() {
             ecr,help)
                 cmd="ecr__subcmd__help"
                 ;;
+            ecr,sandbox)
+                cmd="ecr__subcmd__sandbox"
+                ;;
             ecr__subcmd__ca,extract)
                 cmd="ecr__subcmd__ca__subcmd__extract"
                 ;;
@@ -46,8 +49,35 @@ _ecr() {
             ecr__subcmd__help,help)
                 cmd="ecr__subcmd__help__subcmd__help"
                 ;;
+            ecr__subcmd__help,sandbox)
+                cmd="ecr__subcmd__help__subcmd__sandbox"
+                ;;
             ecr__subcmd__help__subcmd__ca,extract)
                 cmd="ecr__subcmd__help__subcmd__ca__subcmd__extract"
+                ;;
+            ecr__subcmd__help__subcmd__sandbox,demo)
+                cmd="ecr__subcmd__help__subcmd__sandbox__subcmd__demo"
+                ;;
+            ecr__subcmd__help__subcmd__sandbox,up)
+                cmd="ecr__subcmd__help__subcmd__sandbox__subcmd__up"
+                ;;
+            ecr__subcmd__sandbox,demo)
+                cmd="ecr__subcmd__sandbox__subcmd__demo"
+                ;;
+            ecr__subcmd__sandbox,help)
+                cmd="ecr__subcmd__sandbox__subcmd__help"
+                ;;
+            ecr__subcmd__sandbox,up)
+                cmd="ecr__subcmd__sandbox__subcmd__up"
+                ;;
+            ecr__subcmd__sandbox__subcmd__help,demo)
+                cmd="ecr__subcmd__sandbox__subcmd__help__subcmd__demo"
+                ;;
+            ecr__subcmd__sandbox__subcmd__help,help)
+                cmd="ecr__subcmd__sandbox__subcmd__help__subcmd__help"
+                ;;
+            ecr__subcmd__sandbox__subcmd__help,up)
+                cmd="ecr__subcmd__sandbox__subcmd__help__subcmd__up"
                 ;;
             *)
                 ;;
@@ -56,7 +86,7 @@ _ecr() {
 
     case "${cmd}" in
         ecr)
-            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version ca completions help"
+            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version ca sandbox completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -254,7 +284,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__help)
-            opts="ca completions help"
+            opts="ca sandbox completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -316,6 +346,222 @@ _ecr() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__help__subcmd__sandbox)
+            opts="up demo"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__help__subcmd__sandbox__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__help__subcmd__sandbox__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__sandbox)
+            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version up demo help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__sandbox__subcmd__demo)
+            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__sandbox__subcmd__help)
+            opts="up demo help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__sandbox__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__sandbox__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__sandbox__subcmd__help__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__sandbox__subcmd__up)
+            opts="-n -o -y -v -q -h -V --kubeconfig-out --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

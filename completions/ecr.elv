@@ -36,6 +36,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand ca 'Read a cluster''s transport CA (step 1 of the recipe)'
+            cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -88,6 +89,78 @@ set edit:completion:arg-completer[ecr] = {|@words|
         }
         &'ecr;ca;help;help'= {
         }
+        &'ecr;sandbox'= {
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand up 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'
+            cand demo 'Run the recipe against a fresh sandbox, showing each command and its result'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecr;sandbox;up'= {
+            cand --kubeconfig-out 'Where to write the kubeconfig [default: ecr-sandbox/kubeconfig in the temp directory]'
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ecr;sandbox;demo'= {
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ecr;sandbox;help'= {
+            cand up 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'
+            cand demo 'Run the recipe against a fresh sandbox, showing each command and its result'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecr;sandbox;help;up'= {
+        }
+        &'ecr;sandbox;help;demo'= {
+        }
+        &'ecr;sandbox;help;help'= {
+        }
         &'ecr;completions'= {
             cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
             cand --context 'Kubeconfig context to use [default: the current context]'
@@ -109,6 +182,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
         }
         &'ecr;help'= {
             cand ca 'Read a cluster''s transport CA (step 1 of the recipe)'
+            cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -116,6 +190,14 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand extract 'Print the transport CA of a cluster (PEM, byte for byte as ECK stores it)'
         }
         &'ecr;help;ca;extract'= {
+        }
+        &'ecr;help;sandbox'= {
+            cand up 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'
+            cand demo 'Run the recipe against a fresh sandbox, showing each command and its result'
+        }
+        &'ecr;help;sandbox;up'= {
+        }
+        &'ecr;help;sandbox;demo'= {
         }
         &'ecr;help;completions'= {
         }

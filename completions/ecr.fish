@@ -36,6 +36,7 @@ complete -c ecr -n "__fish_ecr_needs_command" -s q -l quiet -d 'Print only resul
 complete -c ecr -n "__fish_ecr_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecr -n "__fish_ecr_needs_command" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
+complete -c ecr -n "__fish_ecr_needs_command" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecr -n "__fish_ecr_using_subcommand ca; and not __fish_seen_subcommand_from extract help" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
@@ -65,6 +66,46 @@ complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_f
 complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_from extract" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_from help" -f -a "extract" -d 'Print the transport CA of a cluster (PEM, byte for byte as ECK stores it)'
 complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -s h -l help -d 'Print help'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -s V -l version -d 'Print version'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -f -a "up" -d 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -f -a "demo" -d 'Run the recipe against a fresh sandbox, showing each command and its result'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from up" -l kubeconfig-out -d 'Where to write the kubeconfig [default: ecr-sandbox/kubeconfig in the temp directory]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from up" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from up" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from up" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from up" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from up" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from up" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from up" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from demo" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from demo" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from demo" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from demo" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from demo" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from demo" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from demo" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from demo" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from demo" -s h -l help -d 'Print help'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from demo" -s V -l version -d 'Print version'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "up" -d 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "demo" -d 'Run the recipe against a fresh sandbox, showing each command and its result'
+complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -l context -d 'Kubeconfig context to use [default: the current context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
@@ -76,7 +117,10 @@ complete -c ecr -n "__fish_ecr_using_subcommand completions" -s v -l verbose -d 
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s q -l quiet -d 'Print only results and errors'
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca completions help" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca completions help" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca sandbox completions help" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca sandbox completions help" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca sandbox completions help" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca sandbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from ca" -f -a "extract" -d 'Print the transport CA of a cluster (PEM, byte for byte as ECK stores it)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "up" -d 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "demo" -d 'Run the recipe against a fresh sandbox, showing each command and its result'

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::commands::{ca, completions};
+use crate::commands::{ca, completions, sandbox};
 use crate::k8s::Target;
 use crate::output::{Output, OutputFormat};
 
@@ -26,6 +26,9 @@ pub enum Command {
     /// Read a cluster's transport CA (step 1 of the recipe)
     #[command(subcommand)]
     Ca(ca::CaCommand),
+    /// Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters
+    #[command(subcommand)]
+    Sandbox(sandbox::SandboxCommand),
     /// Print shell completions for bash, zsh, fish, powershell or elvish
     Completions(completions::CompletionsArgs),
 }

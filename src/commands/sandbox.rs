@@ -36,7 +36,9 @@ pub async fn run(command: SandboxCommand, output: &Output) -> anyhow::Result<()>
 }
 
 async fn up(args: UpArgs, output: &Output) -> anyhow::Result<()> {
-    let sandbox = Sandbox::start(SandboxSpec::standard()).await.context("starting the sandbox")?;
+    let sandbox = Sandbox::start(SandboxSpec::standard())
+        .await
+        .context("starting the sandbox")?;
     let path = args
         .kubeconfig_out
         .unwrap_or_else(|| std::env::temp_dir().join("ecr-sandbox").join("kubeconfig"));
@@ -48,7 +50,9 @@ async fn up(args: UpArgs, output: &Output) -> anyhow::Result<()> {
         path.display()
     );
     output.bytes(usage.as_bytes())?;
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     output.status("Stopped", "the sandbox");
     Ok(())
 }
@@ -60,15 +64,23 @@ const DEMO_STEPS: &[&[&str]] = &[
 ];
 
 async fn demo(output: &Output) -> anyhow::Result<()> {
-    let sandbox = Sandbox::start(SandboxSpec::standard()).await.context("starting the sandbox")?;
+    let sandbox = Sandbox::start(SandboxSpec::standard())
+        .await
+        .context("starting the sandbox")?;
     let dir = tempfile::tempdir().context("creating a temp directory for the demo")?;
     let kubeconfig = dir.path().join("kubeconfig");
     write_kubeconfig(&sandbox, &kubeconfig)?;
-    output.status("Started", format!("the sandbox; export KUBECONFIG={}", kubeconfig.display()));
+    output.status(
+        "Started",
+        format!("the sandbox; export KUBECONFIG={}", kubeconfig.display()),
+    );
     for step in DEMO_STEPS {
         run_step(step, &kubeconfig, output).await?;
     }
-    output.status("Finished", "step 1 of the recipe for both clusters (trust, expose and connect are next)");
+    output.status(
+        "Finished",
+        "step 1 of the recipe for both clusters (trust, expose and connect are next)",
+    );
     Ok(())
 }
 
@@ -88,7 +100,8 @@ async fn run_step(args: &[&str], kubeconfig: &Path, output: &Output) -> anyhow::
 
 fn write_kubeconfig(sandbox: &Sandbox, path: &Path) -> anyhow::Result<()> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
     sandbox
         .write_kubeconfig(path)

@@ -32,14 +32,29 @@ impl Run {
 
     #[track_caller]
     pub fn success(self) -> Self {
-        assert_eq!(self.code, Some(0), "expected success; stderr:\n{}", self.stderr);
+        assert_eq!(
+            self.code,
+            Some(0),
+            "expected success; stderr:\n{}",
+            self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn failure(self) -> Self {
-        assert_eq!(self.code, Some(1), "expected exit code 1; stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
-        assert!(!self.stderr.contains("panicked"), "ecr panicked:\n{}", self.stderr);
+        assert_eq!(
+            self.code,
+            Some(1),
+            "expected exit code 1; stdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "ecr panicked:\n{}",
+            self.stderr
+        );
         self
     }
 }
@@ -53,8 +68,14 @@ impl Env {
         let sandbox = Sandbox::start(spec).await.expect("the sandbox starts");
         let dir = tempfile::tempdir().expect("a temp dir");
         let kubeconfig = dir.path().join("kubeconfig");
-        sandbox.write_kubeconfig(&kubeconfig).expect("the kubeconfig is written");
-        Self { sandbox, dir, kubeconfig }
+        sandbox
+            .write_kubeconfig(&kubeconfig)
+            .expect("the kubeconfig is written");
+        Self {
+            sandbox,
+            dir,
+            kubeconfig,
+        }
     }
 
     /// The API server of the first (or only) context.
@@ -64,8 +85,12 @@ impl Env {
 
     fn first_context(&self) -> String {
         let yaml = self.sandbox.kubeconfig_yaml();
-        let config: serde_yaml::Value = serde_yaml::from_str(&yaml).expect("the kubeconfig is YAML");
-        config["current-context"].as_str().expect("a current context").to_string()
+        let config: serde_yaml::Value =
+            serde_yaml::from_str(&yaml).expect("the kubeconfig is YAML");
+        config["current-context"]
+            .as_str()
+            .expect("a current context")
+            .to_string()
     }
 
     /// Runs `ecr ARGS` with this sandbox's kubeconfig, as a user in a shell would.
@@ -92,7 +117,8 @@ impl Env {
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG")
             .env_remove("KUBERNETES_SERVICE_HOST");
-        let output = tokio::task::block_in_place(|| command.output()).unwrap_or_else(|e| panic!("running {program}: {e}"));
+        let output = tokio::task::block_in_place(|| command.output())
+            .unwrap_or_else(|e| panic!("running {program}: {e}"));
         Run::from(output)
     }
 
@@ -100,7 +126,11 @@ impl Env {
     pub fn kubeconfig_with_token(&self, context: &str, token: &str) -> PathBuf {
         let api = self.sandbox.api(context);
         let path = self.dir.path().join(format!("kubeconfig-{token}"));
-        std::fs::write(&path, kubeconfig_yaml(context, &api.url(), &api.ca_pem(), token)).expect("writing a kubeconfig");
+        std::fs::write(
+            &path,
+            kubeconfig_yaml(context, &api.url(), &api.ca_pem(), token),
+        )
+        .expect("writing a kubeconfig");
         path
     }
 }

@@ -1,0 +1,346 @@
+//! Emulation of the ECK operator, kept to what ecr relies on: for each Elasticsearch
+//! resource the certificates, secrets, services and pods ECK makes, its status, the
+//! ConfigMap of extra transport CAs, the pause annotations, and a count of the rolling
+//! restarts ECK would do. It acts synchronously after each write, so tests see its result
+//! as soon as their request returns (load-balancer addresses excepted: see `cloud`).
+
+mod pods;
+mod secrets;
+mod services;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{Map, Value, json};
+
+use super::api::KubeApi;
+use super::object;
+use super::objects::Part;
+use super::resources::{ELASTICSEARCHES, PODS, ResourceType, SECRETS, SERVICES};
+use super::tls::{CertificateAuthority, IssuedCert};
+
+pub const TYPE_LABEL: &str = "common.k8s.elastic.co/type";
+pub const CLUSTER_NAME_LABEL: &str = "elasticsearch.k8s.elastic.co/cluster-name";
+pub const STATEFULSET_LABEL: &str = "elasticsearch.k8s.elastic.co/statefulset-name";
+const PAUSE_ANNOTATION: &str = "eck.k8s.elastic.co/pause-orchestration";
+const MANAGED_ANNOTATION: &str = "eck.k8s.elastic.co/managed";
+
+/// The CAs, certificates and password ECK made for one cluster (what an emulated
+/// Elasticsearch serves and checks).
+#[derive(Debug, Clone)]
+pub struct ClusterMaterial {
+    pub transport_ca: Arc<CertificateAuthority>,
+    pub http_ca: Arc<CertificateAuthority>,
+    /// The HTTP server certificate, with the SANs ECK gives it.
+    pub http_cert: IssuedCert,
+    pub elastic_password: String,
+}
+
+impl ClusterMaterial {
+    fn new(namespace: &str, name: &str) -> anyhow::Result<Self> {
+        let http_ca = CertificateAuthority::new(&format!("{name}-http"), Some(name))?;
+        let service = format!("{name}-es-http");
+        let sans = [
+            format!("{service}.{namespace}.es.local"),
+            service.clone(),
+            format!("{service}.{namespace}.svc"),
+            format!("{service}.{namespace}"),
+            format!("{service}.{namespace}.svc.cluster.local"),
+        ];
+        Ok(ClusterMaterial {
+            transport_ca: Arc::new(transport_ca(name)?),
+            http_cert: http_ca.issue(&sans[0], &sans)?,
+            http_ca: Arc::new(http_ca),
+            elastic_password: object::random_secret(24),
+        })
+    }
+}
+
+fn transport_ca(name: &str) -> anyhow::Result<CertificateAuthority> {
+    CertificateAuthority::new(&format!("{name}-transport"), Some(name))
+}
+
+/// What ECK last acted on for one nodeSet: what its pods are built from.
+type PodTemplates = BTreeMap<String, Value>;
+
+struct ClusterState {
+    material: ClusterMaterial,
+    /// Distinguishes the pod IPs of clusters.
+    index: u32,
+    observed: Option<PodTemplates>,
+    rolling_restarts: u32,
+}
+
+impl ClusterState {
+    /// Counts a rolling restart for each existing nodeSet whose pods would be rebuilt.
+    fn observe(&mut self, templates: PodTemplates) {
+        if let Some(previous) = &self.observed {
+            let rolled = templates
+                .iter()
+                .filter(|(name, template)| previous.get(*name).is_some_and(|p| p != *template))
+                .count();
+            self.rolling_restarts += u32::try_from(rolled).unwrap_or(u32::MAX);
+        }
+        self.observed = Some(templates);
+    }
+}
+
+#[derive(Default)]
+struct State {
+    clusters: HashMap<(String, String), ClusterState>,
+    next_index: u32,
+}
+
+/// The operator of one API server.
+#[derive(Default)]
+pub struct Eck {
+    state: Mutex<State>,
+}
+
+/// The parts of an Elasticsearch resource ECK reads.
+pub(super) struct Cluster<'a> {
+    pub resource: &'a Value,
+    pub name: &'a str,
+    pub namespace: &'a str,
+    pub version: &'a str,
+    pub node_sets: Vec<NodeSet<'a>>,
+    pub index: u32,
+}
+
+pub(super) struct NodeSet<'a> {
+    pub name: &'a str,
+    pub count: u64,
+    pub config: &'a Value,
+    pub pod_template: &'a Value,
+}
+
+impl<'a> Cluster<'a> {
+    fn new(resource: &'a Value, index: u32) -> Self {
+        let spec = &resource["spec"];
+        let node_sets = spec["nodeSets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|ns| NodeSet {
+                name: ns["name"].as_str().unwrap_or_default(),
+                count: ns["count"].as_u64().unwrap_or(0),
+                config: &ns["config"],
+                pod_template: &ns["podTemplate"],
+            })
+            .collect();
+        Cluster {
+            resource,
+            name: object::name(resource),
+            namespace: object::namespace(resource),
+            version: spec["version"].as_str().unwrap_or_default(),
+            node_sets,
+            index,
+        }
+    }
+
+    fn spec(&self) -> &'a Value {
+        &self.resource["spec"]
+    }
+
+    /// The labels ECK puts on everything it makes for the cluster.
+    fn labels(&self) -> Map<String, Value> {
+        let mut labels = Map::new();
+        labels.insert(TYPE_LABEL.into(), json!("elasticsearch"));
+        labels.insert(CLUSTER_NAME_LABEL.into(), json!(self.name));
+        labels
+    }
+
+    /// A controller reference to the Elasticsearch resource.
+    fn owner_reference(&self) -> Value {
+        json!([{
+            "apiVersion": ELASTICSEARCHES.api_version(),
+            "kind": ELASTICSEARCHES.kind,
+            "name": self.name,
+            "uid": object::meta_str(self.resource, "uid"),
+            "controller": true,
+            "blockOwnerDeletion": true,
+        }])
+    }
+
+    /// What each nodeSet's pods are built from: a change rolls them.
+    fn pod_templates(&self) -> PodTemplates {
+        self.node_sets
+            .iter()
+            .map(|ns| {
+                let template = json!({"version": self.version, "config": ns.config, "podTemplate": ns.pod_template});
+                (ns.name.to_string(), template)
+            })
+            .collect()
+    }
+
+    fn status(&self) -> Value {
+        let nodes: u64 = self.node_sets.iter().map(|ns| ns.count).sum();
+        json!({
+            "availableNodes": nodes,
+            "health": "green",
+            "phase": "Ready",
+            "version": self.version,
+            "observedGeneration": self.resource["metadata"]["generation"],
+        })
+    }
+}
+
+fn paused(resource: &Value) -> bool {
+    object::annotation(resource, PAUSE_ANNOTATION) == Some("true")
+        || object::annotation(resource, MANAGED_ANNOTATION) == Some("false")
+}
+
+impl Eck {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Brings everything ECK makes for that cluster in line with its resource. Holds the
+    /// operator's lock throughout, so reconciles never interleave.
+    pub fn reconcile(&self, api: &KubeApi, namespace: &str, name: &str) {
+        let mut state = self.lock();
+        let Some(resource) = api.inner.store.get(&ELASTICSEARCHES, namespace, name) else {
+            return;
+        };
+        if paused(&resource) {
+            return;
+        }
+        let Some(cluster_state) = state.cluster(namespace, name) else {
+            return;
+        };
+        let cluster = Cluster::new(&resource, cluster_state.index);
+        cluster_state.observe(cluster.pod_templates());
+        let material = cluster_state.material.clone();
+        for secret in secrets::desired(api, &cluster, &material) {
+            apply_owned(api, &SECRETS, secret);
+        }
+        for service in services::desired(&cluster) {
+            services::apply(api, service);
+        }
+        let pods = pods::desired(&cluster);
+        pods::remove_stale(api, &cluster, &pods);
+        for pod in pods {
+            apply_owned(api, &PODS, pod);
+        }
+        api.update_status(&ELASTICSEARCHES, namespace, name, |_| {
+            Some(cluster.status())
+        });
+    }
+
+    /// ECK watches the ConfigMaps of extra CAs: reconcile the clusters that use this one.
+    pub fn config_map_changed(&self, api: &KubeApi, namespace: &str, config_map: &str) {
+        let (clusters, _) = api.inner.store.list(&ELASTICSEARCHES, Some(namespace));
+        for cluster in clusters {
+            if secrets::ca_config_map(&cluster) == Some(config_map) {
+                self.reconcile(api, namespace, object::name(&cluster));
+            }
+        }
+    }
+
+    /// ECK watches what it owns: a client changing or deleting one of its objects makes it
+    /// reconcile the cluster, which restores the object.
+    pub fn owned_object_changed(&self, api: &KubeApi, object: &Value) {
+        let owned = object::label(object, TYPE_LABEL) == Some("elasticsearch");
+        if let (true, Some(cluster)) = (owned, object::label(object, CLUSTER_NAME_LABEL)) {
+            self.reconcile(api, object::namespace(object), cluster);
+        }
+    }
+
+    /// Removes what ECK made for a deleted cluster (garbage collection of owned objects and
+    /// ECK's clean-up of soft-owned secrets).
+    pub fn cluster_deleted(&self, api: &KubeApi, namespace: &str, name: &str) {
+        self.lock()
+            .clusters
+            .remove(&(namespace.to_string(), name.to_string()));
+        for rt in [&SECRETS, &SERVICES, &PODS] {
+            api.remove_labelled(rt, namespace, |object| {
+                object::label(object, CLUSTER_NAME_LABEL) != Some(name)
+            });
+        }
+    }
+
+    pub fn rotate_transport_ca(&self, api: &KubeApi, namespace: &str, name: &str) {
+        {
+            let mut state = self.lock();
+            let Some(cluster) = state.cluster(namespace, name) else {
+                return;
+            };
+            match transport_ca(name) {
+                Ok(ca) => cluster.material.transport_ca = Arc::new(ca),
+                Err(error) => {
+                    tracing::error!("cannot make a new transport CA for {name}: {error:#}")
+                }
+            }
+        }
+        self.reconcile(api, namespace, name);
+    }
+
+    pub fn rolling_restarts(&self, namespace: &str, name: &str) -> u32 {
+        self.lock()
+            .clusters
+            .get(&(namespace.to_string(), name.to_string()))
+            .map_or(0, |c| c.rolling_restarts)
+    }
+
+    pub fn material(&self, namespace: &str, name: &str) -> Option<ClusterMaterial> {
+        self.lock()
+            .clusters
+            .get(&(namespace.to_string(), name.to_string()))
+            .map(|c| c.material.clone())
+    }
+}
+
+impl State {
+    /// The state of a cluster, made (with new CAs and password) on first sight.
+    fn cluster(&mut self, namespace: &str, name: &str) -> Option<&mut ClusterState> {
+        let key = (namespace.to_string(), name.to_string());
+        if !self.clusters.contains_key(&key) {
+            let material = ClusterMaterial::new(namespace, name)
+                .inspect_err(|error| {
+                    tracing::error!("cannot make certificates for {name}: {error:#}")
+                })
+                .ok()?;
+            self.next_index += 1;
+            let state = ClusterState {
+                material,
+                index: self.next_index,
+                observed: None,
+                rolling_restarts: 0,
+            };
+            self.clusters.insert(key.clone(), state);
+        }
+        self.clusters.get_mut(&key)
+    }
+}
+
+/// Creates or updates an object ECK owns. Labels and annotations others added are kept,
+/// and so is the stored status when ECK does not set one.
+fn apply_owned(api: &KubeApi, rt: &'static ResourceType, mut desired: Value) {
+    let current = api
+        .inner
+        .store
+        .get(rt, object::namespace(&desired), object::name(&desired));
+    if let Some(current) = current {
+        for field in ["labels", "annotations"] {
+            let mut merged = current["metadata"][field]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            merged.extend(
+                desired["metadata"][field]
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+            desired["metadata"][field] = Value::Object(merged);
+        }
+        if desired["status"].is_null() && !current["status"].is_null() {
+            desired["status"] = current["status"].clone();
+        }
+    }
+    if let Err(error) = api.upsert(rt, desired, Part::Whole) {
+        tracing::warn!("ECK could not write a {}: {}", rt.singular, error.message);
+    }
+}

@@ -1,0 +1,203 @@
+//! The pods of a cluster, as ECK's StatefulSets would run them: `NAME-es-NODESET-I`,
+//! labelled with the cluster and StatefulSet names, their Elasticsearch container merged
+//! with the nodeSet's pod template the way ECK merges it (user volumes and mounts win
+//! over ECK's own of the same name or path), running and ready.
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::{CLUSTER_NAME_LABEL, Cluster, NodeSet, STATEFULSET_LABEL};
+use crate::sandbox::api::KubeApi;
+use crate::sandbox::object;
+use crate::sandbox::resources::PODS;
+
+const CONTAINER: &str = "elasticsearch";
+const CONFIG_DIR: &str = "/usr/share/elasticsearch/config";
+
+pub fn desired(cluster: &Cluster<'_>) -> Vec<Value> {
+    let mut ordinal_in_cluster = 0u32;
+    let mut pods = Vec::new();
+    for node_set in &cluster.node_sets {
+        for ordinal in 0..node_set.count {
+            ordinal_in_cluster += 1;
+            let ip = format!(
+                "10.244.{}.{}",
+                cluster.index % 256,
+                ordinal_in_cluster % 256
+            );
+            pods.push(pod(cluster, node_set, ordinal, &ip));
+        }
+    }
+    pods
+}
+
+/// Deletes the cluster's pods that are no longer wanted (scaled down, nodeSet removed).
+pub fn remove_stale(api: &KubeApi, cluster: &Cluster<'_>, desired: &[Value]) {
+    api.remove_labelled(&PODS, cluster.namespace, |pod| {
+        object::label(pod, CLUSTER_NAME_LABEL) != Some(cluster.name)
+            || desired.iter().any(|d| object::name(d) == object::name(pod))
+    });
+}
+
+fn pod(cluster: &Cluster<'_>, node_set: &NodeSet<'_>, ordinal: u64, ip: &str) -> Value {
+    let statefulset = format!("{}-es-{}", cluster.name, node_set.name);
+    let template = node_set.pod_template;
+    let mut labels = template["metadata"]["labels"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    labels.extend(cluster.labels());
+    labels.insert(STATEFULSET_LABEL.into(), json!(statefulset));
+    labels.insert(
+        "elasticsearch.k8s.elastic.co/version".into(),
+        json!(cluster.version),
+    );
+    let mut annotations = template["metadata"]["annotations"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    annotations.insert(
+        "elasticsearch.k8s.elastic.co/config-hash".into(),
+        json!(config_hash(node_set)),
+    );
+    let user_spec = &template["spec"];
+    let user_container = user_spec["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == CONTAINER);
+    let sidecars: Vec<&Value> = user_spec["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["name"] != CONTAINER)
+        .collect();
+    let mut containers = vec![elasticsearch_container(cluster, user_container)];
+    containers.extend(sidecars.into_iter().cloned());
+    let mut spec = user_spec.as_object().cloned().unwrap_or_default();
+    spec.insert("containers".into(), json!(containers));
+    spec.insert(
+        "volumes".into(),
+        json!(volumes(cluster, &statefulset, user_spec)),
+    );
+    spec.insert("hostname".into(), json!(format!("{statefulset}-{ordinal}")));
+    spec.insert(
+        "subdomain".into(),
+        json!(format!("{}-es-transport", cluster.name)),
+    );
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": format!("{statefulset}-{ordinal}"),
+            "namespace": cluster.namespace,
+            "labels": labels,
+            "annotations": annotations,
+        },
+        "spec": spec,
+        "status": {
+            "phase": "Running",
+            "podIP": ip,
+            "podIPs": [{"ip": ip}],
+            "hostIP": "172.18.0.2",
+            "conditions": [
+                {"type": "Initialized", "status": "True"},
+                {"type": "Ready", "status": "True"},
+                {"type": "ContainersReady", "status": "True"},
+                {"type": "PodScheduled", "status": "True"},
+            ],
+            "containerStatuses": [{
+                "name": CONTAINER,
+                "ready": true,
+                "started": true,
+                "restartCount": 0,
+                "image": image(cluster),
+                "state": {"running": {}},
+            }],
+        },
+    })
+}
+
+/// Stands in for ECK's config-hash annotation: changes when the pods would roll.
+fn config_hash(node_set: &NodeSet<'_>) -> String {
+    let template = json!({"config": node_set.config, "podTemplate": node_set.pod_template});
+    let digest = Sha256::digest(template.to_string().as_bytes());
+    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]).to_string()
+}
+
+fn image(cluster: &Cluster<'_>) -> String {
+    format!(
+        "docker.elastic.co/elasticsearch/elasticsearch:{}",
+        cluster.version
+    )
+}
+
+/// ECK's own volumes of a pod: (volume name, secret name, mount path).
+fn own_volumes(cluster: &Cluster<'_>, statefulset: &str) -> [(&'static str, String, String); 4] {
+    let name = cluster.name;
+    [
+        (
+            "elastic-internal-transport-certificates",
+            format!("{statefulset}-es-transport-certs"),
+            format!("{CONFIG_DIR}/transport-certs"),
+        ),
+        (
+            "elastic-internal-remote-certificate-authorities",
+            format!("{name}-es-remote-ca"),
+            format!("{CONFIG_DIR}/transport-remote-certs"),
+        ),
+        (
+            "elastic-internal-http-certificates",
+            format!("{name}-es-http-certs-internal"),
+            format!("{CONFIG_DIR}/http-certs"),
+        ),
+        (
+            "elastic-internal-elasticsearch-config",
+            format!("{statefulset}-es-config"),
+            "/mnt/elastic-internal/elasticsearch-config".to_string(),
+        ),
+    ]
+}
+
+/// The user's volumes, then ECK's own that no user volume shadows by name.
+fn volumes(cluster: &Cluster<'_>, statefulset: &str, user_spec: &Value) -> Vec<Value> {
+    let user: Vec<Value> = user_spec["volumes"].as_array().cloned().unwrap_or_default();
+    let own = own_volumes(cluster, statefulset)
+        .into_iter()
+        .filter(|(name, _, _)| !user.iter().any(|v| v["name"] == *name))
+        .map(|(name, secret, _)| json!({"name": name, "secret": {"secretName": secret, "optional": false}}));
+    user.iter().cloned().chain(own).collect()
+}
+
+/// ECK's Elasticsearch container with the user's one merged in: the user's mounts, then
+/// ECK's own that no user mount shadows by name or path.
+fn elasticsearch_container(cluster: &Cluster<'_>, user: Option<&Value>) -> Value {
+    let mut container = user.and_then(Value::as_object).cloned().unwrap_or_default();
+    let user_mounts: Vec<Value> = container
+        .get("volumeMounts")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let own = own_volumes(cluster, "")
+        .into_iter()
+        .filter(|(name, _, path)| {
+            !user_mounts
+                .iter()
+                .any(|m| m["name"] == *name || m["mountPath"] == *path)
+        })
+        .map(|(name, _, path)| json!({"name": name, "mountPath": path, "readOnly": true}));
+    let mounts: Vec<Value> = user_mounts.iter().cloned().chain(own).collect();
+    container.insert("name".into(), json!(CONTAINER));
+    container
+        .entry("image")
+        .or_insert_with(|| json!(image(cluster)));
+    container.insert("volumeMounts".into(), json!(mounts));
+    container.insert(
+        "ports".into(),
+        json!([
+            {"name": "https", "containerPort": 9200, "protocol": "TCP"},
+            {"name": "transport", "containerPort": 9300, "protocol": "TCP"},
+        ]),
+    );
+    Value::Object(container)
+}

@@ -1,0 +1,109 @@
+//! The secrets ECK publishes for a cluster: the public transport CA (with the CAs of the
+//! `certificateAuthorities` ConfigMap appended, soft-owned: labels, no ownerReference),
+//! the public HTTP certificates and the `elastic` user's password.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Map, Value, json};
+
+use super::{Cluster, ClusterMaterial};
+use crate::sandbox::api::KubeApi;
+use crate::sandbox::resources::{CONFIGMAPS, ELASTICSEARCHES};
+
+/// The ConfigMap named by `spec.transport.tls.certificateAuthorities.configMapName`.
+pub fn ca_config_map(resource: &Value) -> Option<&str> {
+    resource["spec"]["transport"]["tls"]["certificateAuthorities"]["configMapName"]
+        .as_str()
+        .filter(|name| !name.is_empty())
+}
+
+pub fn desired(api: &KubeApi, cluster: &Cluster<'_>, material: &ClusterMaterial) -> Vec<Value> {
+    let name = cluster.name;
+    let mut soft_owned = cluster.labels();
+    soft_owned.insert(
+        "eck.k8s.elastic.co/owner-kind".into(),
+        json!(ELASTICSEARCHES.kind),
+    );
+    soft_owned.insert("eck.k8s.elastic.co/owner-name".into(), json!(name));
+    soft_owned.insert(
+        "eck.k8s.elastic.co/owner-namespace".into(),
+        json!(cluster.namespace),
+    );
+    let mut credentials = cluster.labels();
+    credentials.insert("eck.k8s.elastic.co/credentials".into(), json!("true"));
+    vec![
+        secret(
+            cluster,
+            &format!("{name}-es-transport-certs-public"),
+            soft_owned,
+            false,
+            &[("ca.crt", &transport_ca_bundle(api, cluster, material))],
+        ),
+        secret(
+            cluster,
+            &format!("{name}-es-http-certs-public"),
+            cluster.labels(),
+            true,
+            &[
+                ("ca.crt", material.http_ca.cert_pem()),
+                ("tls.crt", &material.http_cert.cert_pem),
+            ],
+        ),
+        secret(
+            cluster,
+            &format!("{name}-es-elastic-user"),
+            credentials,
+            true,
+            &[("elastic", &material.elastic_password)],
+        ),
+    ]
+}
+
+/// The cluster's own transport CA followed by the CAs of its ConfigMap (when it exists
+/// and has `ca.crt`; otherwise ECK's transport reconcile fails and only the own CA shows).
+fn transport_ca_bundle(api: &KubeApi, cluster: &Cluster<'_>, material: &ClusterMaterial) -> String {
+    let mut bundle = material.transport_ca.cert_pem().to_string();
+    let extra = ca_config_map(cluster.resource)
+        .and_then(|cm| api.inner.store.get(&CONFIGMAPS, cluster.namespace, cm))
+        .and_then(|cm| cm["data"]["ca.crt"].as_str().map(str::to_string));
+    match extra {
+        Some(extra) => {
+            if !bundle.ends_with('\n') {
+                bundle.push('\n');
+            }
+            bundle.push_str(&extra);
+        }
+        None if ca_config_map(cluster.resource).is_some() => {
+            tracing::warn!(
+                "{}: the certificateAuthorities ConfigMap or its ca.crt is missing",
+                cluster.name
+            );
+        }
+        None => {}
+    }
+    bundle
+}
+
+fn secret(
+    cluster: &Cluster<'_>,
+    name: &str,
+    labels: Map<String, Value>,
+    owned: bool,
+    data: &[(&str, &str)],
+) -> Value {
+    let data: Map<String, Value> = data
+        .iter()
+        .map(|(key, value)| ((*key).to_string(), json!(STANDARD.encode(value))))
+        .collect();
+    let mut secret = json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": cluster.namespace, "labels": labels},
+        "type": "Opaque",
+        "data": data,
+    });
+    if owned {
+        secret["metadata"]["ownerReferences"] = cluster.owner_reference();
+    }
+    secret
+}

@@ -1,0 +1,252 @@
+//! The sandbox: an embedded, faithful stand-in for Kubernetes clusters run with ECK. Each
+//! kube cluster is an emulated API server on loopback (HTTPS, bearer tokens, discovery,
+//! watch, patches, real `Status` errors) with ECK's behaviour emulated on top, so that ecr
+//! and real `kubectl` can be tried and tested against it without a cluster.
+
+mod api;
+mod auth;
+mod cloud;
+mod crd;
+mod discovery;
+mod eck;
+mod faults;
+mod kubeconfig;
+mod object;
+mod objects;
+mod patch;
+mod resources;
+mod routes;
+mod schema;
+mod selectors;
+mod server;
+mod status;
+mod store;
+mod strategy;
+mod table;
+mod tls;
+mod watch;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+pub use api::{KubeApi, RequestRecord};
+pub use auth::PolicyRule;
+pub use eck::ClusterMaterial;
+pub use faults::{Fault, FaultKind};
+pub use tls::{CertificateAuthority, IssuedCert};
+
+use api::ApiConfig;
+use cloud::AddressPool;
+use objects::Part;
+use resources::{ELASTICSEARCHES, NAMESPACES};
+use server::ServerHandle;
+
+/// The Elasticsearch version the standard sandbox runs.
+pub const DEFAULT_VERSION: &str = "8.17.0";
+
+/// What a sandbox holds: one or more kube clusters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxSpec {
+    pub kube_clusters: Vec<KubeClusterSpec>,
+}
+
+/// One kube cluster: its kubeconfig context (also its cluster and user name) and the
+/// Elasticsearch clusters ECK runs in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeClusterSpec {
+    pub context: String,
+    pub elasticsearch: Vec<ElasticsearchSpec>,
+    /// false: ECK's CRD is not installed (its paths answer 404, discovery omits it).
+    pub crd_installed: bool,
+}
+
+/// One Elasticsearch resource seeded at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElasticsearchSpec {
+    pub namespace: String,
+    pub name: String,
+    pub version: String,
+    /// (nodeSet name, count).
+    pub node_sets: Vec<(String, u32)>,
+}
+
+impl ElasticsearchSpec {
+    /// A cluster of the default version with one nodeSet `default` of 3 nodes.
+    pub fn new(namespace: &str, name: &str) -> Self {
+        ElasticsearchSpec {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            version: DEFAULT_VERSION.to_string(),
+            node_sets: vec![("default".to_string(), 3)],
+        }
+    }
+
+    /// The resource as a user would write it.
+    fn resource(&self) -> Value {
+        let node_sets: Vec<Value> = self
+            .node_sets
+            .iter()
+            .map(|(name, count)| json!({"name": name, "count": count, "config": {"node.store.allow_mmap": false}}))
+            .collect();
+        json!({
+            "apiVersion": ELASTICSEARCHES.api_version(),
+            "kind": ELASTICSEARCHES.kind,
+            "metadata": {"name": self.name, "namespace": self.namespace},
+            "spec": {"version": self.version, "nodeSets": node_sets},
+        })
+    }
+}
+
+impl KubeClusterSpec {
+    /// A kube cluster with ECK installed and these Elasticsearch clusters.
+    pub fn new(context: &str, elasticsearch: Vec<ElasticsearchSpec>) -> Self {
+        KubeClusterSpec {
+            context: context.to_string(),
+            elasticsearch,
+            crd_installed: true,
+        }
+    }
+}
+
+impl SandboxSpec {
+    /// One context `sandbox`: `cluster-one` in `ns-one` and `cluster-two` in `ns-two`.
+    pub fn standard() -> Self {
+        SandboxSpec {
+            kube_clusters: vec![KubeClusterSpec::new(
+                "sandbox",
+                vec![
+                    ElasticsearchSpec::new("ns-one", "cluster-one"),
+                    ElasticsearchSpec::new("ns-two", "cluster-two"),
+                ],
+            )],
+        }
+    }
+
+    /// Two contexts: `sandbox-one` with `cluster-one` in `ns-one`, `sandbox-two` with
+    /// `cluster-two` in `ns-two`.
+    pub fn two_contexts() -> Self {
+        SandboxSpec {
+            kube_clusters: vec![
+                KubeClusterSpec::new(
+                    "sandbox-one",
+                    vec![ElasticsearchSpec::new("ns-one", "cluster-one")],
+                ),
+                KubeClusterSpec::new(
+                    "sandbox-two",
+                    vec![ElasticsearchSpec::new("ns-two", "cluster-two")],
+                ),
+            ],
+        }
+    }
+}
+
+/// A running sandbox. Its API servers stop when it is dropped.
+pub struct Sandbox {
+    contexts: Vec<(String, KubeApi)>,
+    _servers: Vec<ServerHandle>,
+}
+
+impl Sandbox {
+    /// Starts one API server per kube cluster on 127.0.0.1 (an unused port each), and
+    /// seeds namespaces and Elasticsearch resources (ECK then makes the rest).
+    pub async fn start(spec: SandboxSpec) -> anyhow::Result<Sandbox> {
+        let addresses = Arc::new(AddressPool::default());
+        let mut contexts = Vec::new();
+        let mut servers = Vec::new();
+        for cluster in &spec.kube_clusters {
+            let (api, server) = start_api_server(cluster, &addresses)
+                .await
+                .with_context(|| {
+                    format!("starting the API server of context {}", cluster.context)
+                })?;
+            seed(&api, cluster).with_context(|| format!("seeding context {}", cluster.context))?;
+            contexts.push((cluster.context.clone(), api));
+            servers.push(server);
+        }
+        Ok(Sandbox {
+            contexts,
+            _servers: servers,
+        })
+    }
+
+    /// The context names, in the order of the spec.
+    pub fn contexts(&self) -> Vec<&str> {
+        self.contexts
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+
+    /// A kubeconfig for every context (the first is current), with the CA embedded and
+    /// the admin's bearer token; no default namespace.
+    pub fn kubeconfig_yaml(&self) -> String {
+        kubeconfig::render(&self.contexts)
+    }
+
+    pub fn write_kubeconfig(&self, path: &Path) -> anyhow::Result<()> {
+        std::fs::write(path, self.kubeconfig_yaml())
+            .with_context(|| format!("writing the sandbox kubeconfig to {}", path.display()))
+    }
+
+    /// The API server of a context; panics on an unknown context (a test helper).
+    pub fn api(&self, context: &str) -> &KubeApi {
+        self.contexts
+            .iter()
+            .find(|(name, _)| name == context)
+            .map(|(_, api)| api)
+            .unwrap_or_else(|| panic!("the sandbox has no context {context:?}"))
+    }
+}
+
+async fn start_api_server(
+    spec: &KubeClusterSpec,
+    addresses: &Arc<AddressPool>,
+) -> anyhow::Result<(KubeApi, ServerHandle)> {
+    let listener = server::bind().await?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    let ca = CertificateAuthority::new(&format!("{}-ca", spec.context), None)?;
+    let certificate = ca.issue(
+        "kube-apiserver",
+        &["127.0.0.1".to_string(), "localhost".to_string()],
+    )?;
+    let api = KubeApi::new(ApiConfig {
+        url: format!("https://{address}"),
+        ca_pem: ca.cert_pem().to_string(),
+        admin_token: object::random_secret(40),
+        crd_installed: spec.crd_installed,
+        addresses: Arc::clone(addresses),
+    });
+    let router = routes::router(api.clone());
+    let server = server::serve(
+        listener,
+        tls::server_config(&certificate)?,
+        api.clone(),
+        router,
+    );
+    Ok((api, server))
+}
+
+/// The namespaces every cluster has, then each Elasticsearch resource and its namespace.
+fn seed(api: &KubeApi, spec: &KubeClusterSpec) -> anyhow::Result<()> {
+    if !spec.crd_installed && !spec.elasticsearch.is_empty() {
+        bail!("Elasticsearch resources need ECK's CRD installed");
+    }
+    let mut namespaces = vec!["default", "kube-system", "kube-public"];
+    namespaces.extend(spec.elasticsearch.iter().map(|es| es.namespace.as_str()));
+    for namespace in namespaces {
+        if api.inner.store.get(&NAMESPACES, "", namespace).is_none() {
+            let object =
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}});
+            api.upsert(&NAMESPACES, object, Part::Main)
+                .map_err(|e| anyhow::anyhow!("namespace {namespace}: {}", e.message))?;
+        }
+    }
+    for es in &spec.elasticsearch {
+        api.upsert(&ELASTICSEARCHES, es.resource(), Part::Main)
+            .map_err(|e| anyhow::anyhow!("Elasticsearch {}: {}", es.name, e.message))?;
+    }
+    Ok(())
+}

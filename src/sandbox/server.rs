@@ -1,0 +1,123 @@
+//! Serves one emulated API server over HTTPS on loopback (HTTP/1.1 and h2), and runs what
+//! comes before routing for every request: recording, fault injection and authentication.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use super::api::{KubeApi, RequestRecord};
+use super::auth::ANONYMOUS_USER;
+use super::faults::FaultKind;
+use super::status::ApiError;
+
+/// Stops the server (and its open connections) when dropped.
+#[derive(Debug)]
+pub struct ServerHandle(JoinHandle<()>);
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// An injected fault that closes the connection without an answer.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by an injected fault")]
+struct Dropped;
+
+/// A listener on an unused loopback port.
+pub async fn bind() -> anyhow::Result<TcpListener> {
+    TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding a loopback port for the sandbox API server")
+}
+
+/// Accepts TLS connections on `listener` and serves `router` for `api` on each.
+pub fn serve(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    api: KubeApi,
+    router: Router,
+) -> ServerHandle {
+    let acceptor = TlsAcceptor::from(tls);
+    ServerHandle(tokio::spawn(async move {
+        // Dropping the set (when this task is aborted) aborts every connection.
+        let mut connections = JoinSet::new();
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                // Out of file descriptors or similar: give the system a moment.
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            };
+            let (acceptor, api, router) = (acceptor.clone(), api.clone(), router.clone());
+            connections.spawn(async move {
+                let Ok(stream) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(move |request| {
+                    handle(api.clone(), router.clone(), request)
+                });
+                let builder = auto::Builder::new(TokioExecutor::new());
+                // A client going away mid-request is not the server's problem.
+                let _ = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .await;
+            });
+            // Reap finished connections so the set does not grow without bound.
+            while connections.try_join_next().is_some() {}
+        }
+    }))
+}
+
+async fn handle(
+    api: KubeApi,
+    router: Router,
+    request: http::Request<Incoming>,
+) -> Result<Response, Dropped> {
+    let method = request.method().clone();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| request.uri().path().to_string(), ToString::to_string);
+    let user = api.inner.users.authenticate(request.headers());
+    let mut record = RequestRecord {
+        method: method.to_string(),
+        path: path.clone(),
+        status: 0,
+        user: user
+            .as_ref()
+            .map_or(ANONYMOUS_USER.to_string(), |u| u.name.clone()),
+    };
+    let response = match (api.inner.faults.take(&method, &path), user) {
+        (Some(FaultKind::DropConnection), _) => {
+            api.record_request(record);
+            return Err(Dropped);
+        }
+        (Some(FaultKind::Status(code)), _) => ApiError::from_code(code).into_response(),
+        (Some(FaultKind::TooManyRequests { retry_after_secs }), _) => {
+            ApiError::too_many_requests(retry_after_secs).into_response()
+        }
+        (None, None) => ApiError::unauthorized().into_response(),
+        (None, Some(user)) => {
+            let mut request = request.map(Body::new);
+            request.extensions_mut().insert(user);
+            match router.oneshot(request).await {
+                Ok(response) => response,
+                Err(infallible) => match infallible {},
+            }
+        }
+    };
+    record.status = response.status().as_u16();
+    api.record_request(record);
+    Ok(response)
+}
