@@ -122,7 +122,7 @@ impl Kube {
     where
         Fut: Future<Output = Result<T, kube::Error>>,
     {
-        tracing::debug!("{request}: {}", request.object());
+        tracing::debug!("{} {}", request.verb, request.object());
         let (result, attempts) = retry::read_with_retries(read).await;
         result.map_err(|error| errors::explain(error, request, &self.server, attempts))
     }
