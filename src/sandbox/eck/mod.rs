@@ -255,7 +255,7 @@ impl Eck {
             .clusters
             .remove(&(namespace.to_string(), name.to_string()));
         for rt in [&SECRETS, &SERVICES, &PODS] {
-            api.remove_labelled(rt, namespace, |object| {
+            api.remove_unless(rt, namespace, |object| {
                 object::label(object, CLUSTER_NAME_LABEL) != Some(name)
             });
         }

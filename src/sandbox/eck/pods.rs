@@ -33,7 +33,7 @@ pub fn desired(cluster: &Cluster<'_>) -> Vec<Value> {
 
 /// Deletes the cluster's pods that are no longer wanted (scaled down, nodeSet removed).
 pub fn remove_stale(api: &KubeApi, cluster: &Cluster<'_>, desired: &[Value]) {
-    api.remove_labelled(&PODS, cluster.namespace, |pod| {
+    api.remove_unless(&PODS, cluster.namespace, |pod| {
         object::label(pod, CLUSTER_NAME_LABEL) != Some(cluster.name)
             || desired.iter().any(|d| object::name(d) == object::name(pod))
     });
