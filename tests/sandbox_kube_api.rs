@@ -819,6 +819,20 @@ async fn pod_template_changes_count_as_rolling_restarts_unless_paused() {
         "config": {"xpack.security.transport.ssl.certificate_authorities": ["/usr/share/elasticsearch/config/ecr/ca.crt"]}}]}});
     merge_patch(&es, "cluster-one", config).await;
     assert_eq!(api.rolling_restarts("ns-one", "cluster-one"), 1);
+    let rendered = decoded(
+        &secret(api, "ns-one", "cluster-one-es-default-es-config"),
+        "elasticsearch.yml",
+    );
+    let rendered: Value = serde_yaml::from_str(&rendered).expect("YAML");
+    assert_eq!(
+        rendered["xpack"]["security"]["transport"]["ssl"]["certificate_authorities"],
+        json!([
+            "/usr/share/elasticsearch/config/transport-certs/ca.crt",
+            "/usr/share/elasticsearch/config/transport-remote-certs/ca.crt",
+            "/usr/share/elasticsearch/config/ecr/ca.crt",
+        ]),
+        "ECK appends the user's list to its own"
+    );
     let lb = json!({"spec": {"transport": {"service": {"spec": {"type": "LoadBalancer"}}}}});
     let patched = merge_patch(&es, "cluster-one", lb).await;
     assert_eq!(

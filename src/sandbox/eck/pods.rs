@@ -6,10 +6,7 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{CLUSTER_NAME_LABEL, Cluster, NodeSet, STATEFULSET_LABEL};
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::object;
-use crate::sandbox::resources::PODS;
+use super::{Cluster, NodeSet, STATEFULSET_LABEL};
 
 const CONTAINER: &str = "elasticsearch";
 const CONFIG_DIR: &str = "/usr/share/elasticsearch/config";
@@ -29,14 +26,6 @@ pub fn desired(cluster: &Cluster<'_>) -> Vec<Value> {
         }
     }
     pods
-}
-
-/// Deletes the cluster's pods that are no longer wanted (scaled down, nodeSet removed).
-pub fn remove_stale(api: &KubeApi, cluster: &Cluster<'_>, desired: &[Value]) {
-    api.remove_unless(&PODS, cluster.namespace, |pod| {
-        object::label(pod, CLUSTER_NAME_LABEL) != Some(cluster.name)
-            || desired.iter().any(|d| object::name(d) == object::name(pod))
-    });
 }
 
 fn pod(cluster: &Cluster<'_>, node_set: &NodeSet<'_>, ordinal: u64, ip: &str) -> Value {
