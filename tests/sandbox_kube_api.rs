@@ -18,7 +18,7 @@ use kube::{Client, Config};
 use serde_json::{Value, json};
 
 use ecr::sandbox::{
-    ElasticsearchSpec, Fault, FaultKind, KubeClusterSpec, PolicyRule, Sandbox, SandboxSpec,
+    ElasticsearchSpec, Fault, FaultKind, KubeApi, KubeClusterSpec, PolicyRule, Sandbox, SandboxSpec,
 };
 
 const ES_GROUP: &str = "elasticsearch.k8s.elastic.co";
@@ -92,6 +92,38 @@ async fn get(client: &Client, path: &str) -> Reply {
     raw(client, Method::GET, path, None, None).await
 }
 
+/// The resourceVersion a list of these objects was read at.
+async fn list_version<K>(api: &Api<K>) -> String
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    api.list(&Default::default())
+        .await
+        .expect("a list")
+        .metadata
+        .resource_version
+        .expect("a resourceVersion")
+}
+
+/// Merge-patches one object, which must succeed.
+async fn merge_patch<K>(api: &Api<K>, name: &str, patch: Value) -> K
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    api.patch(name, &PatchParams::default(), &Patch::Merge(patch))
+        .await
+        .expect("patched")
+}
+
+/// A merge patch of `cluster-one` in `ns-one`, raw; `query` goes after the path.
+async fn patch_cluster_one(client: &Client, query: &str, patch: Value) -> Reply {
+    let path = format!(
+        "/apis/elasticsearch.k8s.elastic.co/v1/namespaces/ns-one/elasticsearches/cluster-one{query}"
+    );
+    let content_type = Some("application/merge-patch+json");
+    raw(client, Method::PATCH, &path, content_type, Some(patch)).await
+}
+
 fn es_resource() -> ApiResource {
     let gvk = GroupVersionKind::gvk(ES_GROUP, "v1", "Elasticsearch");
     ApiResource::from_gvk_with_plural(&gvk, "elasticsearches")
@@ -109,6 +141,19 @@ fn status(reason: &str, code: u16, message: &str, details: Value) -> Value {
         status["details"] = details;
     }
     status
+}
+
+fn secret(api: &KubeApi, namespace: &str, name: &str) -> Value {
+    api.get_object("", "secrets", Some(namespace), name)
+        .unwrap_or_else(|| panic!("secret {name} in {namespace}"))
+}
+
+/// The PEM of the transport CA ECK keeps for a cluster.
+fn transport_ca_pem(api: &KubeApi, namespace: &str, name: &str) -> String {
+    let material = api
+        .cluster_material(namespace, name)
+        .expect("ECK's material");
+    material.transport_ca.cert_pem().to_string()
 }
 
 fn decoded(secret: &Value, key: &str) -> String {
@@ -350,14 +395,7 @@ async fn creates_conflict_and_resource_versions_are_preconditions() {
         .resource_version
         .clone()
         .expect("a resourceVersion");
-    config_maps
-        .patch(
-            "trust",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"data": {"b": "2"}})),
-        )
-        .await
-        .expect("patched");
+    merge_patch(&config_maps, "trust", json!({"data": {"b": "2"}})).await;
     let mut replacement = created.clone();
     replacement.data = Some([("c".to_string(), "3".to_string())].into());
     let error = config_maps
@@ -388,10 +426,7 @@ async fn creates_conflict_and_resource_versions_are_preconditions() {
     );
     let current = config_maps.get("trust").await.expect("read");
     let fresh = json!({"metadata": {"resourceVersion": current.metadata.resource_version}, "data": {"d": "4"}});
-    let patched = config_maps
-        .patch("trust", &PatchParams::default(), &Patch::Merge(fresh))
-        .await
-        .expect("patched");
+    let patched = merge_patch(&config_maps, "trust", fresh).await;
     assert_eq!(
         patched.data.expect("data").get("d").map(String::as_str),
         Some("4")
@@ -466,14 +501,7 @@ async fn invalid_elasticsearch_resources_get_422_with_field_causes() {
     let sandbox = standard().await;
     let client = client(&sandbox).await;
     let patch = json!({"spec": {"nodeSets": [{"name": "default", "count": "three"}]}});
-    let reply = raw(
-        &client,
-        Method::PATCH,
-        "/apis/elasticsearch.k8s.elastic.co/v1/namespaces/ns-one/elasticsearches/cluster-one",
-        Some("application/merge-patch+json"),
-        Some(patch),
-    )
-    .await;
+    let reply = patch_cluster_one(&client, "", patch).await;
     assert_eq!(reply.status, 422);
     assert_eq!(
         reply.body["message"],
@@ -504,20 +532,12 @@ async fn invalid_elasticsearch_resources_get_422_with_field_causes() {
         "Elasticsearch.elasticsearch.k8s.elastic.co \"three\" is invalid: [spec.nodeSets: Invalid value: 0: spec.nodeSets in body should have at least 1 items, spec.version: Required value]"
     );
     let unknown = json!({"spec": {"transport": {"service": {"spec": {"type": "LoadBalancer"}}}, "typo": true}});
-    let reply = raw(&client, Method::PATCH, "/apis/elasticsearch.k8s.elastic.co/v1/namespaces/ns-one/elasticsearches/cluster-one?fieldValidation=Strict",
-        Some("application/merge-patch+json"), Some(unknown.clone())).await;
+    let reply = patch_cluster_one(&client, "?fieldValidation=Strict", unknown.clone()).await;
     assert_eq!(
         (reply.status.as_u16(), reply.body["reason"].as_str()),
         (400, Some("BadRequest"))
     );
-    let reply = raw(
-        &client,
-        Method::PATCH,
-        "/apis/elasticsearch.k8s.elastic.co/v1/namespaces/ns-one/elasticsearches/cluster-one",
-        Some("application/merge-patch+json"),
-        Some(unknown),
-    )
-    .await;
+    let reply = patch_cluster_one(&client, "", unknown).await;
     assert_eq!(reply.status, 200);
     assert_eq!(
         reply.headers["warning"],
@@ -534,27 +554,14 @@ async fn watches_stream_changes_after_a_resource_version_until_their_timeout() {
     let sandbox = standard().await;
     let client = client(&sandbox).await;
     let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), "ns-one");
-    let version = config_maps
-        .list(&Default::default())
-        .await
-        .expect("a list")
-        .metadata
-        .resource_version
-        .expect("a version");
+    let version = list_version(&config_maps).await;
     let cm: ConfigMap =
         serde_json::from_value(json!({"metadata": {"name": "w"}})).expect("a ConfigMap");
     config_maps
         .create(&PostParams::default(), &cm)
         .await
         .expect("created");
-    config_maps
-        .patch(
-            "w",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"data": {"k": "v"}})),
-        )
-        .await
-        .expect("patched");
+    merge_patch(&config_maps, "w", json!({"data": {"k": "v"}})).await;
 
     let started = std::time::Instant::now();
     let events: Vec<WatchEvent<ConfigMap>> = config_maps
@@ -651,14 +658,7 @@ async fn faults_fail_the_next_matching_requests() {
 async fn eck_publishes_secrets_services_and_pods_for_each_cluster() {
     let sandbox = standard().await;
     let api = sandbox.api("sandbox");
-    let public = api
-        .get_object(
-            "",
-            "secrets",
-            Some("ns-one"),
-            "cluster-one-es-transport-certs-public",
-        )
-        .expect("the public transport secret");
+    let public = secret(api, "ns-one", "cluster-one-es-transport-certs-public");
     let labels = &public["metadata"]["labels"];
     assert_eq!(labels["eck.k8s.elastic.co/owner-name"], "cluster-one");
     assert_eq!(labels["eck.k8s.elastic.co/owner-namespace"], "ns-one");
@@ -677,14 +677,7 @@ async fn eck_publishes_secrets_services_and_pods_for_each_cluster() {
         ["OU=cluster-one, CN=cluster-one-transport"]
     );
 
-    let http = api
-        .get_object(
-            "",
-            "secrets",
-            Some("ns-one"),
-            "cluster-one-es-http-certs-public",
-        )
-        .expect("the HTTP secret");
+    let http = secret(api, "ns-one", "cluster-one-es-http-certs-public");
     let tls = decoded(&http, "tls.crt");
     let pem = x509_parser::pem::parse_x509_pem(tls.as_bytes())
         .expect("PEM")
@@ -705,9 +698,7 @@ async fn eck_publishes_secrets_services_and_pods_for_each_cluster() {
     );
     assert!(!sans.iter().any(|s| s.contains("localhost")));
 
-    let user = api
-        .get_object("", "secrets", Some("ns-one"), "cluster-one-es-elastic-user")
-        .expect("the elastic user");
+    let user = secret(api, "ns-one", "cluster-one-es-elastic-user");
     let material = api
         .cluster_material("ns-one", "cluster-one")
         .expect("ECK's material");
@@ -785,34 +776,21 @@ async fn eck_restores_what_clients_delete_and_follows_new_clusters() {
 async fn extra_transport_cas_join_the_public_secret_and_rotation_replaces_the_own() {
     let sandbox = standard().await;
     let api = sandbox.api("sandbox");
-    let other = api
-        .cluster_material("ns-two", "cluster-two")
-        .expect("cluster-two")
-        .transport_ca
-        .cert_pem()
-        .to_string();
+    let other = transport_ca_pem(api, "ns-two", "cluster-two");
     api.put_object("", "configmaps", json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "remote-cas", "namespace": "ns-one", "labels": {"eck.k8s.elastic.co/watched": "true"}},
         "data": {"ca.crt": other}}));
     let client = client(&sandbox).await;
     let patch = json!({"spec": {"transport": {"tls": {"certificateAuthorities": {"configMapName": "remote-cas"}}}}});
-    es_api(&client, "ns-one")
-        .patch("cluster-one", &PatchParams::default(), &Patch::Merge(patch))
-        .await
-        .expect("patched");
-    let public = |api: &ecr::sandbox::KubeApi| {
-        let secret = api
-            .get_object(
-                "",
-                "secrets",
-                Some("ns-one"),
-                "cluster-one-es-transport-certs-public",
-            )
-            .expect("secret");
-        subjects(&decoded(&secret, "ca.crt"))
+    merge_patch(&es_api(&client, "ns-one"), "cluster-one", patch).await;
+    let public = || {
+        decoded(
+            &secret(api, "ns-one", "cluster-one-es-transport-certs-public"),
+            "ca.crt",
+        )
     };
     assert_eq!(
-        public(api),
+        subjects(&public()),
         [
             "OU=cluster-one, CN=cluster-one-transport",
             "OU=cluster-two, CN=cluster-two-transport"
@@ -824,29 +802,11 @@ async fn extra_transport_cas_join_the_public_secret_and_rotation_replaces_the_ow
         "extra CAs roll no pods"
     );
 
-    let before = api
-        .cluster_material("ns-one", "cluster-one")
-        .expect("material")
-        .transport_ca
-        .cert_pem()
-        .to_string();
+    let before = transport_ca_pem(api, "ns-one", "cluster-one");
     api.rotate_transport_ca("ns-one", "cluster-one");
-    let after = api
-        .cluster_material("ns-one", "cluster-one")
-        .expect("material")
-        .transport_ca
-        .cert_pem()
-        .to_string();
+    let after = transport_ca_pem(api, "ns-one", "cluster-one");
     assert_ne!(before, after);
-    let secret = api
-        .get_object(
-            "",
-            "secrets",
-            Some("ns-one"),
-            "cluster-one-es-transport-certs-public",
-        )
-        .expect("secret");
-    assert!(decoded(&secret, "ca.crt").starts_with(&after));
+    assert!(public().starts_with(&after));
 }
 
 #[tokio::test]
@@ -855,18 +815,26 @@ async fn pod_template_changes_count_as_rolling_restarts_unless_paused() {
     let api = sandbox.api("sandbox");
     let client = client(&sandbox).await;
     let es = es_api(&client, "ns-one");
-    let merge = |patch: Value| Patch::Merge(patch);
     let config = json!({"spec": {"nodeSets": [{"name": "default", "count": 3,
         "config": {"xpack.security.transport.ssl.certificate_authorities": ["/usr/share/elasticsearch/config/ecr/ca.crt"]}}]}});
-    es.patch("cluster-one", &PatchParams::default(), &merge(config))
-        .await
-        .expect("patched");
+    merge_patch(&es, "cluster-one", config).await;
     assert_eq!(api.rolling_restarts("ns-one", "cluster-one"), 1);
+    let rendered = decoded(
+        &secret(api, "ns-one", "cluster-one-es-default-es-config"),
+        "elasticsearch.yml",
+    );
+    let rendered: Value = serde_yaml::from_str(&rendered).expect("YAML");
+    assert_eq!(
+        rendered["xpack"]["security"]["transport"]["ssl"]["certificate_authorities"],
+        json!([
+            "/usr/share/elasticsearch/config/transport-certs/ca.crt",
+            "/usr/share/elasticsearch/config/transport-remote-certs/ca.crt",
+            "/usr/share/elasticsearch/config/ecr/ca.crt",
+        ]),
+        "ECK appends the user's list to its own"
+    );
     let lb = json!({"spec": {"transport": {"service": {"spec": {"type": "LoadBalancer"}}}}});
-    let patched = es
-        .patch("cluster-one", &PatchParams::default(), &merge(lb))
-        .await
-        .expect("patched");
+    let patched = merge_patch(&es, "cluster-one", lb).await;
     assert_eq!(
         api.rolling_restarts("ns-one", "cluster-one"),
         1,
@@ -876,9 +844,7 @@ async fn pod_template_changes_count_as_rolling_restarts_unless_paused() {
 
     let pause = json!({"metadata": {"annotations": {"eck.k8s.elastic.co/pause-orchestration": "true"}},
         "spec": {"nodeSets": [{"name": "default", "count": 3, "podTemplate": {"metadata": {"labels": {"a": "b"}}}}]}});
-    es.patch("cluster-one", &PatchParams::default(), &merge(pause))
-        .await
-        .expect("patched");
+    merge_patch(&es, "cluster-one", pause).await;
     assert_eq!(
         api.rolling_restarts("ns-one", "cluster-one"),
         1,
@@ -886,9 +852,7 @@ async fn pod_template_changes_count_as_rolling_restarts_unless_paused() {
     );
     let resume =
         json!({"metadata": {"annotations": {"eck.k8s.elastic.co/pause-orchestration": null}}});
-    es.patch("cluster-one", &PatchParams::default(), &merge(resume))
-        .await
-        .expect("patched");
+    merge_patch(&es, "cluster-one", resume).await;
     assert_eq!(api.rolling_restarts("ns-one", "cluster-one"), 2);
 }
 
@@ -897,18 +861,9 @@ async fn the_transport_service_gets_a_load_balancer_address_as_a_watch_event() {
     let sandbox = standard().await;
     let client = client(&sandbox).await;
     let services: Api<Service> = Api::namespaced(client.clone(), "ns-one");
-    let version = services
-        .list(&Default::default())
-        .await
-        .expect("a list")
-        .metadata
-        .resource_version
-        .expect("version");
+    let version = list_version(&services).await;
     let lb = json!({"spec": {"transport": {"service": {"spec": {"type": "LoadBalancer"}}}}});
-    es_api(&client, "ns-one")
-        .patch("cluster-one", &PatchParams::default(), &Patch::Merge(lb))
-        .await
-        .expect("patched");
+    merge_patch(&es_api(&client, "ns-one"), "cluster-one", lb).await;
 
     let watch = services
         .watch(
@@ -1068,11 +1023,10 @@ async fn kubectl_lists_es_and_reads_the_ca_with_a_go_template() {
     .await
     .expect("joined");
     assert!(ok, "{err}");
-    let material = sandbox
-        .api("sandbox")
-        .cluster_material("ns-one", "cluster-one")
-        .expect("material");
-    assert_eq!(pem, material.transport_ca.cert_pem());
+    assert_eq!(
+        pem,
+        transport_ca_pem(sandbox.api("sandbox"), "ns-one", "cluster-one")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

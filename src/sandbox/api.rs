@@ -94,7 +94,7 @@ impl KubeApi {
 
     /// The resource type named by group and plural; panics when this server does not
     /// serve it (a test helper).
-    pub fn resource_type(&self, group: &str, resource: &str) -> &'static ResourceType {
+    pub(super) fn resource_type(&self, group: &str, resource: &str) -> &'static ResourceType {
         self.inner
             .registry
             .find(group, resource)

@@ -88,22 +88,22 @@ pub fn new_uid() -> String {
 /// A random string over an alphabet without vowels or look-alikes, as the API server's
 /// `generateName` suffixes.
 pub fn random_suffix(len: usize) -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let bytes: [u8; 32] = random_bytes();
-    bytes
-        .iter()
-        .take(len)
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
+    random_string(b"bcdfghjklmnpqrstvwxz2456789", len)
 }
 
-/// A random alphanumeric secret (passwords and tokens).
+/// A random alphanumeric secret (passwords and tokens), at most 64 characters.
 pub fn random_secret(len: usize) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    random_string(
+        b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        len,
+    )
+}
+
+fn random_string(alphabet: &[u8], len: usize) -> String {
     let bytes: [u8; 64] = random_bytes();
     bytes
         .iter()
         .take(len)
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .map(|b| alphabet[usize::from(*b) % alphabet.len()] as char)
         .collect()
 }

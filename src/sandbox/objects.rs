@@ -214,7 +214,7 @@ impl KubeApi {
                 Ok(desired)
             })?;
         if !options.dry_run {
-            self.after_write(rt, &object, options.origin);
+            self.react(rt, &object, false, options.origin);
         }
         Ok(Written {
             object,
@@ -246,32 +246,23 @@ impl KubeApi {
                 }
             })?;
         if !options.dry_run {
-            self.after_delete(rt, &deleted, options.origin);
+            self.react(rt, &deleted, true, options.origin);
         }
         Ok(deleted)
     }
 
-    fn after_write(&self, rt: &'static ResourceType, object: &Value, origin: Origin) {
+    /// What the cluster's controllers do after a write or a deletion.
+    fn react(&self, rt: &'static ResourceType, object: &Value, deleted: bool, origin: Origin) {
         let (namespace, name) = (object::namespace(object), object::name(object));
-        if rt == &ELASTICSEARCHES {
+        if rt == &ELASTICSEARCHES && deleted {
+            self.inner.eck.cluster_deleted(self, namespace, name);
+        } else if rt == &ELASTICSEARCHES {
             self.inner.eck.reconcile(self, namespace, name);
         } else if rt == &CONFIGMAPS {
             self.inner.eck.config_map_changed(self, namespace, name);
-        } else if rt == &SERVICES {
+        } else if rt == &SERVICES && !deleted {
             self.inner.load_balancers.observe(self, object);
-        }
-        if origin == Origin::Api {
-            self.inner.eck.owned_object_changed(self, object);
-        }
-    }
-
-    fn after_delete(&self, rt: &'static ResourceType, object: &Value, origin: Origin) {
-        let (namespace, name) = (object::namespace(object), object::name(object));
-        if rt == &ELASTICSEARCHES {
-            self.inner.eck.cluster_deleted(self, namespace, name);
-        } else if rt == &CONFIGMAPS {
-            self.inner.eck.config_map_changed(self, namespace, name);
-        } else if rt == &NAMESPACES {
+        } else if rt == &NAMESPACES && deleted {
             self.delete_namespace_contents(name);
         }
         if origin == Origin::Api {
@@ -281,24 +272,14 @@ impl KubeApi {
 
     /// What namespace deletion removes: every object in it.
     fn delete_namespace_contents(&self, namespace: &str) {
-        let namespaced = self.inner.registry.all().iter().filter(|rt| rt.namespaced);
-        for rt in namespaced {
-            for object in self.inner.store.list(rt, Some(namespace)).0 {
-                // Objects removed by an earlier cascade are already gone.
-                let _ = self.remove(
-                    rt,
-                    namespace,
-                    object::name(&object),
-                    None,
-                    &WriteOptions::default(),
-                );
-            }
+        for rt in self.inner.registry.all().iter().filter(|rt| rt.namespaced) {
+            self.remove_unless(rt, namespace, |_| false);
         }
     }
 
-    /// Deletes every object of a type in a namespace whose labels match (a controller's
-    /// garbage collection).
-    pub(super) fn remove_labelled(
+    /// Deletes the objects of a type in a namespace that `keep` refuses (garbage
+    /// collection by a controller or a namespace deletion).
+    pub(super) fn remove_unless(
         &self,
         rt: &'static ResourceType,
         namespace: &str,
@@ -306,6 +287,7 @@ impl KubeApi {
     ) {
         for object in self.inner.store.list(rt, Some(namespace)).0 {
             if !keep(&object) {
+                // Objects removed by an earlier cascade are already gone.
                 let _ = self.remove(
                     rt,
                     namespace,

@@ -210,6 +210,26 @@ fn param<'a>(request: &'a ResourceRequest, name: &str) -> Option<&'a str> {
     request.params.get(name).map(String::as_str)
 }
 
+fn selectors(request: &ResourceRequest) -> Result<Selectors, ApiError> {
+    Selectors::parse(
+        param(request, "labelSelector"),
+        param(request, "fieldSelector"),
+    )
+}
+
+/// A Table of the objects, when the client asked for one.
+fn table_response(
+    rt: &ResourceType,
+    objects: &[Value],
+    version: u64,
+    request: &ResourceRequest,
+) -> Option<Response> {
+    table::wants_table(header(request, ACCEPT)).then(|| {
+        let include = IncludeObject::parse(param(request, "includeObject"));
+        Json(table::table(rt, objects, version, include)).into_response()
+    })
+}
+
 fn get_object(
     api: &KubeApi,
     location: &Location,
@@ -221,12 +241,11 @@ fn get_object(
         .store
         .get(target.rt, target.namespace, target.name)
         .ok_or_else(|| ApiError::not_found(target.rt, target.name))?;
-    if table::wants_table(header(request, ACCEPT)) {
-        let include = IncludeObject::parse(param(request, "includeObject"));
-        let version = api.inner.store.resource_version();
-        return Ok(Json(table::table(location.rt, &[object], version, include)).into_response());
-    }
-    Ok(Json(object).into_response())
+    let version = api.inner.store.resource_version();
+    Ok(
+        table_response(location.rt, std::slice::from_ref(&object), version, request)
+            .unwrap_or_else(|| Json(object).into_response()),
+    )
 }
 
 fn list(
@@ -235,18 +254,13 @@ fn list(
     request: &ResourceRequest,
 ) -> Result<Response, ApiError> {
     let rt = location.rt;
-    let selectors = Selectors::parse(
-        param(request, "labelSelector"),
-        param(request, "fieldSelector"),
-    )?;
+    let selectors = selectors(request)?;
     let (items, version) = api.inner.store.list(rt, location.namespace.as_deref());
     let items: Vec<Value> = items.into_iter().filter(|o| selectors.matches(o)).collect();
-    let accept = header(request, ACCEPT);
-    if table::wants_table(accept) {
-        let include = IncludeObject::parse(param(request, "includeObject"));
-        return Ok(Json(table::table(rt, &items, version, include)).into_response());
+    if let Some(table) = table_response(rt, &items, version, request) {
+        return Ok(table);
     }
-    let metadata_only = accept.contains("as=PartialObjectMetadataList");
+    let metadata_only = header(request, ACCEPT).contains("as=PartialObjectMetadataList");
     let items: Vec<Value> = items
         .into_iter()
         .map(|mut item| {
@@ -287,10 +301,7 @@ fn start_watch(
     request: &ResourceRequest,
 ) -> Result<Response, ApiError> {
     let rt = location.rt;
-    let selectors = Selectors::parse(
-        param(request, "labelSelector"),
-        param(request, "fieldSelector"),
-    )?;
+    let selectors = selectors(request)?;
     let start =
         match param(request, "resourceVersion") {
             None | Some("" | "0") => WatchStart::Current,

@@ -4,6 +4,7 @@
 //! restarts ECK would do. It acts synchronously after each write, so tests see its result
 //! as soon as their request returns (load-balancer addresses excepted: see `cloud`).
 
+mod config;
 mod pods;
 mod secrets;
 mod services;
@@ -213,14 +214,23 @@ impl Eck {
         let cluster = Cluster::new(&resource, cluster_state.index);
         cluster_state.observe(cluster.pod_templates());
         let material = cluster_state.material.clone();
-        for secret in secrets::desired(api, &cluster, &material) {
+        let mut secrets = secrets::desired(api, &cluster, &material);
+        secrets.extend(
+            cluster
+                .node_sets
+                .iter()
+                .map(|ns| config::secret(&cluster, ns)),
+        );
+        let pods = pods::desired(&cluster);
+        for (rt, objects) in [(&SECRETS, &secrets), (&PODS, &pods)] {
+            remove_stale(api, rt, &cluster, objects);
+        }
+        for secret in secrets {
             apply_owned(api, &SECRETS, secret);
         }
         for service in services::desired(&cluster) {
             services::apply(api, service);
         }
-        let pods = pods::desired(&cluster);
-        pods::remove_stale(api, &cluster, &pods);
         for pod in pods {
             apply_owned(api, &PODS, pod);
         }
@@ -255,7 +265,7 @@ impl Eck {
             .clusters
             .remove(&(namespace.to_string(), name.to_string()));
         for rt in [&SECRETS, &SERVICES, &PODS] {
-            api.remove_labelled(rt, namespace, |object| {
+            api.remove_unless(rt, namespace, |object| {
                 object::label(object, CLUSTER_NAME_LABEL) != Some(name)
             });
         }
@@ -313,6 +323,23 @@ impl State {
         }
         self.clusters.get_mut(&key)
     }
+}
+
+/// Deletes the cluster's per-nodeSet objects (pods, config secrets) that are no longer
+/// wanted: scaled down, or their nodeSet removed.
+fn remove_stale(
+    api: &KubeApi,
+    rt: &'static ResourceType,
+    cluster: &Cluster<'_>,
+    desired: &[Value],
+) {
+    api.remove_unless(rt, cluster.namespace, |object| {
+        object::label(object, CLUSTER_NAME_LABEL) != Some(cluster.name)
+            || object::label(object, STATEFULSET_LABEL).is_none()
+            || desired
+                .iter()
+                .any(|d| object::name(d) == object::name(object))
+    });
 }
 
 /// Creates or updates an object ECK owns. Labels and annotations others added are kept,

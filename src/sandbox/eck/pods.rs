@@ -6,10 +6,7 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{CLUSTER_NAME_LABEL, Cluster, NodeSet, STATEFULSET_LABEL};
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::object;
-use crate::sandbox::resources::PODS;
+use super::{Cluster, NodeSet, STATEFULSET_LABEL};
 
 const CONTAINER: &str = "elasticsearch";
 const CONFIG_DIR: &str = "/usr/share/elasticsearch/config";
@@ -29,14 +26,6 @@ pub fn desired(cluster: &Cluster<'_>) -> Vec<Value> {
         }
     }
     pods
-}
-
-/// Deletes the cluster's pods that are no longer wanted (scaled down, nodeSet removed).
-pub fn remove_stale(api: &KubeApi, cluster: &Cluster<'_>, desired: &[Value]) {
-    api.remove_labelled(&PODS, cluster.namespace, |pod| {
-        object::label(pod, CLUSTER_NAME_LABEL) != Some(cluster.name)
-            || desired.iter().any(|d| object::name(d) == object::name(pod))
-    });
 }
 
 fn pod(cluster: &Cluster<'_>, node_set: &NodeSet<'_>, ordinal: u64, ip: &str) -> Value {
@@ -72,7 +61,11 @@ fn pod(cluster: &Cluster<'_>, node_set: &NodeSet<'_>, ordinal: u64, ip: &str) ->
         .flatten()
         .filter(|c| c["name"] != CONTAINER)
         .collect();
-    let mut containers = vec![elasticsearch_container(cluster, user_container)];
+    let mut containers = vec![elasticsearch_container(
+        cluster,
+        &statefulset,
+        user_container,
+    )];
     containers.extend(sidecars.into_iter().cloned());
     let mut spec = user_spec.as_object().cloned().unwrap_or_default();
     spec.insert("containers".into(), json!(containers));
@@ -171,14 +164,18 @@ fn volumes(cluster: &Cluster<'_>, statefulset: &str, user_spec: &Value) -> Vec<V
 
 /// ECK's Elasticsearch container with the user's one merged in: the user's mounts, then
 /// ECK's own that no user mount shadows by name or path.
-fn elasticsearch_container(cluster: &Cluster<'_>, user: Option<&Value>) -> Value {
+fn elasticsearch_container(
+    cluster: &Cluster<'_>,
+    statefulset: &str,
+    user: Option<&Value>,
+) -> Value {
     let mut container = user.and_then(Value::as_object).cloned().unwrap_or_default();
     let user_mounts: Vec<Value> = container
         .get("volumeMounts")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let own = own_volumes(cluster, "")
+    let own = own_volumes(cluster, statefulset)
         .into_iter()
         .filter(|(name, _, path)| {
             !user_mounts
