@@ -224,7 +224,7 @@ fn check_text(key: &str, kind: ValueKind, text: &str) -> Result<(), String> {
         ValueKind::HostPortList => split_list(text)
             .iter()
             .try_for_each(|item| check_port(item)),
-        ValueKind::IntAtLeast(min) => parse_int_at_least(key, text, min).map(drop),
+        ValueKind::IntAtLeast(min) => check_int_at_least(key, text, min),
         ValueKind::Bool => parse_bool(text).map(drop),
         ValueKind::Time => check_time(key, text),
         ValueKind::Text => Ok(()),
@@ -256,14 +256,14 @@ pub fn parse_bool(text: &str) -> Result<bool, String> {
     }
 }
 
-fn parse_int_at_least(key: &str, text: &str, min: i32) -> Result<i32, String> {
-    let value = text
-        .parse::<i32>()
-        .map_err(|_| format!("Failed to parse value [{text}] for setting [{key}]"))?;
-    match value >= min {
-        true => Ok(value),
-        false => Err(format!(
+fn check_int_at_least(key: &str, text: &str, min: i32) -> Result<(), String> {
+    match text.parse::<i32>() {
+        Ok(value) if value >= min => Ok(()),
+        Ok(_) => Err(format!(
             "Failed to parse value [{text}] for setting [{key}] must be >= {min}"
+        )),
+        Err(_) => Err(format!(
+            "Failed to parse value [{text}] for setting [{key}]"
         )),
     }
 }

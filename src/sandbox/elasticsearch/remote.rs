@@ -95,6 +95,11 @@ fn remote_config(effective: &FlatSettings, alias: &str, version: &Version) -> Op
     })
 }
 
+/// What Java's TLS stack says of a peer certificate that chains to no trusted CA.
+const UNTRUSTED_CERTIFICATE: &str = "PKIX path building failed: \
+    sun.security.provider.certpath.SunCertPathBuilderException: \
+    unable to find valid certification path to requested target";
+
 /// Why a link does not carry data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LinkFailure {
@@ -125,26 +130,30 @@ impl LinkFailure {
                     "connect_exception",
                     format!("Connection refused: {address}"),
                 )),
-            LinkFailure::UntrustedRemote { address } => general_failure(address).caused_by(tls_failure(
-                "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target",
-            )),
+            LinkFailure::UntrustedRemote { address } => {
+                general_failure(address).caused_by(tls_failure(UNTRUSTED_CERTIFICATE))
+            }
             LinkFailure::RejectedByRemote { address } => general_failure(address)
                 .caused_by(tls_failure("Received fatal alert: certificate_unknown")),
-            LinkFailure::ClusterNameMismatch { address, expected, found } => {
-                general_failure(address).caused_by(Cause::new(
-                    "illegal_state_exception",
-                    format!(
-                        "handshake with [{address}] failed: remote cluster name [{found}] does not match expected remote cluster name [{expected}]"
-                    ),
-                ))
-            }
+            LinkFailure::ClusterNameMismatch {
+                address,
+                expected,
+                found,
+            } => general_failure(address).caused_by(Cause::new(
+                "illegal_state_exception",
+                format!(
+                    "handshake with [{address}] failed: remote cluster name [{found}] \
+                         does not match expected remote cluster name [{expected}]"
+                ),
+            )),
             LinkFailure::NoSeedNodeLeft { alias } => Cause::new(
                 "no_seed_node_left_exception",
                 format!("no seed node left for cluster: [{alias}]"),
             ),
-            LinkFailure::Timeout { address } => {
-                connect_failure(address, &format!("connect_timeout[{INITIAL_CONNECT_TIMEOUT}]"))
-            }
+            LinkFailure::Timeout { address } => connect_failure(
+                address,
+                &format!("connect_timeout[{INITIAL_CONNECT_TIMEOUT}]"),
+            ),
         }
     }
 }
