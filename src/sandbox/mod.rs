@@ -9,6 +9,7 @@ mod cloud;
 mod crd;
 mod discovery;
 mod eck;
+pub mod elasticsearch;
 mod faults;
 mod kubeconfig;
 mod object;

@@ -1,0 +1,116 @@
+//! The state of one emulated cluster (settings and remote links behind one lock) and the
+//! operations the HTTP handlers call on it.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::time::Instant;
+
+use super::errors::EsError;
+use super::faults::Faults;
+use super::journal::Journal;
+use super::remote::{self, LinkFailure, LinkStatus, Links, RemoteConfig};
+use super::settings::{AppliedUpdate, ClusterSettings, SettingsUpdate};
+use super::version::Version;
+use super::{ElasticsearchConfig, Topology, lock};
+
+/// Every node set of the sandbox's clusters is `default` with three nodes.
+pub const NODE_COUNT: u32 = 3;
+
+pub struct Cluster {
+    pub config: ElasticsearchConfig,
+    pub version: Version,
+    /// Stable for the life of this cluster, like a real cluster's UUID.
+    pub uuid: String,
+    pub journal: Journal,
+    pub faults: Faults,
+    topology: Arc<dyn Topology>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    settings: ClusterSettings,
+    links: Links,
+}
+
+impl Cluster {
+    pub fn new(config: ElasticsearchConfig, topology: Arc<dyn Topology>) -> Self {
+        Cluster {
+            version: Version::parse(&config.version),
+            uuid: cluster_uuid(&config),
+            journal: Journal::default(),
+            faults: Faults::default(),
+            config,
+            topology,
+            state: Mutex::default(),
+        }
+    }
+
+    /// The Elasticsearch cluster name (ECK uses the resource name).
+    pub fn name(&self) -> String {
+        self.topology.cluster_name(&self.config.cluster)
+    }
+
+    /// The node that answers HTTP requests, named as ECK names pods.
+    pub fn node_name(&self) -> String {
+        format!("{}-es-default-0", self.config.cluster.name)
+    }
+
+    pub fn settings(&self) -> ClusterSettings {
+        lock(&self.state).settings.clone()
+    }
+
+    /// Applies a settings update; links whose settings changed start connecting anew.
+    pub fn update_settings(&self, update: &SettingsUpdate) -> Result<AppliedUpdate, EsError> {
+        let mut state = lock(&self.state);
+        let applied = state.settings.apply(update)?;
+        let before = state.settings.effective();
+        let after = applied.settings.effective();
+        state
+            .links
+            .settings_changed(&before, &after, Instant::now());
+        state.settings = applied.settings.clone();
+        Ok(applied)
+    }
+
+    /// The remote clusters the effective settings configure.
+    pub fn remotes(&self) -> Vec<RemoteConfig> {
+        let effective = lock(&self.state).settings.effective();
+        remote::configured_remotes(&effective, &self.version)
+    }
+
+    /// Where the link to `remote` stands now, judged from the emulated network and trust.
+    pub fn link_status(&self, remote: &RemoteConfig) -> LinkStatus {
+        let handshake = remote::probe(remote, &self.config.cluster, self.topology.as_ref());
+        let now = Instant::now();
+        lock(&self.state)
+            .links
+            .observe(&remote.alias, handshake, now, self.config.connect_delay)
+    }
+
+    /// Like [`Cluster::link_status`], but waits for a connection under way to complete, as a
+    /// cross-cluster request does.
+    pub async fn wait_for_link(&self, remote: &RemoteConfig) -> LinkStatus {
+        let status = self.link_status(remote);
+        let LinkStatus::Connecting { remaining } = status else {
+            return status;
+        };
+        tokio::time::sleep(remaining).await;
+        match self.link_status(remote) {
+            LinkStatus::Connecting { .. } => LinkStatus::Failed(LinkFailure::Timeout {
+                address: remote.connection.first_address().to_owned(),
+            }),
+            status => status,
+        }
+    }
+}
+
+/// A 22-character URL-safe identifier, different for every cluster instance.
+fn cluster_uuid(config: &ElasticsearchConfig) -> String {
+    use base64::Engine;
+    use std::hash::BuildHasher;
+    let random = std::collections::hash_map::RandomState::new();
+    let half = |salt: u8| random.hash_one((salt, &config.cluster)).to_be_bytes();
+    let bytes = [half(0), half(1)].concat();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -1,0 +1,133 @@
+//! The emulated Elasticsearch of ecr's sandbox: one cluster's HTTP API (basic auth, cluster
+//! settings, remote clusters, and the probes that prove a link), faithful to Elasticsearch 8.x.
+//!
+//! The sandbox serves [`Elasticsearch::router`] over HTTPS and tells each cluster what the
+//! emulated network and TLS trust look like through a [`Topology`].
+
+mod auth;
+mod cluster;
+mod cross_cluster;
+mod errors;
+mod faults;
+mod info;
+mod journal;
+mod params;
+mod registry;
+mod remote;
+mod routes;
+mod settings;
+mod version;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use cluster::Cluster;
+
+/// How the emulated cluster learns what the (emulated) network and TLS trust look like.
+pub trait Topology: Send + Sync + 'static {
+    /// The cluster whose transport layer answers at `host:port` (an exposed transport service's address), if any.
+    fn transport_at(&self, address: &str) -> Option<ClusterId>;
+    /// Whether `cluster`'s nodes trust `other`'s transport CA (TLS needs it both ways for a connection).
+    fn trusts(&self, cluster: &ClusterId, other: &ClusterId) -> bool;
+    /// The Elasticsearch cluster name of `cluster` (checked in the handshake: ECK's cluster name is the resource name).
+    fn cluster_name(&self, cluster: &ClusterId) -> String;
+}
+
+/// An Elasticsearch resource: its Kubernetes context, namespace and name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClusterId {
+    pub context: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// What an emulated cluster is.
+#[derive(Clone)]
+pub struct ElasticsearchConfig {
+    pub cluster: ClusterId,
+    /// The Elasticsearch version it claims, e.g. `8.15.3`.
+    pub version: String,
+    /// The password of the `elastic` superuser.
+    pub elastic_password: String,
+    /// How long a remote cluster link takes to connect once it can.
+    pub connect_delay: Duration,
+}
+
+impl ElasticsearchConfig {
+    pub const DEFAULT_CONNECT_DELAY: Duration = Duration::from_millis(200);
+
+    /// A configuration with the default connect delay.
+    pub fn new(cluster: ClusterId, version: &str, elastic_password: &str) -> Self {
+        ElasticsearchConfig {
+            cluster,
+            version: version.to_owned(),
+            elastic_password: elastic_password.to_owned(),
+            connect_delay: Self::DEFAULT_CONNECT_DELAY,
+        }
+    }
+}
+
+/// Shows everything but the password.
+impl fmt::Debug for ElasticsearchConfig {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("ElasticsearchConfig")
+            .field("cluster", &self.cluster)
+            .field("version", &self.version)
+            .field("elastic_password", &"<redacted>")
+            .field("connect_delay", &self.connect_delay)
+            .finish()
+    }
+}
+
+/// One request an emulated cluster answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestRecord {
+    pub method: String,
+    /// The path with its query string.
+    pub path: String,
+    pub status: u16,
+}
+
+/// One emulated cluster; clones share it.
+#[derive(Clone)]
+pub struct Elasticsearch {
+    cluster: Arc<Cluster>,
+}
+
+impl Elasticsearch {
+    pub fn new(config: ElasticsearchConfig, topology: Arc<dyn Topology>) -> Self {
+        Elasticsearch {
+            cluster: Arc::new(Cluster::new(config, topology)),
+        }
+    }
+
+    /// All HTTP endpoints, authentication included.
+    pub fn router(&self) -> axum::Router {
+        routes::router(self.cluster.clone())
+    }
+
+    /// Every request answered so far, in order.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.cluster.journal.records()
+    }
+
+    /// Makes the next `times` authenticated requests answer `status` with an Elasticsearch error body.
+    pub fn inject_fault(&self, times: u32, status: u16) {
+        self.cluster.faults.inject(times, status);
+    }
+
+    /// The persistent settings as a flat JSON object (`{"cluster.remote.a.mode": "proxy"}`).
+    pub fn persistent_settings(&self) -> serde_json::Value {
+        settings::to_flat_json(&self.cluster.settings().persistent)
+    }
+}
+
+/// Locks `mutex`, carrying on with the data if a panicking thread poisoned it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

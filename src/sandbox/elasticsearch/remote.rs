@@ -1,0 +1,478 @@
+//! Remote clusters: which aliases the effective settings configure, whether each link would
+//! really connect (address, mutual TLS trust, cluster name, time to connect), and `_remote/info`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::errors::Cause;
+use super::registry::{self, AliasSettings, FlatSettings, SettingValue, Strategy};
+use super::version::Version;
+use super::{ClusterId, Topology};
+
+/// Elasticsearch's `cluster.remote.initial_connect_timeout` default, shown by `_remote/info`.
+pub const INITIAL_CONNECT_TIMEOUT: &str = "30s";
+const DEFAULT_PROXY_SOCKET_CONNECTIONS: u32 = 18;
+const DEFAULT_NODE_CONNECTIONS: u32 = 3;
+
+/// An alias the effective settings make a remote cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteConfig {
+    pub alias: String,
+    pub connection: Connection,
+    pub skip_unavailable: bool,
+}
+
+/// How the alias reaches its cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Connection {
+    Proxy {
+        address: String,
+        server_name: String,
+        socket_connections: u32,
+    },
+    Sniff {
+        seeds: Vec<String>,
+        node_connections: u32,
+    },
+}
+
+impl Connection {
+    /// The address a connection attempt goes to first.
+    pub fn first_address(&self) -> &str {
+        match self {
+            Connection::Proxy { address, .. } => address,
+            Connection::Sniff { seeds, .. } => seeds.first().map_or("", String::as_str),
+        }
+    }
+}
+
+/// The remote clusters of `effective`, sorted by alias. Aliases with only some settings
+/// (say, a mode but no address) are not remote clusters, as in Elasticsearch.
+pub fn configured_remotes(effective: &FlatSettings, version: &Version) -> Vec<RemoteConfig> {
+    aliases(effective)
+        .into_iter()
+        .filter_map(|alias| remote_config(effective, alias, version))
+        .collect()
+}
+
+fn aliases(settings: &FlatSettings) -> BTreeSet<&str> {
+    settings
+        .keys()
+        .filter_map(|key| registry::remote_key(key).map(|(alias, _)| alias))
+        .collect()
+}
+
+fn remote_config(effective: &FlatSettings, alias: &str, version: &Version) -> Option<RemoteConfig> {
+    let settings = AliasSettings::new(effective, alias);
+    if !settings.is_enabled() {
+        return None;
+    }
+    let connection = match settings.mode() {
+        Strategy::Proxy => Connection::Proxy {
+            address: settings
+                .get("proxy_address")
+                .map(registry::text)?
+                .to_owned(),
+            server_name: settings
+                .get("server_name")
+                .map_or("", registry::text)
+                .to_owned(),
+            socket_connections: settings
+                .count("proxy_socket_connections", DEFAULT_PROXY_SOCKET_CONNECTIONS),
+        },
+        Strategy::Sniff => Connection::Sniff {
+            seeds: settings.get("seeds").map(registry::list_items)?,
+            node_connections: settings.count("node_connections", DEFAULT_NODE_CONNECTIONS),
+        },
+    };
+    Some(RemoteConfig {
+        alias: alias.to_owned(),
+        connection,
+        skip_unavailable: settings.flag("skip_unavailable", version.skip_unavailable_by_default()),
+    })
+}
+
+/// What Java's TLS stack says of a peer certificate that chains to no trusted CA.
+const UNTRUSTED_CERTIFICATE: &str = "PKIX path building failed: \
+    sun.security.provider.certpath.SunCertPathBuilderException: \
+    unable to find valid certification path to requested target";
+
+/// Why a link does not carry data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkFailure {
+    /// Nothing answers at the address (no exposed transport service there).
+    Refused { address: String },
+    /// The remote's certificate does not chain to a CA this cluster trusts.
+    UntrustedRemote { address: String },
+    /// The remote does not trust this cluster's certificate.
+    RejectedByRemote { address: String },
+    /// The address now leads to another cluster than the one this link first reached.
+    ClusterNameMismatch {
+        address: String,
+        expected: String,
+        found: String,
+    },
+    /// Sniff mode: the seed answered, but the nodes it advertises are pod addresses out of reach.
+    NoSeedNodeLeft { alias: String },
+    /// Still connecting when the caller stopped waiting.
+    Timeout { address: String },
+}
+
+impl LinkFailure {
+    /// The exception Elasticsearch reports for this failure.
+    pub fn to_cause(&self) -> Cause {
+        match self {
+            LinkFailure::Refused { address } => connect_failure(address, "connect_exception")
+                .caused_by(Cause::new(
+                    "connect_exception",
+                    format!("Connection refused: {address}"),
+                )),
+            LinkFailure::UntrustedRemote { address } => {
+                general_failure(address).caused_by(tls_failure(UNTRUSTED_CERTIFICATE))
+            }
+            LinkFailure::RejectedByRemote { address } => general_failure(address)
+                .caused_by(tls_failure("Received fatal alert: certificate_unknown")),
+            LinkFailure::ClusterNameMismatch {
+                address,
+                expected,
+                found,
+            } => general_failure(address).caused_by(Cause::new(
+                "illegal_state_exception",
+                format!(
+                    "handshake with [{address}] failed: remote cluster name [{found}] \
+                         does not match expected remote cluster name [{expected}]"
+                ),
+            )),
+            LinkFailure::NoSeedNodeLeft { alias } => Cause::new(
+                "no_seed_node_left_exception",
+                format!("no seed node left for cluster: [{alias}]"),
+            ),
+            LinkFailure::Timeout { address } => connect_failure(
+                address,
+                &format!("connect_timeout[{INITIAL_CONNECT_TIMEOUT}]"),
+            ),
+        }
+    }
+}
+
+fn connect_failure(address: &str, what: &str) -> Cause {
+    Cause::new(
+        "connect_transport_exception",
+        format!("[][{address}] {what}"),
+    )
+}
+
+fn general_failure(address: &str) -> Cause {
+    connect_failure(address, "general node connection failure")
+}
+
+fn tls_failure(reason: &str) -> Cause {
+    Cause::new("s_s_l_handshake_exception", reason)
+}
+
+/// Where a link stands now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkStatus {
+    Connected,
+    /// Reachable, but the asynchronous connection has not completed yet.
+    Connecting {
+        remaining: Duration,
+    },
+    Failed(LinkFailure),
+}
+
+/// What a successful transport handshake found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Handshake {
+    pub address: String,
+    pub cluster_name: String,
+}
+
+/// Tries the handshake of `remote` from `local` through the emulated network.
+pub fn probe(
+    remote: &RemoteConfig,
+    local: &ClusterId,
+    topology: &dyn Topology,
+) -> Result<Handshake, LinkFailure> {
+    let address = remote.connection.first_address();
+    let cluster = reach(address, local, topology)?;
+    match remote.connection {
+        Connection::Proxy { .. } => Ok(Handshake {
+            address: address.to_owned(),
+            cluster_name: topology.cluster_name(&cluster),
+        }),
+        Connection::Sniff { .. } => Err(LinkFailure::NoSeedNodeLeft {
+            alias: remote.alias.clone(),
+        }),
+    }
+}
+
+fn reach(
+    address: &str,
+    local: &ClusterId,
+    topology: &dyn Topology,
+) -> Result<ClusterId, LinkFailure> {
+    let address = address.to_owned();
+    let Some(cluster) = topology.transport_at(&address) else {
+        return Err(LinkFailure::Refused { address });
+    };
+    if !topology.trusts(local, &cluster) {
+        return Err(LinkFailure::UntrustedRemote { address });
+    }
+    if !topology.trusts(&cluster, local) {
+        return Err(LinkFailure::RejectedByRemote { address });
+    }
+    Ok(cluster)
+}
+
+/// The connection attempts of every alias: when each started, and what it reached.
+#[derive(Debug, Default)]
+pub struct Links {
+    attempts: HashMap<String, LinkAttempt>,
+}
+
+#[derive(Debug)]
+struct LinkAttempt {
+    /// When the current attempt began: the alias's last settings change, or when its
+    /// target last became reachable.
+    started_at: Instant,
+    /// Whether the target was reachable when last looked at (`None`: not looked at yet).
+    reachable: Option<bool>,
+    /// The cluster name found by the first successful handshake, which later ones must match.
+    cluster_name: Option<String>,
+}
+
+impl LinkAttempt {
+    fn new(now: Instant) -> Self {
+        LinkAttempt {
+            started_at: now,
+            reachable: None,
+            cluster_name: None,
+        }
+    }
+}
+
+impl Links {
+    /// Restarts the attempt of every alias whose settings differ between `before` and `after`,
+    /// as Elasticsearch rebuilds a connection when its settings change.
+    pub fn settings_changed(&mut self, before: &FlatSettings, after: &FlatSettings, now: Instant) {
+        let all: BTreeSet<&str> = aliases(before).union(&aliases(after)).copied().collect();
+        for alias in all {
+            if alias_settings(before, alias) != alias_settings(after, alias) {
+                self.attempts
+                    .insert(alias.to_owned(), LinkAttempt::new(now));
+            }
+        }
+    }
+
+    /// Folds the outcome of a handshake made at `now` into the alias's attempt.
+    pub fn observe(
+        &mut self,
+        alias: &str,
+        handshake: Result<Handshake, LinkFailure>,
+        now: Instant,
+        connect_delay: Duration,
+    ) -> LinkStatus {
+        let attempt = self
+            .attempts
+            .entry(alias.to_owned())
+            .or_insert_with(|| LinkAttempt::new(now));
+        let outcome = handshake.and_then(|found| check_cluster_name(attempt, found));
+        let reachable = outcome.is_ok();
+        if attempt.reachable.is_some_and(|was| was != reachable) {
+            attempt.started_at = now;
+        }
+        attempt.reachable = Some(reachable);
+        let found = match outcome {
+            Ok(found) => found,
+            Err(failure) => return LinkStatus::Failed(failure),
+        };
+        let elapsed = now.saturating_duration_since(attempt.started_at);
+        match connect_delay.checked_sub(elapsed) {
+            Some(remaining) if !remaining.is_zero() => LinkStatus::Connecting { remaining },
+            _ => {
+                attempt.cluster_name.get_or_insert(found.cluster_name);
+                LinkStatus::Connected
+            }
+        }
+    }
+}
+
+fn check_cluster_name(attempt: &LinkAttempt, found: Handshake) -> Result<Handshake, LinkFailure> {
+    match &attempt.cluster_name {
+        Some(expected) if *expected != found.cluster_name => {
+            Err(LinkFailure::ClusterNameMismatch {
+                address: found.address,
+                expected: expected.clone(),
+                found: found.cluster_name,
+            })
+        }
+        _ => Ok(found),
+    }
+}
+
+fn alias_settings<'a>(
+    settings: &'a FlatSettings,
+    alias: &str,
+) -> Vec<(&'a String, &'a SettingValue)> {
+    settings
+        .iter()
+        .filter(|(key, _)| {
+            registry::remote_key(key).is_some_and(|(candidate, _)| candidate == alias)
+        })
+        .collect()
+}
+
+/// One alias's entry of `GET _remote/info`.
+pub fn info_json(remote: &RemoteConfig, connected: bool) -> Value {
+    let mut entry = json!({ "connected": connected });
+    let fields = match &remote.connection {
+        Connection::Proxy {
+            address,
+            server_name,
+            socket_connections,
+        } => json!({
+            "mode": Strategy::Proxy.name(),
+            "proxy_address": address,
+            "server_name": server_name,
+            "num_proxy_sockets_connected": if connected { *socket_connections } else { 0 },
+            "max_proxy_socket_connections": socket_connections,
+        }),
+        Connection::Sniff {
+            seeds,
+            node_connections,
+        } => json!({
+            "mode": Strategy::Sniff.name(),
+            "seeds": seeds,
+            "num_nodes_connected": 0,
+            "max_connections_per_cluster": node_connections,
+        }),
+    };
+    if let (Value::Object(entry), Value::Object(fields)) = (&mut entry, fields) {
+        entry.extend(fields);
+        entry.insert(
+            "initial_connect_timeout".into(),
+            json!(INITIAL_CONNECT_TIMEOUT),
+        );
+        entry.insert("skip_unavailable".into(), json!(remote.skip_unavailable));
+    }
+    entry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> FlatSettings {
+        pairs
+            .iter()
+            .map(|(key, value)| (key.to_string(), SettingValue::Text(value.to_string())))
+            .collect()
+    }
+
+    fn handshake(cluster_name: &str) -> Handshake {
+        Handshake {
+            address: "h:9300".into(),
+            cluster_name: cluster_name.into(),
+        }
+    }
+
+    #[test]
+    fn only_enabled_aliases_are_remote_clusters() {
+        let effective = settings(&[
+            ("cluster.remote.a.mode", "proxy"),
+            ("cluster.remote.a.proxy_address", "h:9300"),
+            ("cluster.remote.b.mode", "proxy"),
+            ("cluster.remote.c.seeds", "s:9300"),
+        ]);
+        let remotes = configured_remotes(&effective, &Version::parse("8.15.3"));
+        let aliases: Vec<_> = remotes.iter().map(|remote| remote.alias.as_str()).collect();
+        assert_eq!(aliases, ["a", "c"]);
+        assert_eq!(
+            remotes[0],
+            RemoteConfig {
+                alias: "a".into(),
+                connection: Connection::Proxy {
+                    address: "h:9300".into(),
+                    server_name: String::new(),
+                    socket_connections: 18,
+                },
+                skip_unavailable: true,
+            }
+        );
+    }
+
+    #[test]
+    fn skip_unavailable_default_follows_the_version() {
+        let effective = settings(&[("cluster.remote.a.seeds", "s:9300")]);
+        let old = configured_remotes(&effective, &Version::parse("8.14.0"));
+        assert!(!old[0].skip_unavailable);
+    }
+
+    #[test]
+    fn connects_after_the_delay_and_restarts_when_reachability_changes() {
+        let delay = Duration::from_millis(200);
+        let start = Instant::now();
+        let mut links = Links::default();
+        let after = |ms| start + Duration::from_millis(ms);
+        let reached = || Ok(handshake("two"));
+        let refused = || {
+            Err(LinkFailure::Refused {
+                address: "h:9300".into(),
+            })
+        };
+
+        links.settings_changed(
+            &FlatSettings::new(),
+            &settings(&[("cluster.remote.a.mode", "proxy")]),
+            start,
+        );
+        assert_eq!(
+            links.observe("a", reached(), after(50), delay),
+            LinkStatus::Connecting {
+                remaining: Duration::from_millis(150)
+            }
+        );
+        assert_eq!(
+            links.observe("a", reached(), after(200), delay),
+            LinkStatus::Connected
+        );
+        assert!(matches!(
+            links.observe("a", refused(), after(300), delay),
+            LinkStatus::Failed(_)
+        ));
+        assert!(matches!(
+            links.observe("a", reached(), after(400), delay),
+            LinkStatus::Connecting { .. }
+        ));
+        assert_eq!(
+            links.observe("a", reached(), after(600), delay),
+            LinkStatus::Connected
+        );
+    }
+
+    #[test]
+    fn a_link_keeps_to_the_cluster_it_first_reached() {
+        let delay = Duration::ZERO;
+        let now = Instant::now();
+        let mut links = Links::default();
+        assert_eq!(
+            links.observe("a", Ok(handshake("two")), now, delay),
+            LinkStatus::Connected
+        );
+        assert!(matches!(
+            links.observe("a", Ok(handshake("three")), now, delay),
+            LinkStatus::Failed(LinkFailure::ClusterNameMismatch { .. })
+        ));
+        let before = settings(&[("cluster.remote.a.proxy_address", "h:9300")]);
+        let after = settings(&[("cluster.remote.a.proxy_address", "h:9400")]);
+        links.settings_changed(&before, &after, now);
+        assert_eq!(
+            links.observe("a", Ok(handshake("three")), now, delay),
+            LinkStatus::Connected
+        );
+    }
+}

@@ -1,0 +1,199 @@
+//! The HTTP face of an emulated cluster: one axum handler per endpoint, and the router that
+//! puts them behind request recording, authentication and fault injection.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+
+use super::cluster::Cluster;
+use super::cross_cluster::{self, Targets};
+use super::errors::EsError;
+use super::journal::path_and_query;
+use super::params::{Params, check_known, flag};
+use super::remote::{self, LinkStatus};
+use super::settings::{SettingsUpdate, render};
+use super::{auth, faults, info, journal, registry};
+
+type Shared = State<Arc<Cluster>>;
+type Answer = Result<axum::Json<Value>, EsError>;
+
+/// Every endpoint of the emulated cluster, authentication and recording included.
+pub fn router(cluster: Arc<Cluster>) -> Router {
+    Router::new()
+        .route("/", get(root))
+        .route("/_cluster/settings", get(get_settings).put(put_settings))
+        .route("/_cluster/health", get(health))
+        .route("/_license", get(license))
+        .route("/_remote/info", get(remote_info))
+        .route("/_resolve/cluster/{expression}", get(resolve_cluster))
+        .route("/{expression}/_search", get(search).post(search))
+        .fallback(no_handler)
+        .layer(middleware::from_fn(explain_method_not_allowed))
+        .layer(middleware::from_fn_with_state(
+            cluster.clone(),
+            faults::inject,
+        ))
+        .layer(middleware::from_fn_with_state(
+            cluster.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::map_response(mark_product))
+        .layer(middleware::from_fn_with_state(
+            cluster.clone(),
+            journal::record,
+        ))
+        .with_state(cluster)
+}
+
+async fn root(State(cluster): Shared, uri: Uri, Query(params): Query<Params>) -> Answer {
+    check_known(uri.path(), &params, &[])?;
+    Ok(axum::Json(info::root(&cluster)))
+}
+
+async fn health(State(cluster): Shared) -> axum::Json<Value> {
+    axum::Json(info::health(&cluster))
+}
+
+async fn license(State(cluster): Shared, uri: Uri, Query(params): Query<Params>) -> Answer {
+    check_known(uri.path(), &params, &["accept_enterprise", "local"])?;
+    Ok(axum::Json(info::license(&cluster)))
+}
+
+async fn get_settings(State(cluster): Shared, uri: Uri, Query(params): Query<Params>) -> Answer {
+    const KNOWN: &[&str] = &[
+        "flat_settings",
+        "include_defaults",
+        "local",
+        "master_timeout",
+    ];
+    check_known(uri.path(), &params, KNOWN)?;
+    let flat = flag(&params, "flat_settings")?;
+    let settings = cluster.settings();
+    let mut body = json!({
+        "persistent": render(&settings.persistent, flat),
+        "transient": render(&settings.transient, flat),
+    });
+    if flag(&params, "include_defaults")? {
+        let defaults = registry::defaults_not_set(&settings.effective());
+        body["defaults"] = render(&defaults, flat);
+    }
+    Ok(axum::Json(body))
+}
+
+async fn put_settings(
+    State(cluster): Shared,
+    uri: Uri,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    check_known(
+        uri.path(),
+        &params,
+        &["flat_settings", "master_timeout", "timeout"],
+    )?;
+    let flat = flag(&params, "flat_settings")?;
+    let update = SettingsUpdate::from_json(&json_body(&headers, &body)?)?;
+    let applied = cluster.update_settings(&update)?;
+    Ok(axum::Json(json!({
+        "acknowledged": true,
+        "persistent": render(&applied.persistent, flat),
+        "transient": render(&applied.transient, flat),
+    })))
+}
+
+/// The request body as JSON (`Null` when there is none), refused as Elasticsearch refuses it.
+fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, EsError> {
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .map(|value| value.to_str().unwrap_or("?"));
+    let is_json = content_type.is_some_and(|value| {
+        let essence = value.split(';').next().unwrap_or_default().trim();
+        ["application/json", "application/vnd.elasticsearch+json"].contains(&essence)
+    });
+    if !is_json {
+        return Err(EsError::unsupported_content_type(content_type));
+    }
+    serde_json::from_slice(body)
+        .map_err(|error| EsError::x_content_parse(format!("failed to parse request body: {error}")))
+}
+
+async fn remote_info(State(cluster): Shared, uri: Uri, Query(params): Query<Params>) -> Answer {
+    check_known(uri.path(), &params, &[])?;
+    let entries: Map<String, Value> = cluster
+        .remotes()
+        .iter()
+        .map(|remote| {
+            let connected = cluster.link_status(remote) == LinkStatus::Connected;
+            (remote.alias.clone(), remote::info_json(remote, connected))
+        })
+        .collect();
+    Ok(axum::Json(Value::Object(entries)))
+}
+
+async fn resolve_cluster(State(cluster): Shared, Path(expression): Path<String>) -> Answer {
+    let remotes = cluster.remotes();
+    let targets = Targets::group(&expression, &remotes)?;
+    Ok(axum::Json(cross_cluster::resolve_cluster(
+        &cluster, &remotes, &targets,
+    )))
+}
+
+async fn search(State(cluster): Shared, Path(expression): Path<String>) -> Answer {
+    let remotes = cluster.remotes();
+    let targets = Targets::group(&expression, &remotes)?;
+    cross_cluster::search(&cluster, &remotes, &targets)
+        .await
+        .map(axum::Json)
+}
+
+async fn no_handler(method: Method, uri: Uri) -> EsError {
+    EsError::no_handler(&method, &uri.to_string())
+}
+
+/// Middleware: gives axum's bare 405 Elasticsearch's body, keeping its `Allow` header.
+async fn explain_method_not_allowed(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let uri = path_and_query(&request);
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let allowed: Vec<String> = allow
+        .as_ref()
+        .and_then(|value| value.to_str().ok())
+        .map(|value| {
+            value
+                .split(',')
+                .map(|method| method.trim().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut explained = EsError::method_not_allowed(&method, &uri, &allowed).into_response();
+    if let Some(allow) = allow {
+        explained.headers_mut().insert(header::ALLOW, allow);
+    }
+    explained
+}
+
+/// Elasticsearch names itself on every answer past authentication; clients check for it.
+async fn mark_product(mut response: Response) -> Response {
+    if response.status() != StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            "x-elastic-product",
+            HeaderValue::from_static("Elasticsearch"),
+        );
+    }
+    response
+}
