@@ -2,7 +2,8 @@
 //!
 //! The binary is a thin layer (`main.rs`, `commands`) over modules named after concepts:
 //! Kubernetes access (`k8s`), the ECK model (`eck`), certificates (`certs`), the output layer
-//! (`output`), operator-facing failures (`error`), and the emulated environment (`sandbox`).
+//! (`output`), plans of writes (`plan`), operator-facing failures (`error`), and the emulated
+//! environment (`sandbox`).
 
 pub mod certs;
 pub mod cli;
@@ -11,4 +12,5 @@ pub mod eck;
 pub mod error;
 pub mod k8s;
 pub mod output;
+pub mod plan;
 pub mod sandbox;

@@ -28,6 +28,8 @@ const WARNING: Style = Style::new()
 const ERROR: Style = Style::new()
     .bold()
     .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+const ADDED: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const REMOVED: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
 const HINT: Style = Style::new()
     .bold()
     .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
@@ -58,6 +60,22 @@ impl Output {
     /// A warning on stderr; shown even with `--quiet`, since it asks for attention.
     pub fn warn(&self, message: impl Display) {
         anstream::eprintln!("{WARNING}warning{WARNING:#}: {message}");
+    }
+
+    /// A titled unified diff on stderr, coloured on a terminal.
+    pub fn diff(&self, title: &str, diff: &str) {
+        if self.quiet {
+            return;
+        }
+        anstream::eprintln!("\n{title}");
+        for line in diff.lines() {
+            let style = match line.chars().next() {
+                Some('+') if !line.starts_with("+++") => ADDED,
+                Some('-') if !line.starts_with("---") => REMOVED,
+                _ => Style::new(),
+            };
+            anstream::eprintln!("{style}{line}{style:#}");
+        }
     }
 
     /// Raw bytes of a result on stdout, exactly as given.

@@ -10,16 +10,21 @@ use std::fmt::Debug;
 use anyhow::Context as _;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, ApiResource, DynamicObject, ListParams};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::{Resource, ResourceExt as _};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 pub use config::Target;
 pub use errors::{Request, Server};
 
 use crate::error::{Failure, FailureKind};
 
-/// A connection to one Kubernetes API server, working in one namespace.
+/// The name ecr writes under, in `managedFields` and audit logs.
+pub const FIELD_MANAGER: &str = "ecr";
+
+/// A connection to one Kubernetes API server, working in one namespace. Cheap to clone.
+#[derive(Clone)]
 pub struct Kube {
     client: kube::Client,
     namespace: String,
@@ -56,6 +61,15 @@ impl Kube {
         &self.server
     }
 
+    /// The same connection, working in another namespace.
+    pub fn in_namespace(&self, namespace: &str) -> anyhow::Result<Self> {
+        validate_name("namespace", namespace)?;
+        Ok(Self {
+            namespace: namespace.to_string(),
+            ..self.clone()
+        })
+    }
+
     /// Gets a namespaced object of a built-in type; `None` when it does not exist.
     pub async fn get<K>(&self, name: &str) -> anyhow::Result<Option<K>>
     where
@@ -72,6 +86,77 @@ impl Kube {
             Some(name),
         );
         self.read(&request, || api.get_opt(name)).await
+    }
+
+    /// Gets a namespaced object of any type as JSON; `None` when it does not exist.
+    pub async fn get_json(
+        &self,
+        resource: &ApiResource,
+        name: &str,
+    ) -> anyhow::Result<Option<Value>> {
+        let api = self.dynamic_api(resource);
+        let request = Request::new(
+            "get",
+            qualified::<DynamicObject>(resource),
+            Some(&self.namespace),
+            Some(name),
+        );
+        let object = self.read(&request, || api.get_opt(name)).await?;
+        object.map(to_json).transpose()
+    }
+
+    /// Creates a namespaced object. Never retried: a failure is reported, and the caller
+    /// re-reads and re-plans (`AlreadyExists` is a `Conflict` failure).
+    pub async fn create_json(
+        &self,
+        resource: &ApiResource,
+        object: &Value,
+    ) -> anyhow::Result<Value> {
+        let api = self.dynamic_api(resource);
+        let name = object["metadata"]["name"].as_str().unwrap_or_default();
+        let request = Request::new(
+            "create",
+            qualified::<DynamicObject>(resource),
+            Some(&self.namespace),
+            Some(name),
+        );
+        let object: DynamicObject =
+            serde_json::from_value(object.clone()).context("encoding the object to create")?;
+        let params = PostParams {
+            field_manager: Some(FIELD_MANAGER.into()),
+            ..PostParams::default()
+        };
+        let created = api
+            .create(&params, &object)
+            .await
+            .map_err(|error| self.explain(error, &request))?;
+        to_json(created)
+    }
+
+    /// Applies a JSON merge patch (RFC 7386) to a namespaced object. A `metadata.resourceVersion`
+    /// in the patch makes it conditional: someone else's write in between is a `Conflict` failure.
+    pub async fn merge_patch_json(
+        &self,
+        resource: &ApiResource,
+        name: &str,
+        patch: &Value,
+    ) -> anyhow::Result<Value> {
+        let api = self.dynamic_api(resource);
+        let request = Request::new(
+            "patch",
+            qualified::<DynamicObject>(resource),
+            Some(&self.namespace),
+            Some(name),
+        );
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.into()),
+            ..PatchParams::default()
+        };
+        let patched = api
+            .patch(name, &params, &Patch::Merge(patch))
+            .await
+            .map_err(|error| self.explain(error, &request))?;
+        to_json(patched)
     }
 
     /// Lists the objects of a custom resource type in the namespace. A type the API server
@@ -126,6 +211,18 @@ impl Kube {
         let (result, attempts) = retry::read_with_retries(read).await;
         result.map_err(|error| errors::explain(error, request, &self.server, attempts))
     }
+
+    fn explain(&self, error: kube::Error, request: &Request) -> anyhow::Error {
+        errors::explain(error, request, &self.server, 1)
+    }
+
+    fn dynamic_api(&self, resource: &ApiResource) -> Api<DynamicObject> {
+        Api::namespaced_with(self.client.clone(), &self.namespace, resource)
+    }
+}
+
+fn to_json(object: DynamicObject) -> anyhow::Result<Value> {
+    serde_json::to_value(object).context("decoding an object from the API server")
 }
 
 /// `secrets`, or `elasticsearches.elasticsearch.k8s.elastic.co` for a resource with a group,

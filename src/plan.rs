@@ -1,0 +1,444 @@
+//! Plans as data: the exact writes a command will make, computed from what it read. Showing
+//! them, `--dry-run`, confirmation, applying, re-planning on conflict and verifying all come
+//! from one `Plan`; an empty plan means everything is already in place.
+
+use std::future::Future;
+use std::io::IsTerminal as _;
+
+use anyhow::Context as _;
+use base64::Engine as _;
+use kube::api::ApiResource;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::certs;
+use crate::error::{Failure, FailureKind};
+use crate::k8s::Kube;
+use crate::output::Output;
+
+/// How many times a plan is re-made after someone else's concurrent write.
+const ATTEMPTS: usize = 5;
+
+/// One object to create or update, as it is and as it must be.
+#[derive(Clone)]
+pub struct Write {
+    pub kube: Kube,
+    pub resource: ApiResource,
+    pub name: String,
+    /// The object as read (with its resourceVersion), `None` when it is to be created.
+    pub before: Option<Value>,
+    /// The object as it must be.
+    pub after: Value,
+    /// What the write sets in motion, e.g. "rolls the pods of nodeSet default" or "no restart".
+    pub effect: String,
+}
+
+/// The writes of a command, in the order they must happen (a secret before what mounts it).
+#[derive(Clone, Default)]
+pub struct Plan {
+    writes: Vec<Write>,
+}
+
+/// What a plan says about one of its writes, for `-o json`.
+#[derive(Debug, Serialize)]
+pub struct WriteSummary {
+    pub action: &'static str,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub context: Option<String>,
+    pub effect: String,
+}
+
+impl Plan {
+    /// Adds a write, unless it would change nothing.
+    pub fn push(&mut self, write: Write) {
+        if write.before.as_ref() != Some(&write.after) {
+            self.writes.push(write);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+
+    pub fn writes(&self) -> &[Write] {
+        &self.writes
+    }
+
+    pub fn summary(&self) -> Vec<WriteSummary> {
+        self.writes.iter().map(Write::summary).collect()
+    }
+
+    /// The plan for people: one line per write, then the diff of each object.
+    pub fn show(&self, output: &Output) {
+        output.status("Plan", format!("{} change(s)", self.writes.len()));
+        for write in &self.writes {
+            output.status(
+                write.action(),
+                format!("{}: {}", write.title(), write.effect),
+            );
+        }
+        for write in &self.writes {
+            output.diff(&write.title(), &write.diff());
+        }
+    }
+
+    async fn apply(&self, output: &Output) -> anyhow::Result<()> {
+        for write in &self.writes {
+            write.apply().await?;
+            output.status(
+                "Applied",
+                format!("{} {}", write.action().to_lowercase(), write.title()),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Write {
+    fn action(&self) -> &'static str {
+        if self.before.is_some() {
+            "Update"
+        } else {
+            "Create"
+        }
+    }
+
+    /// `Secret ns-one/remote-certs`, with the context when there is one.
+    pub fn title(&self) -> String {
+        let namespace = self.kube.namespace();
+        match &self.kube.server().context {
+            Some(context) => format!(
+                "{} {namespace}/{} (context {context})",
+                self.resource.kind, self.name
+            ),
+            None => format!("{} {namespace}/{}", self.resource.kind, self.name),
+        }
+    }
+
+    fn summary(&self) -> WriteSummary {
+        WriteSummary {
+            action: if self.before.is_some() {
+                "update"
+            } else {
+                "create"
+            },
+            kind: self.resource.kind.clone(),
+            namespace: self.kube.namespace().to_string(),
+            name: self.name.clone(),
+            context: self.kube.server().context.clone(),
+            effect: self.effect.clone(),
+        }
+    }
+
+    async fn apply(&self) -> anyhow::Result<()> {
+        match &self.before {
+            None => self.kube.create_json(&self.resource, &self.after).await?,
+            Some(before) => {
+                self.kube
+                    .merge_patch_json(
+                        &self.resource,
+                        &self.name,
+                        &conditional_patch(before, &self.after),
+                    )
+                    .await?
+            }
+        };
+        Ok(())
+    }
+
+    /// A unified diff of the object as people read it (YAML, without server bookkeeping,
+    /// secret values described instead of shown).
+    pub fn diff(&self) -> String {
+        let before = self
+            .before
+            .as_ref()
+            .map(|object| readable(&self.resource, object))
+            .unwrap_or_default();
+        let after = readable(&self.resource, &self.after);
+        similar::TextDiff::from_lines(&before, &after)
+            .unified_diff()
+            .context_radius(3)
+            .header("as it is", "as it will be")
+            .to_string()
+    }
+}
+
+/// The merge patch (RFC 7386) from `before` to `after`, conditional on `before`'s
+/// resourceVersion so that a concurrent write makes it fail rather than be lost.
+pub fn conditional_patch(before: &Value, after: &Value) -> Value {
+    let mut patch = merge_patch(before, after);
+    if let (Some(patch), Some(version)) = (
+        patch.as_object_mut(),
+        before.pointer("/metadata/resourceVersion"),
+    ) {
+        let metadata = patch.entry("metadata").or_insert_with(|| json!({}));
+        if let Some(metadata) = metadata.as_object_mut() {
+            metadata.insert("resourceVersion".into(), version.clone());
+        }
+    }
+    patch
+}
+
+/// The smallest merge patch that turns `before` into `after`: maps are patched key by key,
+/// anything else (lists included) is replaced whole, removed keys are set to null.
+pub fn merge_patch(before: &Value, after: &Value) -> Value {
+    let (Value::Object(before), Value::Object(after)) = (before, after) else {
+        return after.clone();
+    };
+    let mut patch = Map::new();
+    for (key, new) in after {
+        match before.get(key) {
+            Some(old) if old == new => {}
+            Some(old) => {
+                patch.insert(key.clone(), merge_patch(old, new));
+            }
+            None => {
+                patch.insert(key.clone(), new.clone());
+            }
+        }
+    }
+    for key in before.keys().filter(|key| !after.contains_key(*key)) {
+        patch.insert(key.clone(), Value::Null);
+    }
+    Value::Object(patch)
+}
+
+/// The object as a person reviewing the change wants to read it.
+fn readable(resource: &ApiResource, object: &Value) -> String {
+    let mut object = object.clone();
+    if let Some(fields) = object.as_object_mut() {
+        fields.remove("status");
+    }
+    if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        for bookkeeping in [
+            "resourceVersion",
+            "uid",
+            "creationTimestamp",
+            "generation",
+            "managedFields",
+            "selfLink",
+        ] {
+            metadata.remove(bookkeeping);
+        }
+    }
+    if resource.kind == "Secret" {
+        describe_secret_data(&mut object);
+    }
+    serde_yaml::to_string(&object)
+        .unwrap_or_else(|error| format!("(cannot show this object: {error})\n"))
+}
+
+/// Secret values are never shown: certificates are described, anything else is counted.
+fn describe_secret_data(secret: &mut Value) {
+    let Some(data) = secret.get_mut("data").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for value in data.values_mut() {
+        let bytes = value
+            .as_str()
+            .and_then(|encoded| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .ok()
+            })
+            .unwrap_or_default();
+        *value = match certs::parse_bundle(&bytes) {
+            Ok(certificates) => Value::Array(
+                certificates
+                    .iter()
+                    .map(|c| json!(format!("{} (SHA-256 {})", c.subject, c.sha256_fingerprint)))
+                    .collect(),
+            ),
+            Err(_) => json!(format!("({} bytes, not shown)", bytes.len())),
+        };
+    }
+}
+
+/// What the operator allowed on the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct Approval {
+    pub yes: bool,
+    pub dry_run: bool,
+}
+
+/// How carrying out a plan ended.
+pub enum Outcome {
+    /// Everything was already in place: nothing was written.
+    InPlace,
+    /// `--dry-run`: the plan was shown, nothing was written.
+    DryRun(Plan),
+    /// The plan was applied and verified.
+    Applied(Plan),
+}
+
+/// Plans, shows, asks, applies and verifies. `make_plan` reads the clusters and computes the
+/// plan; after a conflict (someone else wrote in between) it runs again, so that their change
+/// is kept and ecr's is made on top of it.
+pub async fn carry_out<F, Fut>(
+    output: &Output,
+    approval: Approval,
+    mut make_plan: F,
+) -> anyhow::Result<Outcome>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<Plan>>,
+{
+    let mut confirmed = false;
+    for attempt in 1..=ATTEMPTS {
+        let plan = make_plan().await?;
+        if plan.is_empty() {
+            return Ok(if attempt == 1 {
+                Outcome::InPlace
+            } else {
+                Outcome::Applied(plan)
+            });
+        }
+        plan.show(output);
+        if approval.dry_run {
+            return Ok(Outcome::DryRun(plan));
+        }
+        if !confirmed {
+            confirm(approval)?;
+            confirmed = true;
+        }
+        match plan.apply(output).await {
+            Ok(()) => {
+                verify(&mut make_plan).await?;
+                return Ok(Outcome::Applied(plan));
+            }
+            Err(error) if Failure::is(&error, FailureKind::Conflict) => {
+                output.warn(format!("{error:#}; reading it again and re-planning"));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Err(Failure::new(
+        FailureKind::Conflict,
+        format!("the objects kept changing while ecr was writing them (tried {ATTEMPTS} times)"),
+    )
+    .with_hint("find out who else is editing them, then re-run; what was written is kept and a re-run finishes")
+    .into())
+}
+
+/// Asks on the terminal; without one, only `--yes` allows writing.
+fn confirm(approval: Approval) -> anyhow::Result<()> {
+    if approval.yes {
+        return Ok(());
+    }
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Failure::new(
+            FailureKind::Invalid,
+            "refusing to write without confirmation: there is no terminal to ask on",
+        )
+        .with_hint("re-run with --yes to apply this plan, or with --dry-run to only show it")
+        .into());
+    }
+    let approved = dialoguer::Confirm::new()
+        .with_prompt("Apply these changes?")
+        .default(false)
+        .interact_on(&dialoguer::console::Term::stderr())
+        .context("asking for confirmation")?;
+    if approved {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            FailureKind::Invalid,
+            "nothing was changed: the plan was not approved",
+        )
+        .into())
+    }
+}
+
+/// After applying, reading again must find nothing left to do.
+async fn verify<F, Fut>(make_plan: &mut F) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<Plan>>,
+{
+    let remaining = make_plan().await.context("verifying what was written")?;
+    match remaining.writes.first() {
+        None => Ok(()),
+        Some(write) => Err(Failure::new(
+            FailureKind::Conflict,
+            format!(
+                "after writing, {} still differs from the plan",
+                write.title()
+            ),
+        )
+        .with_hint("something changed it back (another controller?); re-run to see the new plan")
+        .into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_merge_patch_holds_only_what_changed() {
+        let before = json!({"a": 1, "b": {"c": 2, "d": 3}, "list": [1, 2], "gone": true});
+        let after = json!({"a": 1, "b": {"c": 2, "d": 4}, "list": [1, 2, 3], "new": "x"});
+        assert_eq!(
+            merge_patch(&before, &after),
+            json!({"b": {"d": 4}, "list": [1, 2, 3], "new": "x", "gone": null})
+        );
+    }
+
+    #[test]
+    fn a_patch_is_conditional_on_the_version_read() {
+        let before = json!({"metadata": {"name": "x", "resourceVersion": "42"}, "spec": {"a": 1}});
+        let after = json!({"metadata": {"name": "x", "resourceVersion": "42"}, "spec": {"a": 2}});
+        assert_eq!(
+            conditional_patch(&before, &after),
+            json!({"metadata": {"resourceVersion": "42"}, "spec": {"a": 2}})
+        );
+    }
+
+    #[test]
+    fn secret_values_are_described_not_shown() {
+        let secret = json!({"kind": "Secret", "data": {"password": "c2VjcmV0"}});
+        let shown = readable(
+            &ApiResource::erase::<k8s_openapi::api::core::v1::Secret>(&()),
+            &secret,
+        );
+        assert!(
+            !shown.contains("c2VjcmV0") && !shown.contains("secret\n"),
+            "{shown}"
+        );
+        assert!(shown.contains("(6 bytes, not shown)"), "{shown}");
+    }
+
+    /// JSON documents without nulls (a merge patch cannot set a null).
+    fn document() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            any::<bool>().prop_map(Value::from),
+            any::<i32>().prop_map(Value::from),
+            "[a-z]{0,4}".prop_map(Value::from)
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
+                prop::collection::btree_map("[a-c]", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn applying_the_merge_patch_gives_the_target(before in document(), after in document()) {
+            let mut patched = before.clone();
+            json_patch::merge(&mut patched, &merge_patch(&before, &after));
+            prop_assert_eq!(patched, after);
+        }
+
+        #[test]
+        fn an_object_patched_to_itself_needs_no_change(object in document()) {
+            let expected = if object.is_object() { json!({}) } else { object.clone() };
+            prop_assert_eq!(merge_patch(&object, &object), expected);
+        }
+    }
+}
