@@ -5,6 +5,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt as _;
 use kube::api::ApiResource;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::certs::{self, CertificateInfo};
 use crate::error::{Failure, FailureKind, name_list};
@@ -49,7 +50,7 @@ pub async fn read_transport_ca(kube: &Kube, cluster: &str) -> anyhow::Result<Tra
     k8s::validate_name("cluster name", cluster)?;
     let secret_name = transport_ca_secret(cluster);
     let Some(secret) = kube.get::<Secret>(&secret_name).await? else {
-        return Err(explain_missing_cluster(kube, cluster, &secret_name).await);
+        return Err(explain_missing_cluster(kube, cluster).await);
     };
     let where_ = format!("the secret {secret_name} in {}", kube.namespace());
     let Some(bytes) = secret.data.as_ref().and_then(|data| data.get(CA_KEY)) else {
@@ -84,10 +85,21 @@ pub async fn read_transport_ca(kube: &Kube, cluster: &str) -> anyhow::Result<Tra
     })
 }
 
-/// Why a cluster's secret is missing: no such cluster (and which exist), no such namespace,
-/// no ECK at all, or a cluster ECK has not reconciled yet.
-async fn explain_missing_cluster(kube: &Kube, cluster: &str, secret: &str) -> anyhow::Error {
+/// Reads the Elasticsearch resource `cluster` as JSON, every field kept; a missing one is
+/// explained as for `read_transport_ca`.
+pub async fn read_elasticsearch(kube: &Kube, cluster: &str) -> anyhow::Result<Value> {
+    k8s::validate_name("cluster name", cluster)?;
+    match kube.get_json(&elasticsearch_resource(), cluster).await? {
+        Some(resource) => Ok(resource),
+        None => Err(explain_missing_cluster(kube, cluster).await),
+    }
+}
+
+/// Why a cluster (or its transport CA secret) is missing: no such cluster (and which exist),
+/// no such namespace, no ECK at all, or a cluster ECK has not reconciled yet.
+async fn explain_missing_cluster(kube: &Kube, cluster: &str) -> anyhow::Error {
     let namespace = kube.namespace();
+    let secret = transport_ca_secret(cluster);
     let clusters = match kube.list_dynamic(&elasticsearch_resource()).await {
         Ok(clusters) => clusters.iter().map(|es| es.name_any()).collect::<Vec<_>>(),
         Err(error) if Failure::is(&error, FailureKind::NotFound) => {

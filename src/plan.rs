@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::certs;
 use crate::error::{Failure, FailureKind};
 use crate::k8s::Kube;
-use crate::output::Output;
+use crate::output::{Output, OutputFormat};
 
 /// How many times a plan is re-made after someone else's concurrent write.
 const ATTEMPTS: usize = 5;
@@ -56,6 +56,11 @@ impl Plan {
         if write.before.as_ref() != Some(&write.after) {
             self.writes.push(write);
         }
+    }
+
+    /// Adds another plan's writes after this one's.
+    pub fn append(&mut self, other: Plan) {
+        self.writes.extend(other.writes);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -271,6 +276,32 @@ pub enum Outcome {
     DryRun(Plan),
     /// The plan was applied and verified.
     Applied(Plan),
+}
+
+impl Outcome {
+    /// Tells what happened in one line on stderr; with `-o json`, also the outcome and the
+    /// writes on stdout. `goal` says what holds once the plan is applied.
+    pub fn report(&self, output: &Output, goal: &str) -> anyhow::Result<()> {
+        let (outcome, plan) = match self {
+            Outcome::InPlace => {
+                output.status("Unchanged", format!("{goal}: already in place, nothing written"));
+                ("in_place", None)
+            }
+            Outcome::DryRun(plan) => {
+                output.status("Dry run", "nothing written");
+                ("dry_run", Some(plan))
+            }
+            Outcome::Applied(plan) => {
+                output.status("Done", goal);
+                ("applied", Some(plan))
+            }
+        };
+        if output.format() == OutputFormat::Json {
+            let changes = plan.map(Plan::summary).unwrap_or_default();
+            output.json(&json!({"outcome": outcome, "goal": goal, "changes": changes}))?;
+        }
+        Ok(())
+    }
 }
 
 /// Plans, shows, asks, applies and verifies. `make_plan` reads the clusters and computes the

@@ -1,0 +1,238 @@
+//! `ecr trust add` / `ecr trust remove`: step 2 of the recipe, a remote's transport CA trusted
+//! by a cluster, with one rolling restart at most (the first time, in secret-mount mode).
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use crate::certs;
+use crate::cli::GlobalArgs;
+use crate::eck;
+use crate::error::{Failure, FailureKind};
+use crate::k8s::{Kube, Target};
+use crate::plan::{self, Approval};
+use crate::trust::planner::{self, Placement, Truster, Via};
+use crate::trust::{self, CaSource, MountLayout, TrustedCa};
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Trust a remote cluster's transport CA in CLUSTER (step 2 of the recipe)
+    ///
+    /// Writes, in this order: the secret (default remote-certs) holding each trusted remote's
+    /// CA and the bundle Elasticsearch reads, then, only if not already there, on each selected
+    /// nodeSet: a secret volume, a volumeMount on the elasticsearch container, and the bundle
+    /// path in xpack.security.transport.ssl.certificate_authorities.
+    ///
+    /// Restarts: changing a nodeSet's config or podTemplate makes ECK roll all its pods, one at
+    /// a time. That happens the first time only: Elasticsearch reloads CA files when they
+    /// change and Kubernetes updates mounted secrets in place, so every later trust add,
+    /// trust remove and trust sync changes only the secret. With --via config-map, ECK (2.8+)
+    /// reads the CAs from a ConfigMap named in spec.transport.tls.certificateAuthorities:
+    /// no restart at all, and ECK also publishes those CAs in the cluster's own public
+    /// transport secret (so clusters that trust this one's bundle trust them too).
+    Add(AddArgs),
+    /// Stop trusting a remote's CA: changes only the secret (or ConfigMap), never restarts
+    Remove(RemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The Elasticsearch cluster that will trust the remote
+    pub cluster: String,
+
+    /// The ECK-managed remote cluster whose transport CA to trust
+    #[arg(long, value_name = "REMOTE", required_unless_present = "ca_file", conflicts_with = "ca_file")]
+    pub from: Option<String>,
+
+    /// Namespace of REMOTE [default: CLUSTER's namespace, or --from-context's namespace]
+    #[arg(long, value_name = "NS", requires = "from")]
+    pub from_namespace: Option<String>,
+
+    /// Kube context of REMOTE, when it runs in another Kubernetes cluster [default: --context]
+    #[arg(long, value_name = "CTX", requires = "from")]
+    pub from_context: Option<String>,
+
+    /// The CA (PEM) of a cluster outside Kubernetes; needs --alias
+    #[arg(long, value_name = "FILE", requires = "alias")]
+    pub ca_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub placement: PlacementArgs,
+
+    /// Name of this remote's CA in the secret, usually its remote-cluster alias [default: REMOTE]
+    #[arg(long, value_name = "NAME")]
+    pub alias: Option<String>,
+
+    /// Only these nodeSets (repeatable) [default: every nodeSet]
+    #[arg(long = "node-set", value_name = "NAME")]
+    pub node_sets: Vec<String>,
+
+    /// Also trust CLUSTER's CA in REMOTE (REMOTE must be ECK-managed)
+    #[arg(long, requires = "from")]
+    pub mutual: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The Elasticsearch cluster that trusts the remote
+    pub cluster: String,
+
+    /// The remote's CA to remove, by the name it was added under
+    #[arg(long, value_name = "NAME")]
+    pub alias: String,
+
+    #[command(flatten)]
+    pub placement: PlacementArgs,
+}
+
+/// Where the trusted CAs live: the same options for add and remove.
+#[derive(Debug, Args)]
+pub struct PlacementArgs {
+    /// How the cluster is made to trust the CAs
+    #[arg(long, value_enum, default_value_t = Via::SecretMount)]
+    pub via: Via,
+
+    /// The secret (or, with --via config-map, the ConfigMap) holding the trusted CAs
+    #[arg(long, value_name = "NAME", default_value = trust::DEFAULT_SECRET)]
+    pub secret: String,
+
+    /// Where the secret is mounted, under /usr/share/elasticsearch/config/
+    #[arg(long, value_name = "PATH", default_value = trust::DEFAULT_MOUNT_PATH)]
+    pub mount_path: String,
+}
+
+impl PlacementArgs {
+    fn placement(&self, node_sets: &[String]) -> anyhow::Result<Placement> {
+        Ok(Placement {
+            via: self.via,
+            layout: MountLayout::new(&self.secret, &self.mount_path)?,
+            node_sets: (!node_sets.is_empty()).then(|| node_sets.to_vec()),
+        })
+    }
+}
+
+pub async fn run(command: TrustCommand, global: &GlobalArgs) -> anyhow::Result<()> {
+    match command {
+        TrustCommand::Add(args) => add(&args, global).await,
+        TrustCommand::Remove(args) => remove(&args, global).await,
+    }
+}
+
+async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let output = global.output();
+    let placement = args.placement.placement(&args.node_sets)?;
+    let local = Truster {
+        kube: Kube::connect(&global.target()).await?,
+        cluster: args.cluster.clone(),
+    };
+    let (ca, remote) = match (&args.from, &args.ca_file) {
+        (Some(remote), _) => {
+            let remote = Truster {
+                kube: Kube::connect(&remote_target(args, global)).await?,
+                cluster: remote.clone(),
+            };
+            (ca_of_cluster(&remote, args.alias.as_deref()).await?, Some(remote))
+        }
+        (None, file) => {
+            let file = file.as_deref().ok_or_else(|| {
+                Failure::new(FailureKind::Invalid, "say whose CA to trust: --from REMOTE or --ca-file FILE")
+            })?;
+            (ca_of_file(file, args.alias.as_deref().unwrap_or_default())?, None)
+        }
+    };
+    let mutual = match (&remote, args.mutual) {
+        (Some(remote), true) => Some((remote, ca_of_cluster(&local, None).await?)),
+        _ => None,
+    };
+    let outcome = plan::carry_out(&output, approval(global), || async {
+        let mut plan = planner::plan_add(&local, &placement, &ca).await?;
+        if let Some((remote, local_ca)) = &mutual {
+            plan.append(planner::plan_add(remote, &placement, local_ca).await?);
+        }
+        Ok(plan)
+    })
+    .await?;
+    let trusted = match &mutual {
+        Some((remote, _)) => format!("{} and {} trust each other's CA", local.cluster, remote.cluster),
+        None => format!("{} trusts the CA of {}", local.cluster, ca.alias),
+    };
+    outcome.report(&output, &trusted)
+}
+
+async fn remove(args: &RemoveArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let output = global.output();
+    trust::validate_alias(&args.alias)?;
+    let placement = args.placement.placement(&[])?;
+    let local = Truster {
+        kube: Kube::connect(&global.target()).await?,
+        cluster: args.cluster.clone(),
+    };
+    let outcome = plan::carry_out(&output, approval(global), || {
+        planner::plan_remove(&local, &placement, &args.alias)
+    })
+    .await?;
+    outcome.report(&output, &format!("{} no longer trusts the CA of {}", local.cluster, args.alias))
+}
+
+fn approval(global: &GlobalArgs) -> Approval {
+    Approval {
+        yes: global.yes,
+        dry_run: global.dry_run,
+    }
+}
+
+/// The remote is read with the same kubeconfig; another context starts from its own namespace.
+fn remote_target(args: &AddArgs, global: &GlobalArgs) -> Target {
+    let same_kube = args.from_context.is_none();
+    Target {
+        kubeconfig: global.kubeconfig.clone(),
+        context: args.from_context.clone().or_else(|| global.context.clone()),
+        namespace: args
+            .from_namespace
+            .clone()
+            .or_else(|| same_kube.then(|| global.namespace.clone()).flatten()),
+    }
+}
+
+/// The transport CA of an ECK-managed cluster, with where it came from.
+async fn ca_of_cluster(cluster: &Truster, alias: Option<&str>) -> anyhow::Result<TrustedCa> {
+    let transport_ca = eck::read_transport_ca(&cluster.kube, &cluster.cluster).await?;
+    let alias = alias.unwrap_or(&cluster.cluster).to_string();
+    trust::validate_alias(&alias)?;
+    Ok(TrustedCa {
+        alias,
+        source: CaSource {
+            context: cluster.kube.server().context.clone(),
+            namespace: Some(transport_ca.namespace.clone()),
+            cluster: Some(transport_ca.cluster.clone()),
+            file: None,
+            sha256: transport_ca.certificates[0].sha256_fingerprint.clone(),
+        },
+        pem: transport_ca.pem,
+    })
+}
+
+/// The CA of a cluster outside Kubernetes, from a PEM file.
+fn ca_of_file(path: &Path, alias: &str) -> anyhow::Result<TrustedCa> {
+    trust::validate_alias(alias)?;
+    let bytes = std::fs::read(path).map_err(|error| {
+        Failure::new(FailureKind::NotFound, format!("cannot read the CA file {}: {error}", path.display()))
+    })?;
+    let certificates = certs::parse_bundle(&bytes).map_err(|error| {
+        Failure::new(FailureKind::Invalid, format!("the CA file {} is not PEM certificates: {error}", path.display()))
+    })?;
+    let pem = String::from_utf8(bytes)
+        .map_err(|_| Failure::new(FailureKind::Invalid, format!("the CA file {} is not text", path.display())))?;
+    let file = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(TrustedCa {
+        alias: alias.to_string(),
+        source: CaSource {
+            context: None,
+            namespace: None,
+            cluster: None,
+            file: Some(file.display().to_string()),
+            sha256: certificates[0].sha256_fingerprint.clone(),
+        },
+        pem,
+    })
+}
