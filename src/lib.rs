@@ -12,3 +12,4 @@ pub mod error;
 pub mod k8s;
 pub mod output;
 pub mod sandbox;
+pub mod trust;
