@@ -118,3 +118,126 @@ fn value_at<'a>(config: &'a mut Map<String, Value>, place: &[String]) -> Option<
 fn describe(place: &[String]) -> String {
     place.join(" > ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const OURS: &str = "/usr/share/elasticsearch/config/other/remote.ca.crt";
+    const THEIRS: &str = "/usr/share/elasticsearch/config/extra/ca.crt";
+
+    fn ensured(config: Value) -> Result<Value, Failure> {
+        let mut config = config.as_object().cloned().unwrap();
+        ensure_ca_path(&mut config, OURS, "data")?;
+        Ok(Value::Object(config))
+    }
+
+    #[test]
+    fn an_absent_setting_becomes_a_dotted_list() {
+        let config = json!({"node.roles": ["data"], "xpack.security.authc": {"realms": {}}});
+        assert_eq!(
+            ensured(config).unwrap(),
+            json!({"node.roles": ["data"], "xpack.security.authc": {"realms": {}},
+                   "xpack.security.transport.ssl.certificate_authorities": [OURS]})
+        );
+    }
+
+    #[test]
+    fn the_path_is_appended_where_the_setting_already_is() {
+        let cases = [
+            (
+                json!({"xpack.security.transport.ssl.certificate_authorities": [THEIRS]}),
+                json!({"xpack.security.transport.ssl.certificate_authorities": [THEIRS, OURS]}),
+            ),
+            (
+                json!({"xpack": {"security": {"transport": {"ssl": {"certificate_authorities": [THEIRS], "supported_protocols": ["TLSv1.3"]}}}}}),
+                json!({"xpack": {"security": {"transport": {"ssl": {"certificate_authorities": [THEIRS, OURS], "supported_protocols": ["TLSv1.3"]}}}}}),
+            ),
+            (
+                json!({"xpack.security": {"transport.ssl.certificate_authorities": [THEIRS]}}),
+                json!({"xpack.security": {"transport.ssl.certificate_authorities": [THEIRS, OURS]}}),
+            ),
+            (
+                json!({"xpack.security.transport": {"ssl": {"certificate_authorities": null}}}),
+                json!({"xpack.security.transport": {"ssl": {"certificate_authorities": [OURS]}}}),
+            ),
+            (
+                json!({"xpack.security.transport.ssl.certificate_authorities": []}),
+                json!({"xpack.security.transport.ssl.certificate_authorities": [OURS]}),
+            ),
+        ];
+        for (config, expected) in cases {
+            assert_eq!(ensured(config.clone()).unwrap(), expected, "{config}");
+        }
+    }
+
+    #[test]
+    fn a_plain_string_becomes_a_list_so_ecks_own_paths_stay() {
+        let config = json!({"xpack.security.transport.ssl.certificate_authorities": THEIRS});
+        assert_eq!(
+            ensured(config).unwrap(),
+            json!({"xpack.security.transport.ssl.certificate_authorities": [THEIRS, OURS]})
+        );
+        let ours_as_string =
+            json!({"xpack": {"security.transport.ssl.certificate_authorities": OURS}});
+        assert_eq!(
+            ensured(ours_as_string).unwrap(),
+            json!({"xpack": {"security.transport.ssl.certificate_authorities": [OURS]}})
+        );
+    }
+
+    #[test]
+    fn a_path_already_listed_is_not_listed_twice() {
+        let config =
+            json!({"xpack.security.transport.ssl.certificate_authorities": [OURS, THEIRS]});
+        assert_eq!(ensured(config.clone()).unwrap(), config);
+    }
+
+    #[test]
+    fn similar_settings_are_not_mistaken_for_it() {
+        let config = json!({
+            "xpack.security.http.ssl.certificate_authorities": [THEIRS],
+            "xpack.security.transport.ssl": {"certificate_authorities_extra": 1},
+            "xpack.security.transport.sslx.certificate_authorities": [THEIRS],
+        });
+        let edited = ensured(config.clone()).unwrap();
+        let mut expected = config;
+        expected["xpack.security.transport.ssl.certificate_authorities"] = json!([OURS]);
+        assert_eq!(edited, expected);
+    }
+
+    #[test]
+    fn a_setting_at_two_places_is_refused() {
+        let config = json!({
+            "xpack.security.transport.ssl.certificate_authorities": [THEIRS],
+            "xpack": {"security": {"transport.ssl": {"certificate_authorities": []}}},
+        });
+        let failure = ensured(config).unwrap_err();
+        assert_eq!(failure.kind, FailureKind::Invalid);
+        assert_eq!(
+            failure.message,
+            "the config of nodeSet data sets xpack.security.transport.ssl.certificate_authorities at more than one place: \
+             xpack > security > transport.ssl > certificate_authorities, xpack.security.transport.ssl.certificate_authorities"
+        );
+        assert!(failure.hint.is_some());
+    }
+
+    #[test]
+    fn a_setting_that_is_not_paths_is_refused() {
+        for value in [json!(3), json!({"a": 1}), json!(true)] {
+            let config = json!({"xpack.security.transport.ssl.certificate_authorities": value});
+            let failure = ensured(config).unwrap_err();
+            assert_eq!(failure.kind, FailureKind::Invalid);
+        }
+    }
+
+    #[test]
+    fn values_are_found_in_every_form() {
+        let config = json!({"xpack.security": {"transport.ssl.certificate_authorities": [THEIRS]}});
+        assert_eq!(
+            ca_values(config.as_object().unwrap()),
+            vec![&json!([THEIRS])]
+        );
+    }
+}

@@ -140,7 +140,7 @@ fn ensure_volume(
     .with_hint("choose another --secret: ecr names its volume after the secret"))
 }
 
-/// What a volume shows, for a message: `the secret x`, `an emptyDir`.
+/// What a volume shows, for a message: `the secret x`, `another volume (emptyDir)`.
 fn volume_source(volume: &Value) -> String {
     let secret = volume["secret"]["secretName"].as_str();
     let config_map = volume["configMap"]["name"].as_str();
@@ -152,7 +152,7 @@ fn volume_source(volume: &Value) -> String {
             .and_then(|fields| fields.keys().find(|field| *field != "name"))
             .map_or_else(
                 || "another volume".into(),
-                |kind| format!("a {kind} volume"),
+                |kind| format!("another volume ({kind})"),
             ),
     }
 }
@@ -230,4 +230,384 @@ fn malformed(node_set: &str, what: &str) -> Failure {
         FailureKind::Invalid,
         format!("{what} of nodeSet {node_set} is not what the CRD allows"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trust::{DEFAULT_MOUNT_PATH, DEFAULT_SECRET};
+
+    const CORP_CA: &str = "/usr/share/elasticsearch/config/corp/ca.crt";
+    const BUNDLE: &str = "/usr/share/elasticsearch/config/other/remote.ca.crt";
+
+    fn layout() -> MountLayout {
+        MountLayout::new(DEFAULT_SECRET, DEFAULT_MOUNT_PATH).unwrap()
+    }
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(ToString::to_string).collect()
+    }
+
+    /// A production-like spec: three nodeSets, user volumes and mounts, env, resources,
+    /// volumeClaimTemplates, and a corporate CA listed as a string, a nested list, and not at all.
+    fn production() -> Value {
+        json!({
+            "version": "8.17.0",
+            "http": {"tls": {"selfSignedCertificate": {"disabled": false}}},
+            "transport": {"service": {"spec": {"type": "LoadBalancer"}}},
+            "nodeSets": [
+                {
+                    "name": "masters", "count": 3,
+                    "config": {"node.roles": ["master"], "xpack.security.transport.ssl.certificate_authorities": CORP_CA},
+                    "podTemplate": {
+                        "metadata": {"labels": {"team": "search"}, "annotations": {"note": "x"}},
+                        "spec": {
+                            "initContainers": [{"name": "sysctl", "securityContext": {"privileged": true},
+                                                "command": ["sh", "-c", "sysctl -w vm.max_map_count=262144"]}],
+                            "containers": [{
+                                "name": "elasticsearch",
+                                "env": [{"name": "ES_JAVA_OPTS", "value": "-Xms2g -Xmx2g"}],
+                                "resources": {"limits": {"memory": "4Gi", "cpu": 2}},
+                                "volumeMounts": [{"name": "corp-ca", "mountPath": "/usr/share/elasticsearch/config/corp", "readOnly": true}]
+                            }],
+                            "volumes": [{"name": "corp-ca", "secret": {"secretName": "corp-ca", "defaultMode": 420}}],
+                            "nodeSelector": {"pool": "masters"}
+                        }
+                    },
+                    "volumeClaimTemplates": [{"metadata": {"name": "elasticsearch-data"},
+                        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}, "storageClassName": "standard"}}]
+                },
+                {
+                    "name": "data", "count": 5,
+                    "config": {"node.roles": ["data", "ingest"],
+                               "xpack": {"security": {"transport": {"ssl": {"certificate_authorities": [CORP_CA]}}}, "ml": {"enabled": false}}},
+                    "podTemplate": {"spec": {"containers": [
+                        {"name": "exporter", "image": "exporter:1"},
+                        {"name": "elasticsearch", "resources": {"requests": {"memory": "8Gi"}}}
+                    ]}}
+                },
+                {"name": "coordinating", "count": 2, "config": {"node.roles": []}}
+            ]
+        })
+    }
+
+    fn ours_volume() -> Value {
+        json!({"name": "remote-certs", "secret": {"secretName": "remote-certs"}})
+    }
+
+    fn ours_mount() -> Value {
+        json!({"name": "remote-certs", "mountPath": DEFAULT_MOUNT_PATH, "readOnly": true})
+    }
+
+    #[test]
+    fn the_first_mount_adds_exactly_volume_mount_and_path_on_every_node_set() {
+        let edit = spec_with_mount(&production(), &layout(), None).unwrap();
+        let mut expected = production();
+        let masters = &mut expected["nodeSets"][0];
+        masters["config"]["xpack.security.transport.ssl.certificate_authorities"] =
+            json!([CORP_CA, BUNDLE]);
+        masters["podTemplate"]["spec"]["volumes"] = json!([{"name": "corp-ca", "secret": {"secretName": "corp-ca", "defaultMode": 420}}, ours_volume()]);
+        masters["podTemplate"]["spec"]["containers"][0]["volumeMounts"] = json!([{"name": "corp-ca", "mountPath": "/usr/share/elasticsearch/config/corp", "readOnly": true}, ours_mount()]);
+        let data = &mut expected["nodeSets"][1];
+        data["config"]["xpack"]["security"]["transport"]["ssl"]["certificate_authorities"] =
+            json!([CORP_CA, BUNDLE]);
+        data["podTemplate"]["spec"]["volumes"] = json!([ours_volume()]);
+        data["podTemplate"]["spec"]["containers"][1]["volumeMounts"] = json!([ours_mount()]);
+        let coordinating = &mut expected["nodeSets"][2];
+        coordinating["config"]["xpack.security.transport.ssl.certificate_authorities"] =
+            json!([BUNDLE]);
+        coordinating["podTemplate"] = json!({"spec": {
+            "volumes": [ours_volume()],
+            "containers": [{"name": "elasticsearch", "volumeMounts": [ours_mount()]}]
+        }});
+        assert_eq!(edit.spec, expected);
+        assert_eq!(
+            edit.rolled_node_sets,
+            names(&["masters", "data", "coordinating"])
+        );
+        assert_crd_shape(&edit.spec);
+    }
+
+    #[test]
+    fn a_second_mount_changes_nothing_and_rolls_nothing() {
+        let first = spec_with_mount(&production(), &layout(), None).unwrap();
+        let second = spec_with_mount(&first.spec, &layout(), None).unwrap();
+        assert_eq!(second.spec, first.spec);
+        assert!(second.rolled_node_sets.is_empty());
+    }
+
+    #[test]
+    fn only_the_selected_node_sets_change() {
+        let edit = spec_with_mount(&production(), &layout(), Some(&names(&["data"]))).unwrap();
+        assert_eq!(edit.rolled_node_sets, names(&["data"]));
+        assert_eq!(edit.spec["nodeSets"][0], production()["nodeSets"][0]);
+        assert_eq!(edit.spec["nodeSets"][2], production()["nodeSets"][2]);
+        assert_ne!(edit.spec["nodeSets"][1], production()["nodeSets"][1]);
+        assert_eq!(
+            node_sets_trusting(&edit.spec, &layout()),
+            vec![
+                ("masters".into(), false),
+                ("data".into(), true),
+                ("coordinating".into(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_node_set_is_named_with_those_that_exist() {
+        let failure =
+            spec_with_mount(&production(), &layout(), Some(&names(&["data", "hot"]))).unwrap_err();
+        assert_eq!(failure.kind, FailureKind::NotFound);
+        assert_eq!(failure.message, "the cluster has no nodeSet named hot");
+        assert_eq!(
+            failure.hint.as_deref(),
+            Some("its nodeSets: masters, data, coordinating")
+        );
+    }
+
+    #[test]
+    fn a_spec_without_node_sets_is_refused() {
+        let failure = spec_with_mount(&json!({"version": "8.17.0"}), &layout(), None).unwrap_err();
+        assert_eq!(failure.kind, FailureKind::Invalid);
+    }
+
+    #[test]
+    fn a_setup_made_by_hand_from_ecks_docs_is_recognised() {
+        let spec = json!({"version": "8.17.0", "nodeSets": [{
+            "name": "default", "count": 1,
+            "config": {"xpack.security.transport.ssl.certificate_authorities": [BUNDLE]},
+            "podTemplate": {"spec": {
+                "containers": [{"name": "elasticsearch", "volumeMounts": [{"name": "remote-certs", "mountPath": DEFAULT_MOUNT_PATH}]}],
+                "volumes": [{"name": "remote-certs", "secret": {"secretName": "remote-certs", "defaultMode": 292}}]
+            }}
+        }]});
+        let edit = spec_with_mount(&spec, &layout(), None).unwrap();
+        assert_eq!(
+            edit,
+            SpecEdit {
+                spec: spec.clone(),
+                rolled_node_sets: vec![]
+            }
+        );
+        assert_eq!(
+            node_sets_trusting(&spec, &layout()),
+            vec![("default".into(), true)]
+        );
+    }
+
+    #[test]
+    fn a_mount_path_with_a_trailing_slash_is_the_same_directory() {
+        let mut spec = spec_with_mount(&production(), &layout(), None)
+            .unwrap()
+            .spec;
+        spec["nodeSets"][1]["podTemplate"]["spec"]["containers"][1]["volumeMounts"][0]["mountPath"] =
+            json!(format!("{DEFAULT_MOUNT_PATH}/"));
+        let edit = spec_with_mount(&spec, &layout(), None).unwrap();
+        assert_eq!(edit.spec, spec);
+        assert!(edit.rolled_node_sets.is_empty());
+    }
+
+    #[test]
+    fn a_string_holding_our_path_is_still_turned_into_a_list() {
+        let spec = spec_with_mount(&production(), &layout(), None)
+            .unwrap()
+            .spec;
+        let mut broken = spec.clone();
+        broken["nodeSets"][2]["config"]["xpack.security.transport.ssl.certificate_authorities"] =
+            json!(BUNDLE);
+        assert_eq!(
+            node_sets_trusting(&broken, &layout())[2],
+            ("coordinating".into(), false)
+        );
+        let edit = spec_with_mount(&broken, &layout(), None).unwrap();
+        assert_eq!(edit.spec, spec);
+        assert_eq!(edit.rolled_node_sets, names(&["coordinating"]));
+    }
+
+    /// Each conflict is refused, naming the nodeSet and what is in the way.
+    #[test]
+    fn what_is_taken_is_refused() {
+        let cases: [(&str, fn(&mut Value), &str); 6] = [
+            (
+                "volume taken by another secret",
+                |spec| {
+                    spec["nodeSets"][0]["podTemplate"]["spec"]["volumes"][0]["name"] =
+                        json!("remote-certs")
+                },
+                "the volume remote-certs in nodeSet masters is taken by the secret corp-ca",
+            ),
+            (
+                "volume taken by an emptyDir",
+                |spec| {
+                    spec["nodeSets"][1]["podTemplate"]["spec"]["volumes"] =
+                        json!([{"name": "remote-certs", "emptyDir": {}}])
+                },
+                "the volume remote-certs in nodeSet data is taken by another volume (emptyDir)",
+            ),
+            (
+                "mount path taken",
+                |spec| {
+                    spec["nodeSets"][0]["podTemplate"]["spec"]["containers"][0]["volumeMounts"][0]
+                        ["mountPath"] = json!(DEFAULT_MOUNT_PATH)
+                },
+                "the mount path /usr/share/elasticsearch/config/other in nodeSet masters is taken by the volume corp-ca",
+            ),
+            (
+                "our volume mounted elsewhere",
+                |spec| spec["nodeSets"][1]["podTemplate"]["spec"]["containers"][1]["volumeMounts"] = json!([{"name": "remote-certs", "mountPath": "/usr/share/elasticsearch/config/remote"}]),
+                "the volume remote-certs in nodeSet data is already mounted at /usr/share/elasticsearch/config/remote",
+            ),
+            (
+                "our volume mounted with subPath",
+                |spec| spec["nodeSets"][1]["podTemplate"]["spec"]["containers"][1]["volumeMounts"] = json!([{"name": "remote-certs", "mountPath": DEFAULT_MOUNT_PATH, "subPath": "remote.ca.crt"}]),
+                "the volume remote-certs in nodeSet data is mounted with a subPath, which Kubernetes never updates when the secret changes",
+            ),
+            (
+                "CA setting at two places",
+                |spec| {
+                    spec["nodeSets"][0]["config"]["xpack"] =
+                        json!({"security.transport.ssl.certificate_authorities": []})
+                },
+                "the config of nodeSet masters sets xpack.security.transport.ssl.certificate_authorities at more than one place: \
+              xpack > security.transport.ssl.certificate_authorities, xpack.security.transport.ssl.certificate_authorities",
+            ),
+        ];
+        for (case, break_it, message) in cases {
+            let mut spec = production();
+            break_it(&mut spec);
+            let failure = spec_with_mount(&spec, &layout(), None).unwrap_err();
+            assert_eq!(failure.kind, FailureKind::Invalid, "{case}");
+            assert_eq!(failure.message, message, "{case}");
+            assert!(failure.hint.is_some(), "{case}");
+            let trusting = node_sets_trusting(&spec, &layout());
+            assert!(trusting.iter().all(|(_, in_place)| !in_place), "{case}");
+        }
+    }
+
+    #[test]
+    fn a_conflict_on_an_unselected_node_set_does_not_matter() {
+        let mut spec = production();
+        spec["nodeSets"][0]["podTemplate"]["spec"]["volumes"][0]["name"] = json!("remote-certs");
+        let edit =
+            spec_with_mount(&spec, &layout(), Some(&names(&["data", "coordinating"]))).unwrap();
+        assert_eq!(edit.rolled_node_sets, names(&["data", "coordinating"]));
+    }
+
+    #[test]
+    fn the_config_map_already_named_is_kept() {
+        let spec = json!({"version": "8.17.0", "nodeSets": [{"name": "default", "count": 1}],
+            "transport": {"tls": {"certificateAuthorities": {"configMapName": "corp-cas"}}, "service": {"spec": {"type": "LoadBalancer"}}}});
+        assert_eq!(
+            spec_with_ca_config_map(&spec, "remote-certs"),
+            (spec, "corp-cas".into())
+        );
+    }
+
+    #[test]
+    fn a_config_map_is_named_when_none_is_and_node_sets_are_untouched() {
+        let spec = json!({"version": "8.17.0", "nodeSets": [{"name": "default", "count": 1}],
+            "transport": {"service": {"spec": {"type": "LoadBalancer"}}, "tls": {"subjectAltNames": [{"dns": "es.example.com"}]}}});
+        let (edited, name) = spec_with_ca_config_map(&spec, "remote-certs");
+        let mut expected = spec.clone();
+        expected["transport"]["tls"]["certificateAuthorities"] =
+            json!({"configMapName": "remote-certs"});
+        assert_eq!((edited, name), (expected, "remote-certs".into()));
+        let bare = json!({"version": "8.17.0", "nodeSets": [{"name": "default"}]});
+        let (edited, _) = spec_with_ca_config_map(&bare, "remote-certs");
+        assert_eq!(
+            edited["transport"],
+            json!({"tls": {"certificateAuthorities": {"configMapName": "remote-certs"}}})
+        );
+        assert_eq!(edited["nodeSets"], bare["nodeSets"]);
+        assert_crd_shape(&edited);
+    }
+
+    /// The spec fits ECK's CRD: the types and required fields of every part its schema
+    /// describes (nodeSets a non-empty list of objects with a name; volumes, mounts and
+    /// containers with their required fields).
+    pub(super) fn assert_crd_shape(spec: &Value) {
+        let crd: Value =
+            serde_json::from_str(include_str!("../sandbox/crd/elasticsearch-v1.json")).unwrap();
+        let schema = &crd["schema"]["openAPIV3Schema"]["properties"]["spec"];
+        let mut errors = Vec::new();
+        schema_errors(schema, spec, "spec", &mut errors);
+        assert!(errors.is_empty(), "{errors:#?}\n{spec:#}");
+        for node_set in spec["nodeSets"].as_array().unwrap() {
+            assert!(node_set["name"].is_string(), "{node_set}");
+            for (field, fits) in [
+                ("count", Value::is_u64 as fn(&Value) -> bool),
+                ("config", Value::is_object),
+                ("podTemplate", Value::is_object),
+            ] {
+                assert!(node_set.get(field).is_none_or(fits), "{field}: {node_set}");
+            }
+        }
+    }
+
+    fn schema_errors(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
+        let fits = match schema["type"].as_str() {
+            Some("object") => value.is_object(),
+            Some("array") => value.is_array(),
+            Some("string") => value.is_string(),
+            Some("integer") => value.is_i64() || value.is_u64(),
+            Some("number") => value.is_number(),
+            Some("boolean") => value.is_boolean(),
+            _ => true,
+        };
+        if !fits {
+            errors.push(format!("{path}: not of type {}", schema["type"]));
+            return;
+        }
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let field = required.as_str().unwrap();
+            if value.get(field).is_none() {
+                errors.push(format!("{path}.{field}: required"));
+            }
+        }
+        if let Some(min) = schema["minItems"].as_u64() {
+            if value
+                .as_array()
+                .is_some_and(|items| (items.len() as u64) < min)
+            {
+                errors.push(format!("{path}: fewer than {min} items"));
+            }
+        }
+        match value {
+            Value::Object(fields) => {
+                for (field, sub) in fields {
+                    if let Some(sub_schema) = schema["properties"].get(field) {
+                        schema_errors(sub_schema, sub, &format!("{path}.{field}"), errors);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    schema_errors(&schema["items"], item, &format!("{path}[{index}]"), errors);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_shape_check_sees_what_the_crd_refuses() {
+        let mut errors = Vec::new();
+        let crd: Value =
+            serde_json::from_str(include_str!("../sandbox/crd/elasticsearch-v1.json")).unwrap();
+        let schema = &crd["schema"]["openAPIV3Schema"]["properties"]["spec"];
+        let bad = json!({"version": "8.17.0", "nodeSets": [{"count": "3",
+            "podTemplate": {"spec": {"containers": [{"volumeMounts": [{"name": "v"}]}], "volumes": [{"secret": {}}]}}}]});
+        schema_errors(schema, &bad, "spec", &mut errors);
+        errors.sort();
+        assert_eq!(
+            errors,
+            [
+                "spec.nodeSets[0].count: not of type \"integer\"",
+                "spec.nodeSets[0].name: required",
+                "spec.nodeSets[0].podTemplate.spec.containers[0].name: required",
+                "spec.nodeSets[0].podTemplate.spec.containers[0].volumeMounts[0].mountPath: required",
+                "spec.nodeSets[0].podTemplate.spec.volumes[0].name: required",
+            ]
+        );
+    }
 }
