@@ -427,7 +427,8 @@ mod tests {
     /// Each conflict is refused, naming the nodeSet and what is in the way.
     #[test]
     fn what_is_taken_is_refused() {
-        let cases: [(&str, fn(&mut Value), &str); 6] = [
+        type Case = (&'static str, fn(&mut Value), &'static str);
+        let cases: [Case; 6] = [
             (
                 "volume taken by another secret",
                 |spec| {
@@ -564,13 +565,12 @@ mod tests {
                 errors.push(format!("{path}.{field}: required"));
             }
         }
-        if let Some(min) = schema["minItems"].as_u64() {
-            if value
-                .as_array()
-                .is_some_and(|items| (items.len() as u64) < min)
-            {
-                errors.push(format!("{path}: fewer than {min} items"));
-            }
+        let min = schema["minItems"].as_u64().unwrap_or(0);
+        if value
+            .as_array()
+            .is_some_and(|items| (items.len() as u64) < min)
+        {
+            errors.push(format!("{path}: fewer than {min} items"));
         }
         match value {
             Value::Object(fields) => {
