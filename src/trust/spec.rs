@@ -610,4 +610,213 @@ mod tests {
             ]
         );
     }
+
+    /// Generated specs: random nodeSets, extra config, user volumes and mounts that do not
+    /// conflict, the CA setting in every form, sometimes ecr's mount already in place.
+    mod properties {
+        use super::*;
+        use crate::trust::config::ca_values;
+        use proptest::prelude::*;
+        use proptest::sample::subsequence;
+
+        const PATHS: &str = "/usr/share/elasticsearch/config/[a-z]{1,6}/ca\\.crt";
+
+        fn leaf() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                "[a-z0-9 ]{0,8}".prop_map(Value::from),
+                any::<i32>().prop_map(Value::from),
+                any::<bool>().prop_map(Value::from),
+                prop::collection::vec("[a-z]{1,5}", 0..3).prop_map(Value::from),
+                Just(json!({})),
+            ]
+        }
+
+        /// The CA setting in one of its forms, holding `paths`.
+        fn ca_setting(form: u8, paths: &[String]) -> Value {
+            let list = json!(paths);
+            match form {
+                0 => json!({}),
+                1 => json!({"xpack.security.transport.ssl.certificate_authorities": list}),
+                2 => {
+                    json!({"xpack": {"security": {"transport": {"ssl": {"certificate_authorities": list, "supported_protocols": ["TLSv1.3"]}}}, "ml.enabled": false}})
+                }
+                3 => json!({"xpack.security": {"transport.ssl.certificate_authorities": list}}),
+                4 => {
+                    json!({"xpack.security.transport.ssl.certificate_authorities": paths.first().cloned().unwrap_or_else(|| CORP_CA.into())})
+                }
+                5 => json!({"xpack.security.transport": {"ssl.certificate_authorities": null}}),
+                _ => json!({"xpack.security.transport.ssl": {"certificate_authorities": []}}),
+            }
+        }
+
+        fn node_set(name: String, already: bool) -> impl Strategy<Value = Value> {
+            let config = (
+                prop::collection::btree_map("[a-w][a-z]{0,5}(\\.[a-z]{1,5}){0,2}", leaf(), 0..4),
+                0u8..7,
+                prop::collection::vec(PATHS, 0..3),
+            );
+            let pod = (
+                0u8..4,
+                prop::collection::btree_set("v-[a-z]{1,6}", 0..3),
+                any::<bool>(),
+            );
+            (config, pod, 0u32..10).prop_map(move |((extra, form, mut paths), (pod_form, volumes, sidecar), count)| {
+                let mut config = ca_setting(form, &paths);
+                if already && form != 4 {
+                    paths.push(BUNDLE.into());
+                    config = ca_setting(form.max(1), &paths);
+                }
+                for (key, value) in extra {
+                    config[key] = value;
+                }
+                let mut node_set = json!({"name": name, "count": count, "config": config});
+                if pod_form == 0 && !already {
+                    return node_set;
+                }
+                let mut user_volumes: Vec<Value> = volumes.iter().map(|volume| json!({"name": volume, "emptyDir": {}})).collect();
+                let mut mounts: Vec<Value> = volumes.iter().map(|volume| json!({"name": volume, "mountPath": format!("/usr/share/elasticsearch/config/{volume}")})).collect();
+                if already {
+                    user_volumes.push(json!({"name": "remote-certs", "secret": {"secretName": "remote-certs", "defaultMode": 292}}));
+                    mounts.insert(0, json!({"name": "remote-certs", "mountPath": DEFAULT_MOUNT_PATH}));
+                }
+                let mut containers = Vec::new();
+                if sidecar {
+                    containers.push(json!({"name": "sidecar", "image": "busybox", "volumeMounts": [{"name": "x", "mountPath": DEFAULT_MOUNT_PATH}]}));
+                }
+                if pod_form >= 2 || already {
+                    containers.push(json!({"name": "elasticsearch", "env": [{"name": "A", "value": "1"}],
+                                           "resources": {"limits": {"memory": "2Gi"}}, "volumeMounts": mounts}));
+                }
+                node_set["podTemplate"] = json!({"metadata": {"labels": {"app": name}}, "spec": {"volumes": user_volumes, "containers": containers}});
+                if pod_form == 3 {
+                    node_set["podTemplate"]["spec"]["initContainers"] = json!([{"name": "sysctl", "command": ["sysctl", "-w", "vm.max_map_count=262144"]}]);
+                }
+                node_set
+            })
+        }
+
+        fn spec_and_selection() -> impl Strategy<Value = (Value, Option<Vec<String>>)> {
+            prop::collection::btree_map("[a-z][a-z0-9-]{0,8}", any::<bool>(), 1..4)
+                .prop_flat_map(|names| {
+                    let node_sets: Vec<_> = names.iter().map(|(name, already)| node_set(name.clone(), *already)).collect();
+                    let all: Vec<String> = names.keys().cloned().collect();
+                    let count = all.len();
+                    (node_sets, prop::option::of(subsequence(all, 0..=count)))
+                })
+                .prop_map(|(node_sets, selected)| {
+                    (json!({"version": "8.17.0", "http": {"service": {"spec": {"type": "ClusterIP"}}}, "nodeSets": node_sets}), selected)
+                })
+        }
+
+        /// Leaves of a JSON value (scalars, empty lists and objects) by JSON pointer.
+        fn leaves<'a>(value: &'a Value, pointer: String, found: &mut Vec<(String, &'a Value)>) {
+            let children: Vec<(String, &Value)> = match value {
+                Value::Object(fields) => fields
+                    .iter()
+                    .map(|(key, child)| (key.replace('~', "~0").replace('/', "~1"), child))
+                    .collect(),
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, child)| (index.to_string(), child))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if children.is_empty() {
+                found.push((pointer.clone(), value));
+            }
+            for (segment, child) in children {
+                leaves(child, format!("{pointer}/{segment}"), found);
+            }
+        }
+
+        fn under_ca_setting(pointer: &str) -> bool {
+            pointer.contains("/config/")
+                && pointer
+                    .split('/')
+                    .any(|segment| segment.ends_with("certificate_authorities"))
+        }
+
+        /// Whether a pointer of the output is something ecr adds: under the CA setting, inside
+        /// ecr's volume or mount, or the name of a container entry it created.
+        fn owned_by_ecr(output: &Value, pointer: &str) -> bool {
+            let segments: Vec<&str> = pointer.split('/').collect();
+            let in_ours = (2..segments.len()).any(|end| {
+                matches!(segments[end - 2], "volumes" | "volumeMounts")
+                    && output.pointer(&format!("{}/name", segments[..end].join("/")))
+                        == Some(&json!("remote-certs"))
+            });
+            let container_name = segments.len() > 2
+                && segments[segments.len() - 3] == "containers"
+                && output.pointer(pointer) == Some(&json!("elasticsearch"));
+            under_ca_setting(pointer) || in_ours || container_name
+        }
+
+        fn paths_in(value: &Value) -> Vec<Value> {
+            match value {
+                Value::String(_) => vec![value.clone()],
+                Value::Array(items) => items.clone(),
+                _ => Vec::new(),
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn mounting_is_idempotent_preserving_and_lists_every_path((spec, selected) in spec_and_selection()) {
+                let layout = layout();
+                let edit = spec_with_mount(&spec, &layout, selected.as_deref()).unwrap();
+
+                // (a) idempotence
+                let again = spec_with_mount(&edit.spec, &layout, selected.as_deref()).unwrap();
+                prop_assert_eq!(&again.spec, &edit.spec);
+                prop_assert!(again.rolled_node_sets.is_empty());
+
+                // (b) preservation: every input leaf is still there, every new leaf is ecr's
+                let mut before = Vec::new();
+                leaves(&spec, String::new(), &mut before);
+                for (pointer, value) in before.iter().filter(|(pointer, _)| !under_ca_setting(pointer)) {
+                    let now = edit.spec.pointer(pointer);
+                    match value {
+                        Value::Array(_) => prop_assert!(now.is_some_and(Value::is_array), "{}", pointer),
+                        Value::Object(_) => prop_assert!(now.is_some_and(Value::is_object), "{}", pointer),
+                        _ => prop_assert_eq!(now, Some(*value), "{}", pointer),
+                    }
+                }
+                let mut after = Vec::new();
+                leaves(&edit.spec, String::new(), &mut after);
+                for (pointer, _) in after.iter().filter(|(pointer, _)| spec.pointer(pointer).is_none()) {
+                    prop_assert!(owned_by_ecr(&edit.spec, pointer), "{} is not ecr's", pointer);
+                }
+
+                // (c) the CA setting is one list holding every path the input had, then ours;
+                // rolled nodeSets are exactly the selected ones that changed
+                for (old, new) in spec["nodeSets"].as_array().unwrap().iter().zip(edit.spec["nodeSets"].as_array().unwrap()) {
+                    let name = old["name"].as_str().unwrap().to_string();
+                    let chosen = selected.as_ref().is_none_or(|wanted| wanted.contains(&name));
+                    prop_assert_eq!(edit.rolled_node_sets.contains(&name), chosen && old != new);
+                    if !chosen {
+                        prop_assert_eq!(old, new);
+                        continue;
+                    }
+                    let old_paths = ca_values(old["config"].as_object().unwrap()).first().map(|value| paths_in(value)).unwrap_or_default();
+                    let new_values = ca_values(new["config"].as_object().unwrap());
+                    prop_assert_eq!(new_values.len(), 1);
+                    let mut expected = old_paths.clone();
+                    if !expected.contains(&json!(BUNDLE)) {
+                        expected.push(json!(BUNDLE));
+                    }
+                    prop_assert_eq!(new_values[0], &Value::Array(expected));
+                }
+                let trusting_before = node_sets_trusting(&spec, &layout);
+                let trusting_after = node_sets_trusting(&edit.spec, &layout);
+                for ((name, was), (_, is)) in trusting_before.iter().zip(&trusting_after) {
+                    let chosen = selected.as_ref().is_none_or(|wanted| wanted.contains(name));
+                    prop_assert_eq!(*is, chosen || *was, "{}", name);
+                }
+                assert_crd_shape(&edit.spec);
+            }
+        }
+    }
 }
