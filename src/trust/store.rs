@@ -283,3 +283,428 @@ fn created(kind: StoreKind, namespace: &str, name: &str) -> Value {
     }
     store
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{CertificateParams, DistinguishedName, DnType, IsCa, KeyPair};
+    use std::sync::LazyLock;
+
+    /// Self-signed CAs, made once: `CAS[i]` has the common name `ca-i`.
+    static CAS: LazyLock<Vec<String>> = LazyLock::new(|| (0..5).map(ca_pem).collect());
+
+    fn ca_pem(index: usize) -> String {
+        let mut params = CertificateParams::default();
+        let mut name = DistinguishedName::new();
+        name.push(DnType::CommonName, format!("ca-{index}"));
+        params.distinguished_name = name;
+        params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = KeyPair::generate().unwrap();
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    fn source(cluster: &str) -> CaSource {
+        CaSource {
+            context: Some("eu".into()),
+            namespace: Some("search".into()),
+            cluster: Some(cluster.into()),
+            file: None,
+            sha256: "AB:CD".into(),
+        }
+    }
+
+    fn trusted(alias: &str, ca: usize) -> TrustedCa {
+        TrustedCa {
+            alias: alias.into(),
+            pem: CAS[ca].clone(),
+            source: source(alias),
+        }
+    }
+
+    fn b64(text: &str) -> Value {
+        Value::String(STANDARD.encode(text))
+    }
+
+    fn text(store: &Value, kind: StoreKind, key: &str) -> String {
+        kind.decode(&store["data"][key]).unwrap()
+    }
+
+    const SOURCE_B: &str =
+        r#"{"context":"eu","namespace":"search","cluster":"b","sha256":"AB:CD"}"#;
+
+    #[test]
+    fn a_new_secret_is_minimal_and_records_the_source() {
+        let store = store_with(
+            None,
+            StoreKind::Secret,
+            "search",
+            "remote-certs",
+            &trusted("b", 0),
+        )
+        .unwrap();
+        assert_eq!(
+            store,
+            json!({
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {
+                    "name": "remote-certs",
+                    "namespace": "search",
+                    "labels": {"app.kubernetes.io/managed-by": "ecr"},
+                    "annotations": {"trust.ecr/b": SOURCE_B},
+                },
+                "type": "Opaque",
+                "data": {"b.pem": b64(&CAS[0]), "remote.ca.crt": b64(&CAS[0])},
+            })
+        );
+    }
+
+    #[test]
+    fn a_new_config_map_is_plain_text_under_ca_crt_and_watched_by_eck() {
+        let store = store_with(
+            None,
+            StoreKind::ConfigMap,
+            "search",
+            "remote-cas",
+            &trusted("b", 0),
+        )
+        .unwrap();
+        assert_eq!(
+            store,
+            json!({
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": "remote-cas",
+                    "namespace": "search",
+                    "labels": {"app.kubernetes.io/managed-by": "ecr", "eck.k8s.elastic.co/watched": "true"},
+                    "annotations": {"trust.ecr/b": SOURCE_B},
+                },
+                "data": {"b.pem": CAS[0], "ca.crt": CAS[0]},
+            })
+        );
+    }
+
+    /// The secret a user made following ECK's documentation, before ecr.
+    fn hand_made_secret() -> Value {
+        json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": "remote-certs", "namespace": "search", "resourceVersion": "42", "uid": "u-1",
+                         "labels": {"team": "search"},
+                         "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}},
+            "data": {"remote.ca.crt": b64(&format!("# corp root\n{}", CAS[3])), "README": b64("kept")},
+        })
+    }
+
+    #[test]
+    fn an_existing_secret_keeps_all_it_had_and_its_cas_come_first() {
+        let existing = hand_made_secret();
+        let store = store_with(
+            Some(&existing),
+            StoreKind::Secret,
+            "ignored",
+            "ignored",
+            &trusted("b", 0),
+        )
+        .unwrap();
+        let mut expected = existing.clone();
+        expected["metadata"]["annotations"]["trust.ecr/b"] = json!(SOURCE_B);
+        expected["data"]["b.pem"] = b64(&CAS[0]);
+        expected["data"]["remote.ca.crt"] = b64(&format!("# corp root\n{}{}", CAS[3], CAS[0]));
+        assert_eq!(store, expected);
+        let without = store_without(&store, StoreKind::Secret, "b").unwrap();
+        assert_eq!(without, existing);
+    }
+
+    #[test]
+    fn a_users_config_map_gets_ecks_watched_label_but_keeps_its_cas() {
+        let existing = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "corp-cas", "namespace": "search"},
+            "data": {"ca.crt": CAS[3], "notes": "kept"}});
+        let store = store_with(
+            Some(&existing),
+            StoreKind::ConfigMap,
+            "search",
+            "corp-cas",
+            &trusted("b", 0),
+        )
+        .unwrap();
+        assert_eq!(
+            store["metadata"]["labels"],
+            json!({"eck.k8s.elastic.co/watched": "true"})
+        );
+        assert_eq!(
+            text(&store, StoreKind::ConfigMap, "ca.crt"),
+            format!("{}{}", CAS[3], CAS[0])
+        );
+        assert_eq!(store["data"]["notes"], json!("kept"));
+    }
+
+    #[test]
+    fn cas_are_bundled_in_alias_order_and_a_second_write_is_identical() {
+        let one = store_with(
+            None,
+            StoreKind::Secret,
+            "search",
+            "remote-certs",
+            &trusted("c", 1),
+        )
+        .unwrap();
+        let two = store_with(
+            Some(&one),
+            StoreKind::Secret,
+            "search",
+            "remote-certs",
+            &trusted("a", 0),
+        )
+        .unwrap();
+        assert_eq!(
+            text(&two, StoreKind::Secret, BUNDLE_FILE),
+            format!("{}{}", CAS[0], CAS[1])
+        );
+        let again = store_with(
+            Some(&two),
+            StoreKind::Secret,
+            "search",
+            "remote-certs",
+            &trusted("a", 0),
+        )
+        .unwrap();
+        assert_eq!(again, two);
+    }
+
+    #[test]
+    fn a_ca_is_replaced_under_its_alias() {
+        let before = store_with(
+            None,
+            StoreKind::Secret,
+            "search",
+            "remote-certs",
+            &trusted("b", 0),
+        )
+        .unwrap();
+        let after = store_with(
+            Some(&before),
+            StoreKind::Secret,
+            "search",
+            "remote-certs",
+            &trusted("b", 1),
+        )
+        .unwrap();
+        assert_eq!(text(&after, StoreKind::Secret, BUNDLE_FILE), CAS[1]);
+        assert_eq!(text(&after, StoreKind::Secret, "b.pem"), CAS[1]);
+    }
+
+    #[test]
+    fn a_ca_is_stored_as_its_pem_blocks_only() {
+        let mut ca = trusted("b", 0);
+        ca.pem = format!("subject=CN = ca-0\r\n{}", CAS[0].replace('\n', "\r\n"));
+        let store = store_with(None, StoreKind::ConfigMap, "search", "remote-cas", &ca).unwrap();
+        assert_eq!(store["data"]["b.pem"], json!(CAS[0]));
+    }
+
+    #[test]
+    fn what_is_recorded_reads_back() {
+        let one = store_with(
+            None,
+            StoreKind::Secret,
+            "search",
+            "remote-certs",
+            &trusted("b", 0),
+        )
+        .unwrap();
+        let two = store_with(
+            Some(&one),
+            StoreKind::Secret,
+            "search",
+            "remote-certs",
+            &trusted("a", 1),
+        )
+        .unwrap();
+        assert_eq!(
+            trusted_cas(&two, StoreKind::Secret),
+            vec![trusted("a", 1), trusted("b", 0)]
+        );
+        assert_eq!(trusted_cas(&hand_made_secret(), StoreKind::Secret), vec![]);
+    }
+
+    #[test]
+    fn removing_an_unknown_alias_names_those_present() {
+        let store = store_with(
+            None,
+            StoreKind::Secret,
+            "search",
+            "remote-certs",
+            &trusted("b", 0),
+        )
+        .unwrap();
+        let failure = store_without(&store, StoreKind::Secret, "c").unwrap_err();
+        assert_eq!(failure.kind, FailureKind::NotFound);
+        assert_eq!(
+            failure.message,
+            "the Secret remote-certs holds no CA trusted as c"
+        );
+        assert_eq!(failure.hint.as_deref(), Some("aliases there: b"));
+        let failure = store_without(&hand_made_secret(), StoreKind::Secret, "c").unwrap_err();
+        assert_eq!(failure.hint.as_deref(), Some("aliases there: none"));
+    }
+
+    #[test]
+    fn a_key_ecr_did_not_write_is_never_overwritten() {
+        let mut existing = hand_made_secret();
+        existing["data"]["b.pem"] = b64("theirs");
+        let failure = store_with(
+            Some(&existing),
+            StoreKind::Secret,
+            "search",
+            "remote-certs",
+            &trusted("b", 0),
+        )
+        .unwrap_err();
+        assert_eq!(failure.kind, FailureKind::Invalid);
+        assert_eq!(
+            failure.message,
+            "the Secret remote-certs already has a key b.pem that ecr did not write"
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_trusted_is_refused() {
+        let mut not_pem = trusted("b", 0);
+        not_pem.pem = "hello".into();
+        let mut bad_alias = trusted("b", 0);
+        bad_alias.alias = "a:b".into();
+        let mut not_base64 = hand_made_secret();
+        not_base64["data"]["remote.ca.crt"] = json!("%%%");
+        let config_map = json!({"kind": "ConfigMap", "metadata": {"name": "remote-certs"}});
+        let failures = [
+            store_with(None, StoreKind::Secret, "search", "remote-certs", &not_pem),
+            store_with(
+                None,
+                StoreKind::Secret,
+                "search",
+                "remote-certs",
+                &bad_alias,
+            ),
+            store_with(
+                Some(&not_base64),
+                StoreKind::Secret,
+                "search",
+                "remote-certs",
+                &trusted("b", 0),
+            ),
+            store_with(
+                Some(&config_map),
+                StoreKind::Secret,
+                "search",
+                "remote-certs",
+                &trusted("b", 0),
+            ),
+        ];
+        for failure in failures {
+            assert_eq!(failure.unwrap_err().kind, FailureKind::Invalid);
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn kind() -> impl Strategy<Value = StoreKind> {
+            prop_oneof![Just(StoreKind::Secret), Just(StoreKind::ConfigMap)]
+        }
+
+        /// A store as someone may have left it: foreign keys, labels, annotations and CAs
+        /// (some with comments), and CAs ecr trusted earlier.
+        fn existing(kind: StoreKind) -> impl Strategy<Value = Value> {
+            (
+                prop::collection::btree_map("f-[a-z]{1,6}(\\.pem|\\.txt)?", "[ -~]{0,20}", 0..3),
+                prop::collection::btree_map("[a-z]{1,6}\\.io/[a-z]{1,6}", "[a-z0-9]{0,6}", 0..3),
+                prop::collection::vec((0..CAS.len(), any::<bool>()), 0..3),
+                prop::collection::btree_map("[a-e]", 0..CAS.len(), 0..3),
+            )
+                .prop_map(move |(keys, labels, foreign, ours)| {
+                    let bundle: String = foreign
+                        .iter()
+                        .map(|(ca, comment)| format!("{}{}", if *comment { "# theirs\n" } else { "" }, CAS[*ca]))
+                        .collect();
+                    let mut store = json!({"apiVersion": "v1", "kind": kind.kind(),
+                        "metadata": {"name": "store", "namespace": "search", "labels": labels, "annotations": labels}, "data": {}});
+                    for (key, value) in keys {
+                        store["data"][key] = kind.encode(&value);
+                    }
+                    if !foreign.is_empty() {
+                        store["data"][kind.bundle_key()] = kind.encode(&bundle);
+                    }
+                    ours.into_iter().fold(store, |store, (alias, ca)| {
+                        store_with(Some(&store), kind, "search", "store", &trusted(&alias, ca)).unwrap()
+                    })
+                })
+        }
+
+        fn foreign_part(store: &Value, kind: StoreKind) -> String {
+            let bundle = store["data"]
+                .get(kind.bundle_key())
+                .and_then(|value| kind.decode(value))
+                .unwrap_or_default();
+            let ours = recorded_pems(store, kind);
+            pem::rebuilt(&bundle, &ours, &[])
+        }
+
+        fn without_ecr(store: &Value) -> Value {
+            let mut store = store.clone();
+            let aliases = aliases(&store);
+            for alias in aliases {
+                store["data"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove(&pem_key(&alias));
+                store["metadata"]["annotations"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove(&annotation_key(&alias));
+            }
+            store["data"].as_object_mut().unwrap().remove("ca.crt");
+            store["data"].as_object_mut().unwrap().remove(BUNDLE_FILE);
+            store["metadata"]["labels"]
+                .as_object_mut()
+                .unwrap()
+                .remove(WATCHED.0);
+            store
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            #[test]
+            fn trusting_is_idempotent_and_removing_keeps_what_is_not_ecrs(
+                (kind, store) in kind().prop_flat_map(|kind| (Just(kind), existing(kind))),
+                alias in "[a-f]",
+                ca in 0..5usize,
+            ) {
+                let ca = trusted(&alias, ca);
+                let once = store_with(Some(&store), kind, "search", "store", &ca).unwrap();
+                let twice = store_with(Some(&once), kind, "search", "store", &ca).unwrap();
+                prop_assert_eq!(&twice, &once);
+                prop_assert!(trusted_cas(&once, kind).contains(&ca));
+
+                let removed = store_without(&once, kind, &alias).unwrap();
+                prop_assert!(!trusted_cas(&removed, kind).iter().any(|known| known.alias == alias));
+                prop_assert_eq!(without_ecr(&removed), without_ecr(&store));
+                prop_assert_eq!(foreign_part(&removed, kind), foreign_part(&store, kind));
+                let others: Vec<TrustedCa> = trusted_cas(&store, kind).into_iter().filter(|known| known.alias != alias).collect();
+                prop_assert_eq!(trusted_cas(&removed, kind), others);
+                if !aliases(&store).contains(&alias) {
+                    let mut expected = store.clone();
+                    if kind == StoreKind::ConfigMap {
+                        expected["metadata"]["labels"][WATCHED.0] = json!(WATCHED.1);
+                    }
+                    if expected["data"].get(kind.bundle_key()).is_none() {
+                        expected["data"][kind.bundle_key()] = kind.encode("");
+                    }
+                    prop_assert_eq!(removed, expected);
+                }
+            }
+        }
+    }
+}
