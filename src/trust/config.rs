@@ -45,7 +45,10 @@ pub fn ensure_ca_path(
     let value = value_at(config, &place).ok_or_else(|| {
         Failure::new(
             FailureKind::Invalid,
-            format!("the config of nodeSet {node_set} changed while it was read"),
+            format!(
+                "{} in the config of nodeSet {node_set} cannot be reached",
+                describe(&place)
+            ),
         )
     })?;
     let mut paths = match value.take() {
@@ -60,7 +63,8 @@ pub fn ensure_ca_path(
                     "{} in the config of nodeSet {node_set} is neither a list of paths nor a path",
                     describe(&place)
                 ),
-            ));
+            )
+            .with_hint("write it as a list of CA file paths"));
         }
     };
     if !paths.iter().any(|known| known.as_str() == Some(path)) {

@@ -321,6 +321,11 @@ mod tests {
         }
     }
 
+    /// The secret `remote-certs` in `search` with `ca` trusted.
+    fn secret_with(existing: Option<&Value>, ca: &TrustedCa) -> Value {
+        store_with(existing, StoreKind::Secret, "search", "remote-certs", ca).unwrap()
+    }
+
     fn b64(text: &str) -> Value {
         Value::String(STANDARD.encode(text))
     }
@@ -334,14 +339,7 @@ mod tests {
 
     #[test]
     fn a_new_secret_is_minimal_and_records_the_source() {
-        let store = store_with(
-            None,
-            StoreKind::Secret,
-            "search",
-            "remote-certs",
-            &trusted("b", 0),
-        )
-        .unwrap();
+        let store = secret_with(None, &trusted("b", 0));
         assert_eq!(
             store,
             json!({
@@ -442,55 +440,20 @@ mod tests {
 
     #[test]
     fn cas_are_bundled_in_alias_order_and_a_second_write_is_identical() {
-        let one = store_with(
-            None,
-            StoreKind::Secret,
-            "search",
-            "remote-certs",
-            &trusted("c", 1),
-        )
-        .unwrap();
-        let two = store_with(
-            Some(&one),
-            StoreKind::Secret,
-            "search",
-            "remote-certs",
-            &trusted("a", 0),
-        )
-        .unwrap();
+        let one = secret_with(None, &trusted("c", 1));
+        let two = secret_with(Some(&one), &trusted("a", 0));
         assert_eq!(
             text(&two, StoreKind::Secret, BUNDLE_FILE),
             format!("{}{}", CAS[0], CAS[1])
         );
-        let again = store_with(
-            Some(&two),
-            StoreKind::Secret,
-            "search",
-            "remote-certs",
-            &trusted("a", 0),
-        )
-        .unwrap();
+        let again = secret_with(Some(&two), &trusted("a", 0));
         assert_eq!(again, two);
     }
 
     #[test]
     fn a_ca_is_replaced_under_its_alias() {
-        let before = store_with(
-            None,
-            StoreKind::Secret,
-            "search",
-            "remote-certs",
-            &trusted("b", 0),
-        )
-        .unwrap();
-        let after = store_with(
-            Some(&before),
-            StoreKind::Secret,
-            "search",
-            "remote-certs",
-            &trusted("b", 1),
-        )
-        .unwrap();
+        let before = secret_with(None, &trusted("b", 0));
+        let after = secret_with(Some(&before), &trusted("b", 1));
         assert_eq!(text(&after, StoreKind::Secret, BUNDLE_FILE), CAS[1]);
         assert_eq!(text(&after, StoreKind::Secret, "b.pem"), CAS[1]);
     }
@@ -505,22 +468,8 @@ mod tests {
 
     #[test]
     fn what_is_recorded_reads_back() {
-        let one = store_with(
-            None,
-            StoreKind::Secret,
-            "search",
-            "remote-certs",
-            &trusted("b", 0),
-        )
-        .unwrap();
-        let two = store_with(
-            Some(&one),
-            StoreKind::Secret,
-            "search",
-            "remote-certs",
-            &trusted("a", 1),
-        )
-        .unwrap();
+        let one = secret_with(None, &trusted("b", 0));
+        let two = secret_with(Some(&one), &trusted("a", 1));
         assert_eq!(
             trusted_cas(&two, StoreKind::Secret),
             vec![trusted("a", 1), trusted("b", 0)]
@@ -530,14 +479,7 @@ mod tests {
 
     #[test]
     fn removing_an_unknown_alias_names_those_present() {
-        let store = store_with(
-            None,
-            StoreKind::Secret,
-            "search",
-            "remote-certs",
-            &trusted("b", 0),
-        )
-        .unwrap();
+        let store = secret_with(None, &trusted("b", 0));
         let failure = store_without(&store, StoreKind::Secret, "c").unwrap_err();
         assert_eq!(failure.kind, FailureKind::NotFound);
         assert_eq!(
