@@ -14,3 +14,4 @@ pub mod k8s;
 pub mod output;
 pub mod plan;
 pub mod sandbox;
+pub mod trust;

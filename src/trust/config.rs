@@ -1,0 +1,247 @@
+//! `xpack.security.transport.ssl.certificate_authorities` in a nodeSet's `config`, wherever
+//! and however it is written (dotted, nested or mixed; list, string or null), kept a list.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Failure, FailureKind};
+
+/// The setting, as Elasticsearch splits it.
+const SETTING: [&str; 5] = [
+    "xpack",
+    "security",
+    "transport",
+    "ssl",
+    "certificate_authorities",
+];
+
+/// Makes `path` one of the trusted CA files of `config`, keeping every path already there.
+///
+/// ECK merges this setting after its own list with go-ucfg's `AppendValues`: a list is
+/// appended to ECK's paths, but a plain string replaces them (and the nodes stop trusting
+/// their own cluster). So the value is always written as a list, at the place where the key
+/// already is, or as a new dotted key.
+pub fn ensure_ca_path(
+    config: &mut Map<String, Value>,
+    path: &str,
+    node_set: &str,
+) -> Result<(), Failure> {
+    let places = places(config, &SETTING);
+    let place = match places.as_slice() {
+        [] => vec![SETTING.join(".")],
+        [place] => place.clone(),
+        _ => {
+            let shown: Vec<String> = places.iter().map(|place| describe(place)).collect();
+            return Err(Failure::new(
+                FailureKind::Invalid,
+                format!(
+                    "the config of nodeSet {node_set} sets {} at more than one place: {}",
+                    SETTING.join("."),
+                    shown.join(", ")
+                ),
+            )
+            .with_hint("keep it at one place, as a list, then run this again"));
+        }
+    };
+    let value = value_at(config, &place).ok_or_else(|| {
+        Failure::new(
+            FailureKind::Invalid,
+            format!(
+                "{} in the config of nodeSet {node_set} cannot be reached",
+                describe(&place)
+            ),
+        )
+    })?;
+    let mut paths = match value.take() {
+        Value::Null => Vec::new(),
+        Value::String(single) => vec![Value::String(single)],
+        Value::Array(paths) => paths,
+        other => {
+            *value = other;
+            return Err(Failure::new(
+                FailureKind::Invalid,
+                format!(
+                    "{} in the config of nodeSet {node_set} is neither a list of paths nor a path",
+                    describe(&place)
+                ),
+            )
+            .with_hint("write it as a list of CA file paths"));
+        }
+    };
+    if !paths.iter().any(|known| known.as_str() == Some(path)) {
+        paths.push(Value::String(path.to_string()));
+    }
+    *value = Value::Array(paths);
+    Ok(())
+}
+
+/// The values of the setting, one per place where `config` sets it.
+#[cfg(test)]
+pub fn ca_values(config: &Map<String, Value>) -> Vec<&Value> {
+    places(config, &SETTING)
+        .iter()
+        .filter_map(|place| {
+            let (last, parents) = place.split_last()?;
+            parents
+                .iter()
+                .try_fold(config, |map, key| map.get(key)?.as_object())?
+                .get(last)
+        })
+        .collect()
+}
+
+/// Every key path in `map` that spells `setting`: `a.b: {c: ...}` spells `a.b.c`.
+fn places(map: &Map<String, Value>, setting: &[&str]) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    for (key, value) in map {
+        let parts: Vec<&str> = key.split('.').collect();
+        let Some(rest) = setting.strip_prefix(parts.as_slice()) else {
+            continue;
+        };
+        if rest.is_empty() {
+            found.push(vec![key.clone()]);
+        } else if let Some(inner) = value.as_object() {
+            for mut place in places(inner, rest) {
+                place.insert(0, key.clone());
+                found.push(place);
+            }
+        }
+    }
+    found
+}
+
+/// The value at a key path found by `places` (or a new key of `config`, set to null).
+fn value_at<'a>(config: &'a mut Map<String, Value>, place: &[String]) -> Option<&'a mut Value> {
+    let (last, parents) = place.split_last()?;
+    let map = parents
+        .iter()
+        .try_fold(config, |map, key| map.get_mut(key)?.as_object_mut())?;
+    Some(map.entry(last.clone()).or_insert(Value::Null))
+}
+
+/// A key path as the config's YAML would show it.
+fn describe(place: &[String]) -> String {
+    place.join(" > ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const OURS: &str = "/usr/share/elasticsearch/config/other/remote.ca.crt";
+    const THEIRS: &str = "/usr/share/elasticsearch/config/extra/ca.crt";
+
+    fn ensured(config: Value) -> Result<Value, Failure> {
+        let mut config = config.as_object().cloned().unwrap();
+        ensure_ca_path(&mut config, OURS, "data")?;
+        Ok(Value::Object(config))
+    }
+
+    #[test]
+    fn an_absent_setting_becomes_a_dotted_list() {
+        let config = json!({"node.roles": ["data"], "xpack.security.authc": {"realms": {}}});
+        assert_eq!(
+            ensured(config).unwrap(),
+            json!({"node.roles": ["data"], "xpack.security.authc": {"realms": {}},
+                   "xpack.security.transport.ssl.certificate_authorities": [OURS]})
+        );
+    }
+
+    #[test]
+    fn the_path_is_appended_where_the_setting_already_is() {
+        let cases = [
+            (
+                json!({"xpack.security.transport.ssl.certificate_authorities": [THEIRS]}),
+                json!({"xpack.security.transport.ssl.certificate_authorities": [THEIRS, OURS]}),
+            ),
+            (
+                json!({"xpack": {"security": {"transport": {"ssl": {"certificate_authorities": [THEIRS], "supported_protocols": ["TLSv1.3"]}}}}}),
+                json!({"xpack": {"security": {"transport": {"ssl": {"certificate_authorities": [THEIRS, OURS], "supported_protocols": ["TLSv1.3"]}}}}}),
+            ),
+            (
+                json!({"xpack.security": {"transport.ssl.certificate_authorities": [THEIRS]}}),
+                json!({"xpack.security": {"transport.ssl.certificate_authorities": [THEIRS, OURS]}}),
+            ),
+            (
+                json!({"xpack.security.transport": {"ssl": {"certificate_authorities": null}}}),
+                json!({"xpack.security.transport": {"ssl": {"certificate_authorities": [OURS]}}}),
+            ),
+            (
+                json!({"xpack.security.transport.ssl.certificate_authorities": []}),
+                json!({"xpack.security.transport.ssl.certificate_authorities": [OURS]}),
+            ),
+        ];
+        for (config, expected) in cases {
+            assert_eq!(ensured(config.clone()).unwrap(), expected, "{config}");
+        }
+    }
+
+    #[test]
+    fn a_plain_string_becomes_a_list_so_ecks_own_paths_stay() {
+        let config = json!({"xpack.security.transport.ssl.certificate_authorities": THEIRS});
+        assert_eq!(
+            ensured(config).unwrap(),
+            json!({"xpack.security.transport.ssl.certificate_authorities": [THEIRS, OURS]})
+        );
+        let ours_as_string =
+            json!({"xpack": {"security.transport.ssl.certificate_authorities": OURS}});
+        assert_eq!(
+            ensured(ours_as_string).unwrap(),
+            json!({"xpack": {"security.transport.ssl.certificate_authorities": [OURS]}})
+        );
+    }
+
+    #[test]
+    fn a_path_already_listed_is_not_listed_twice() {
+        let config =
+            json!({"xpack.security.transport.ssl.certificate_authorities": [OURS, THEIRS]});
+        assert_eq!(ensured(config.clone()).unwrap(), config);
+    }
+
+    #[test]
+    fn similar_settings_are_not_mistaken_for_it() {
+        let config = json!({
+            "xpack.security.http.ssl.certificate_authorities": [THEIRS],
+            "xpack.security.transport.ssl": {"certificate_authorities_extra": 1},
+            "xpack.security.transport.sslx.certificate_authorities": [THEIRS],
+        });
+        let edited = ensured(config.clone()).unwrap();
+        let mut expected = config;
+        expected["xpack.security.transport.ssl.certificate_authorities"] = json!([OURS]);
+        assert_eq!(edited, expected);
+    }
+
+    #[test]
+    fn a_setting_at_two_places_is_refused() {
+        let config = json!({
+            "xpack.security.transport.ssl.certificate_authorities": [THEIRS],
+            "xpack": {"security": {"transport.ssl": {"certificate_authorities": []}}},
+        });
+        let failure = ensured(config).unwrap_err();
+        assert_eq!(failure.kind, FailureKind::Invalid);
+        assert_eq!(
+            failure.message,
+            "the config of nodeSet data sets xpack.security.transport.ssl.certificate_authorities at more than one place: \
+             xpack > security > transport.ssl > certificate_authorities, xpack.security.transport.ssl.certificate_authorities"
+        );
+        assert!(failure.hint.is_some());
+    }
+
+    #[test]
+    fn a_setting_that_is_not_paths_is_refused() {
+        for value in [json!(3), json!({"a": 1}), json!(true)] {
+            let config = json!({"xpack.security.transport.ssl.certificate_authorities": value});
+            let failure = ensured(config).unwrap_err();
+            assert_eq!(failure.kind, FailureKind::Invalid);
+        }
+    }
+
+    #[test]
+    fn values_are_found_in_every_form() {
+        let config = json!({"xpack.security": {"transport.ssl.certificate_authorities": [THEIRS]}});
+        assert_eq!(
+            ca_values(config.as_object().unwrap()),
+            vec![&json!([THEIRS])]
+        );
+    }
+}
