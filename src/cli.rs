@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::commands::{ca, completions, sandbox};
+use crate::commands::{ca, completions, sandbox, trust};
 use crate::k8s::Target;
 use crate::output::{Output, OutputFormat};
 
@@ -26,6 +26,9 @@ pub enum Command {
     /// Read a cluster's transport CA (step 1 of the recipe)
     #[command(subcommand)]
     Ca(ca::CaCommand),
+    /// Trust a remote cluster's transport CA, or stop trusting it (step 2 of the recipe)
+    #[command(subcommand)]
+    Trust(trust::TrustCommand),
     /// Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),

@@ -3,12 +3,14 @@
 pub mod ca;
 pub mod completions;
 pub mod sandbox;
+pub mod trust;
 
 use crate::cli::{Cli, Command};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Ca(command) => ca::run(command, &cli.global).await,
+        Command::Trust(command) => trust::run(command, &cli.global).await,
         Command::Sandbox(command) => sandbox::run(command, &cli.global.output()).await,
         Command::Completions(args) => completions::run(&args, &cli.global.output()),
     }

@@ -1,9 +1,11 @@
 //! Trust planning: from the Elasticsearch resource and the CA store as read, the objects as
-//! they must be written for a cluster to trust remote transport CAs; pure, no I/O.
+//! they must be written for a cluster to trust remote transport CAs. All pure except `planner`,
+//! which reads the clusters and turns the result into a `Plan`.
 
 mod config;
 mod json;
 mod pem;
+pub mod planner;
 pub mod spec;
 pub mod store;
 

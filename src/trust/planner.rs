@@ -5,7 +5,9 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::ApiResource;
 use serde_json::Value;
 
-use super::{MountLayout, StoreKind, TrustedCa, spec_with_ca_config_map, spec_with_mount, store_with, store_without};
+use super::spec::{spec_with_ca_config_map, spec_with_mount};
+use super::store::{StoreKind, store_with, store_without};
+use super::{MountLayout, TrustedCa};
 use crate::eck;
 use crate::error::{Failure, FailureKind};
 use crate::k8s::Kube;
