@@ -6,7 +6,8 @@
 //! channel byte; port `i` of the request has data channel `2i` and error channel `2i + 1`,
 //! and each channel first carries its port as two little-endian bytes. A port that cannot be
 //! reached gets the kubelet's message on its error channel. The sandbox serves no transport
-//! protocol, so port 9300 is refused like any port the pod does not listen on.
+//! protocol, so port 9300 is refused like any port the pod does not listen on. kubectl's
+//! SPDY (and SPDY-over-WebSocket) port-forwards are not emulated: they get a 400 saying so.
 
 use std::sync::Arc;
 
@@ -74,8 +75,8 @@ fn start(
         .store
         .get(&PODS, namespace, pod)
         .ok_or_else(|| ApiError::not_found(&PODS, pod))?;
-    let ports = requested_ports(params)?;
     let (accept, protocol) = websocket_handshake(request.headers())?;
+    let ports = requested_ports(params)?;
     let target = PodTarget::new(api, &pod);
     let upgrade = hyper::upgrade::on(request);
     tokio::spawn(async move {
@@ -131,23 +132,24 @@ fn websocket_handshake(headers: &HeaderMap) -> Result<(HeaderValue, &'static str
             })
         })
     };
-    let key = headers.get(header::SEC_WEBSOCKET_KEY);
-    let (true, true, Some(key)) = (
-        has(header::CONNECTION, "upgrade"),
-        has(header::UPGRADE, "websocket"),
-        key,
-    ) else {
+    if !has(header::CONNECTION, "upgrade") || !headers.contains_key(header::UPGRADE) {
         return Err(ApiError::bad_request("Upgrade request required"));
+    }
+    let unsupported = || {
+        ApiError::bad_request(format!(
+            "unable to upgrade: the sandbox forwards ports over WebSocket with {} (as kube-rs \
+             does), not over SPDY",
+            PROTOCOLS.join(" or ")
+        ))
     };
+    let key = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .filter(|_| has(header::UPGRADE, "websocket"))
+        .ok_or_else(unsupported)?;
     let protocol = PROTOCOLS
         .into_iter()
         .find(|protocol| has(header::SEC_WEBSOCKET_PROTOCOL, protocol))
-        .ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "unable to upgrade: none of the requested subprotocols is supported ({})",
-                PROTOCOLS.join(", ")
-            ))
-        })?;
+        .ok_or_else(unsupported)?;
     let accept = HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
         .map_err(|error| ApiError::bad_request(error.to_string()))?;
     Ok((accept, protocol))
