@@ -265,6 +265,11 @@ async fn standard_sides(sandbox: &Sandbox) -> (Side, Side) {
 async fn recipe(sandbox: &Sandbox, one: &Side, two: &Side) -> (String, String) {
     trust(one, two).await;
     trust(two, one).await;
+    expose_and_connect(sandbox, one, two).await
+}
+
+/// Steps 3 and 4 both ways: exposes each side and points it at the other's address.
+async fn expose_and_connect(sandbox: &Sandbox, one: &Side, two: &Side) -> (String, String) {
     let (one_address, two_address) = (one.expose().await, two.expose().await);
     one.es(sandbox).connect_to("two", &two_address).await;
     two.es(sandbox).connect_to("one", &one_address).await;
@@ -497,9 +502,7 @@ async fn trust_one_way_only_connects_neither_way() {
     let sandbox = sandbox(SandboxSpec::standard()).await;
     let (one, two) = standard_sides(&sandbox).await;
     trust(&one, &two).await;
-    let (one_address, two_address) = (one.expose().await, two.expose().await);
-    one.es(&sandbox).connect_to("two", &two_address).await;
-    two.es(&sandbox).connect_to("one", &one_address).await;
+    expose_and_connect(&sandbox, &one, &two).await;
     assert!(one.es(&sandbox).stays_disconnected("two").await);
     assert!(two.es(&sandbox).stays_disconnected("one").await);
 }

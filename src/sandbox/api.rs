@@ -1,5 +1,6 @@
 //! `KubeApi`: the handle to one emulated API server, shared by its HTTP routes, its
-//! controllers (ECK, load balancers) and tests, which read and change its state directly.
+//! controllers (ECK, load balancers), its emulated Elasticsearch clusters and tests, which
+//! read and change its state directly.
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;

@@ -14,6 +14,7 @@ use tokio_rustls::TlsAcceptor;
 use super::api::KubeApi;
 use super::eck::{ClusterMaterial, http_certificate_names};
 use super::elasticsearch::{ClusterId, Elasticsearch, ElasticsearchConfig, Topology};
+use super::object;
 use super::resources::ELASTICSEARCHES;
 use super::server::{self, ServerHandle};
 use super::tls;
@@ -126,8 +127,8 @@ fn host(
 ) -> anyhow::Result<HostedCluster> {
     let cluster = ClusterId {
         context: api.inner.context.clone(),
-        namespace: super::object::namespace(resource).to_string(),
-        name: super::object::name(resource).to_string(),
+        namespace: object::namespace(resource).to_string(),
+        name: object::name(resource).to_string(),
     };
     let version = resource["spec"]["version"].as_str().unwrap_or_default();
     let topology: Arc<dyn Topology> = api.inner.topology.clone();

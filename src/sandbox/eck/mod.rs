@@ -6,11 +6,11 @@
 
 mod config;
 mod pods;
+mod secrets;
+mod services;
 
 pub use config::{config_secret_name, transport_ca_paths};
 pub use pods::transport_certs_secret;
-mod secrets;
-mod services;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -188,7 +188,8 @@ impl<'a> Cluster<'a> {
     fn trusts_itself(&self) -> bool {
         self.node_sets.iter().all(|ns| {
             config::transport_ca_paths(&config::merged(self, ns))
-                .contains(&config::OWN_TRANSPORT_CA.to_string())
+                .iter()
+                .any(|path| path == config::OWN_TRANSPORT_CA)
         })
     }
 
