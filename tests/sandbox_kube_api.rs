@@ -2,6 +2,8 @@
 //! API server's and ECK's contract: Status bodies, preconditions, patches, watches,
 //! faults, the objects ECK makes, and real kubectl against it.
 
+mod common;
+
 use std::process::Command;
 use std::time::Duration;
 
@@ -11,12 +13,11 @@ use futures::{StreamExt, TryStreamExt};
 use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, Method, Request, StatusCode};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
+use kube::Client;
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::core::{ApiResource, GroupVersionKind};
-use kube::{Client, Config};
 use serde_json::{Value, json};
 
+use common::{es_api, kube_client};
 use ecr::sandbox::{
     ElasticsearchSpec, Fault, FaultKind, KubeApi, KubeClusterSpec, PolicyRule, Sandbox, SandboxSpec,
 };
@@ -29,27 +30,8 @@ async fn standard() -> Sandbox {
         .expect("the sandbox starts")
 }
 
-/// A kube client for a context; `token` replaces the admin's; `retry` keeps kube's
-/// retries of 429/503/504.
-async fn client_with(sandbox: &Sandbox, context: &str, token: Option<&str>, retry: bool) -> Client {
-    let mut yaml = sandbox.kubeconfig_yaml();
-    if let Some(token) = token {
-        yaml = yaml.replace(&sandbox.api(context).admin_token(), token);
-    }
-    let kubeconfig = Kubeconfig::from_yaml(&yaml).expect("the kubeconfig parses");
-    let options = KubeConfigOptions {
-        context: Some(context.to_string()),
-        ..KubeConfigOptions::default()
-    };
-    let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .expect("the kubeconfig makes a client configuration");
-    config.default_retry = retry;
-    Client::try_from(config).expect("a client")
-}
-
 async fn client(sandbox: &Sandbox) -> Client {
-    client_with(sandbox, "sandbox", None, false).await
+    kube_client(sandbox, "sandbox", None, false).await
 }
 
 struct Reply {
@@ -124,15 +106,6 @@ async fn patch_cluster_one(client: &Client, query: &str, patch: Value) -> Reply 
     raw(client, Method::PATCH, &path, content_type, Some(patch)).await
 }
 
-fn es_resource() -> ApiResource {
-    let gvk = GroupVersionKind::gvk(ES_GROUP, "v1", "Elasticsearch");
-    ApiResource::from_gvk_with_plural(&gvk, "elasticsearches")
-}
-
-fn es_api(client: &Client, namespace: &str) -> Api<DynamicObject> {
-    Api::namespaced_with(client.clone(), namespace, &es_resource())
-}
-
 /// The Status body the API server sends for a failure.
 fn status(reason: &str, code: u16, message: &str, details: Value) -> Value {
     let mut status = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
@@ -174,7 +147,7 @@ fn subjects(pem: &str) -> Vec<String> {
 #[tokio::test]
 async fn requests_without_a_valid_token_get_401() {
     let sandbox = standard().await;
-    let client = client_with(&sandbox, "sandbox", Some("not-a-token"), false).await;
+    let client = kube_client(&sandbox, "sandbox", Some("not-a-token"), false).await;
     let reply = get(&client, "/api/v1/namespaces/ns-one/secrets").await;
     assert_eq!(reply.status, 401);
     assert_eq!(
@@ -194,7 +167,7 @@ async fn rbac_denials_read_like_the_api_server() {
         "alice",
         vec![PolicyRule::new(&["get"], &["secrets"], &["ns-two"])],
     );
-    let alice = client_with(&sandbox, "sandbox", Some("alice-token"), false).await;
+    let alice = kube_client(&sandbox, "sandbox", Some("alice-token"), false).await;
 
     let reply = get(&alice, "/api/v1/namespaces/ns-one/secrets/x").await;
     assert_eq!(reply.status, 403);
@@ -288,7 +261,7 @@ async fn without_the_crd_the_custom_resource_is_unknown() {
         }],
     };
     let sandbox = Sandbox::start(spec).await.expect("the sandbox starts");
-    let client = client_with(&sandbox, "bare", None, false).await;
+    let client = kube_client(&sandbox, "bare", None, false).await;
     assert_eq!(get(&client, "/apis").await.body["groups"], json!([]));
     let reply = get(
         &client,
@@ -352,7 +325,7 @@ async fn two_contexts_are_two_api_servers() {
         sandbox.api("sandbox-one").url(),
         sandbox.api("sandbox-two").url()
     );
-    let two = client_with(&sandbox, "sandbox-two", None, false).await;
+    let two = kube_client(&sandbox, "sandbox-two", None, false).await;
     let names: Vec<String> = es_api(&two, "ns-two")
         .list(&Default::default())
         .await
@@ -647,7 +620,7 @@ async fn faults_fail_the_next_matching_requests() {
     assert_eq!(statuses, [503, 200, 429, 0, 200]);
 
     api.inject_fault(Fault::new(FaultKind::Status(503)).times(2));
-    let retrying = client_with(&sandbox, "sandbox", None, true).await;
+    let retrying = kube_client(&sandbox, "sandbox", None, true).await;
     let secret = Api::<Secret>::namespaced(retrying, "ns-one")
         .get("cluster-one-es-transport-certs-public")
         .await;

@@ -43,10 +43,12 @@ async fn up(args: UpArgs, output: &Output) -> anyhow::Result<()> {
         .kubeconfig_out
         .unwrap_or_else(|| std::env::temp_dir().join("ecr-sandbox").join("kubeconfig"));
     write_kubeconfig(&sandbox, &path)?;
+    let clusters = describe_clusters(&sandbox, path.parent().unwrap_or(Path::new(".")))?;
     let usage = format!(
         "The sandbox is up. In another shell:\n\n    export KUBECONFIG={}\n    kubectl get es -A\n    \
-         ecr ca extract cluster-one -n ns-one\n\nElasticsearch clusters: cluster-one (namespace ns-one), \
-         cluster-two (namespace ns-two)\nPress Ctrl-C to stop.\n",
+         ecr ca extract cluster-one -n ns-one\n\nElasticsearch clusters (user elastic; their \
+         certificates name the services, and also 127.0.0.1 on these direct URLs):\n{clusters}\n\
+         Press Ctrl-C to stop.\n",
         path.display()
     );
     output.bytes(usage.as_bytes())?;
@@ -55,6 +57,30 @@ async fn up(args: UpArgs, output: &Output) -> anyhow::Result<()> {
         .context("waiting for Ctrl-C")?;
     output.status("Stopped", "the sandbox");
     Ok(())
+}
+
+/// One line per Elasticsearch cluster: where it answers, its password, and its HTTP CA,
+/// written next to the kubeconfig for `curl --cacert`.
+fn describe_clusters(sandbox: &Sandbox, dir: &Path) -> anyhow::Result<String> {
+    let mut lines = String::new();
+    for endpoint in sandbox.elasticsearch_endpoints() {
+        let cluster = &endpoint.cluster;
+        let ca = dir.join(format!(
+            "{}-{}-http-ca.crt",
+            cluster.namespace, cluster.name
+        ));
+        std::fs::write(&ca, &endpoint.http_ca_pem)
+            .with_context(|| format!("writing {}", ca.display()))?;
+        lines.push_str(&format!(
+            "    {} (namespace {}): {}  password {}  CA {}\n",
+            cluster.name,
+            cluster.namespace,
+            endpoint.url,
+            endpoint.elastic_password,
+            ca.display()
+        ));
+    }
+    Ok(lines)
 }
 
 /// The recipe's steps that ecr has so far, as a user would type them.

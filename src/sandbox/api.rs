@@ -1,7 +1,8 @@
 //! `KubeApi`: the handle to one emulated API server, shared by its HTTP routes, its
-//! controllers (ECK, load balancers) and tests, which read and change its state directly.
+//! controllers (ECK, load balancers), its emulated Elasticsearch clusters and tests, which
+//! read and change its state directly.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -9,11 +10,13 @@ use serde_json::Value;
 use super::auth::{PolicyRule, Users};
 use super::cloud::{AddressPool, LoadBalancers};
 use super::eck::{ClusterMaterial, Eck};
+use super::es_hosting::{EsEndpoint, Hosting};
 use super::faults::{Fault, Faults};
 use super::objects::{Part, WriteOptions};
 use super::resources::{Registry, ResourceType};
 use super::store::Store;
 use super::strategy::Allocator;
+use super::topology::SandboxTopology;
 
 /// One request the API server answered (or dropped: status 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +36,8 @@ pub struct KubeApi {
 }
 
 pub(super) struct Inner {
+    /// The kubeconfig context (and cluster) name.
+    pub(super) context: String,
     pub(super) url: String,
     pub(super) ca_pem: String,
     pub(super) admin_token: String,
@@ -44,21 +49,43 @@ pub(super) struct Inner {
     pub(super) allocator: Allocator,
     pub(super) eck: Eck,
     pub(super) load_balancers: LoadBalancers,
+    /// The loopback address standing for this kube cluster's nodes (NodePort services).
+    pub(super) node_address: String,
+    /// The emulated Elasticsearch of each Elasticsearch resource.
+    pub(super) hosting: Hosting,
+    /// The sandbox-wide network and trust those clusters see.
+    pub(super) topology: Arc<SandboxTopology>,
     pub(super) runtime: tokio::runtime::Handle,
+}
+
+/// A handle that does not keep its API server alive (the topology's, so that API servers,
+/// their clusters and the topology form no cycle).
+#[derive(Clone)]
+pub(super) struct WeakKubeApi(Weak<Inner>);
+
+impl WeakKubeApi {
+    pub(super) fn upgrade(&self) -> Option<KubeApi> {
+        self.0.upgrade().map(|inner| KubeApi { inner })
+    }
 }
 
 /// What a new API server is made of.
 pub(super) struct ApiConfig {
+    pub context: String,
     pub url: String,
     pub ca_pem: String,
     pub admin_token: String,
     pub crd_installed: bool,
     pub addresses: Arc<AddressPool>,
+    pub topology: Arc<SandboxTopology>,
 }
 
 impl KubeApi {
+    /// A new API server, registered in the sandbox's topology.
     pub(super) fn new(config: ApiConfig) -> Self {
         let inner = Inner {
+            context: config.context,
+            node_address: config.addresses.next_address(),
             users: Users::new(&config.admin_token),
             url: config.url,
             ca_pem: config.ca_pem,
@@ -70,11 +97,30 @@ impl KubeApi {
             allocator: Allocator::default(),
             eck: Eck::default(),
             load_balancers: LoadBalancers::new(config.addresses),
+            hosting: Hosting::default(),
+            topology: config.topology,
             runtime: tokio::runtime::Handle::current(),
         };
-        KubeApi {
+        let api = KubeApi {
             inner: Arc::new(inner),
-        }
+        };
+        api.inner.topology.register(&api);
+        api
+    }
+
+    pub(super) fn downgrade(&self) -> WeakKubeApi {
+        WeakKubeApi(Arc::downgrade(&self.inner))
+    }
+
+    /// The kubeconfig context of this API server.
+    pub fn context(&self) -> &str {
+        &self.inner.context
+    }
+
+    /// The address of this kube cluster's nodes: NodePort services answer at
+    /// `NODE_ADDRESS:NODE_PORT`, and pods show it as `status.hostIP`.
+    pub fn node_address(&self) -> &str {
+        &self.inner.node_address
     }
 
     /// `https://127.0.0.1:PORT`.
@@ -190,6 +236,16 @@ impl KubeApi {
     /// The CAs, certificates and password ECK made for that cluster.
     pub fn cluster_material(&self, namespace: &str, name: &str) -> Option<ClusterMaterial> {
         self.inner.eck.material(namespace, name)
+    }
+
+    /// The emulated Elasticsearch of that Elasticsearch resource, while it exists.
+    pub fn elasticsearch(&self, namespace: &str, name: &str) -> Option<EsEndpoint> {
+        self.inner.hosting.endpoint(namespace, name)
+    }
+
+    /// The emulated Elasticsearch of every Elasticsearch resource, by namespace and name.
+    pub fn elasticsearch_endpoints(&self) -> Vec<EsEndpoint> {
+        self.inner.hosting.endpoints()
     }
 
     /// How long a LoadBalancer service waits for its address (default 300 ms).

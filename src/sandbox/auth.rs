@@ -15,8 +15,9 @@ pub const ADMIN_USER: &str = "kubernetes-admin";
 /// How requests without a valid token are recorded.
 pub const ANONYMOUS_USER: &str = "system:anonymous";
 
-/// What a user may do: verbs on resources in namespaces. `"*"` matches anything; no
-/// namespaces means every namespace and the cluster scope.
+/// What a user may do: verbs on resources in namespaces. Resources name subresources as
+/// RBAC does (`pods/portforward`, `elasticsearches/status`), and `pods` does not cover them.
+/// `"*"` matches anything; no namespaces means every namespace and the cluster scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyRule {
     pub verbs: Vec<String>,

@@ -1,6 +1,7 @@
 //! Emulation of a cloud provider's service controller: a Service of type LoadBalancer gets
 //! `status.loadBalancer.ingress[0].ip` after a short delay (a MODIFIED event for watches).
-//! Addresses are loopback ones (127.0.0.x), unique within a sandbox.
+//! Addresses are loopback ones (127.0.x.y), unique within a sandbox (nodes take theirs from
+//! the same pool).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -30,7 +31,8 @@ impl Default for AddressPool {
 }
 
 impl AddressPool {
-    fn next_address(&self) -> String {
+    /// A loopback address no other user of the pool got.
+    pub fn next_address(&self) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         format!("127.0.{}.{}", (n >> 8) & 0xff, n & 0xff)
     }

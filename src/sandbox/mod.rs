@@ -2,6 +2,12 @@
 //! kube cluster is an emulated API server on loopback (HTTPS, bearer tokens, discovery,
 //! watch, patches, real `Status` errors) with ECK's behaviour emulated on top, so that ecr
 //! and real `kubectl` can be tried and tested against it without a cluster.
+//!
+//! Each Elasticsearch resource gets an emulated Elasticsearch (`es_hosting`), reachable by
+//! port-forward through its API server (`portforward`) and directly by URL; whether remote
+//! clusters connect follows from the live Kubernetes state of every context (`topology`).
+//! [`Sandbox::elasticsearch`] finds them across contexts, [`KubeApi::elasticsearch`] within
+//! one: each API server owns its clusters, and they go with it.
 
 mod api;
 mod auth;
@@ -10,11 +16,13 @@ mod crd;
 mod discovery;
 mod eck;
 pub mod elasticsearch;
+mod es_hosting;
 mod faults;
 mod kubeconfig;
 mod object;
 mod objects;
 mod patch;
+mod portforward;
 mod resources;
 mod routes;
 mod schema;
@@ -25,6 +33,7 @@ mod store;
 mod strategy;
 mod table;
 mod tls;
+mod topology;
 mod watch;
 
 use std::path::Path;
@@ -36,6 +45,7 @@ use serde_json::{Value, json};
 pub use api::{KubeApi, RequestRecord};
 pub use auth::PolicyRule;
 pub use eck::ClusterMaterial;
+pub use es_hosting::EsEndpoint;
 pub use faults::{Fault, FaultKind};
 pub use tls::{CertificateAuthority, IssuedCert};
 
@@ -44,6 +54,7 @@ use cloud::AddressPool;
 use objects::Part;
 use resources::{ELASTICSEARCHES, NAMESPACES};
 use server::ServerHandle;
+use topology::SandboxTopology;
 
 /// The Elasticsearch version the standard sandbox runs.
 pub const DEFAULT_VERSION: &str = "8.17.0";
@@ -155,10 +166,11 @@ impl Sandbox {
     /// seeds namespaces and Elasticsearch resources (ECK then makes the rest).
     pub async fn start(spec: SandboxSpec) -> anyhow::Result<Sandbox> {
         let addresses = Arc::new(AddressPool::default());
+        let topology = Arc::new(SandboxTopology::default());
         let mut contexts = Vec::new();
         let mut servers = Vec::new();
         for cluster in &spec.kube_clusters {
-            let (api, server) = start_api_server(cluster, &addresses)
+            let (api, server) = start_api_server(cluster, &addresses, &topology)
                 .await
                 .with_context(|| {
                     format!("starting the API server of context {}", cluster.context)
@@ -192,6 +204,20 @@ impl Sandbox {
             .with_context(|| format!("writing the sandbox kubeconfig to {}", path.display()))
     }
 
+    /// The emulated Elasticsearch of a resource, while it exists.
+    pub fn elasticsearch(&self, context: &str, namespace: &str, name: &str) -> Option<EsEndpoint> {
+        let (_, api) = self.contexts.iter().find(|(name, _)| name == context)?;
+        api.elasticsearch(namespace, name)
+    }
+
+    /// Every emulated Elasticsearch, by context (in the order of the spec), namespace and name.
+    pub fn elasticsearch_endpoints(&self) -> Vec<EsEndpoint> {
+        self.contexts
+            .iter()
+            .flat_map(|(_, api)| api.elasticsearch_endpoints())
+            .collect()
+    }
+
     /// The API server of a context; panics on an unknown context (a test helper).
     pub fn api(&self, context: &str) -> &KubeApi {
         self.contexts
@@ -205,6 +231,7 @@ impl Sandbox {
 async fn start_api_server(
     spec: &KubeClusterSpec,
     addresses: &Arc<AddressPool>,
+    topology: &Arc<SandboxTopology>,
 ) -> anyhow::Result<(KubeApi, ServerHandle)> {
     let listener = server::bind().await?;
     let address = listener.local_addr().context("reading the bound address")?;
@@ -214,11 +241,13 @@ async fn start_api_server(
         &["127.0.0.1".to_string(), "localhost".to_string()],
     )?;
     let api = KubeApi::new(ApiConfig {
+        context: spec.context.clone(),
         url: format!("https://{address}"),
         ca_pem: ca.cert_pem().to_string(),
         admin_token: object::random_secret(40),
         crd_installed: spec.crd_installed,
         addresses: Arc::clone(addresses),
+        topology: Arc::clone(topology),
     });
     let router = routes::router(api.clone());
     let server = server::serve(

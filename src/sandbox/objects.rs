@@ -1,6 +1,7 @@
 //! The write path shared by HTTP requests, tests and controllers: identity checks,
 //! `resourceVersion` preconditions, status-subresource rules, per-type preparation,
-//! storage, and the controllers' reactions (ECK, load balancers, namespace deletion).
+//! storage, and the controllers' reactions (ECK, load balancers, namespace deletion, the
+//! emulated Elasticsearch clusters).
 
 use serde_json::{Value, json};
 
@@ -256,8 +257,10 @@ impl KubeApi {
         let (namespace, name) = (object::namespace(object), object::name(object));
         if rt == &ELASTICSEARCHES && deleted {
             self.inner.eck.cluster_deleted(self, namespace, name);
+            self.inner.hosting.cluster_deleted(namespace, name);
         } else if rt == &ELASTICSEARCHES {
             self.inner.eck.reconcile(self, namespace, name);
+            self.inner.hosting.cluster_changed(self, namespace, name);
         } else if rt == &CONFIGMAPS {
             self.inner.eck.config_map_changed(self, namespace, name);
         } else if rt == &SERVICES && !deleted {

@@ -1,6 +1,6 @@
 //! HTTP routes of the emulated API server: discovery, and resource paths
 //! (`/api/v1/...`, `/apis/GROUP/VERSION/...`) parsed into a target, authorized, and
-//! answered with get, list, watch, create, update, patch or delete.
+//! answered with get, list, watch, create, update, patch or delete; and pods' port-forwards.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +20,7 @@ use super::auth::{Attributes, User};
 use super::discovery;
 use super::objects::{Origin, Part, Target, WriteOptions, Written};
 use super::patch::PatchKind;
+use super::portforward;
 use super::resources::{NAMESPACES, ResourceType};
 use super::selectors::Selectors;
 use super::status::ApiError;
@@ -36,6 +37,10 @@ pub fn router(api: KubeApi) -> Router {
         .route("/apis", get(discovery::groups))
         .route("/apis/{group}", get(discovery::group))
         .route("/apis/{group}/{version}", get(discovery::group_resources))
+        .route(
+            "/api/v1/namespaces/{namespace}/pods/{pod}/portforward",
+            get(portforward::open).post(portforward::open),
+        )
         .route("/api/v1/{*rest}", any(core_resource))
         .route("/apis/{group}/{version}/{*rest}", any(group_resource))
         .fallback(|| async { ApiError::unknown_path() })

@@ -1,5 +1,6 @@
-//! Serves one emulated API server over HTTPS on loopback (HTTP/1.1 and h2), and runs what
-//! comes before routing for every request: recording, fault injection and authentication.
+//! HTTPS serving for the sandbox (HTTP/1.1 and h2, upgrades included): the TLS accept loop
+//! shared by the API servers and the emulated Elasticsearch clusters, and what comes before
+//! routing for every API request: recording, fault injection and authentication.
 
 use std::sync::Arc;
 
@@ -10,10 +11,12 @@ use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
+use tower::util::Oneshot;
 
 use super::api::{KubeApi, RequestRecord};
 use super::auth::ANONYMOUS_USER;
@@ -49,6 +52,34 @@ pub fn serve(
     api: KubeApi,
     router: Router,
 ) -> ServerHandle {
+    serve_with(listener, tls, move |request| {
+        handle(api.clone(), router.clone(), request)
+    })
+}
+
+/// A request handler that answers with `router` alone.
+pub fn answer_with(
+    router: Router,
+) -> impl Fn(http::Request<Incoming>) -> Oneshot<Router, http::Request<Body>>
++ Clone
++ Send
++ Sync
++ 'static {
+    move |request| router.clone().oneshot(request.map(Body::new))
+}
+
+/// Accepts TLS connections on `listener` and answers every request on them with `handler`
+/// (an error closes the connection without an answer).
+pub fn serve_with<H, F, E>(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    handler: H,
+) -> ServerHandle
+where
+    H: Fn(http::Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Result<Response, E>> + Send + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
     let acceptor = TlsAcceptor::from(tls);
     ServerHandle(tokio::spawn(async move {
         // Dropping the set (when this task is aborted) aborts every connection.
@@ -59,24 +90,31 @@ pub fn serve(
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                 continue;
             };
-            let (acceptor, api, router) = (acceptor.clone(), api.clone(), router.clone());
-            connections.spawn(async move {
-                let Ok(stream) = acceptor.accept(stream).await else {
-                    return;
-                };
-                let service = hyper::service::service_fn(move |request| {
-                    handle(api.clone(), router.clone(), request)
-                });
-                let builder = auto::Builder::new(TokioExecutor::new());
-                // A client going away mid-request is not the server's problem.
-                let _ = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                    .await;
-            });
+            connections.spawn(serve_connection(acceptor.clone(), stream, handler.clone()));
             // Reap finished connections so the set does not grow without bound.
             while connections.try_join_next().is_some() {}
         }
     }))
+}
+
+/// Serves HTTP/1.1 or h2 (upgrades included) over one TLS connection on `stream`, which
+/// may be a socket or an in-memory pipe, until either side closes it.
+pub async fn serve_connection<S, H, F, E>(acceptor: TlsAcceptor, stream: S, handler: H)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    H: Fn(http::Request<Incoming>) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<Response, E>> + Send + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
+    let Ok(stream) = acceptor.accept(stream).await else {
+        return;
+    };
+    let service = hyper::service::service_fn(handler);
+    let builder = auto::Builder::new(TokioExecutor::new());
+    // A client going away mid-request is not the server's problem.
+    let _ = builder
+        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+        .await;
 }
 
 async fn handle(

@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use ecr::sandbox::{KubeApi, Sandbox, SandboxSpec};
+use kube::api::{Api, DynamicObject};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::{ApiResource, GroupVersionKind};
+use kube::{Client, Config};
 use tempfile::TempDir;
 
 pub struct Env {
@@ -145,4 +149,39 @@ pub fn kubeconfig_yaml(context: &str, server: &str, ca_pem: &str, token: &str) -
          users:\n- name: {context}\n  user:\n    token: {token}\n\
          contexts:\n- name: {context}\n  context:\n    cluster: {context}\n    user: {context}\n"
     )
+}
+
+/// A kube client for a sandbox context; `token` replaces the admin's; `retry` keeps kube's
+/// retries of 429/503/504.
+pub async fn kube_client(
+    sandbox: &Sandbox,
+    context: &str,
+    token: Option<&str>,
+    retry: bool,
+) -> Client {
+    let mut yaml = sandbox.kubeconfig_yaml();
+    if let Some(token) = token {
+        yaml = yaml.replace(&sandbox.api(context).admin_token(), token);
+    }
+    let kubeconfig = Kubeconfig::from_yaml(&yaml).expect("the kubeconfig parses");
+    let options = KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..KubeConfigOptions::default()
+    };
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .expect("the kubeconfig makes a client configuration");
+    config.default_retry = retry;
+    Client::try_from(config).expect("a client")
+}
+
+/// ECK's Elasticsearch custom resource, for dynamic kube APIs.
+pub fn es_resource() -> ApiResource {
+    let gvk = GroupVersionKind::gvk("elasticsearch.k8s.elastic.co", "v1", "Elasticsearch");
+    ApiResource::from_gvk_with_plural(&gvk, "elasticsearches")
+}
+
+/// The Elasticsearch resources of a namespace.
+pub fn es_api(client: &Client, namespace: &str) -> Api<DynamicObject> {
+    Api::namespaced_with(client.clone(), namespace, &es_resource())
 }

@@ -12,6 +12,15 @@ use super::{Cluster, NodeSet, STATEFULSET_LABEL};
 
 const CONFIG_DIR: &str = "/usr/share/elasticsearch/config";
 
+/// The file ECK lists first in `certificate_authorities`: the cluster's own transport CA
+/// (and the CAs of its `certificateAuthorities` ConfigMap).
+pub const OWN_TRANSPORT_CA: &str = "/usr/share/elasticsearch/config/transport-certs/ca.crt";
+
+/// The secret holding a StatefulSet's `elasticsearch.yml`.
+pub fn config_secret_name(statefulset: &str) -> String {
+    format!("{statefulset}-es-config")
+}
+
 /// The config secret of one nodeSet.
 pub fn secret(cluster: &Cluster<'_>, node_set: &NodeSet<'_>) -> Value {
     let statefulset = format!("{}-es-{}", cluster.name, node_set.name);
@@ -21,7 +30,7 @@ pub fn secret(cluster: &Cluster<'_>, node_set: &NodeSet<'_>) -> Value {
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": {
-            "name": format!("{statefulset}-es-config"),
+            "name": config_secret_name(&statefulset),
             "namespace": cluster.namespace,
             "labels": labels,
             "ownerReferences": cluster.owner_reference(),
@@ -33,9 +42,34 @@ pub fn secret(cluster: &Cluster<'_>, node_set: &NodeSet<'_>) -> Value {
 
 /// The merged configuration, as YAML with nested keys.
 pub fn render(cluster: &Cluster<'_>, node_set: &NodeSet<'_>) -> String {
+    serde_yaml::to_string(&merged(cluster, node_set))
+        .expect("a JSON value always serializes to YAML")
+}
+
+/// The merged configuration, with nested keys.
+pub fn merged(cluster: &Cluster<'_>, node_set: &NodeSet<'_>) -> Value {
     let mut config = nested(&own_settings(cluster));
     merge(&mut config, &nested(node_set.config));
-    serde_yaml::to_string(&config).expect("a JSON value always serializes to YAML")
+    config
+}
+
+/// The CA files Elasticsearch loads for the transport layer, from a configuration with
+/// nested keys: a list, or a string that Elasticsearch splits at commas.
+pub fn transport_ca_paths(config: &Value) -> Vec<String> {
+    match &config["xpack"]["security"]["transport"]["ssl"]["certificate_authorities"] {
+        Value::Array(paths) => paths
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Value::String(paths) => paths
+            .split(',')
+            .map(str::trim)
+            .filter(|path| !path.is_empty())
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn own_settings(cluster: &Cluster<'_>) -> Value {
@@ -55,7 +89,7 @@ fn own_settings(cluster: &Cluster<'_>) -> Value {
         "xpack.security.http.ssl.key": format!("{CONFIG_DIR}/http-certs/tls.key"),
         "xpack.security.transport.ssl.certificate": format!("{CONFIG_DIR}/node-transport-cert/transport.tls.crt"),
         "xpack.security.transport.ssl.certificate_authorities": [
-            format!("{CONFIG_DIR}/transport-certs/ca.crt"),
+            OWN_TRANSPORT_CA,
             format!("{CONFIG_DIR}/transport-remote-certs/ca.crt"),
         ],
         "xpack.security.transport.ssl.enabled": "true",

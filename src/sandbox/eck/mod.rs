@@ -9,6 +9,9 @@ mod pods;
 mod secrets;
 mod services;
 
+pub use config::{config_secret_name, transport_ca_paths};
+pub use pods::transport_certs_secret;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -37,17 +40,22 @@ pub struct ClusterMaterial {
     pub elastic_password: String,
 }
 
+/// The names ECK puts in a cluster's HTTP certificate: service names, not `localhost`.
+pub fn http_certificate_names(namespace: &str, name: &str) -> Vec<String> {
+    let service = format!("{name}-es-http");
+    vec![
+        format!("{service}.{namespace}.es.local"),
+        service.clone(),
+        format!("{service}.{namespace}.svc"),
+        format!("{service}.{namespace}"),
+        format!("{service}.{namespace}.svc.cluster.local"),
+    ]
+}
+
 impl ClusterMaterial {
     fn new(namespace: &str, name: &str) -> anyhow::Result<Self> {
         let http_ca = CertificateAuthority::new(&format!("{name}-http"), Some(name))?;
-        let service = format!("{name}-es-http");
-        let sans = [
-            format!("{service}.{namespace}.es.local"),
-            service.clone(),
-            format!("{service}.{namespace}.svc"),
-            format!("{service}.{namespace}"),
-            format!("{service}.{namespace}.svc.cluster.local"),
-        ];
+        let sans = http_certificate_names(namespace, name);
         Ok(ClusterMaterial {
             transport_ca: Arc::new(transport_ca(name)?),
             http_cert: http_ca.issue(&sans[0], &sans)?,
@@ -174,12 +182,28 @@ impl<'a> Cluster<'a> {
             .collect()
     }
 
+    /// Whether every nodeSet's rendered config still lists ECK's own transport CA file: a
+    /// plain string in `certificate_authorities` replaces ECK's list, and nodes that do not
+    /// trust their own CA cannot form a cluster.
+    fn trusts_itself(&self) -> bool {
+        self.node_sets.iter().all(|ns| {
+            config::transport_ca_paths(&config::merged(self, ns))
+                .iter()
+                .any(|path| path == config::OWN_TRANSPORT_CA)
+        })
+    }
+
     fn status(&self) -> Value {
-        let nodes: u64 = self.node_sets.iter().map(|ns| ns.count).sum();
+        let (nodes, health, phase) = if self.trusts_itself() {
+            let nodes: u64 = self.node_sets.iter().map(|ns| ns.count).sum();
+            (nodes, "green", "Ready")
+        } else {
+            (0, "red", "ApplyingChanges")
+        };
         json!({
             "availableNodes": nodes,
-            "health": "green",
-            "phase": "Ready",
+            "health": health,
+            "phase": phase,
             "version": self.version,
             "observedGeneration": self.resource["metadata"]["generation"],
         })
@@ -221,7 +245,7 @@ impl Eck {
                 .iter()
                 .map(|ns| config::secret(&cluster, ns)),
         );
-        let pods = pods::desired(&cluster);
+        let pods = pods::desired(&cluster, api.node_address());
         for (rt, objects) in [(&SECRETS, &secrets), (&PODS, &pods)] {
             remove_stale(api, rt, &cluster, objects);
         }
@@ -292,6 +316,15 @@ impl Eck {
             .clusters
             .get(&(namespace.to_string(), name.to_string()))
             .map_or(0, |c| c.rolling_restarts)
+    }
+
+    /// The `ca.crt` ECK mounts at `config/transport-certs`: the cluster's current transport
+    /// CA followed by the CAs of its `certificateAuthorities` ConfigMap.
+    pub fn transport_certs_ca(&self, api: &KubeApi, namespace: &str, name: &str) -> Option<String> {
+        let material = self.material(namespace, name)?;
+        let resource = api.inner.store.get(&ELASTICSEARCHES, namespace, name)?;
+        let cluster = Cluster::new(&resource, 0);
+        Some(secrets::transport_ca_bundle(api, &cluster, &material))
     }
 
     pub fn material(&self, namespace: &str, name: &str) -> Option<ClusterMaterial> {

@@ -6,12 +6,14 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::config::config_secret_name;
 use super::{Cluster, NodeSet, STATEFULSET_LABEL};
 
 const CONTAINER: &str = "elasticsearch";
 const CONFIG_DIR: &str = "/usr/share/elasticsearch/config";
 
-pub fn desired(cluster: &Cluster<'_>) -> Vec<Value> {
+/// The pods of every nodeSet, on the kube cluster's node `host_ip`.
+pub fn desired(cluster: &Cluster<'_>, host_ip: &str) -> Vec<Value> {
     let mut ordinal_in_cluster = 0u32;
     let mut pods = Vec::new();
     for node_set in &cluster.node_sets {
@@ -22,13 +24,19 @@ pub fn desired(cluster: &Cluster<'_>) -> Vec<Value> {
                 cluster.index % 256,
                 ordinal_in_cluster % 256
             );
-            pods.push(pod(cluster, node_set, ordinal, &ip));
+            pods.push(pod(cluster, node_set, ordinal, &ip, host_ip));
         }
     }
     pods
 }
 
-fn pod(cluster: &Cluster<'_>, node_set: &NodeSet<'_>, ordinal: u64, ip: &str) -> Value {
+fn pod(
+    cluster: &Cluster<'_>,
+    node_set: &NodeSet<'_>,
+    ordinal: u64,
+    ip: &str,
+    host_ip: &str,
+) -> Value {
     let statefulset = format!("{}-es-{}", cluster.name, node_set.name);
     let template = node_set.pod_template;
     let mut labels = template["metadata"]["labels"]
@@ -92,7 +100,7 @@ fn pod(cluster: &Cluster<'_>, node_set: &NodeSet<'_>, ordinal: u64, ip: &str) ->
             "phase": "Running",
             "podIP": ip,
             "podIPs": [{"ip": ip}],
-            "hostIP": "172.18.0.2",
+            "hostIP": host_ip,
             "conditions": [
                 {"type": "Initialized", "status": "True"},
                 {"type": "Ready", "status": "True"},
@@ -125,13 +133,18 @@ fn image(cluster: &Cluster<'_>) -> String {
     )
 }
 
+/// The secret behind ECK's `config/transport-certs` mount of a StatefulSet's pods.
+pub fn transport_certs_secret(statefulset: &str) -> String {
+    format!("{statefulset}-es-transport-certs")
+}
+
 /// ECK's own volumes of a pod: (volume name, secret name, mount path).
 fn own_volumes(cluster: &Cluster<'_>, statefulset: &str) -> [(&'static str, String, String); 4] {
     let name = cluster.name;
     [
         (
             "elastic-internal-transport-certificates",
-            format!("{statefulset}-es-transport-certs"),
+            transport_certs_secret(statefulset),
             format!("{CONFIG_DIR}/transport-certs"),
         ),
         (
@@ -146,7 +159,7 @@ fn own_volumes(cluster: &Cluster<'_>, statefulset: &str) -> [(&'static str, Stri
         ),
         (
             "elastic-internal-elasticsearch-config",
-            format!("{statefulset}-es-config"),
+            config_secret_name(statefulset),
             "/mnt/elastic-internal/elasticsearch-config".to_string(),
         ),
     ]

@@ -61,7 +61,11 @@ pub fn desired(api: &KubeApi, cluster: &Cluster<'_>, material: &ClusterMaterial)
 
 /// The cluster's own transport CA followed by the CAs of its ConfigMap (when it exists
 /// and has `ca.crt`; otherwise ECK's transport reconcile fails and only the own CA shows).
-fn transport_ca_bundle(api: &KubeApi, cluster: &Cluster<'_>, material: &ClusterMaterial) -> String {
+pub fn transport_ca_bundle(
+    api: &KubeApi,
+    cluster: &Cluster<'_>,
+    material: &ClusterMaterial,
+) -> String {
     let mut bundle = material.transport_ca.cert_pem().to_string();
     let extra = ca_config_map(cluster.resource)
         .and_then(|cm| api.inner.store.get(&CONFIGMAPS, cluster.namespace, cm))

@@ -51,6 +51,11 @@ impl Cluster {
         self.topology.cluster_name(&self.config.cluster)
     }
 
+    /// Whether the nodes formed a cluster (and elected a master).
+    pub fn formed(&self) -> bool {
+        self.topology.formed(&self.config.cluster)
+    }
+
     /// The node that answers HTTP requests, named as ECK names pods.
     pub fn node_name(&self) -> String {
         format!("{}-es-default-0", self.config.cluster.name)

@@ -172,6 +172,16 @@ impl EsError {
         Self::new(StatusCode::NOT_FOUND, index_not_found_cause(index))
     }
 
+    /// `master_not_discovered_exception`, 503: what master-level requests get from a node
+    /// that found no master.
+    pub fn master_not_discovered() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            // Elasticsearch gives this exception no message: its reason prints as null.
+            Cause::new("master_not_discovered_exception", "").with_metadata("reason", Value::Null),
+        )
+    }
+
     /// `security_exception`, 401, naming the challenges Elasticsearch offers.
     pub fn unauthenticated(reason: impl Into<String>) -> Self {
         let cause = Cause::new("security_exception", reason)

@@ -1,9 +1,11 @@
 //! What a cluster says about itself: `GET /`, `GET /_license` (basic, active) and
-//! `GET /_cluster/health` (green, all nodes present, no indices).
+//! `GET /_cluster/health` (green, all nodes present, no indices; 503 when the nodes could not
+//! form a cluster).
 
 use serde_json::{Value, json};
 
 use super::cluster::{Cluster, NODE_COUNT};
+use super::errors::EsError;
 
 /// Midnight, 1 January 2024 UTC: when the emulated basic license was issued.
 const LICENSE_ISSUED_AT_MILLIS: u64 = 1_704_067_200_000;
@@ -55,8 +57,13 @@ fn license_uid(cluster_uuid: &str) -> String {
     )
 }
 
-pub fn health(cluster: &Cluster) -> Value {
-    json!({
+/// Green with every node, or, when the nodes formed no cluster, the 503 a node without a
+/// master answers (at once here, after `master_timeout` in Elasticsearch).
+pub fn health(cluster: &Cluster) -> Result<Value, EsError> {
+    if !cluster.formed() {
+        return Err(EsError::master_not_discovered());
+    }
+    Ok(json!({
         "cluster_name": cluster.name(),
         "status": "green",
         "timed_out": false,
@@ -73,5 +80,5 @@ pub fn health(cluster: &Cluster) -> Value {
         "number_of_in_flight_fetch": 0,
         "task_max_waiting_in_queue_millis": 0,
         "active_shards_percent_as_number": 100.0,
-    })
+    }))
 }

@@ -35,6 +35,11 @@ pub trait Topology: Send + Sync + 'static {
     fn trusts(&self, cluster: &ClusterId, other: &ClusterId) -> bool;
     /// The Elasticsearch cluster name of `cluster` (checked in the handshake: ECK's cluster name is the resource name).
     fn cluster_name(&self, cluster: &ClusterId) -> String;
+    /// Whether `cluster`'s nodes can form a cluster at all (they must trust one another);
+    /// one that cannot elects no master and connects to nothing.
+    fn formed(&self, _cluster: &ClusterId) -> bool {
+        true
+    }
 }
 
 /// An Elasticsearch resource: its Kubernetes context, namespace and name.

@@ -57,8 +57,8 @@ async fn root(State(cluster): Shared, uri: Uri, Query(params): Query<Params>) ->
     Ok(axum::Json(info::root(&cluster)))
 }
 
-async fn health(State(cluster): Shared) -> axum::Json<Value> {
-    axum::Json(info::health(&cluster))
+async fn health(State(cluster): Shared) -> Answer {
+    info::health(&cluster).map(axum::Json)
 }
 
 async fn license(State(cluster): Shared, uri: Uri, Query(params): Query<Params>) -> Answer {

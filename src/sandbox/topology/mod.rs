@@ -1,0 +1,98 @@
+//! What the emulated Elasticsearch clusters see of the network and of TLS trust, computed
+//! from the live Kubernetes state of every context of the sandbox on each call: a remote
+//! may be in another kube cluster. Addresses are in `exposure`, trust in `trust`.
+
+mod exposure;
+mod mounts;
+mod trust;
+
+use std::sync::{PoisonError, RwLock};
+
+use super::api::{KubeApi, WeakKubeApi};
+use super::elasticsearch::{ClusterId, Topology};
+use crate::certs;
+
+/// The API servers of one sandbox, by context, as the network joining them.
+#[derive(Default)]
+pub struct SandboxTopology {
+    contexts: RwLock<Vec<(String, WeakKubeApi)>>,
+}
+
+impl SandboxTopology {
+    /// Adds an API server; its clusters become reachable from every other one.
+    pub fn register(&self, api: &KubeApi) {
+        self.contexts
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((api.context().to_string(), api.downgrade()));
+    }
+
+    /// The API servers still running.
+    fn apis(&self) -> Vec<KubeApi> {
+        self.contexts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter_map(|(_, api)| api.upgrade())
+            .collect()
+    }
+
+    fn api(&self, context: &str) -> Option<KubeApi> {
+        self.apis().into_iter().find(|api| api.context() == context)
+    }
+
+    /// The trust anchor of the cluster's current transport CA.
+    fn current_transport_ca(&self, cluster: &ClusterId) -> Option<certs::TrustAnchor> {
+        let material = self
+            .api(&cluster.context)?
+            .cluster_material(&cluster.namespace, &cluster.name)?;
+        certs::trust_anchors(material.transport_ca.cert_pem().as_bytes())
+            .into_iter()
+            .next()
+    }
+
+    /// Whether every running node of `cluster` trusts the current transport CA of `other`.
+    fn nodes_trust(&self, cluster: &ClusterId, other: &ClusterId) -> bool {
+        let (Some(api), Some(anchor)) =
+            (self.api(&cluster.context), self.current_transport_ca(other))
+        else {
+            return false;
+        };
+        trust::every_node_trusts(&api, &cluster.namespace, &cluster.name, &anchor)
+    }
+}
+
+impl Topology for SandboxTopology {
+    /// The cluster whose `NAME-es-transport` service answers at `HOST:PORT`: a load
+    /// balancer's address and the service port, or the kube cluster's node address and a
+    /// node port.
+    fn transport_at(&self, address: &str) -> Option<ClusterId> {
+        let (host, port) = address.rsplit_once(':')?;
+        let port = port.parse().ok()?;
+        self.apis().into_iter().find_map(|api| {
+            let (namespace, name) = exposure::cluster_at(&api, host, port)?;
+            api.inner.hosting.endpoint(&namespace, &name)?;
+            Some(ClusterId {
+                context: api.context().to_string(),
+                namespace,
+                name,
+            })
+        })
+    }
+
+    /// Both clusters formed, and every node of `cluster` loads a CA with the key of
+    /// `other`'s current transport CA.
+    fn trusts(&self, cluster: &ClusterId, other: &ClusterId) -> bool {
+        self.formed(cluster) && self.formed(other) && self.nodes_trust(cluster, other)
+    }
+
+    /// ECK names the Elasticsearch cluster after the resource.
+    fn cluster_name(&self, cluster: &ClusterId) -> String {
+        cluster.name.clone()
+    }
+
+    /// The nodes trust their own cluster's current transport CA.
+    fn formed(&self, cluster: &ClusterId) -> bool {
+        self.nodes_trust(cluster, cluster)
+    }
+}
