@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Read a cluster''s transport CA (step 1 of the recipe)')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust a remote cluster''s transport CA, or stop trusting it (step 2 of the recipe)')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions for bash, zsh, fish, powershell or elvish')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -96,6 +97,98 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             break
         }
         'ecr;ca;help;help' {
+            break
+        }
+        'ecr;trust' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use [default: the current context]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the cluster [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the cluster [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: text for people, json (stable and complete) for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text for people, json (stable and complete) for scripts')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply changes without asking for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply changes without asking for confirmation')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change, and change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ecr;trust;add' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The ECK-managed remote cluster whose transport CA to trust')
+            [CompletionResult]::new('--from-namespace', '--from-namespace', [CompletionResultType]::ParameterName, 'Namespace of REMOTE [default: CLUSTER''s namespace, or --from-context''s namespace]')
+            [CompletionResult]::new('--from-context', '--from-context', [CompletionResultType]::ParameterName, 'Kube context of REMOTE, when it runs in another Kubernetes cluster [default: --context]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'The CA (PEM) of a cluster outside Kubernetes; needs --alias')
+            [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'How the cluster is made to trust the CAs')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The secret (or, with --via config-map, the ConfigMap) holding the trusted CAs')
+            [CompletionResult]::new('--mount-path', '--mount-path', [CompletionResultType]::ParameterName, 'Where the secret is mounted, under /usr/share/elasticsearch/config/')
+            [CompletionResult]::new('--alias', '--alias', [CompletionResultType]::ParameterName, 'Name of this remote''s CA in the secret, usually its remote-cluster alias [default: REMOTE]')
+            [CompletionResult]::new('--node-set', '--node-set', [CompletionResultType]::ParameterName, 'Only these nodeSets (repeatable) [default: every nodeSet]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use [default: the current context]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the cluster [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the cluster [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: text for people, json (stable and complete) for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text for people, json (stable and complete) for scripts')
+            [CompletionResult]::new('--mutual', '--mutual', [CompletionResultType]::ParameterName, 'Also trust CLUSTER''s CA in REMOTE (REMOTE must be ECK-managed)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply changes without asking for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply changes without asking for confirmation')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change, and change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ecr;trust;remove' {
+            [CompletionResult]::new('--alias', '--alias', [CompletionResultType]::ParameterName, 'The remote''s CA to remove, by the name it was added under')
+            [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'How the cluster is made to trust the CAs')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The secret (or, with --via config-map, the ConfigMap) holding the trusted CAs')
+            [CompletionResult]::new('--mount-path', '--mount-path', [CompletionResultType]::ParameterName, 'Where the secret is mounted, under /usr/share/elasticsearch/config/')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use [default: the current context]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the cluster [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the cluster [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: text for people, json (stable and complete) for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text for people, json (stable and complete) for scripts')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply changes without asking for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply changes without asking for confirmation')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change, and change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ecr;trust;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ecr;trust;help;add' {
+            break
+        }
+        'ecr;trust;help;remove' {
+            break
+        }
+        'ecr;trust;help;help' {
             break
         }
         'ecr;sandbox' {
@@ -199,6 +292,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
         }
         'ecr;help' {
             [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Read a cluster''s transport CA (step 1 of the recipe)')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust a remote cluster''s transport CA, or stop trusting it (step 2 of the recipe)')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions for bash, zsh, fish, powershell or elvish')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -209,6 +303,17 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             break
         }
         'ecr;help;ca;extract' {
+            break
+        }
+        'ecr;help;trust' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts')
+            break
+        }
+        'ecr;help;trust;add' {
+            break
+        }
+        'ecr;help;trust;remove' {
             break
         }
         'ecr;help;sandbox' {

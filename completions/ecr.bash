@@ -28,6 +28,9 @@ _ecr() {
             ecr,sandbox)
                 cmd="ecr__subcmd__sandbox"
                 ;;
+            ecr,trust)
+                cmd="ecr__subcmd__trust"
+                ;;
             ecr__subcmd__ca,extract)
                 cmd="ecr__subcmd__ca__subcmd__extract"
                 ;;
@@ -52,6 +55,9 @@ _ecr() {
             ecr__subcmd__help,sandbox)
                 cmd="ecr__subcmd__help__subcmd__sandbox"
                 ;;
+            ecr__subcmd__help,trust)
+                cmd="ecr__subcmd__help__subcmd__trust"
+                ;;
             ecr__subcmd__help__subcmd__ca,extract)
                 cmd="ecr__subcmd__help__subcmd__ca__subcmd__extract"
                 ;;
@@ -60,6 +66,12 @@ _ecr() {
                 ;;
             ecr__subcmd__help__subcmd__sandbox,up)
                 cmd="ecr__subcmd__help__subcmd__sandbox__subcmd__up"
+                ;;
+            ecr__subcmd__help__subcmd__trust,add)
+                cmd="ecr__subcmd__help__subcmd__trust__subcmd__add"
+                ;;
+            ecr__subcmd__help__subcmd__trust,remove)
+                cmd="ecr__subcmd__help__subcmd__trust__subcmd__remove"
                 ;;
             ecr__subcmd__sandbox,demo)
                 cmd="ecr__subcmd__sandbox__subcmd__demo"
@@ -79,6 +91,24 @@ _ecr() {
             ecr__subcmd__sandbox__subcmd__help,up)
                 cmd="ecr__subcmd__sandbox__subcmd__help__subcmd__up"
                 ;;
+            ecr__subcmd__trust,add)
+                cmd="ecr__subcmd__trust__subcmd__add"
+                ;;
+            ecr__subcmd__trust,help)
+                cmd="ecr__subcmd__trust__subcmd__help"
+                ;;
+            ecr__subcmd__trust,remove)
+                cmd="ecr__subcmd__trust__subcmd__remove"
+                ;;
+            ecr__subcmd__trust__subcmd__help,add)
+                cmd="ecr__subcmd__trust__subcmd__help__subcmd__add"
+                ;;
+            ecr__subcmd__trust__subcmd__help,help)
+                cmd="ecr__subcmd__trust__subcmd__help__subcmd__help"
+                ;;
+            ecr__subcmd__trust__subcmd__help,remove)
+                cmd="ecr__subcmd__trust__subcmd__help__subcmd__remove"
+                ;;
             *)
                 ;;
         esac
@@ -86,7 +116,7 @@ _ecr() {
 
     case "${cmd}" in
         ecr)
-            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version ca sandbox completions help"
+            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version ca trust sandbox completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -284,7 +314,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__help)
-            opts="ca sandbox completions help"
+            opts="ca trust sandbox completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -382,6 +412,48 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__help__subcmd__sandbox__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__help__subcmd__trust)
+            opts="add remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__help__subcmd__trust__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__help__subcmd__trust__subcmd__remove)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -535,6 +607,228 @@ _ecr() {
             fi
             case "${prev}" in
                 --kubeconfig-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__trust)
+            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version add remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__trust__subcmd__add)
+            opts="-n -o -y -v -q -h -V --from --from-namespace --from-context --ca-file --via --secret --mount-path --alias --node-set --mutual --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "secret-mount config-map" -- "${cur}"))
+                    return 0
+                    ;;
+                --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mount-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__trust__subcmd__help)
+            opts="add remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__trust__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__trust__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__trust__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__trust__subcmd__remove)
+            opts="-n -o -y -v -q -h -V --alias --via --secret --mount-path --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "secret-mount config-map" -- "${cur}"))
+                    return 0
+                    ;;
+                --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mount-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

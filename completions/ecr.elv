@@ -36,6 +36,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand ca 'Read a cluster''s transport CA (step 1 of the recipe)'
+            cand trust 'Trust a remote cluster''s transport CA, or stop trusting it (step 2 of the recipe)'
             cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -88,6 +89,91 @@ set edit:completion:arg-completer[ecr] = {|@words|
         &'ecr;ca;help;extract'= {
         }
         &'ecr;ca;help;help'= {
+        }
+        &'ecr;trust'= {
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)'
+            cand remove 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecr;trust;add'= {
+            cand --from 'The ECK-managed remote cluster whose transport CA to trust'
+            cand --from-namespace 'Namespace of REMOTE [default: CLUSTER''s namespace, or --from-context''s namespace]'
+            cand --from-context 'Kube context of REMOTE, when it runs in another Kubernetes cluster [default: --context]'
+            cand --ca-file 'The CA (PEM) of a cluster outside Kubernetes; needs --alias'
+            cand --via 'How the cluster is made to trust the CAs'
+            cand --secret 'The secret (or, with --via config-map, the ConfigMap) holding the trusted CAs'
+            cand --mount-path 'Where the secret is mounted, under /usr/share/elasticsearch/config/'
+            cand --alias 'Name of this remote''s CA in the secret, usually its remote-cluster alias [default: REMOTE]'
+            cand --node-set 'Only these nodeSets (repeatable) [default: every nodeSet]'
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand --mutual 'Also trust CLUSTER''s CA in REMOTE (REMOTE must be ECK-managed)'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ecr;trust;remove'= {
+            cand --alias 'The remote''s CA to remove, by the name it was added under'
+            cand --via 'How the cluster is made to trust the CAs'
+            cand --secret 'The secret (or, with --via config-map, the ConfigMap) holding the trusted CAs'
+            cand --mount-path 'Where the secret is mounted, under /usr/share/elasticsearch/config/'
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ecr;trust;help'= {
+            cand add 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)'
+            cand remove 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecr;trust;help;add'= {
+        }
+        &'ecr;trust;help;remove'= {
+        }
+        &'ecr;trust;help;help'= {
         }
         &'ecr;sandbox'= {
             cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
@@ -182,6 +268,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
         }
         &'ecr;help'= {
             cand ca 'Read a cluster''s transport CA (step 1 of the recipe)'
+            cand trust 'Trust a remote cluster''s transport CA, or stop trusting it (step 2 of the recipe)'
             cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -190,6 +277,14 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand extract 'Print the transport CA of a cluster (PEM, byte for byte as ECK stores it)'
         }
         &'ecr;help;ca;extract'= {
+        }
+        &'ecr;help;trust'= {
+            cand add 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)'
+            cand remove 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts'
+        }
+        &'ecr;help;trust;add'= {
+        }
+        &'ecr;help;trust;remove'= {
         }
         &'ecr;help;sandbox'= {
             cand up 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'

@@ -36,6 +36,7 @@ complete -c ecr -n "__fish_ecr_needs_command" -s q -l quiet -d 'Print only resul
 complete -c ecr -n "__fish_ecr_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecr -n "__fish_ecr_needs_command" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
+complete -c ecr -n "__fish_ecr_needs_command" -f -a "trust" -d 'Trust a remote cluster\'s transport CA, or stop trusting it (step 2 of the recipe)'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -66,6 +67,61 @@ complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_f
 complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_from extract" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_from help" -f -a "extract" -d 'Print the transport CA of a cluster (PEM, byte for byte as ECK stores it)'
 complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s h -l help -d 'Print help'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s V -l version -d 'Print version'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -f -a "add" -d 'Trust a remote cluster\'s transport CA in CLUSTER (step 2 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -f -a "remove" -d 'Stop trusting a remote\'s CA: changes only the secret (or ConfigMap), never restarts'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l from -d 'The ECK-managed remote cluster whose transport CA to trust' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l from-namespace -d 'Namespace of REMOTE [default: CLUSTER\'s namespace, or --from-context\'s namespace]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l from-context -d 'Kube context of REMOTE, when it runs in another Kubernetes cluster [default: --context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l ca-file -d 'The CA (PEM) of a cluster outside Kubernetes; needs --alias' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l via -d 'How the cluster is made to trust the CAs' -r -f -a "secret-mount\t'A secret mounted into every selected nodeSet, listed in certificate_authorities (ECK\'s documented recipe; the first time rolls the pods)'
+config-map\t'A ConfigMap named in spec.transport.tls.certificateAuthorities (ECK 2.8+; no restart ever)'"
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l secret -d 'The secret (or, with --via config-map, the ConfigMap) holding the trusted CAs' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l mount-path -d 'Where the secret is mounted, under /usr/share/elasticsearch/config/' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l alias -d 'Name of this remote\'s CA in the secret, usually its remote-cluster alias [default: REMOTE]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l node-set -d 'Only these nodeSets (repeatable) [default: every nodeSet]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l mutual -d 'Also trust CLUSTER\'s CA in REMOTE (REMOTE must be ECK-managed)'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -l alias -d 'The remote\'s CA to remove, by the name it was added under' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -l via -d 'How the cluster is made to trust the CAs' -r -f -a "secret-mount\t'A secret mounted into every selected nodeSet, listed in certificate_authorities (ECK\'s documented recipe; the first time rolls the pods)'
+config-map\t'A ConfigMap named in spec.transport.tls.certificateAuthorities (ECK 2.8+; no restart ever)'"
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -l secret -d 'The secret (or, with --via config-map, the ConfigMap) holding the trusted CAs' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -l mount-path -d 'Where the secret is mounted, under /usr/share/elasticsearch/config/' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "add" -d 'Trust a remote cluster\'s transport CA in CLUSTER (step 2 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Stop trusting a remote\'s CA: changes only the secret (or ConfigMap), never restarts'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -l context -d 'Kubeconfig context to use [default: the current context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
@@ -117,10 +173,13 @@ complete -c ecr -n "__fish_ecr_using_subcommand completions" -s v -l verbose -d 
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s q -l quiet -d 'Print only results and errors'
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca sandbox completions help" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca sandbox completions help" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca sandbox completions help" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca sandbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust sandbox completions help" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust sandbox completions help" -f -a "trust" -d 'Trust a remote cluster\'s transport CA, or stop trusting it (step 2 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust sandbox completions help" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust sandbox completions help" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust sandbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from ca" -f -a "extract" -d 'Print the transport CA of a cluster (PEM, byte for byte as ECK stores it)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "add" -d 'Trust a remote cluster\'s transport CA in CLUSTER (step 2 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "remove" -d 'Stop trusting a remote\'s CA: changes only the secret (or ConfigMap), never restarts'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "up" -d 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "demo" -d 'Run the recipe against a fresh sandbox, showing each command and its result'

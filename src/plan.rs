@@ -284,7 +284,10 @@ impl Outcome {
     pub fn report(&self, output: &Output, goal: &str) -> anyhow::Result<()> {
         let (outcome, plan) = match self {
             Outcome::InPlace => {
-                output.status("Unchanged", format!("{goal}: already in place, nothing written"));
+                output.status(
+                    "Unchanged",
+                    format!("{goal}: already in place, nothing written"),
+                );
                 ("in_place", None)
             }
             Outcome::DryRun(plan) => {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Env, Run};
-use ecr::sandbox::{ElasticsearchSpec, KubeClusterSpec, PolicyRule, SandboxSpec};
+use ecr::sandbox::{ElasticsearchSpec, Fault, FaultKind, KubeClusterSpec, PolicyRule, SandboxSpec};
 use ecr::trust::store::{StoreKind, trusted_cas};
 use serde_json::{Value, json};
 
@@ -22,14 +22,21 @@ fn transport_ca(env: &Env, context: &str, namespace: &str, cluster: &str) -> Str
     let secret = env
         .sandbox
         .api(context)
-        .get_object("", "secrets", Some(namespace), &format!("{cluster}-es-transport-certs-public"))
+        .get_object(
+            "",
+            "secrets",
+            Some(namespace),
+            &format!("{cluster}-es-transport-certs-public"),
+        )
         .unwrap();
     decode(&secret["data"]["ca.crt"])
 }
 
 fn decode(value: &Value) -> String {
     use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(value.as_str().unwrap()).unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value.as_str().unwrap())
+        .unwrap();
     String::from_utf8(bytes).unwrap()
 }
 
@@ -77,7 +84,17 @@ fn production_like(env: &Env) {
 }
 
 fn trust_one_from_two(env: &Env, extra: &[&str]) -> Run {
-    let mut args = vec!["trust", "add", "cluster-one", "-n", "ns-one", "--from", "cluster-two", "--from-namespace", "ns-two"];
+    let mut args = vec![
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--from",
+        "cluster-two",
+        "--from-namespace",
+        "ns-two",
+    ];
     args.extend_from_slice(extra);
     env.ecr(&args)
 }
@@ -87,14 +104,37 @@ async fn both_ways_every_node_set_trusts_and_everything_else_is_kept() {
     let env = Env::start().await;
     production_like(&env);
     let before = elasticsearch(&env, "sandbox", "ns-one", "cluster-one");
-    let restarts_before = (restarts(&env, "sandbox", "ns-one", "cluster-one"), restarts(&env, "sandbox", "ns-two", "cluster-two"));
+    let restarts_before = (
+        restarts(&env, "sandbox", "ns-one", "cluster-one"),
+        restarts(&env, "sandbox", "ns-two", "cluster-two"),
+    );
 
     trust_one_from_two(&env, &["--yes"]).success();
-    env.ecr(&["trust", "add", "cluster-two", "-n", "ns-two", "--from", "cluster-one", "--from-namespace", "ns-one", "--yes"])
-        .success();
+    eprintln!(
+        "after first: {}",
+        restarts(&env, "sandbox", "ns-one", "cluster-one")
+    );
+    env.ecr(&[
+        "trust",
+        "add",
+        "cluster-two",
+        "-n",
+        "ns-two",
+        "--from",
+        "cluster-one",
+        "--from-namespace",
+        "ns-one",
+        "--yes",
+    ])
+    .success();
 
     let after = elasticsearch(&env, "sandbox", "ns-one", "cluster-one");
-    for (old, new) in before["spec"]["nodeSets"].as_array().unwrap().iter().zip(after["spec"]["nodeSets"].as_array().unwrap()) {
+    for (old, new) in before["spec"]["nodeSets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(after["spec"]["nodeSets"].as_array().unwrap())
+    {
         assert_eq!(new["name"], old["name"]);
         assert_eq!(new["count"], old["count"]);
         assert_eq!(new["config"]["node.roles"], old["config"]["node.roles"]);
@@ -106,8 +146,14 @@ async fn both_ways_every_node_set_trusts_and_everything_else_is_kept() {
         let template = &new["podTemplate"];
         assert_eq!(template["metadata"], old["podTemplate"]["metadata"]);
         let container = &template["spec"]["containers"][0];
-        assert_eq!(container["env"], old["podTemplate"]["spec"]["containers"][0]["env"]);
-        assert_eq!(container["resources"], old["podTemplate"]["spec"]["containers"][0]["resources"]);
+        assert_eq!(
+            container["env"],
+            old["podTemplate"]["spec"]["containers"][0]["env"]
+        );
+        assert_eq!(
+            container["resources"],
+            old["podTemplate"]["spec"]["containers"][0]["resources"]
+        );
         assert_eq!(
             container["volumeMounts"],
             json!([
@@ -123,25 +169,53 @@ async fn both_ways_every_node_set_trusts_and_everything_else_is_kept() {
             ])
         );
     }
-    for (namespace, cluster, remote_namespace, remote) in [("ns-one", "cluster-one", "ns-two", "cluster-two"), ("ns-two", "cluster-two", "ns-one", "cluster-one")] {
-        let secret = env.api().get_object("", "secrets", Some(namespace), "remote-certs").unwrap();
+    for (namespace, cluster, remote_namespace, remote) in [
+        ("ns-one", "cluster-one", "ns-two", "cluster-two"),
+        ("ns-two", "cluster-two", "ns-one", "cluster-one"),
+    ] {
+        let secret = env
+            .api()
+            .get_object("", "secrets", Some(namespace), "remote-certs")
+            .unwrap();
         let trusted = trusted_cas(&secret, StoreKind::Secret);
         assert_eq!(trusted.len(), 1);
         assert_eq!(trusted[0].alias, remote);
-        assert_eq!(trusted[0].pem, transport_ca(&env, "sandbox", remote_namespace, remote));
+        assert_eq!(
+            trusted[0].pem,
+            transport_ca(&env, "sandbox", remote_namespace, remote)
+        );
         assert_eq!(decode(&secret["data"]["remote.ca.crt"]), trusted[0].pem);
-        assert!(secret["metadata"].get("ownerReferences").is_none(), "a fresh secret, not a copy");
-        assert!(!secret["metadata"]["labels"].to_string().contains("eck.k8s.elastic.co"), "no ECK labels on {cluster}'s secret");
+        assert!(
+            secret["metadata"].get("ownerReferences").is_none(),
+            "a fresh secret, not a copy"
+        );
+        assert!(
+            !secret["metadata"]["labels"]
+                .to_string()
+                .contains("eck.k8s.elastic.co"),
+            "no ECK labels on {cluster}'s secret"
+        );
     }
-    assert_eq!(restarts(&env, "sandbox", "ns-one", "cluster-one"), restarts_before.0 + 1);
-    assert_eq!(restarts(&env, "sandbox", "ns-two", "cluster-two"), restarts_before.1 + 1);
+    assert_eq!(
+        restarts(&env, "sandbox", "ns-one", "cluster-one"),
+        restarts_before.0 + 1
+    );
+    assert_eq!(
+        restarts(&env, "sandbox", "ns-two", "cluster-two"),
+        restarts_before.1 + 1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutual_trusts_both_ways_in_one_command() {
     let env = Env::start().await;
     let run = trust_one_from_two(&env, &["--mutual", "--yes"]).success();
-    assert!(run.stderr.contains("Done cluster-one and cluster-two trust each other's CA"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Done cluster-one and cluster-two trust each other's CA"),
+        "{}",
+        run.stderr
+    );
     for (namespace, cluster) in [("ns-one", "cluster-one"), ("ns-two", "cluster-two")] {
         let resource = elasticsearch(&env, "sandbox", namespace, cluster);
         assert_eq!(
@@ -159,7 +233,11 @@ async fn a_second_identical_run_writes_nothing() {
     let since = env.api().requests().len();
     let run = trust_one_from_two(&env, &["--yes"]).success();
     assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
-    assert!(run.stderr.contains("already in place, nothing written"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("already in place, nothing written"),
+        "{}",
+        run.stderr
+    );
     let json = trust_one_from_two(&env, &["--yes", "-o", "json"]).success();
     let report: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(report["outcome"], "in_place");
@@ -172,18 +250,52 @@ async fn later_trust_changes_touch_only_the_secret() {
         kube_clusters: vec![
             KubeClusterSpec::new(
                 "sandbox-one",
-                vec![ElasticsearchSpec::new("ns-one", "cluster-one"), ElasticsearchSpec::new("ns-three", "cluster-three")],
+                vec![
+                    ElasticsearchSpec::new("ns-one", "cluster-one"),
+                    ElasticsearchSpec::new("ns-three", "cluster-three"),
+                ],
             ),
-            KubeClusterSpec::new("sandbox-two", vec![ElasticsearchSpec::new("ns-two", "cluster-two")]),
+            KubeClusterSpec::new(
+                "sandbox-two",
+                vec![ElasticsearchSpec::new("ns-two", "cluster-two")],
+            ),
         ],
     };
     let env = Env::with(spec).await;
-    let local = ["trust", "add", "cluster-one", "-n", "ns-one", "--context", "sandbox-one", "--yes"];
-    let from_three = [&local[..], &["--from", "cluster-three", "--from-namespace", "ns-three"]].concat();
+    let local = [
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--context",
+        "sandbox-one",
+        "--yes",
+    ];
+    let from_three = [
+        &local[..],
+        &["--from", "cluster-three", "--from-namespace", "ns-three"],
+    ]
+    .concat();
     env.ecr(&from_three).success();
-    assert_eq!(restarts(&env, "sandbox-one", "ns-one", "cluster-one"), 1, "the first trust rolls the pods once");
+    assert_eq!(
+        restarts(&env, "sandbox-one", "ns-one", "cluster-one"),
+        1,
+        "the first trust rolls the pods once"
+    );
 
-    let from_other_kube = [&local[..], &["--from", "cluster-two", "--from-context", "sandbox-two", "--from-namespace", "ns-two"]].concat();
+    let from_other_kube = [
+        &local[..],
+        &[
+            "--from",
+            "cluster-two",
+            "--from-context",
+            "sandbox-two",
+            "--from-namespace",
+            "ns-two",
+        ],
+    ]
+    .concat();
     let since = env.sandbox.api("sandbox-one").requests().len();
     env.ecr(&from_other_kube).success();
     assert_eq!(
@@ -191,23 +303,50 @@ async fn later_trust_changes_touch_only_the_secret() {
         ["PATCH /api/v1/namespaces/ns-one/secrets/remote-certs?&fieldManager=ecr"],
         "only the secret is written"
     );
-    assert_eq!(restarts(&env, "sandbox-one", "ns-one", "cluster-one"), 1, "no restart for the second remote");
-    let secret = env.sandbox.api("sandbox-one").get_object("", "secrets", Some("ns-one"), "remote-certs").unwrap();
+    assert_eq!(
+        restarts(&env, "sandbox-one", "ns-one", "cluster-one"),
+        1,
+        "no restart for the second remote"
+    );
+    let secret = env
+        .sandbox
+        .api("sandbox-one")
+        .get_object("", "secrets", Some("ns-one"), "remote-certs")
+        .unwrap();
     let trusted = trusted_cas(&secret, StoreKind::Secret);
     let aliases: Vec<&str> = trusted.iter().map(|ca| ca.alias.as_str()).collect();
     assert_eq!(aliases, ["cluster-three", "cluster-two"]);
     assert_eq!(trusted[1].source.context.as_deref(), Some("sandbox-two"));
-    assert_eq!(trusted[1].pem, transport_ca(&env, "sandbox-two", "ns-two", "cluster-two"));
+    assert_eq!(
+        trusted[1].pem,
+        transport_ca(&env, "sandbox-two", "ns-two", "cluster-two")
+    );
     let bundle = decode(&secret["data"]["remote.ca.crt"]);
     assert_eq!(bundle, format!("{}{}", trusted[0].pem, trusted[1].pem));
 
-    let remove = [&local[..2], &["remove", "cluster-one", "-n", "ns-one", "--context", "sandbox-one", "--alias", "cluster-three", "--yes"]]
-        .concat();
-    env.ecr(&remove[1..]).success();
-    let secret = env.sandbox.api("sandbox-one").get_object("", "secrets", Some("ns-one"), "remote-certs").unwrap();
+    let remove = [
+        "trust",
+        "remove",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--context",
+        "sandbox-one",
+    ];
+    env.ecr(&[&remove[..], &["--alias", "cluster-three", "--yes"]].concat())
+        .success();
+    let secret = env
+        .sandbox
+        .api("sandbox-one")
+        .get_object("", "secrets", Some("ns-one"), "remote-certs")
+        .unwrap();
     assert_eq!(decode(&secret["data"]["remote.ca.crt"]), trusted[1].pem);
     assert!(secret["data"].get("cluster-three.pem").is_none());
-    assert_eq!(restarts(&env, "sandbox-one", "ns-one", "cluster-one"), 1, "no restart for a removal");
+    assert_eq!(
+        restarts(&env, "sandbox-one", "ns-one", "cluster-one"),
+        1,
+        "no restart for a removal"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -217,10 +356,28 @@ async fn dry_run_shows_the_plan_and_writes_nothing() {
     let run = trust_one_from_two(&env, &["--dry-run"]).success();
     assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
     assert_eq!(restarts(&env, "sandbox", "ns-one", "cluster-one"), 0);
-    assert!(run.stderr.contains("Create Secret ns-one/remote-certs (context sandbox): no restart"), "{}", run.stderr);
-    assert!(run.stderr.contains("ECK will roll the pods of nodeSet(s) default"), "{}", run.stderr);
-    assert!(run.stderr.contains(&format!("+      - {BUNDLE}")), "{}", run.stderr);
-    assert!(run.stderr.contains("Dry run nothing written"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Create Secret ns-one/remote-certs (context sandbox): no restart"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("ECK will roll the pods of nodeSet(s) default"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("+      - {BUNDLE}")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Dry run nothing written"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -229,9 +386,18 @@ async fn via_config_map_never_restarts() {
     trust_one_from_two(&env, &["--via", "config-map", "--yes"]).success();
     assert_eq!(restarts(&env, "sandbox", "ns-one", "cluster-one"), 0);
     let resource = elasticsearch(&env, "sandbox", "ns-one", "cluster-one");
-    assert_eq!(resource["spec"]["transport"]["tls"]["certificateAuthorities"]["configMapName"], "remote-certs");
-    let config_map = env.api().get_object("", "configmaps", Some("ns-one"), "remote-certs").unwrap();
-    assert_eq!(config_map["metadata"]["labels"]["eck.k8s.elastic.co/watched"], "true");
+    assert_eq!(
+        resource["spec"]["transport"]["tls"]["certificateAuthorities"]["configMapName"],
+        "remote-certs"
+    );
+    let config_map = env
+        .api()
+        .get_object("", "configmaps", Some("ns-one"), "remote-certs")
+        .unwrap();
+    assert_eq!(
+        config_map["metadata"]["labels"]["eck.k8s.elastic.co/watched"],
+        "true"
+    );
     let remote_ca = transport_ca(&env, "sandbox", "ns-two", "cluster-two");
     assert_eq!(config_map["data"]["ca.crt"], json!(remote_ca));
     // ECK publishes the extra CA after cluster-one's own in its public transport secret.
@@ -248,13 +414,30 @@ async fn a_ca_file_is_trusted_under_its_alias() {
     let file = env.dir.path().join("partner-ca.pem");
     let pem = transport_ca(&env, "sandbox", "ns-two", "cluster-two");
     std::fs::write(&file, &pem).unwrap();
-    env.ecr(&["trust", "add", "cluster-one", "-n", "ns-one", "--ca-file", file.to_str().unwrap(), "--alias", "partner", "--yes"])
-        .success();
-    let secret = env.api().get_object("", "secrets", Some("ns-one"), "remote-certs").unwrap();
+    env.ecr(&[
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--ca-file",
+        file.to_str().unwrap(),
+        "--alias",
+        "partner",
+        "--yes",
+    ])
+    .success();
+    let secret = env
+        .api()
+        .get_object("", "secrets", Some("ns-one"), "remote-certs")
+        .unwrap();
     let trusted = trusted_cas(&secret, StoreKind::Secret);
     assert_eq!(trusted[0].alias, "partner");
     assert_eq!(trusted[0].pem, pem);
-    assert_eq!(trusted[0].source.file.as_deref(), Some(file.to_str().unwrap()));
+    assert_eq!(
+        trusted[0].source.file.as_deref(),
+        Some(file.to_str().unwrap())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -275,7 +458,11 @@ async fn without_a_terminal_or_yes_nothing_is_written() {
 
 /// The last two lines of stderr, where ecr says what failed.
 fn error_lines(run: &Run) -> String {
-    let lines: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("error: ") || l.starts_with("hint: ")).collect();
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: ") || l.starts_with("hint: "))
+        .collect();
     lines.join("\n")
 }
 
@@ -311,11 +498,20 @@ async fn each_error_is_explained_and_writes_nothing() {
     for (args, start) in [
         (vec!["--alias", "no:colons"], "error: "),
         (vec!["--mount-path", "/etc/ssl"], "error: "),
-        (vec!["--mount-path", "/usr/share/elasticsearch/config/transport-certs"], "error: "),
+        (
+            vec![
+                "--mount-path",
+                "/usr/share/elasticsearch/config/transport-certs",
+            ],
+            "error: ",
+        ),
     ] {
         let run = trust_one_from_two(&env, &[&args[..], &["--yes"]].concat()).failure();
         let lines = error_lines(&run);
-        assert!(lines.starts_with(start) && lines.contains("\nhint: "), "{args:?}: {lines}");
+        assert!(
+            lines.starts_with(start) && lines.contains("\nhint: "),
+            "{args:?}: {lines}"
+        );
     }
     assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
 }
@@ -323,7 +519,12 @@ async fn each_error_is_explained_and_writes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_without_its_ca_secret_is_explained() {
     let env = Env::start().await;
-    env.api().delete_object("", "secrets", Some("ns-two"), "cluster-two-es-transport-certs-public");
+    env.api().delete_object(
+        "",
+        "secrets",
+        Some("ns-two"),
+        "cluster-two-es-transport-certs-public",
+    );
     let run = trust_one_from_two(&env, &["--yes"]).failure();
     assert_eq!(
         error_lines(&run),
@@ -336,14 +537,17 @@ async fn a_remote_without_its_ca_secret_is_explained() {
 async fn a_taken_volume_name_is_refused_before_any_write() {
     let env = Env::start().await;
     let mut resource = elasticsearch(&env, "sandbox", "ns-one", "cluster-one");
-    resource["spec"]["nodeSets"][0]["podTemplate"] =
-        json!({"spec": {"volumes": [{"name": "remote-certs", "configMap": {"name": "something-else"}}]}});
+    resource["spec"]["nodeSets"][0]["podTemplate"] = json!({"spec": {"containers": [{"name": "elasticsearch"}], "volumes": [{"name": "remote-certs", "configMap": {"name": "something-else"}}]}});
     env.api().put_object(ES_GROUP, "elasticsearches", resource);
     let since = env.api().requests().len();
     let run = trust_one_from_two(&env, &["--yes"]).failure();
     assert!(error_lines(&run).starts_with("error: "), "{}", run.stderr);
     assert!(run.stderr.contains("remote-certs"), "{}", run.stderr);
-    assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new(), "not even the secret is written");
+    assert_eq!(
+        writes_since(&env, "sandbox", since),
+        Vec::<String>::new(),
+        "not even the secret is written"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,17 +555,113 @@ async fn an_rbac_denial_names_the_write() {
     let env = Env::start().await;
     let reader = PolicyRule::new(&["get", "list"], &["*"], &[]);
     let secrets = PolicyRule::new(&["create", "patch"], &["secrets"], &[]);
-    env.api().add_user("bob-token", "bob", vec![reader, secrets]);
+    env.api()
+        .add_user("bob-token", "bob", vec![reader, secrets]);
     let kubeconfig = env.kubeconfig_with_token("sandbox", "bob-token");
-    let args = ["trust", "add", "cluster-one", "-n", "ns-one", "--from", "cluster-two", "--from-namespace", "ns-two", "--yes"];
-    let run = env.run_with_kubeconfig(env!("CARGO_BIN_EXE_ecr"), &args, &kubeconfig).failure();
+    let args = [
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--from",
+        "cluster-two",
+        "--from-namespace",
+        "ns-two",
+        "--yes",
+    ];
+    let run = env
+        .run_with_kubeconfig(env!("CARGO_BIN_EXE_ecr"), &args, &kubeconfig)
+        .failure();
     assert_eq!(
         error_lines(&run),
         "error: RBAC denied patch elasticsearches.elasticsearch.k8s.elastic.co in ns-one for user bob\n\
          hint: ask for a Role (or ClusterRole) that allows patch on elasticsearches.elasticsearch.k8s.elastic.co"
     );
     // The secret came first, as planned: a re-run by someone allowed finishes the job.
-    assert!(env.api().get_object("", "secrets", Some("ns-one"), "remote-certs").is_some());
+    assert!(
+        env.api()
+            .get_object("", "secrets", Some("ns-one"), "remote-certs")
+            .is_some()
+    );
     trust_one_from_two(&env, &["--yes"]).success();
+    assert_eq!(restarts(&env, "sandbox", "ns-one", "cluster-one"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrent_edit_between_read_and_write_survives() {
+    let env = Env::start().await;
+    // Someone scales the nodeSet just before ecr's write reaches the API server.
+    let mut scaled = elasticsearch(&env, "sandbox", "ns-one", "cluster-one");
+    scaled["spec"]["nodeSets"][0]["count"] = json!(5);
+    scaled["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("resourceVersion");
+    env.api().inject_fault(
+        Fault::new(FaultKind::ConcurrentWrite {
+            group: ES_GROUP.into(),
+            resource: "elasticsearches".into(),
+            object: scaled,
+        })
+        .method(http::Method::PATCH)
+        .path_prefix(
+            "/apis/elasticsearch.k8s.elastic.co/v1/namespaces/ns-one/elasticsearches/cluster-one",
+        ),
+    );
+    let run = trust_one_from_two(&env, &["--yes"]).success();
+    assert!(
+        run.stderr.contains("was changed by someone else"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("re-planning"), "{}", run.stderr);
+    let resource = elasticsearch(&env, "sandbox", "ns-one", "cluster-one");
+    let node_set = &resource["spec"]["nodeSets"][0];
+    assert_eq!(node_set["count"], 5, "the concurrent edit is kept");
+    assert_eq!(
+        node_set["config"]["xpack.security.transport.ssl.certificate_authorities"],
+        json!([BUNDLE]),
+        "and ecr's change is made on top of it"
+    );
+    let patches: Vec<u16> = env
+        .api()
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.path.contains("/elasticsearches/"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(patches, [409, 200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_what_is_not_trusted_writes_nothing_and_says_what_is() {
+    let env = Env::start().await;
+    trust_one_from_two(&env, &["--yes"]).success();
+    let remove = [
+        "trust",
+        "remove",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--yes",
+        "--alias",
+    ];
+    env.ecr(&[&remove[..], &["cluster-two"]].concat()).success();
+    let since = env.api().requests().len();
+    let run = env.ecr(&[&remove[..], &["cluster-two"]].concat()).success();
+    assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
+    assert!(
+        run.stderr.contains(
+            "warning: cluster-one trusts no CA named cluster-two through ecr; those it does: none"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("already in place, nothing written"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(restarts(&env, "sandbox", "ns-one", "cluster-one"), 1);
 }

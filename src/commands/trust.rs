@@ -8,9 +8,9 @@ use clap::{Args, Subcommand};
 use crate::certs;
 use crate::cli::GlobalArgs;
 use crate::eck;
-use crate::error::{Failure, FailureKind};
+use crate::error::{Failure, FailureKind, name_list};
 use crate::k8s::{Kube, Target};
-use crate::plan::{self, Approval};
+use crate::plan::{self, Approval, Outcome};
 use crate::trust::planner::{self, Placement, Truster, Via};
 use crate::trust::{self, CaSource, MountLayout, TrustedCa};
 
@@ -41,7 +41,12 @@ pub struct AddArgs {
     pub cluster: String,
 
     /// The ECK-managed remote cluster whose transport CA to trust
-    #[arg(long, value_name = "REMOTE", required_unless_present = "ca_file", conflicts_with = "ca_file")]
+    #[arg(
+        long,
+        value_name = "REMOTE",
+        required_unless_present = "ca_file",
+        conflicts_with = "ca_file"
+    )]
     pub from: Option<String>,
 
     /// Namespace of REMOTE [default: CLUSTER's namespace, or --from-context's namespace]
@@ -131,13 +136,22 @@ async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 kube: Kube::connect(&remote_target(args, global)).await?,
                 cluster: remote.clone(),
             };
-            (ca_of_cluster(&remote, args.alias.as_deref()).await?, Some(remote))
+            (
+                ca_of_cluster(&remote, args.alias.as_deref()).await?,
+                Some(remote),
+            )
         }
         (None, file) => {
             let file = file.as_deref().ok_or_else(|| {
-                Failure::new(FailureKind::Invalid, "say whose CA to trust: --from REMOTE or --ca-file FILE")
+                Failure::new(
+                    FailureKind::Invalid,
+                    "say whose CA to trust: --from REMOTE or --ca-file FILE",
+                )
             })?;
-            (ca_of_file(file, args.alias.as_deref().unwrap_or_default())?, None)
+            (
+                ca_of_file(file, args.alias.as_deref().unwrap_or_default())?,
+                None,
+            )
         }
     };
     let mutual = match (&remote, args.mutual) {
@@ -153,7 +167,10 @@ async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     })
     .await?;
     let trusted = match &mutual {
-        Some((remote, _)) => format!("{} and {} trust each other's CA", local.cluster, remote.cluster),
+        Some((remote, _)) => format!(
+            "{} and {} trust each other's CA",
+            local.cluster, remote.cluster
+        ),
         None => format!("{} trusts the CA of {}", local.cluster, ca.alias),
     };
     outcome.report(&output, &trusted)
@@ -171,7 +188,20 @@ async fn remove(args: &RemoveArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         planner::plan_remove(&local, &placement, &args.alias)
     })
     .await?;
-    outcome.report(&output, &format!("{} no longer trusts the CA of {}", local.cluster, args.alias))
+    if matches!(outcome, Outcome::InPlace) {
+        let aliases = planner::trusted_aliases(&local, &placement).await?;
+        output.warn(format!(
+            "{} trusts no CA named {} through ecr; those it does: {}",
+            local.cluster,
+            args.alias,
+            name_list(&aliases, "none")
+        ));
+    }
+    let goal = format!(
+        "{} no longer trusts the CA of {}",
+        local.cluster, args.alias
+    );
+    outcome.report(&output, &goal)
 }
 
 fn approval(global: &GlobalArgs) -> Approval {
@@ -216,13 +246,26 @@ async fn ca_of_cluster(cluster: &Truster, alias: Option<&str>) -> anyhow::Result
 fn ca_of_file(path: &Path, alias: &str) -> anyhow::Result<TrustedCa> {
     trust::validate_alias(alias)?;
     let bytes = std::fs::read(path).map_err(|error| {
-        Failure::new(FailureKind::NotFound, format!("cannot read the CA file {}: {error}", path.display()))
+        Failure::new(
+            FailureKind::NotFound,
+            format!("cannot read the CA file {}: {error}", path.display()),
+        )
     })?;
     let certificates = certs::parse_bundle(&bytes).map_err(|error| {
-        Failure::new(FailureKind::Invalid, format!("the CA file {} is not PEM certificates: {error}", path.display()))
+        Failure::new(
+            FailureKind::Invalid,
+            format!(
+                "the CA file {} is not PEM certificates: {error}",
+                path.display()
+            ),
+        )
     })?;
-    let pem = String::from_utf8(bytes)
-        .map_err(|_| Failure::new(FailureKind::Invalid, format!("the CA file {} is not text", path.display())))?;
+    let pem = String::from_utf8(bytes).map_err(|_| {
+        Failure::new(
+            FailureKind::Invalid,
+            format!("the CA file {} is not text", path.display()),
+        )
+    })?;
     let file = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     Ok(TrustedCa {
         alias: alias.to_string(),

@@ -227,8 +227,8 @@ impl KubeApi {
         self.inner.eck.rotate_transport_ca(self, namespace, name);
     }
 
-    /// How many rolling restarts ECK would have done for that cluster: one per nodeSet
-    /// whose pod template (config, podTemplate, version) changed while ECK was acting.
+    /// How many rolling restarts ECK would have done for that cluster: one per change that
+    /// rebuilt the pods (config, podTemplate or version) of any of its nodeSets.
     pub fn rolling_restarts(&self, namespace: &str, name: &str) -> u32 {
         self.inner.eck.rolling_restarts(namespace, name)
     }

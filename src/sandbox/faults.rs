@@ -1,5 +1,6 @@
 //! Fault injection: tests arm faults that make the next matching requests fail with a
-//! status, a 429 with `Retry-After`, or a connection dropped without an answer.
+//! status, a 429 with `Retry-After`, or a connection dropped without an answer, or that
+//! let another client write first (a concurrent edit between a client's read and write).
 
 use std::sync::Mutex;
 
@@ -23,6 +24,13 @@ pub enum FaultKind {
     TooManyRequests { retry_after_secs: u32 },
     /// Close the connection (HTTP/1.1) or reset the stream (h2) without answering.
     DropConnection,
+    /// Store `object` (as `KubeApi::put_object` does: a new resourceVersion, watch events,
+    /// ECK acting) just before serving the request normally, as another client's write would.
+    ConcurrentWrite {
+        group: String,
+        resource: String,
+        object: serde_json::Value,
+    },
 }
 
 impl Fault {

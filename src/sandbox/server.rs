@@ -136,7 +136,16 @@ async fn handle(
             .as_ref()
             .map_or(ANONYMOUS_USER.to_string(), |u| u.name.clone()),
     };
-    let response = match (api.inner.faults.take(&method, &path), user) {
+    let fault = api.inner.faults.take(&method, &path);
+    if let Some(FaultKind::ConcurrentWrite {
+        group,
+        resource,
+        object,
+    }) = &fault
+    {
+        api.put_object(group, resource, object.clone());
+    }
+    let response = match (fault, user) {
         (Some(FaultKind::DropConnection), _) => {
             api.record_request(record);
             return Err(Dropped);
@@ -145,8 +154,10 @@ async fn handle(
         (Some(FaultKind::TooManyRequests { retry_after_secs }), _) => {
             ApiError::too_many_requests(retry_after_secs).into_response()
         }
-        (None, None) => ApiError::unauthorized().into_response(),
-        (None, Some(user)) => {
+        (None | Some(FaultKind::ConcurrentWrite { .. }), None) => {
+            ApiError::unauthorized().into_response()
+        }
+        (None | Some(FaultKind::ConcurrentWrite { .. }), Some(user)) => {
             let mut request = request.map(Body::new);
             request.extensions_mut().insert(user);
             match router.oneshot(request).await {

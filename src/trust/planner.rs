@@ -6,10 +6,9 @@ use kube::api::ApiResource;
 use serde_json::Value;
 
 use super::spec::{spec_with_ca_config_map, spec_with_mount};
-use super::store::{StoreKind, store_with, store_without};
+use super::store::{StoreKind, store_with, store_without, trusted_cas};
 use super::{MountLayout, TrustedCa};
 use crate::eck;
-use crate::error::{Failure, FailureKind};
 use crate::k8s::Kube;
 use crate::plan::{Plan, Write};
 
@@ -40,54 +39,110 @@ pub struct Placement {
 }
 
 /// The writes that make `truster` trust `ca`; none when it already does.
-pub async fn plan_add(truster: &Truster, placement: &Placement, ca: &TrustedCa) -> anyhow::Result<Plan> {
+pub async fn plan_add(
+    truster: &Truster,
+    placement: &Placement,
+    ca: &TrustedCa,
+) -> anyhow::Result<Plan> {
     let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
     let mut plan = Plan::default();
     match placement.via {
         Via::SecretMount => {
             let store = &placement.layout.secret;
             plan.push(store_write(truster, StoreKind::Secret, store, ca).await?);
-            let edit = spec_with_mount(&resource["spec"], &placement.layout, placement.node_sets.as_deref())?;
-            plan.push(resource_write(truster, resource, edit.spec, restart_effect(&edit.rolled_node_sets)));
+            let edit = spec_with_mount(
+                &resource["spec"],
+                &placement.layout,
+                placement.node_sets.as_deref(),
+            )?;
+            plan.push(resource_write(
+                truster,
+                resource,
+                edit.spec,
+                restart_effect(&edit.rolled_node_sets),
+            ));
         }
         Via::ConfigMap => {
-            let (spec, store) = spec_with_ca_config_map(&resource["spec"], &placement.layout.secret);
+            let (spec, store) =
+                spec_with_ca_config_map(&resource["spec"], &placement.layout.secret);
             plan.push(store_write(truster, StoreKind::ConfigMap, &store, ca).await?);
-            plan.push(resource_write(truster, resource, spec, "no restart: ECK reads the ConfigMap".into()));
+            plan.push(resource_write(
+                truster,
+                resource,
+                spec,
+                "no restart: ECK reads the ConfigMap".into(),
+            ));
         }
     }
     Ok(plan)
 }
 
 /// The write that removes `alias`'s CA from the store; the resource is never touched.
-pub async fn plan_remove(truster: &Truster, placement: &Placement, alias: &str) -> anyhow::Result<Plan> {
-    let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
-    let (kind, store) = match placement.via {
-        Via::SecretMount => (StoreKind::Secret, placement.layout.secret.clone()),
-        Via::ConfigMap => (StoreKind::ConfigMap, spec_with_ca_config_map(&resource["spec"], &placement.layout.secret).1),
-    };
-    let api_resource = store_resource(kind);
-    let Some(existing) = truster.kube.get_json(&api_resource, &store).await? else {
-        return Err(Failure::new(
-            FailureKind::NotFound,
-            format!("there is no {} {store} in {}: {} trusts no remote CA there", api_resource.kind, truster.kube.namespace(), truster.cluster),
-        )
-        .into());
-    };
-    let after = store_without(&existing, kind, alias)?;
+/// Nothing to write when the store does not hold it (any more).
+pub async fn plan_remove(
+    truster: &Truster,
+    placement: &Placement,
+    alias: &str,
+) -> anyhow::Result<Plan> {
+    let (kind, name, existing) = read_store(truster, placement).await?;
     let mut plan = Plan::default();
+    let Some(existing) =
+        existing.filter(|store| trusted_cas(store, kind).iter().any(|ca| ca.alias == alias))
+    else {
+        return Ok(plan);
+    };
     plan.push(Write {
         kube: truster.kube.clone(),
-        name: store,
-        resource: api_resource,
+        resource: store_resource(kind),
+        name,
+        after: store_without(&existing, kind, alias)?,
         before: Some(existing),
-        after,
         effect: no_restart(kind).into(),
     });
     Ok(plan)
 }
 
-async fn store_write(truster: &Truster, kind: StoreKind, name: &str, ca: &TrustedCa) -> anyhow::Result<Write> {
+/// The aliases of the CAs a cluster trusts through ecr's store.
+pub async fn trusted_aliases(
+    truster: &Truster,
+    placement: &Placement,
+) -> anyhow::Result<Vec<String>> {
+    let (kind, _, existing) = read_store(truster, placement).await?;
+    Ok(existing
+        .map(|store| {
+            trusted_cas(&store, kind)
+                .into_iter()
+                .map(|ca| ca.alias)
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// The store a cluster reads its trusted CAs from: kind, name, and the object if it exists.
+async fn read_store(
+    truster: &Truster,
+    placement: &Placement,
+) -> anyhow::Result<(StoreKind, String, Option<Value>)> {
+    let (kind, name) = match placement.via {
+        Via::SecretMount => (StoreKind::Secret, placement.layout.secret.clone()),
+        Via::ConfigMap => {
+            let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
+            (
+                StoreKind::ConfigMap,
+                spec_with_ca_config_map(&resource["spec"], &placement.layout.secret).1,
+            )
+        }
+    };
+    let existing = truster.kube.get_json(&store_resource(kind), &name).await?;
+    Ok((kind, name, existing))
+}
+
+async fn store_write(
+    truster: &Truster,
+    kind: StoreKind,
+    name: &str,
+    ca: &TrustedCa,
+) -> anyhow::Result<Write> {
     let resource = store_resource(kind);
     let before = truster.kube.get_json(&resource, name).await?;
     let after = store_with(before.as_ref(), kind, truster.kube.namespace(), name, ca)?;

@@ -81,14 +81,14 @@ struct ClusterState {
 }
 
 impl ClusterState {
-    /// Counts a rolling restart for each existing nodeSet whose pods would be rebuilt.
+    /// Counts one rolling restart of the cluster when a change rebuilds the pods of any of its
+    /// existing nodeSets: ECK rolls them all in one upgrade, one pod at a time.
     fn observe(&mut self, templates: PodTemplates) {
         if let Some(previous) = &self.observed {
-            let rolled = templates
+            let rolls = templates
                 .iter()
-                .filter(|(name, template)| previous.get(*name).is_some_and(|p| p != *template))
-                .count();
-            self.rolling_restarts += u32::try_from(rolled).unwrap_or(u32::MAX);
+                .any(|(name, template)| previous.get(name).is_some_and(|p| p != template));
+            self.rolling_restarts += u32::from(rolls);
         }
         self.observed = Some(templates);
     }
