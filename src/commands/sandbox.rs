@@ -48,7 +48,8 @@ async fn up(args: UpArgs, output: &Output) -> anyhow::Result<()> {
         "The sandbox is up. In another shell:\n\n    export KUBECONFIG={}\n    kubectl get es -A\n    \
          ecr ca extract cluster-one -n ns-one\n\nElasticsearch clusters (user elastic; their \
          certificates name the services, and also 127.0.0.1 on these direct URLs):\n{clusters}\n\
-         Press Ctrl-C to stop.\n",
+         The password of each: kubectl get secret CLUSTER-es-elastic-user -n NAMESPACE \
+         -o go-template='{{{{.data.elastic | base64decode}}}}'\n\nPress Ctrl-C to stop.\n",
         path.display()
     );
     output.bytes(usage.as_bytes())?;
@@ -59,8 +60,8 @@ async fn up(args: UpArgs, output: &Output) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One line per Elasticsearch cluster: where it answers, its password, and its HTTP CA,
-/// written next to the kubeconfig for `curl --cacert`.
+/// One line per Elasticsearch cluster: where it answers and its HTTP CA, written next to the
+/// kubeconfig for `curl --cacert`. Passwords stay in their secrets, as with ECK.
 fn describe_clusters(sandbox: &Sandbox, dir: &Path) -> anyhow::Result<String> {
     let mut lines = String::new();
     for endpoint in sandbox.elasticsearch_endpoints() {
@@ -72,11 +73,10 @@ fn describe_clusters(sandbox: &Sandbox, dir: &Path) -> anyhow::Result<String> {
         std::fs::write(&ca, &endpoint.http_ca_pem)
             .with_context(|| format!("writing {}", ca.display()))?;
         lines.push_str(&format!(
-            "    {} (namespace {}): {}  password {}  CA {}\n",
+            "    {} (namespace {}): {}  CA {}\n",
             cluster.name,
             cluster.namespace,
             endpoint.url,
-            endpoint.elastic_password,
             ca.display()
         ));
     }
@@ -87,6 +87,33 @@ fn describe_clusters(sandbox: &Sandbox, dir: &Path) -> anyhow::Result<String> {
 const DEMO_STEPS: &[&[&str]] = &[
     &["ca", "extract", "cluster-one", "-n", "ns-one"],
     &["ca", "extract", "cluster-two", "-n", "ns-two", "-o", "json"],
+    &[
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--from",
+        "cluster-two",
+        "--from-namespace",
+        "ns-two",
+        "--mutual",
+        "--yes",
+    ],
+    // Re-running a finished step writes nothing.
+    &[
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--from",
+        "cluster-two",
+        "--from-namespace",
+        "ns-two",
+        "--mutual",
+        "--yes",
+    ],
 ];
 
 async fn demo(output: &Output) -> anyhow::Result<()> {
@@ -105,7 +132,7 @@ async fn demo(output: &Output) -> anyhow::Result<()> {
     }
     output.status(
         "Finished",
-        "step 1 of the recipe for both clusters (trust, expose and connect are next)",
+        "steps 1 and 2 of the recipe, both ways (expose and connect are next)",
     );
     Ok(())
 }
