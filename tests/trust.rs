@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Env, Run};
+use common::{Env, Run, recipe};
 use ecr::sandbox::{ElasticsearchSpec, Fault, FaultKind, KubeClusterSpec, PolicyRule, SandboxSpec};
 use ecr::trust::store::{StoreKind, trusted_cas};
 use serde_json::{Value, json};
@@ -664,4 +664,40 @@ async fn removing_what_is_not_trusted_writes_nothing_and_says_what_is() {
         run.stderr
     );
     assert_eq!(restarts(&env, "sandbox", "ns-one", "cluster-one"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_mutual_trust_the_documented_expose_and_connect_steps_connect() {
+    let env = Env::start().await;
+    trust_one_from_two(&env, &["--mutual", "--yes"]).success();
+    let (one, two) = recipe::standard_sides(&env.sandbox).await;
+    recipe::expose_and_connect(&env.sandbox, &one, &two).await;
+    assert!(
+        one.es(&env.sandbox).connects("two").await,
+        "cluster-one reaches cluster-two"
+    );
+    assert!(
+        two.es(&env.sandbox).connects("one").await,
+        "cluster-two reaches cluster-one"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_one_way_is_not_enough_to_connect() {
+    let env = Env::start().await;
+    trust_one_from_two(&env, &["--yes"]).success();
+    let (one, two) = recipe::standard_sides(&env.sandbox).await;
+    recipe::expose_and_connect(&env.sandbox, &one, &two).await;
+    assert!(one.es(&env.sandbox).stays_disconnected("two").await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_node_set_lists_those_that_exist() {
+    let env = Env::start().await;
+    let run = trust_one_from_two(&env, &["--node-set", "hot", "--yes"]).failure();
+    let lines = error_lines(&run);
+    assert!(
+        lines.contains("hot") && lines.contains("default"),
+        "{lines}"
+    );
 }

@@ -2,6 +2,8 @@
 //! kubeconfig, and the real `ecr` (and `kubectl`) binaries run against it as a user would.
 #![allow(dead_code)] // each test binary uses its own part of this
 
+pub mod recipe;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
