@@ -13,26 +13,6 @@ use serde_json::{Value, json};
 const SECRET_PATH: &str = "/api/v1/namespaces/ns-one/secrets/cluster-one-es-transport-certs-public";
 const KUBECTL_CA: &str = r#"{{index .data "ca.crt" | base64decode}}"#;
 
-fn stored_ca(env: &Env, context: &str, namespace: &str, cluster: &str) -> String {
-    let secret = env
-        .sandbox
-        .api(context)
-        .get_object(
-            "",
-            "secrets",
-            Some(namespace),
-            &format!("{cluster}-es-transport-certs-public"),
-        )
-        .expect("ECK's public transport secret");
-    let encoded = secret["data"]["ca.crt"].as_str().expect("a ca.crt key");
-    String::from_utf8(
-        base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .unwrap(),
-    )
-    .unwrap()
-}
-
 /// Replaces the data of cluster-one's public transport secret.
 fn overwrite_ca_secret(env: &Env, data: Value) {
     let mut secret = env
@@ -79,7 +59,7 @@ async fn prints_exactly_what_kubectl_prints_with_one_request() {
     assert_eq!(ecr.stdout, kubectl.stdout);
     assert_eq!(
         ecr.stdout,
-        stored_ca(&env, "sandbox", "ns-one", "cluster-one")
+        env.transport_ca("sandbox", "ns-one", "cluster-one")
     );
     assert!(ecr.stdout.starts_with("-----BEGIN CERTIFICATE-----"));
     assert!(
@@ -122,11 +102,11 @@ async fn reads_through_the_second_context_of_a_kubeconfig() {
     assert_eq!(ecr.stdout, kubectl.stdout);
     assert_eq!(
         ecr.stdout,
-        stored_ca(&env, "sandbox-two", "ns-two", "cluster-two")
+        env.transport_ca("sandbox-two", "ns-two", "cluster-two")
     );
     assert_ne!(
         ecr.stdout,
-        stored_ca(&env, "sandbox-one", "ns-one", "cluster-one")
+        env.transport_ca("sandbox-one", "ns-one", "cluster-one")
     );
 }
 
@@ -137,7 +117,7 @@ async fn json_describes_every_certificate() {
         .ecr(&["ca", "extract", "cluster-one", "-n", "ns-one", "-o", "json"])
         .success();
     let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
-    let pem = stored_ca(&env, "sandbox", "ns-one", "cluster-one");
+    let pem = env.transport_ca("sandbox", "ns-one", "cluster-one");
     assert_eq!(report["pem"], json!(pem));
     assert_eq!(report["cluster"], "cluster-one");
     assert_eq!(report["namespace"], "ns-one");
@@ -183,7 +163,7 @@ async fn out_writes_the_file_and_nothing_to_stdout() {
     assert_eq!(run.stdout, "");
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        stored_ca(&env, "sandbox", "ns-one", "cluster-one")
+        env.transport_ca("sandbox", "ns-one", "cluster-one")
     );
 }
 
@@ -454,7 +434,7 @@ async fn a_dropped_connection_is_retried() {
         .success();
     assert_eq!(
         run.stdout,
-        stored_ca(&env, "sandbox", "ns-one", "cluster-one")
+        env.transport_ca("sandbox", "ns-one", "cluster-one")
     );
 }
 

@@ -18,20 +18,6 @@ fn elasticsearch(env: &Env, context: &str, namespace: &str, name: &str) -> Value
         .expect("the Elasticsearch resource")
 }
 
-fn transport_ca(env: &Env, context: &str, namespace: &str, cluster: &str) -> String {
-    let secret = env
-        .sandbox
-        .api(context)
-        .get_object(
-            "",
-            "secrets",
-            Some(namespace),
-            &format!("{cluster}-es-transport-certs-public"),
-        )
-        .unwrap();
-    decode(&secret["data"]["ca.crt"])
-}
-
 fn decode(value: &Value) -> String {
     use base64::Engine as _;
     let bytes = base64::engine::general_purpose::STANDARD
@@ -182,7 +168,7 @@ async fn both_ways_every_node_set_trusts_and_everything_else_is_kept() {
         assert_eq!(trusted[0].alias, remote);
         assert_eq!(
             trusted[0].pem,
-            transport_ca(&env, "sandbox", remote_namespace, remote)
+            env.transport_ca("sandbox", remote_namespace, remote)
         );
         assert_eq!(decode(&secret["data"]["remote.ca.crt"]), trusted[0].pem);
         assert!(
@@ -319,7 +305,7 @@ async fn later_trust_changes_touch_only_the_secret() {
     assert_eq!(trusted[1].source.context.as_deref(), Some("sandbox-two"));
     assert_eq!(
         trusted[1].pem,
-        transport_ca(&env, "sandbox-two", "ns-two", "cluster-two")
+        env.transport_ca("sandbox-two", "ns-two", "cluster-two")
     );
     let bundle = decode(&secret["data"]["remote.ca.crt"]);
     assert_eq!(bundle, format!("{}{}", trusted[0].pem, trusted[1].pem));
@@ -398,10 +384,13 @@ async fn via_config_map_never_restarts() {
         config_map["metadata"]["labels"]["eck.k8s.elastic.co/watched"],
         "true"
     );
-    let remote_ca = transport_ca(&env, "sandbox", "ns-two", "cluster-two");
+    let remote_ca = env.transport_ca("sandbox", "ns-two", "cluster-two");
     assert_eq!(config_map["data"]["ca.crt"], json!(remote_ca));
     // ECK publishes the extra CA after cluster-one's own in its public transport secret.
-    assert!(transport_ca(&env, "sandbox", "ns-one", "cluster-one").ends_with(&remote_ca));
+    assert!(
+        env.transport_ca("sandbox", "ns-one", "cluster-one")
+            .ends_with(&remote_ca)
+    );
 
     let since = env.api().requests().len();
     trust_one_from_two(&env, &["--via", "config-map", "--yes"]).success();
@@ -412,7 +401,7 @@ async fn via_config_map_never_restarts() {
 async fn a_ca_file_is_trusted_under_its_alias() {
     let env = Env::start().await;
     let file = env.dir.path().join("partner-ca.pem");
-    let pem = transport_ca(&env, "sandbox", "ns-two", "cluster-two");
+    let pem = env.transport_ca("sandbox", "ns-two", "cluster-two");
     std::fs::write(&file, &pem).unwrap();
     env.ecr(&[
         "trust",

@@ -83,37 +83,28 @@ fn describe_clusters(sandbox: &Sandbox, dir: &Path) -> anyhow::Result<String> {
     Ok(lines)
 }
 
-/// The recipe's steps that ecr has so far, as a user would type them.
+/// Trust both ways, as a user would type it.
+const TRUST_BOTH_WAYS: &[&str] = &[
+    "trust",
+    "add",
+    "cluster-one",
+    "-n",
+    "ns-one",
+    "--from",
+    "cluster-two",
+    "--from-namespace",
+    "ns-two",
+    "--mutual",
+    "--yes",
+];
+
+/// The recipe's steps that ecr has so far; the trust is given twice, to show that re-running
+/// a finished step writes nothing.
 const DEMO_STEPS: &[&[&str]] = &[
     &["ca", "extract", "cluster-one", "-n", "ns-one"],
     &["ca", "extract", "cluster-two", "-n", "ns-two", "-o", "json"],
-    &[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--from",
-        "cluster-two",
-        "--from-namespace",
-        "ns-two",
-        "--mutual",
-        "--yes",
-    ],
-    // Re-running a finished step writes nothing.
-    &[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--from",
-        "cluster-two",
-        "--from-namespace",
-        "ns-two",
-        "--mutual",
-        "--yes",
-    ],
+    TRUST_BOTH_WAYS,
+    TRUST_BOTH_WAYS,
 ];
 
 async fn demo(output: &Output) -> anyhow::Result<()> {

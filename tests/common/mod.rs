@@ -84,6 +84,26 @@ impl Env {
         }
     }
 
+    /// The `ca.crt` ECK publishes in `CLUSTER-es-transport-certs-public`, read from the store.
+    pub fn transport_ca(&self, context: &str, namespace: &str, cluster: &str) -> String {
+        use base64::Engine as _;
+        let secret = self
+            .sandbox
+            .api(context)
+            .get_object(
+                "",
+                "secrets",
+                Some(namespace),
+                &format!("{cluster}-es-transport-certs-public"),
+            )
+            .expect("ECK's public transport secret");
+        let encoded = secret["data"]["ca.crt"].as_str().expect("a ca.crt key");
+        let pem = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .expect("base64");
+        String::from_utf8(pem).expect("PEM text")
+    }
+
     /// The API server of the first (or only) context.
     pub fn api(&self) -> &KubeApi {
         self.sandbox.api(&self.first_context())
