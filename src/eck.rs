@@ -27,6 +27,19 @@ pub fn elasticsearch_resource() -> ApiResource {
     }
 }
 
+/// Why ECK will not act on changes to this Elasticsearch resource, if it will not: the
+/// annotations that pause its orchestration.
+pub fn paused(resource: &Value) -> Option<&'static str> {
+    let annotations = &resource["metadata"]["annotations"];
+    if annotations["eck.k8s.elastic.co/pause-orchestration"] == "true" {
+        Some("eck.k8s.elastic.co/pause-orchestration: \"true\"")
+    } else if annotations["eck.k8s.elastic.co/managed"] == "false" {
+        Some("eck.k8s.elastic.co/managed: \"false\"")
+    } else {
+        None
+    }
+}
+
 /// The secret in which ECK publishes a cluster's transport CA (its own CA first, then every
 /// CA it was told to trust).
 pub fn transport_ca_secret(cluster: &str) -> String {

@@ -37,6 +37,8 @@ pub struct Write {
 #[derive(Clone, Default)]
 pub struct Plan {
     writes: Vec<Write>,
+    /// What the operator should know before approving (shown as warnings).
+    warnings: Vec<String>,
 }
 
 /// What a plan says about one of its writes, for `-o json`.
@@ -61,6 +63,12 @@ impl Plan {
     /// Adds another plan's writes after this one's.
     pub fn append(&mut self, other: Plan) {
         self.writes.extend(other.writes);
+        self.warnings.extend(other.warnings);
+    }
+
+    /// Something the operator should know before approving; shown only with writes.
+    pub fn warn(&mut self, warning: impl Into<String>) {
+        self.warnings.push(warning.into());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -86,6 +94,9 @@ impl Plan {
         }
         for write in &self.writes {
             output.diff(&write.title(), &write.diff());
+        }
+        for warning in &self.warnings {
+            output.warn(warning);
         }
     }
 

@@ -690,3 +690,20 @@ async fn an_unknown_node_set_lists_those_that_exist() {
         "{lines}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_cluster_is_said_to_be_paused() {
+    let env = Env::start().await;
+    let mut resource = elasticsearch(&env, "sandbox", "ns-one", "cluster-one");
+    resource["metadata"]["annotations"] = json!({"eck.k8s.elastic.co/pause-orchestration": "true"});
+    env.api().put_object(ES_GROUP, "elasticsearches", resource);
+    let run = trust_one_from_two(&env, &["--dry-run"]).success();
+    assert!(
+        run.stderr.contains(
+            "warning: cluster-one carries eck.k8s.elastic.co/pause-orchestration: \"true\": \
+             ECK stores these changes but acts on them only once it is removed"
+        ),
+        "{}",
+        run.stderr
+    );
+}

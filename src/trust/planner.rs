@@ -46,6 +46,12 @@ pub async fn plan_add(
 ) -> anyhow::Result<Plan> {
     let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
     let mut plan = Plan::default();
+    if let Some(annotation) = eck::paused(&resource) {
+        plan.warn(format!(
+            "{} carries {annotation}: ECK stores these changes but acts on them only once it is removed",
+            truster.cluster
+        ));
+    }
     match placement.via {
         Via::SecretMount => {
             let store = &placement.layout.secret;
