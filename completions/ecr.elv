@@ -37,6 +37,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand --version 'Print version'
             cand ca 'Read a cluster''s transport CA (step 1 of the recipe)'
             cand trust 'Trust a remote cluster''s transport CA, or stop trusting it (step 2 of the recipe)'
+            cand expose 'Expose a cluster''s transport layer and print its address (step 3 of the recipe)'
             cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -175,6 +176,29 @@ set edit:completion:arg-completer[ecr] = {|@words|
         }
         &'ecr;trust;help;help'= {
         }
+        &'ecr;expose'= {
+            cand --type 'How to expose it'
+            cand --annotation 'An annotation for the transport service (repeatable), e.g. for an internal load balancer: service.beta.kubernetes.io/aws-load-balancer-scheme=internal, networking.gke.io/load-balancer-type=Internal, service.beta.kubernetes.io/azure-load-balancer-internal=true'
+            cand --timeout 'How long to wait for the address, e.g. 90s or 5m'
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand --no-wait 'Return once the change is made, without waiting for the address'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ecr;sandbox'= {
             cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
             cand --context 'Kubeconfig context to use [default: the current context]'
@@ -269,6 +293,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
         &'ecr;help'= {
             cand ca 'Read a cluster''s transport CA (step 1 of the recipe)'
             cand trust 'Trust a remote cluster''s transport CA, or stop trusting it (step 2 of the recipe)'
+            cand expose 'Expose a cluster''s transport layer and print its address (step 3 of the recipe)'
             cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -285,6 +310,8 @@ set edit:completion:arg-completer[ecr] = {|@words|
         &'ecr;help;trust;add'= {
         }
         &'ecr;help;trust;remove'= {
+        }
+        &'ecr;help;expose'= {
         }
         &'ecr;help;sandbox'= {
             cand up 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'

@@ -37,6 +37,7 @@ complete -c ecr -n "__fish_ecr_needs_command" -s h -l help -d 'Print help (see m
 complete -c ecr -n "__fish_ecr_needs_command" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "trust" -d 'Trust a remote cluster\'s transport CA, or stop trusting it (step 2 of the recipe)'
+complete -c ecr -n "__fish_ecr_needs_command" -f -a "expose" -d 'Expose a cluster\'s transport layer and print its address (step 3 of the recipe)'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -122,6 +123,22 @@ complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcomman
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "add" -d 'Trust a remote cluster\'s transport CA in CLUSTER (step 2 of the recipe)'
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Stop trusting a remote\'s CA: changes only the secret (or ConfigMap), never restarts'
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -l type -d 'How to expose it' -r -f -a "LoadBalancer\t'A cloud (or MetalLB) load balancer with its own address'
+NodePort\t'A port on every node of the Kubernetes cluster'"
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -l annotation -d 'An annotation for the transport service (repeatable), e.g. for an internal load balancer: service.beta.kubernetes.io/aws-load-balancer-scheme=internal, networking.gke.io/load-balancer-type=Internal, service.beta.kubernetes.io/azure-load-balancer-internal=true' -r
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -l timeout -d 'How long to wait for the address, e.g. 90s or 5m' -r
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -l no-wait -d 'Return once the change is made, without waiting for the address'
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecr -n "__fish_ecr_using_subcommand expose" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -l context -d 'Kubeconfig context to use [default: the current context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
@@ -173,11 +190,12 @@ complete -c ecr -n "__fish_ecr_using_subcommand completions" -s v -l verbose -d 
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s q -l quiet -d 'Print only results and errors'
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust sandbox completions help" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust sandbox completions help" -f -a "trust" -d 'Trust a remote cluster\'s transport CA, or stop trusting it (step 2 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust sandbox completions help" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust sandbox completions help" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust sandbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "trust" -d 'Trust a remote cluster\'s transport CA, or stop trusting it (step 2 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "expose" -d 'Expose a cluster\'s transport layer and print its address (step 3 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from ca" -f -a "extract" -d 'Print the transport CA of a cluster (PEM, byte for byte as ECK stores it)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "add" -d 'Trust a remote cluster\'s transport CA in CLUSTER (step 2 of the recipe)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "remove" -d 'Stop trusting a remote\'s CA: changes only the secret (or ConfigMap), never restarts'

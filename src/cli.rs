@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::commands::{ca, completions, sandbox, trust};
+use crate::commands::{ca, completions, expose, sandbox, trust};
 use crate::k8s::Target;
 use crate::output::{Output, OutputFormat};
 
@@ -29,6 +29,8 @@ pub enum Command {
     /// Trust a remote cluster's transport CA, or stop trusting it (step 2 of the recipe)
     #[command(subcommand)]
     Trust(trust::TrustCommand),
+    /// Expose a cluster's transport layer and print its address (step 3 of the recipe)
+    Expose(expose::ExposeArgs),
     /// Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),

@@ -46,6 +46,12 @@ pub fn transport_ca_secret(cluster: &str) -> String {
     format!("{cluster}-es-transport-certs-public")
 }
 
+/// The service in front of a cluster's transport layer (port 9300), shaped by
+/// `spec.transport.service`.
+pub fn transport_service(cluster: &str) -> String {
+    format!("{cluster}-es-transport")
+}
+
 /// A cluster's public transport CA bundle, as ECK publishes it.
 #[derive(Debug, Clone, Serialize)]
 pub struct TransportCa {

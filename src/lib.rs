@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod eck;
 pub mod error;
+pub mod expose;
 pub mod k8s;
 pub mod output;
 pub mod plan;

@@ -3,7 +3,8 @@
 //! and never when `NO_COLOR` is set (anstream decides both).
 
 use std::fmt::Display;
-use std::io::{self, Write as _};
+use std::io::{self, IsTerminal as _, Write as _};
+use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 use anyhow::Context as _;
@@ -60,6 +61,19 @@ impl Output {
     /// A warning on stderr; shown even with `--quiet`, since it asks for attention.
     pub fn warn(&self, message: impl Display) {
         anstream::eprintln!("{WARNING}warning{WARNING:#}: {message}");
+    }
+
+    /// A spinner on stderr while ecr waits, on a terminal only (and not with `--quiet`);
+    /// it disappears when dropped.
+    pub fn spinner(&self, message: impl Into<String>) -> indicatif::ProgressBar {
+        if self.quiet || !io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let spinner = indicatif::ProgressBar::new_spinner()
+            .with_message(message.into())
+            .with_finish(indicatif::ProgressFinish::AndClear);
+        spinner.enable_steady_tick(Duration::from_millis(100));
+        spinner
     }
 
     /// A titled unified diff on stderr, coloured on a terminal.

@@ -290,31 +290,42 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Tells what happened in one line on stderr; with `-o json`, also the outcome and the
-    /// writes on stdout. `goal` says what holds once the plan is applied.
+    /// Tells what happened in one line on stderr; `goal` says what holds once the plan is
+    /// applied. With `-o json`, also prints `{goal, outcome, changes}` on stdout.
     pub fn report(&self, output: &Output, goal: &str) -> anyhow::Result<()> {
-        let (outcome, plan) = match self {
-            Outcome::InPlace => {
-                output.status(
-                    "Unchanged",
-                    format!("{goal}: already in place, nothing written"),
-                );
-                ("in_place", None)
-            }
-            Outcome::DryRun(plan) => {
-                output.status("Dry run", "nothing written");
-                ("dry_run", Some(plan))
-            }
-            Outcome::Applied(plan) => {
-                output.status("Done", goal);
-                ("applied", Some(plan))
-            }
-        };
+        self.announce(output, goal);
         if output.format() == OutputFormat::Json {
-            let changes = plan.map(Plan::summary).unwrap_or_default();
-            output.json(&json!({"outcome": outcome, "goal": goal, "changes": changes}))?;
+            let mut report = self.to_json();
+            report.insert("goal".into(), json!(goal));
+            output.json(&report)?;
         }
         Ok(())
+    }
+
+    /// The one line on stderr, for commands that print their own result.
+    pub fn announce(&self, output: &Output, goal: &str) {
+        match self {
+            Outcome::InPlace => output.status(
+                "Unchanged",
+                format!("{goal}: already in place, nothing written"),
+            ),
+            Outcome::DryRun(_) => output.status("Dry run", "nothing written"),
+            Outcome::Applied(_) => output.status("Done", goal),
+        }
+    }
+
+    /// `outcome` (`in_place`, `dry_run` or `applied`) and `changes`, for `-o json`.
+    pub fn to_json(&self) -> Map<String, Value> {
+        let (outcome, plan) = match self {
+            Outcome::InPlace => ("in_place", None),
+            Outcome::DryRun(plan) => ("dry_run", Some(plan)),
+            Outcome::Applied(plan) => ("applied", Some(plan)),
+        };
+        let changes = plan.map(Plan::summary).unwrap_or_default();
+        let mut fields = Map::new();
+        fields.insert("outcome".into(), json!(outcome));
+        fields.insert("changes".into(), json!(changes));
+        fields
     }
 }
 

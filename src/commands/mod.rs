@@ -2,6 +2,7 @@
 
 pub mod ca;
 pub mod completions;
+pub mod expose;
 pub mod sandbox;
 pub mod trust;
 
@@ -10,6 +11,7 @@ use crate::cli::{Cli, Command};
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Ca(command) => ca::run(command, &cli.global).await,
+        Command::Expose(args) => expose::run(&args, &cli.global).await,
         Command::Trust(command) => trust::run(command, &cli.global).await,
         Command::Sandbox(command) => sandbox::run(command, &cli.global.output()).await,
         Command::Completions(args) => completions::run(&args, &cli.global.output()),

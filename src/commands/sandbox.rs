@@ -105,6 +105,8 @@ const DEMO_STEPS: &[&[&str]] = &[
     &["ca", "extract", "cluster-two", "-n", "ns-two", "-o", "json"],
     TRUST_BOTH_WAYS,
     TRUST_BOTH_WAYS,
+    &["expose", "cluster-one", "-n", "ns-one", "--yes"],
+    &["expose", "cluster-two", "-n", "ns-two", "--yes"],
 ];
 
 async fn demo(output: &Output) -> anyhow::Result<()> {
@@ -123,7 +125,7 @@ async fn demo(output: &Output) -> anyhow::Result<()> {
     }
     output.status(
         "Finished",
-        "steps 1 and 2 of the recipe, both ways (expose and connect are next)",
+        "steps 1 to 3 of the recipe, both ways (connect is next)",
     );
     Ok(())
 }

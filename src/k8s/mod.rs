@@ -6,11 +6,14 @@ mod errors;
 mod retry;
 
 use std::fmt::Debug;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::runtime::wait::{self, Condition, await_condition};
+use kube::runtime::watcher;
 use kube::{Resource, ResourceExt as _};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -86,6 +89,44 @@ impl Kube {
             Some(name),
         );
         self.read(&request, || api.get_opt(name)).await
+    }
+
+    /// Watches a namespaced object until `condition` holds, for at most `timeout`; `None` when
+    /// the time ran out (the caller says what it was waiting for). A watch, never a poll.
+    pub async fn wait_for<K>(
+        &self,
+        name: &str,
+        timeout: Duration,
+        condition: impl Condition<K>,
+    ) -> anyhow::Result<Option<K>>
+    where
+        K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + DeserializeOwned
+            + Debug
+            + Send
+            + 'static,
+    {
+        let api: Api<K> = Api::namespaced(self.client.clone(), &self.namespace);
+        let resource = qualified::<K>(&());
+        match tokio::time::timeout(timeout, await_condition(api, name, condition)).await {
+            Err(_elapsed) => Ok(None),
+            Ok(Ok(object)) => Ok(object),
+            Ok(Err(wait::Error::ProbeFailed(error))) => {
+                let (verb, error) = match error {
+                    watcher::Error::InitialListFailed(error) => ("list", error),
+                    watcher::Error::WatchStartFailed(error)
+                    | watcher::Error::WatchFailed(error) => ("watch", error),
+                    watcher::Error::WatchError(status) => ("watch", kube::Error::Api(status)),
+                    other => {
+                        return Err(anyhow::Error::new(other)
+                            .context(format!("watching {resource}/{name}")));
+                    }
+                };
+                let request = Request::new(verb, resource, Some(&self.namespace), Some(name));
+                Err(self.explain(error, &request))
+            }
+        }
     }
 
     /// Gets a namespaced object of any type as JSON; `None` when it does not exist.
