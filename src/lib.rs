@@ -14,5 +14,6 @@ pub mod expose;
 pub mod k8s;
 pub mod output;
 pub mod plan;
+pub mod remote;
 pub mod sandbox;
 pub mod trust;
