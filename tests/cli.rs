@@ -122,3 +122,23 @@ fn kubeconfig_lists_that_name_no_file_are_explained() {
             "error: KUBECONFIG names /nonexistent/a, /nonexistent/b, and none of them exists\n",
         );
 }
+
+/// `--help` is the manual: every change to it shows up as a snapshot diff to review.
+#[test]
+fn the_help_of_every_command_is_reviewed() {
+    let mut commands = vec![Vec::new()];
+    for command in Cli::command().get_subcommands().filter(|c| c.get_name() != "help") {
+        let name = command.get_name().to_string();
+        commands.push(vec![name.clone()]);
+        for sub in command.get_subcommands().filter(|c| c.get_name() != "help") {
+            commands.push(vec![name.clone(), sub.get_name().to_string()]);
+        }
+    }
+    for path in commands {
+        let mut args = path.clone();
+        args.push("--help".into());
+        let output = ecr().args(&args).env("COLUMNS", "100").assert().success().get_output().stdout.clone();
+        let name = if path.is_empty() { "ecr".to_string() } else { format!("ecr {}", path.join(" ")) };
+        insta::assert_snapshot!(name.replace(' ', "_"), String::from_utf8(output).unwrap(), &name);
+    }
+}

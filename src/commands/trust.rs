@@ -25,8 +25,8 @@ pub enum TrustCommand {
     ///
     /// Restarts: changing a nodeSet's config or podTemplate makes ECK roll all its pods, one at
     /// a time. That happens the first time only: Elasticsearch reloads CA files when they
-    /// change and Kubernetes updates mounted secrets in place, so every later trust add,
-    /// trust remove and trust sync changes only the secret. With --via config-map, ECK (2.8+)
+    /// change and Kubernetes updates mounted secrets in place, so every later trust add and
+    /// trust remove changes only the secret. With --via config-map, ECK (2.8+)
     /// reads the CAs from a ConfigMap named in spec.transport.tls.certificateAuthorities:
     /// no restart at all, and ECK also publishes those CAs in the cluster's own public
     /// transport secret (so clusters that trust this one's bundle trust them too).
