@@ -9,6 +9,7 @@ pub mod certs;
 pub mod cli;
 pub mod commands;
 pub mod eck;
+pub mod elasticsearch;
 pub mod error;
 pub mod k8s;
 pub mod output;
