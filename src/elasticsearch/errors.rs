@@ -113,8 +113,8 @@ fn credentials_hint(source: &CredentialSource) -> String {
             "ecr used the password ECK keeps in the secret {secret} in {namespace} (key \
              {ELASTIC_USER}); if it was just changed, try again"
         ),
-        CredentialSource::Environment(variables) => {
-            format!("the credentials came from {variables}: check them")
+        CredentialSource::Environment(_) => {
+            format!("the credentials came from {source}: check them")
         }
         CredentialSource::Prompt => "the password typed at the prompt was refused".to_string(),
     }
@@ -185,19 +185,17 @@ fn explain_transport(
 pub fn tls_failure(error: &reqwest::Error) -> Option<String> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = cause {
-        // io::Error hides the error it wraps from `source()`: look inside.
-        let inner = current
+        if let Some(tls @ rustls::Error::InvalidCertificate(_)) =
+            current.downcast_ref::<rustls::Error>()
+        {
+            return Some(tls.to_string());
+        }
+        // An io::Error hides the error it wraps from `source()`: go inside it first.
+        let wrapped = current
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
             .map(|inner| inner as &(dyn std::error::Error + 'static));
-        for candidate in [Some(current), inner].into_iter().flatten() {
-            if let Some(tls @ rustls::Error::InvalidCertificate(_)) =
-                candidate.downcast_ref::<rustls::Error>()
-            {
-                return Some(tls.to_string());
-            }
-        }
-        cause = current.source();
+        cause = wrapped.or_else(|| current.source());
     }
     None
 }
