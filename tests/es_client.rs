@@ -75,16 +75,40 @@ fn from_environment(pairs: &[(&str, &str)]) -> Credentials {
     }
 }
 
-/// `cluster-one` by its direct URL, trusting its HTTP CA from a file, as `elastic`.
+/// What `--es-ca-file PATH` says.
+fn trusting(path: PathBuf) -> TrustOptions {
+    TrustOptions {
+        ca_file: Some(path),
+        insecure: false,
+    }
+}
+
+/// Elasticsearch at `url`, as `elastic` with `password` from the environment.
+async fn reach(url: &str, trust: &TrustOptions, password: &str) -> anyhow::Result<Elasticsearch> {
+    let url = elasticsearch::parse_url(url).expect("a valid URL");
+    let credentials = from_environment(&[("ES_USERNAME", "elastic"), ("ES_PASSWORD", password)]);
+    reach_url(&url, trust, credentials, &output()).await
+}
+
+/// `cluster-one` by its direct URL, trusting its HTTP CA from a file.
 async fn by_url(env: &Env, password: &str) -> anyhow::Result<Elasticsearch> {
     let es = endpoint(env, "ns-one", "cluster-one");
-    let trust = TrustOptions {
-        ca_file: Some(ca_file(env, "http-ca.pem", &es.http_ca_pem)),
-        insecure: false,
-    };
-    let url = elasticsearch::parse_url(&es.url).expect("a valid URL");
-    let credentials = from_environment(&[("ES_USERNAME", "elastic"), ("ES_PASSWORD", password)]);
-    reach_url(&url, &trust, credentials, &output()).await
+    let trust = trusting(ca_file(env, "http-ca.pem", &es.http_ca_pem));
+    reach(&es.url, &trust, password).await
+}
+
+/// Asserts a failure's message and hint.
+#[track_caller]
+fn assert_says(failure: &Failure, message: impl AsRef<str>, hint: &str) {
+    assert_eq!(failure.message, message.as_ref());
+    assert_eq!(failure.hint.as_deref(), Some(hint));
+}
+
+/// Asserts how a failure's message begins.
+#[track_caller]
+fn assert_starts(failure: &Failure, beginning: String) {
+    let message = &failure.message;
+    assert!(message.starts_with(&beginning), "{message}");
 }
 
 #[track_caller]
@@ -178,12 +202,9 @@ async fn remote_info_and_the_active_probe_after_the_manual_recipe() {
     assert_eq!(resolved.error, None);
     let unknown = failure(es.resolve_cluster("three").await);
     assert_eq!(unknown.kind, FailureKind::NotFound);
-    assert!(
-        unknown.message.starts_with(&format!(
-            "Elasticsearch could not resolve the remote cluster on {THROUGH_POD}: "
-        )),
-        "{}",
-        unknown.message
+    assert_starts(
+        &unknown,
+        format!("Elasticsearch could not resolve the remote cluster on {THROUGH_POD}: "),
     );
     assert!(
         unknown.message.contains("no_such_remote_cluster_exception"),
@@ -288,13 +309,11 @@ async fn an_eck_cluster_at_a_url_keeps_ecks_password_and_ca() {
 async fn insecure_reaches_without_any_ca() {
     let env = Env::start().await;
     let es = endpoint(&env, "ns-one", "cluster-one");
-    let url = elasticsearch::parse_url(&es.url).expect("a valid URL");
     let trust = TrustOptions {
         ca_file: None,
         insecure: true,
     };
-    let credentials = from_environment(&[("ES_PASSWORD", &es.elastic_password)]);
-    let client = reach_url(&url, &trust, credentials, &output())
+    let client = reach(&es.url, &trust, &es.elastic_password)
         .await
         .expect("reached");
     assert_eq!(
@@ -319,13 +338,10 @@ async fn a_wrong_password_is_a_401_that_never_shows_it() {
     let failure = Failure::find(&error).cloned().expect("a Failure");
     assert_eq!(failure.kind, FailureKind::Unauthorized);
     let url = endpoint(&env, "ns-one", "cluster-one").url;
-    assert_eq!(
-        failure.message,
-        format!("authentication failed for elastic on {url}")
-    );
-    assert_eq!(
-        failure.hint.as_deref(),
-        Some("the credentials came from the environment (ES_USERNAME, ES_PASSWORD): check them")
+    assert_says(
+        &failure,
+        format!("authentication failed for elastic on {url}"),
+        "the credentials came from the environment (ES_USERNAME, ES_PASSWORD): check them",
     );
 }
 
@@ -356,28 +372,19 @@ async fn a_ca_that_does_not_match_is_named_in_the_tls_failure() {
     let other_ca = endpoint(&env, "ns-two", "cluster-two").http_ca_pem;
     let path = ca_file(&env, "other-ca.pem", &other_ca);
     let es = endpoint(&env, "ns-one", "cluster-one");
-    let url = elasticsearch::parse_url(&es.url).expect("a valid URL");
-    let trust = TrustOptions {
-        ca_file: Some(path.clone()),
-        insecure: false,
-    };
-    let credentials = from_environment(&[("ES_PASSWORD", &es.elastic_password)]);
-    let client = reach_url(&url, &trust, credentials, &output())
+    let client = reach(&es.url, &trusting(path.clone()), &es.elastic_password)
         .await
         .expect("a client");
     let failure = failure(client.info().await);
-    assert_eq!(
-        failure.message,
+    assert_says(
+        &failure,
         format!(
             "cannot verify the TLS certificate of {} with the CA file {}: invalid peer \
              certificate: UnknownIssuer",
             es.url,
             path.display()
-        )
-    );
-    assert_eq!(
-        failure.hint.as_deref(),
-        Some("pass the CA that signed Elasticsearch's HTTP certificate with --es-ca-file FILE")
+        ),
+        "pass the CA that signed Elasticsearch's HTTP certificate with --es-ca-file FILE",
     );
     // A TLS refusal does not heal: it is not retried.
     assert!(es.handle.requests().is_empty());
@@ -387,21 +394,15 @@ async fn a_ca_that_does_not_match_is_named_in_the_tls_failure() {
 async fn the_wrong_ca_through_a_port_forward_is_named_too() {
     let env = Env::start().await;
     let other_ca = endpoint(&env, "ns-two", "cluster-two").http_ca_pem;
-    let trust = TrustOptions {
-        ca_file: Some(ca_file(&env, "other-ca.pem", &other_ca)),
-        insecure: false,
-    };
+    let trust = trusting(ca_file(&env, "other-ca.pem", &other_ca));
     let kube = kube(&env.kubeconfig, "ns-one").await;
     let es = reach_eck_cluster(&kube, "cluster-one", None, &trust, &output())
         .await
         .expect("a client");
     let failure = failure(es.info().await);
-    assert!(
-        failure.message.starts_with(&format!(
-            "cannot verify the TLS certificate of {THROUGH_POD} with the CA file "
-        )),
-        "{}",
-        failure.message
+    assert_starts(
+        &failure,
+        format!("cannot verify the TLS certificate of {THROUGH_POD} with the CA file "),
     );
 }
 
@@ -410,10 +411,7 @@ async fn a_ca_file_that_is_not_pem_is_refused_by_name() {
     let env = Env::start().await;
     let path = ca_file(&env, "notes.txt", "not a certificate");
     let kube = kube(&env.kubeconfig, "ns-one").await;
-    let trust = TrustOptions {
-        ca_file: Some(path.clone()),
-        insecure: false,
-    };
+    let trust = trusting(path.clone());
     let failure = failure(reach_eck_cluster(&kube, "cluster-one", None, &trust, &output()).await);
     assert_eq!(
         failure.message,
@@ -430,27 +428,14 @@ async fn an_unreachable_url_is_named() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     let url = format!("https://{}", listener.local_addr().expect("an address"));
     drop(listener);
-    let trust = TrustOptions {
-        ca_file: Some(ca_file(
-            &env,
-            "ca.pem",
-            &endpoint(&env, "ns-one", "cluster-one").http_ca_pem,
-        )),
-        insecure: false,
-    };
-    let url = elasticsearch::parse_url(&url).expect("a valid URL");
-    let credentials = from_environment(&[("ES_PASSWORD", "pw")]);
-    let client = reach_url(&url, &trust, credentials, &output())
-        .await
-        .expect("a client");
+    let ca = endpoint(&env, "ns-one", "cluster-one").http_ca_pem;
+    let trust = trusting(ca_file(&env, "ca.pem", &ca));
+    let client = reach(&url, &trust, "pw").await.expect("a client");
     let failure = failure(client.info().await);
     assert_eq!(failure.kind, FailureKind::Unavailable);
-    assert!(
-        failure.message.starts_with(&format!(
-            "cannot reach Elasticsearch at {url} (tried 4 times): "
-        )),
-        "{}",
-        failure.message
+    assert_starts(
+        &failure,
+        format!("cannot reach Elasticsearch at {url} (tried 4 times): "),
     );
 }
 
@@ -478,16 +463,13 @@ async fn a_port_forward_denied_by_rbac_says_so() {
     .await
     .expect("a client");
     let failure = failure(es.info().await);
-    assert_eq!(
-        failure.message,
+    assert_says(
+        &failure,
         format!(
             "cannot reach Elasticsearch through a port-forward to pod {POD} in ns-one (tried 4 \
              times): RBAC denied create pods/portforward in ns-one for user viewer"
-        )
-    );
-    assert_eq!(
-        failure.hint.as_deref(),
-        Some("ask for a Role (or ClusterRole) that allows create on pods/portforward")
+        ),
+        "ask for a Role (or ClusterRole) that allows create on pods/portforward",
     );
 }
 
@@ -520,13 +502,10 @@ async fn a_missing_cluster_is_explained_as_ca_extract_explains_it() {
         )
         .await,
     );
-    assert_eq!(
-        failure.message,
-        "no Elasticsearch cluster named cluster-nine in the namespace ns-one"
-    );
-    assert_eq!(
-        failure.hint.as_deref(),
-        Some("clusters in ns-one: cluster-one")
+    assert_says(
+        &failure,
+        "no Elasticsearch cluster named cluster-nine in the namespace ns-one",
+        "clusters in ns-one: cluster-one",
     );
 }
 
@@ -541,17 +520,12 @@ async fn a_cluster_without_a_running_pod_lists_its_pods() {
     }
     let failure = failure(through_port_forward(&env).await);
     assert_eq!(failure.kind, FailureKind::NotFound);
-    assert_eq!(
-        failure.message,
-        "no running pod of the Elasticsearch cluster cluster-one in ns-one to port-forward to"
-    );
-    assert_eq!(
-        failure.hint.as_deref(),
-        Some(
-            "its pods: cluster-one-es-default-0 (Pending), cluster-one-es-default-1 (Pending), \
+    assert_says(
+        &failure,
+        "no running pod of the Elasticsearch cluster cluster-one in ns-one to port-forward to",
+        "its pods: cluster-one-es-default-0 (Pending), cluster-one-es-default-1 (Pending), \
              cluster-one-es-default-2 (Pending); see kubectl get pods -n ns-one -l \
-             elasticsearch.k8s.elastic.co/cluster-name=cluster-one"
-        )
+             elasticsearch.k8s.elastic.co/cluster-name=cluster-one",
     );
 }
 

@@ -10,7 +10,7 @@ use reqwest::Url;
 
 use super::client::{Connection, Elasticsearch};
 use super::credentials::{self, Credentials};
-use super::errors::{Route, Target};
+use super::errors::{Route, Target, shown};
 use super::portforward::PortForward;
 use super::tls::{self, CaSource};
 use crate::certs;
@@ -32,9 +32,9 @@ pub struct TrustOptions {
 /// Checks an Elasticsearch URL: http or https, a host, no credentials, no query.
 pub fn parse_url(text: &str) -> Result<Url, Failure> {
     // A URL with credentials is never echoed.
-    let shown = if text.contains('@') { "URL" } else { text };
+    let echoed = if text.contains('@') { "URL" } else { text };
     let invalid =
-        |why: String| Failure::new(FailureKind::Invalid, format!("--es-url {shown} {why}"));
+        |why: String| Failure::new(FailureKind::Invalid, format!("--es-url {echoed} {why}"));
     let url = Url::parse(text).map_err(|error| invalid(format!("is not a URL: {error}")))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(
@@ -152,11 +152,6 @@ pub async fn reach_url(
     )
 }
 
-/// A URL as messages show it: without the trailing slash of an empty path.
-fn shown(url: &Url) -> &str {
-    url.as_str().trim_end_matches('/')
-}
-
 fn warn_if_plain_http(url: &Url, output: &Output) {
     if url.scheme() == "http" {
         output.warn(format!(
@@ -201,14 +196,14 @@ fn choose_trust(
 }
 
 fn ca_file_trust(path: &PathBuf) -> anyhow::Result<Trust> {
-    let shown = path.display();
+    let file = path.display();
     let pem = std::fs::read(path).map_err(|error| {
         Failure::new(
             FailureKind::NotFound,
-            format!("cannot read the CA file {shown}: {error}"),
+            format!("cannot read the CA file {file}: {error}"),
         )
     })?;
-    let roots = pem_roots(&pem, &format!("the CA file {shown}"))?;
+    let roots = pem_roots(&pem, &format!("the CA file {file}"))?;
     Ok(Trust {
         config: tls::client_config(roots)?,
         source: CaSource::File(path.clone()),

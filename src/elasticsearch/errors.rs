@@ -154,7 +154,8 @@ fn explain_transport(
         Route::Url(url) => Failure::new(
             FailureKind::Unavailable,
             format!(
-                "cannot reach Elasticsearch at {url}{}: {cause}",
+                "cannot reach Elasticsearch at {}{}: {cause}",
+                shown(url),
                 tries(attempts)
             ),
         )
@@ -179,6 +180,11 @@ fn explain_transport(
             }))
         }
     }
+}
+
+/// A URL as messages show it: without the trailing slash of an empty path.
+pub fn shown(url: &Url) -> &str {
+    url.as_str().trim_end_matches('/')
 }
 
 /// Why rustls refused the server's certificate, if that is why the call failed.
