@@ -75,20 +75,7 @@ pub async fn reach_eck_cluster(
     output: &Output,
 ) -> anyhow::Result<Elasticsearch> {
     k8s::validate_name("cluster name", cluster)?;
-    let namespace = kube.namespace();
-    let password_secret = eck::elastic_user_secret(cluster);
-    let password = read_secret_key(kube, cluster, &password_secret, ELASTIC_USER).await?;
-    let password = String::from_utf8(password).map_err(|_| {
-        Failure::new(
-            FailureKind::Invalid,
-            format!("the password in the secret {password_secret} in {namespace} is not text"),
-        )
-    })?;
-    let credentials = Credentials::eck_elastic(
-        credentials::Secret::new(password),
-        password_secret,
-        namespace.to_string(),
-    );
+    let credentials = elastic_credentials(kube, cluster).await?;
     let eck_ca = match (&trust.ca_file, trust.insecure) {
         (None, false) => Some(read_http_ca(kube, cluster).await?),
         _ => None,
@@ -97,39 +84,15 @@ pub async fn reach_eck_cluster(
         Some(context) => format!("context {context}"),
         None => "in-cluster".to_string(),
     };
-    let whereabouts = format!("{cluster} in {namespace} ({context})");
-    if let Some(url) = url {
-        warn_if_plain_http(url, output);
-        let trust = choose_trust(trust, eck_ca, output)?;
-        let description = format!("{whereabouts}, at {}", shown(url));
-        return client(
-            url.clone(),
-            description,
-            Route::Url(url.clone()),
-            trust,
-            &credentials,
-            None,
-        );
-    }
-    let pod = running_pod(kube, cluster).await?;
-    let port_forward = PortForward::start(kube, &pod, HTTP_PORT).await?;
-    let host = eck::http_service_host(cluster, namespace);
-    let base = Url::parse(&format!("https://{host}:{}", port_forward.address().port()))
-        .map_err(|error| anyhow::anyhow!("the service name {host} makes no URL: {error}"))?;
-    let description = format!("{whereabouts}, through a port-forward to pod {pod}");
-    let route = Route::PortForward {
-        pod,
-        namespace: namespace.to_string(),
+    let whereabouts = format!("{cluster} in {} ({context})", kube.namespace());
+    let endpoint = match url {
+        Some(url) => {
+            warn_if_plain_http(url, output);
+            Endpoint::url(url, format!("{whereabouts}, at {}", shown(url)))
+        }
+        None => Endpoint::port_forward(kube, cluster, &whereabouts).await?,
     };
-    let trust = choose_trust(trust, eck_ca, output)?;
-    client(
-        base,
-        description,
-        route,
-        trust,
-        &credentials,
-        Some(port_forward),
-    )
+    client(endpoint, choose_trust(trust, eck_ca, output)?, &credentials)
 }
 
 /// Any Elasticsearch at `url` (checked by `parse_url`), with these credentials.
@@ -140,16 +103,8 @@ pub async fn reach_url(
     output: &Output,
 ) -> anyhow::Result<Elasticsearch> {
     warn_if_plain_http(url, output);
-    let trust = choose_trust(trust, None, output)?;
-    let route = Route::Url(url.clone());
-    client(
-        url.clone(),
-        shown(url).to_string(),
-        route,
-        trust,
-        &credentials,
-        None,
-    )
+    let endpoint = Endpoint::url(url, shown(url).to_string());
+    client(endpoint, choose_trust(trust, None, output)?, &credentials)
 }
 
 fn warn_if_plain_http(url: &Url, output: &Output) {
@@ -159,6 +114,63 @@ fn warn_if_plain_http(url: &Url, output: &Output) {
             shown(url)
         ));
     }
+}
+
+/// Where requests go, and how messages name it.
+struct Endpoint {
+    base: Url,
+    description: String,
+    route: Route,
+    port_forward: Option<PortForward>,
+}
+
+impl Endpoint {
+    fn url(url: &Url, description: String) -> Self {
+        Endpoint {
+            base: url.clone(),
+            description,
+            route: Route::Url(url.clone()),
+            port_forward: None,
+        }
+    }
+
+    /// A port-forward to a running pod of `cluster`, addressed by its HTTP service's name.
+    async fn port_forward(kube: &Kube, cluster: &str, whereabouts: &str) -> anyhow::Result<Self> {
+        let pod = running_pod(kube, cluster).await?;
+        let port_forward = PortForward::start(kube, &pod, HTTP_PORT).await?;
+        let host = eck::http_service_host(cluster, kube.namespace());
+        let base = Url::parse(&format!("https://{host}:{}", port_forward.address().port()))
+            .map_err(|error| anyhow::anyhow!("the service name {host} makes no URL: {error}"))?;
+        Ok(Endpoint {
+            base,
+            description: format!("{whereabouts}, through a port-forward to pod {pod}"),
+            route: Route::PortForward {
+                pod,
+                namespace: kube.namespace().to_string(),
+            },
+            port_forward: Some(port_forward),
+        })
+    }
+}
+
+/// The `elastic` user with the password ECK keeps for it.
+async fn elastic_credentials(kube: &Kube, cluster: &str) -> anyhow::Result<Credentials> {
+    let secret = eck::elastic_user_secret(cluster);
+    let password = read_secret_key(kube, cluster, &secret, ELASTIC_USER).await?;
+    let password = String::from_utf8(password).map_err(|_| {
+        Failure::new(
+            FailureKind::Invalid,
+            format!(
+                "the password in the secret {secret} in {} is not text",
+                kube.namespace()
+            ),
+        )
+    })?;
+    Ok(Credentials::eck_elastic(
+        credentials::Secret::new(password),
+        secret,
+        kube.namespace().to_string(),
+    ))
 }
 
 /// The TLS configuration and the name of what it trusts.
@@ -332,25 +344,22 @@ fn is_ready(pod: &Pod) -> bool {
 }
 
 fn client(
-    base: Url,
-    description: String,
-    route: Route,
+    endpoint: Endpoint,
     trust: Trust,
     credentials: &Credentials,
-    port_forward: Option<PortForward>,
 ) -> anyhow::Result<Elasticsearch> {
     Elasticsearch::new(Connection {
-        base,
+        base: endpoint.base,
         tls: trust.config,
         authorization: credentials.authorization()?,
         target: Target {
-            description,
+            description: endpoint.description,
             ca: trust.source,
             who: credentials.who(),
             credentials: credentials.source().clone(),
-            route,
+            route: endpoint.route,
         },
-        port_forward,
+        port_forward: endpoint.port_forward,
     })
 }
 
