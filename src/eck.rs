@@ -52,6 +52,28 @@ pub fn transport_service(cluster: &str) -> String {
     format!("{cluster}-es-transport")
 }
 
+/// The label ECK puts on every pod of a cluster, with the cluster's name as value.
+pub const CLUSTER_NAME_LABEL: &str = "elasticsearch.k8s.elastic.co/cluster-name";
+/// The user whose password ECK keeps in `elastic_user_secret`, under this same key.
+pub const ELASTIC_USER: &str = "elastic";
+/// Elasticsearch's HTTPS port, on the HTTP service and on every pod.
+pub const HTTP_PORT: u16 = 9200;
+
+/// The secret holding the password of the `elastic` superuser (key `elastic`).
+pub fn elastic_user_secret(cluster: &str) -> String {
+    format!("{cluster}-es-elastic-user")
+}
+
+/// The secret in which ECK publishes the CA of a cluster's HTTP certificate (key `ca.crt`).
+pub fn http_ca_secret(cluster: &str) -> String {
+    format!("{cluster}-es-http-certs-public")
+}
+
+/// The DNS name of a cluster's HTTP service: one of the names its HTTP certificate is for.
+pub fn http_service_host(cluster: &str, namespace: &str) -> String {
+    format!("{cluster}-es-http.{namespace}.svc")
+}
+
 /// A cluster's public transport CA bundle, as ECK publishes it.
 #[derive(Debug, Clone, Serialize)]
 pub struct TransportCa {

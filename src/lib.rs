@@ -2,13 +2,15 @@
 //!
 //! The binary is a thin layer (`main.rs`, `commands`) over modules named after concepts:
 //! Kubernetes access (`k8s`), the ECK model (`eck`), certificates (`certs`), the output layer
-//! (`output`), plans of writes (`plan`), operator-facing failures (`error`), and the emulated
-//! environment (`sandbox`).
+//! (`output`), plans of writes (`plan`), trust (`trust`), exposure (`expose`), remote
+//! settings (`remote`), the Elasticsearch client (`elasticsearch`), operator-facing failures
+//! (`error`), and the emulated environment (`sandbox`).
 
 pub mod certs;
 pub mod cli;
 pub mod commands;
 pub mod eck;
+pub mod elasticsearch;
 pub mod error;
 pub mod expose;
 pub mod k8s;

@@ -127,7 +127,10 @@ fn kubeconfig_lists_that_name_no_file_are_explained() {
 #[test]
 fn the_help_of_every_command_is_reviewed() {
     let mut commands = vec![Vec::new()];
-    for command in Cli::command().get_subcommands().filter(|c| c.get_name() != "help") {
+    for command in Cli::command()
+        .get_subcommands()
+        .filter(|c| c.get_name() != "help")
+    {
         let name = command.get_name().to_string();
         commands.push(vec![name.clone()]);
         for sub in command.get_subcommands().filter(|c| c.get_name() != "help") {
@@ -137,8 +140,23 @@ fn the_help_of_every_command_is_reviewed() {
     for path in commands {
         let mut args = path.clone();
         args.push("--help".into());
-        let output = ecr().args(&args).env("COLUMNS", "100").assert().success().get_output().stdout.clone();
-        let name = if path.is_empty() { "ecr".to_string() } else { format!("ecr {}", path.join(" ")) };
-        insta::assert_snapshot!(name.replace(' ', "_"), String::from_utf8(output).unwrap(), &name);
+        let output = ecr()
+            .args(&args)
+            .env("COLUMNS", "100")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let name = if path.is_empty() {
+            "ecr".to_string()
+        } else {
+            format!("ecr {}", path.join(" "))
+        };
+        insta::assert_snapshot!(
+            name.replace(' ', "_"),
+            String::from_utf8(output).unwrap(),
+            &name
+        );
     }
 }

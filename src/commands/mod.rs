@@ -2,6 +2,7 @@
 
 pub mod ca;
 pub mod completions;
+pub mod es_access;
 pub mod expose;
 pub mod sandbox;
 pub mod trust;

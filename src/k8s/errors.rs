@@ -166,7 +166,7 @@ fn status_text(status: &Status) -> String {
 }
 
 /// The innermost error of a chain: "connection refused", not "client error (Connect)".
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = error;
     while let Some(source) = cause.source() {
         cause = source;

@@ -3,15 +3,17 @@
 
 mod config;
 mod errors;
-mod retry;
+pub(crate) mod retry;
 
 use std::fmt::Debug;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use k8s_openapi::NamespaceResourceScope;
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{
+    Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, Portforwarder, PostParams,
+};
 use kube::runtime::wait::{self, Condition, await_condition};
 use kube::runtime::watcher;
 use kube::{Resource, ResourceExt as _};
@@ -19,6 +21,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use config::Target;
+pub(crate) use errors::root_cause;
 pub use errors::{Request, Server};
 
 use crate::error::{Failure, FailureKind};
@@ -214,6 +217,31 @@ impl Kube {
         let params = ListParams::default();
         let list = self.read(&request, || api.list(&params)).await?;
         Ok(list.items)
+    }
+
+    /// Lists the pods of the namespace that match a label selector (`key=value,...`).
+    pub async fn list_pods(&self, label_selector: &str) -> anyhow::Result<Vec<Pod>> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let request = Request::new("list", "pods", Some(&self.namespace), None);
+        let params = ListParams::default().labels(label_selector);
+        let list = self.read(&request, || api.list(&params)).await?;
+        Ok(list.items)
+    }
+
+    /// Opens a port-forward to `ports` of a pod through the API server (a WebSocket, so it
+    /// works from outside the cluster). Never retried: the caller opens another.
+    pub async fn port_forward(&self, pod: &str, ports: &[u16]) -> anyhow::Result<Portforwarder> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let request = Request::new(
+            "create",
+            "pods/portforward",
+            Some(&self.namespace),
+            Some(pod),
+        );
+        tracing::debug!("{} {}", request.verb, request.object());
+        api.portforward(pod, ports)
+            .await
+            .map_err(|error| self.explain(error, &request))
     }
 
     /// Whether the namespace exists; `None` when RBAC does not let us look (common for

@@ -1,6 +1,7 @@
 //! Bounded retries for reads that failed for a passing reason: a dropped connection,
 //! 429 (waiting as long as the server asks, within reason), or a 5xx. Writes are never
-//! retried here: their callers re-read and re-plan instead.
+//! retried here: their callers re-read and re-plan instead. Shared by the Kubernetes and
+//! the Elasticsearch clients, each saying through [`Transient`] which of its failures pass.
 
 use std::future::Future;
 use std::time::Duration;
@@ -12,13 +13,21 @@ const RETRIES: usize = 3;
 /// The longest a server's `Retry-After` may make ecr wait between two attempts.
 const LONGEST_WAIT: Duration = Duration::from_secs(10);
 
+/// A failure that may pass if the request is sent again.
+pub(crate) trait Transient {
+    fn is_transient(&self) -> bool;
+    /// How long the server asked to wait before trying again, if it said.
+    fn asked_delay(&self) -> Option<Duration>;
+}
+
 /// Runs `read` until it succeeds, fails for good, or has been tried `1 + RETRIES` times.
 /// Returns the outcome and how many attempts it took.
-pub(crate) async fn read_with_retries<T, Fut>(
+pub(crate) async fn read_with_retries<T, E, Fut>(
     mut read: impl FnMut() -> Fut,
-) -> (Result<T, kube::Error>, usize)
+) -> (Result<T, E>, usize)
 where
-    Fut: Future<Output = Result<T, kube::Error>>,
+    E: Transient + std::fmt::Display,
+    Fut: Future<Output = Result<T, E>>,
 {
     let mut attempts = 0;
     let backoff = ExponentialBuilder::new()
@@ -31,21 +40,39 @@ where
         read()
     })
     .retry(backoff)
-    .when(is_transient)
-    .adjust(|error, next| next.map(|delay| asked_delay(error).unwrap_or(delay)))
+    .when(E::is_transient)
+    .adjust(|error, next| next.map(|delay| wait_before_retry(error, delay)))
     .notify(|error, delay| tracing::debug!("retrying in {delay:?} after: {error}"))
     .await;
     (result, attempts)
 }
 
-pub(crate) fn is_transient(error: &kube::Error) -> bool {
-    match error {
-        kube::Error::Api(status) => matches!(status.code, 429 | 500 | 502 | 503 | 504),
-        kube::Error::HyperError(_) => true,
-        // A connection that could not be made (refused, TLS rejected) will not heal in a second;
-        // one that broke after it was made may.
-        kube::Error::Service(error) => !is_connect_failure(error.as_ref()),
-        _ => false,
+/// The wait the server asked for, within bounds, or else the backoff's.
+fn wait_before_retry(error: &impl Transient, backoff: Duration) -> Duration {
+    error
+        .asked_delay()
+        .map_or(backoff, |asked| asked.min(LONGEST_WAIT))
+}
+
+impl Transient for kube::Error {
+    fn is_transient(&self) -> bool {
+        match self {
+            kube::Error::Api(status) => matches!(status.code, 429 | 500 | 502 | 503 | 504),
+            kube::Error::HyperError(_) => true,
+            // A connection that could not be made (refused, TLS rejected) will not heal in a
+            // second; one that broke after it was made may.
+            kube::Error::Service(error) => !is_connect_failure(error.as_ref()),
+            _ => false,
+        }
+    }
+
+    /// The wait a 429 asks for in its `Status` details.
+    fn asked_delay(&self) -> Option<Duration> {
+        let kube::Error::Api(status) = self else {
+            return None;
+        };
+        let seconds = status.details.as_ref()?.retry_after_seconds;
+        (seconds > 0).then(|| Duration::from_secs(u64::from(seconds)))
     }
 }
 
@@ -61,15 +88,6 @@ fn is_connect_failure(error: &(dyn std::error::Error + 'static)) -> bool {
         cause = error.source();
     }
     false
-}
-
-/// The wait a 429 asks for in its `Status` details.
-fn asked_delay(error: &kube::Error) -> Option<Duration> {
-    let kube::Error::Api(status) = error else {
-        return None;
-    };
-    let seconds = status.details.as_ref()?.retry_after_seconds;
-    (seconds > 0).then(|| Duration::from_secs(u64::from(seconds)).min(LONGEST_WAIT))
 }
 
 #[cfg(test)]
@@ -94,18 +112,20 @@ mod tests {
 
     #[test]
     fn only_passing_failures_are_retried() {
-        assert!(is_transient(&status(429, 1)));
-        assert!(is_transient(&status(503, 0)));
-        assert!(!is_transient(&status(403, 0)));
-        assert!(!is_transient(&status(404, 0)));
-        assert!(!is_transient(&status(409, 0)));
+        assert!(status(429, 1).is_transient());
+        assert!(status(503, 0).is_transient());
+        assert!(!status(403, 0).is_transient());
+        assert!(!status(404, 0).is_transient());
+        assert!(!status(409, 0).is_transient());
     }
 
     #[test]
     fn retry_after_is_honoured_within_bounds() {
-        assert_eq!(asked_delay(&status(429, 2)), Some(Duration::from_secs(2)));
-        assert_eq!(asked_delay(&status(429, 3600)), Some(LONGEST_WAIT));
-        assert_eq!(asked_delay(&status(429, 0)), None);
+        let backoff = Duration::from_millis(100);
+        let wait = |error| wait_before_retry(&error, backoff);
+        assert_eq!(wait(status(429, 2)), Duration::from_secs(2));
+        assert_eq!(wait(status(429, 3600)), LONGEST_WAIT);
+        assert_eq!(wait(status(429, 0)), backoff);
     }
 
     #[tokio::test(start_paused = true)]

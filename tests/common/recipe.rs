@@ -1,7 +1,6 @@
 //! The manual recipe as ECK documents it, done by hand through the Kubernetes API and
 //! Elasticsearch's REST API: what tests compare ecr with, and use to check its results.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Secret, Service};
@@ -9,29 +8,20 @@ use kube::Client;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::runtime::wait::await_condition;
 use reqwest::{Method, StatusCode};
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 use serde_json::{Value, json};
 
 use super::{es_api, kube_client};
+use ecr::elasticsearch::tls;
 use ecr::sandbox::{EsEndpoint, Sandbox};
 
 /// Where the recipe mounts the other cluster's CA, and the file it lists.
 pub const REMOTE_CERTS_DIR: &str = "/usr/share/elasticsearch/config/other";
 pub const REMOTE_CA: &str = "/usr/share/elasticsearch/config/other/remote.ca.crt";
 
-/// A rustls client configuration (ring) trusting only `ca_pem`.
+/// A rustls client configuration (ring, as ecr's own) trusting only `ca_pem`.
 pub fn tls_config(ca_pem: &str, alpn: &[&[u8]]) -> rustls::ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(cert.expect("a PEM certificate")).expect("a CA");
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("TLS versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let roots = tls::roots_from_pem(ca_pem.as_bytes()).expect("a PEM CA bundle");
+    let mut config = tls::client_config(roots).expect("TLS on ring");
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     config
 }

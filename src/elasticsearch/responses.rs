@@ -1,0 +1,134 @@
+//! What Elasticsearch answers to the calls ecr makes, as typed values: only the fields ecr
+//! reads, every other field tolerated so that newer versions keep working.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// `GET /`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Info {
+    /// The node that answered.
+    pub name: String,
+    pub cluster_name: String,
+    pub cluster_uuid: String,
+    pub version: Version,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Version {
+    /// `8.17.0`.
+    pub number: String,
+}
+
+/// The `license` of `GET _license`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct License {
+    /// `basic`, `trial`, `gold`, `platinum`, `enterprise`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `active`, `expired` or `invalid`.
+    pub status: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LicenseAnswer {
+    pub license: License,
+}
+
+/// `GET _cluster/settings?flat_settings=true`: each scope as flat keys
+/// (`cluster.remote.a.mode`) with string or list values.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct ClusterSettings {
+    #[serde(default)]
+    pub persistent: Map<String, Value>,
+    #[serde(default)]
+    pub transient: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Acknowledged {
+    pub acknowledged: bool,
+}
+
+/// One alias of `GET _remote/info`. Proxy mode fills the `proxy` fields, sniff mode the
+/// `seeds` and `num_nodes_connected`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct RemoteClusterInfo {
+    pub connected: bool,
+    /// `proxy` or `sniff`.
+    pub mode: String,
+    #[serde(default)]
+    pub proxy_address: Option<String>,
+    /// The SNI name sent to the proxy; empty when none is set.
+    #[serde(default)]
+    pub server_name: Option<String>,
+    #[serde(default)]
+    pub num_proxy_sockets_connected: Option<u32>,
+    #[serde(default)]
+    pub max_proxy_socket_connections: Option<u32>,
+    #[serde(default)]
+    pub skip_unavailable: bool,
+    #[serde(default)]
+    pub seeds: Vec<String>,
+    #[serde(default)]
+    pub num_nodes_connected: Option<u32>,
+}
+
+/// `GET _remote/info`: each configured alias.
+pub(crate) type RemoteInfoAnswer = BTreeMap<String, RemoteClusterInfo>;
+
+/// One cluster's entry of `GET _resolve/cluster/ALIAS:*`: whether data can flow to it now.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ResolvedCluster {
+    pub connected: bool,
+    #[serde(default)]
+    pub skip_unavailable: bool,
+    /// Whether the index expression matched anything (absent when not connected).
+    #[serde(default)]
+    pub matching_indices: Option<bool>,
+    /// Why the cluster could not be resolved, as Elasticsearch says it.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+pub(crate) type ResolveClusterAnswer = BTreeMap<String, ResolvedCluster>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn remote_info_of_both_modes_and_unknown_fields_are_read() {
+        let answer: RemoteInfoAnswer = serde_json::from_value(json!({
+            "two": {"connected": true, "mode": "proxy", "proxy_address": "10.0.0.1:9300",
+                "server_name": "", "num_proxy_sockets_connected": 18,
+                "max_proxy_socket_connections": 18, "initial_connect_timeout": "30s",
+                "skip_unavailable": false, "cluster_credentials": "::es_redacted::"},
+            "old": {"connected": false, "mode": "sniff", "seeds": ["10.0.0.2:9300"],
+                "num_nodes_connected": 0, "max_connections_per_cluster": 3,
+                "initial_connect_timeout": "30s", "skip_unavailable": true},
+        }))
+        .unwrap();
+        let two = &answer["two"];
+        assert!(two.connected);
+        assert_eq!(two.proxy_address.as_deref(), Some("10.0.0.1:9300"));
+        assert_eq!(two.num_proxy_sockets_connected, Some(18));
+        let old = &answer["old"];
+        assert_eq!(old.mode, "sniff");
+        assert_eq!(old.seeds, ["10.0.0.2:9300"]);
+        assert_eq!(old.proxy_address, None);
+        assert!(old.skip_unavailable);
+    }
+
+    #[test]
+    fn licenses_name_their_type() {
+        let answer: LicenseAnswer = serde_json::from_value(
+            json!({"license": {"type": "basic", "status": "active", "uid": "x"}}),
+        )
+        .unwrap();
+        assert_eq!(answer.license.kind, "basic");
+    }
+}

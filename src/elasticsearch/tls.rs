@@ -1,0 +1,177 @@
+//! TLS towards Elasticsearch: rustls on ring, trusting ECK's HTTP CA, a CA file or the system
+//! roots, and (only when asked with `--insecure`) nothing at all.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use crate::error::{Failure, FailureKind};
+
+/// Which certificates ecr trusts for Elasticsearch's HTTPS, as messages name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaSource {
+    /// ECK's public HTTP CA secret of the cluster.
+    EckSecret { secret: String, namespace: String },
+    /// A PEM file given with `--es-ca-file`.
+    File(PathBuf),
+    /// The operating system's trusted roots.
+    SystemRoots,
+    /// `--insecure`: no verification.
+    Unverified,
+}
+
+impl fmt::Display for CaSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaSource::EckSecret { secret, namespace } => {
+                write!(f, "the HTTP CA from the secret {secret} in {namespace}")
+            }
+            CaSource::File(path) => write!(f, "the CA file {}", path.display()),
+            CaSource::SystemRoots => f.write_str("the system's trusted roots"),
+            CaSource::Unverified => f.write_str("no CA (--insecure)"),
+        }
+    }
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A rustls client configuration on ring trusting `roots`, offering HTTP/2 and HTTP/1.1.
+pub fn client_config(roots: RootCertStore) -> Result<ClientConfig, rustls::Error> {
+    let builder =
+        ClientConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
+    Ok(with_alpn(
+        builder.with_root_certificates(roots).with_no_client_auth(),
+    ))
+}
+
+fn with_alpn(mut config: ClientConfig) -> ClientConfig {
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config
+}
+
+/// The certificates of a PEM bundle as trust roots; `None` when one is not a usable CA.
+pub fn roots_from_pem(pem: &[u8]) -> Option<RootCertStore> {
+    let mut roots = RootCertStore::empty();
+    for certificate in CertificateDer::pem_slice_iter(pem) {
+        roots.add(certificate.ok()?).ok()?;
+    }
+    (!roots.is_empty()).then_some(roots)
+}
+
+/// The operating system's trusted roots (those that load; unreadable ones are logged).
+pub fn system_roots() -> Result<RootCertStore, Failure> {
+    let found = rustls_native_certs::load_native_certs();
+    for error in &found.errors {
+        tracing::debug!("skipping system certificates: {error}");
+    }
+    let mut roots = RootCertStore::empty();
+    let (added, ignored) = roots.add_parsable_certificates(found.certs);
+    tracing::debug!("{added} system roots loaded, {ignored} ignored");
+    if roots.is_empty() {
+        return Err(Failure::new(
+            FailureKind::Invalid,
+            "no trusted root certificates found on this system",
+        )
+        .with_hint("pass the CA of Elasticsearch's HTTP certificate with --es-ca-file FILE"));
+    }
+    Ok(roots)
+}
+
+/// A configuration that accepts any certificate for any name: `--insecure` only.
+pub fn unverified_client_config() -> Result<ClientConfig, rustls::Error> {
+    let provider = provider();
+    let verifier = AcceptAnyCertificate(provider.signature_verification_algorithms);
+    let builder =
+        ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions()?;
+    Ok(with_alpn(
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth(),
+    ))
+}
+
+/// Accepts every certificate, while still checking that the server holds its key.
+#[derive(Debug)]
+struct AcceptAnyCertificate(WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_certificates_make_roots() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::default();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&key).unwrap().pem();
+        assert_eq!(
+            roots_from_pem(ca.as_bytes()).map(|roots| roots.len()),
+            Some(1)
+        );
+        assert!(roots_from_pem(b"").is_none());
+        assert!(
+            roots_from_pem(b"-----BEGIN CERTIFICATE-----\naGk=\n-----END CERTIFICATE-----\n")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn sources_are_named_for_the_operator() {
+        let eck = CaSource::EckSecret {
+            secret: "one-es-http-certs-public".into(),
+            namespace: "ns-one".into(),
+        };
+        assert_eq!(
+            eck.to_string(),
+            "the HTTP CA from the secret one-es-http-certs-public in ns-one"
+        );
+        assert_eq!(
+            CaSource::File("/tmp/ca.pem".into()).to_string(),
+            "the CA file /tmp/ca.pem"
+        );
+    }
+}
