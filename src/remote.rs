@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use serde_json::{Map, Value, json};
 
+use crate::elasticsearch::ClusterSettings;
 use crate::error::{Failure, FailureKind};
 
 /// The transport port, when an address names none.
@@ -108,13 +109,6 @@ pub struct ProxyRemote {
     pub server_name: Option<String>,
     pub skip_unavailable: Option<bool>,
     pub socket_connections: Option<u32>,
-}
-
-/// Cluster settings as `GET _cluster/settings?flat_settings=true` returns them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ClusterSettings {
-    pub persistent: Map<String, Value>,
-    pub transient: Map<String, Value>,
 }
 
 /// A `PUT _cluster/settings` body: the keys to set, `null` for those to remove.

@@ -154,7 +154,11 @@ async fn settings_round_trip_and_null_removes() {
         ("cluster.remote.two.mode", json!("proxy")),
         ("cluster.remote.two.proxy_address", json!("10.0.0.2:9300")),
     ]);
-    assert!(es.put_cluster_settings(remote.clone()).await.expect("PUT"));
+    assert!(
+        es.put_cluster_settings(&json!({"persistent": remote.clone()}))
+            .await
+            .expect("PUT")
+    );
     let settings = es.cluster_settings().await.expect("GET");
     assert_eq!(settings.persistent, remote);
     assert!(settings.transient.is_empty());
@@ -163,7 +167,11 @@ async fn settings_round_trip_and_null_removes() {
         ("cluster.remote.two.mode", Value::Null),
         ("cluster.remote.two.proxy_address", Value::Null),
     ]);
-    assert!(es.put_cluster_settings(removal).await.expect("PUT nulls"));
+    assert!(
+        es.put_cluster_settings(&json!({"persistent": removal}))
+            .await
+            .expect("PUT nulls")
+    );
     assert!(
         es.cluster_settings()
             .await
@@ -580,7 +588,10 @@ async fn writes_are_sent_once() {
     let handle = endpoint(&env, "ns-one", "cluster-one");
     handle.handle.inject_fault(1, 503);
     let setting = flat(&[("cluster.remote.two.mode", json!("proxy"))]);
-    let failure = failure(es.put_cluster_settings(setting).await);
+    let failure = failure(
+        es.put_cluster_settings(&json!({"persistent": setting}))
+            .await,
+    );
     assert_eq!(
         failure.message,
         format!(
@@ -634,7 +645,9 @@ async fn the_most_verbose_tracing_never_shows_credentials() {
     let es = through_port_forward(&env).await.expect("reached");
     es.info().await.expect("GET /");
     let setting = flat(&[("cluster.remote.two.mode", json!("proxy"))]);
-    es.put_cluster_settings(setting).await.expect("PUT");
+    es.put_cluster_settings(&json!({"persistent": setting}))
+        .await
+        .expect("PUT");
     let direct = by_url(&env, &password).await.expect("reached");
     direct.remote_info().await.expect("GET _remote/info");
     let wrong = by_url(&env, "wrong-password-0815").await.expect("a client");

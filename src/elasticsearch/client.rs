@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::call::{Call, CallError, Privilege, retry_after};
 use super::errors::{self, Target};
@@ -109,12 +109,9 @@ impl Elasticsearch {
         self.read(&call).await
     }
 
-    /// `PUT _cluster/settings` of persistent settings with flat keys (`null` removes one);
-    /// whether the master acknowledged it. Sent once, never retried.
-    pub async fn put_cluster_settings(
-        &self,
-        persistent: Map<String, Value>,
-    ) -> anyhow::Result<bool> {
+    /// `PUT _cluster/settings` with this body (`persistent` and `transient` maps of flat keys,
+    /// `null` removing one); whether the master acknowledged it. Sent once, never retried.
+    pub async fn put_cluster_settings(&self, body: &Value) -> anyhow::Result<bool> {
         let call = Call::get(
             "_cluster/settings",
             "update the cluster settings",
@@ -122,8 +119,7 @@ impl Elasticsearch {
         )
         .with_method(Method::PUT)
         .with_query("flat_settings=true");
-        let body = json!({ "persistent": persistent });
-        let answer: Acknowledged = self.write(&call, &body).await?;
+        let answer: Acknowledged = self.write(&call, body).await?;
         Ok(answer.acknowledged)
     }
 
