@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::io::IsTerminal as _;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use base64::Engine as _;
@@ -12,9 +13,11 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::certs;
+use crate::elasticsearch::{ClusterSettings, Elasticsearch};
 use crate::error::{Failure, FailureKind};
 use crate::k8s::Kube;
 use crate::output::{Output, OutputFormat};
+use crate::remote::SettingsChange;
 
 /// How many times a plan is re-made after someone else's concurrent write.
 const ATTEMPTS: usize = 5;
@@ -33,67 +36,98 @@ pub struct Write {
     pub effect: String,
 }
 
-/// The writes of a command, in the order they must happen (a secret before what mounts it).
+/// A change of an Elasticsearch cluster's settings, as read and as requested.
+#[derive(Clone)]
+pub struct SettingsWrite {
+    pub es: Arc<Elasticsearch>,
+    /// The settings as read, to show what changes.
+    pub current: ClusterSettings,
+    /// The exact `PUT _cluster/settings` request.
+    pub change: SettingsChange,
+    pub effect: String,
+}
+
+/// One change a plan makes.
+#[derive(Clone)]
+pub enum Change {
+    /// A Kubernetes object created or updated.
+    Object(Box<Write>),
+    /// Cluster settings of an Elasticsearch cluster.
+    Settings(SettingsWrite),
+}
+
+impl From<Write> for Change {
+    fn from(write: Write) -> Self {
+        Change::Object(Box::new(write))
+    }
+}
+
+impl From<SettingsWrite> for Change {
+    fn from(write: SettingsWrite) -> Self {
+        Change::Settings(write)
+    }
+}
+
+/// The changes of a command, in the order they must happen (a secret before what mounts it).
 #[derive(Clone, Default)]
 pub struct Plan {
-    writes: Vec<Write>,
+    changes: Vec<Change>,
     /// What the operator should know before approving (shown as warnings).
     warnings: Vec<String>,
 }
 
-/// What a plan says about one of its writes, for `-o json`.
+/// What a plan says about one of its changes, for `-o json`.
 #[derive(Debug, Serialize)]
-pub struct WriteSummary {
+pub struct ChangeSummary {
     pub action: &'static str,
     pub kind: String,
-    pub namespace: String,
-    pub name: String,
-    pub context: Option<String>,
+    /// What is changed: `ns-one/cluster-one (context sandbox)`, or an Elasticsearch cluster.
+    pub target: String,
     pub effect: String,
+    /// The exact request body, for cluster settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<Value>,
 }
 
 impl Plan {
-    /// Adds a write, unless it would change nothing.
-    pub fn push(&mut self, write: Write) {
-        if write.before.as_ref() != Some(&write.after) {
-            self.writes.push(write);
+    /// Adds a change, unless it would change nothing.
+    pub fn push(&mut self, change: impl Into<Change>) {
+        let change = change.into();
+        if !change.is_noop() {
+            self.changes.push(change);
         }
     }
 
-    /// Adds another plan's writes after this one's.
+    /// Adds another plan's changes after this one's.
     pub fn append(&mut self, other: Plan) {
-        self.writes.extend(other.writes);
+        self.changes.extend(other.changes);
         self.warnings.extend(other.warnings);
     }
 
-    /// Something the operator should know before approving; shown only with writes.
+    /// Something the operator should know before approving; shown only with changes.
     pub fn warn(&mut self, warning: impl Into<String>) {
         self.warnings.push(warning.into());
     }
 
     pub fn is_empty(&self) -> bool {
-        self.writes.is_empty()
+        self.changes.is_empty()
     }
 
-    pub fn writes(&self) -> &[Write] {
-        &self.writes
+    pub fn summary(&self) -> Vec<ChangeSummary> {
+        self.changes.iter().map(Change::summary).collect()
     }
 
-    pub fn summary(&self) -> Vec<WriteSummary> {
-        self.writes.iter().map(Write::summary).collect()
-    }
-
-    /// The plan for people: one line per write, then the diff of each object.
+    /// The plan for people: one line per change, then the diff of each.
     pub fn show(&self, output: &Output) {
-        output.status("Plan", format!("{} change(s)", self.writes.len()));
-        for write in &self.writes {
+        output.status("Plan", format!("{} change(s)", self.changes.len()));
+        for change in &self.changes {
             output.status(
-                write.action(),
-                format!("{}: {}", write.title(), write.effect),
+                change.action(),
+                format!("{}: {}", change.title(), change.effect()),
             );
         }
-        for write in &self.writes {
-            output.diff(&write.title(), &write.diff());
+        for change in &self.changes {
+            output.diff(&change.title(), &change.diff());
         }
         for warning in &self.warnings {
             output.warn(warning);
@@ -101,50 +135,127 @@ impl Plan {
     }
 
     async fn apply(&self, output: &Output) -> anyhow::Result<()> {
-        for write in &self.writes {
-            write.apply().await?;
+        for change in &self.changes {
+            change.apply().await?;
             output.status(
                 "Applied",
-                format!("{} {}", write.action().to_lowercase(), write.title()),
+                format!("{} {}", change.action().to_lowercase(), change.title()),
             );
         }
         Ok(())
     }
 }
 
-impl Write {
-    fn action(&self) -> &'static str {
-        if self.before.is_some() {
-            "Update"
-        } else {
-            "Create"
+impl Change {
+    fn is_noop(&self) -> bool {
+        match self {
+            Change::Object(write) => write.before.as_ref() == Some(&write.after),
+            Change::Settings(write) => write.change.is_empty(),
         }
     }
 
-    /// `Secret ns-one/remote-certs`, with the context when there is one.
+    fn action(&self) -> &'static str {
+        match self {
+            Change::Object(write) if write.before.is_none() => "Create",
+            _ => "Update",
+        }
+    }
+
     pub fn title(&self) -> String {
+        match self {
+            Change::Object(write) => write.title(),
+            Change::Settings(write) => format!("cluster settings of {}", write.es.description()),
+        }
+    }
+
+    fn effect(&self) -> &str {
+        match self {
+            Change::Object(write) => &write.effect,
+            Change::Settings(write) => &write.effect,
+        }
+    }
+
+    fn diff(&self) -> String {
+        match self {
+            Change::Object(write) => write.diff(),
+            Change::Settings(write) => write.request(),
+        }
+    }
+
+    async fn apply(&self) -> anyhow::Result<()> {
+        match self {
+            Change::Object(write) => write.apply().await,
+            Change::Settings(write) => {
+                let acknowledged = write.es.put_cluster_settings(&write.change.body()).await?;
+                anyhow::ensure!(
+                    acknowledged,
+                    "{} did not acknowledge the settings change",
+                    write.es.description()
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn summary(&self) -> ChangeSummary {
+        match self {
+            Change::Object(write) => ChangeSummary {
+                action: if write.before.is_some() {
+                    "update"
+                } else {
+                    "create"
+                },
+                kind: write.resource.kind.clone(),
+                target: write.target(),
+                effect: write.effect.clone(),
+                request: None,
+            },
+            Change::Settings(write) => ChangeSummary {
+                action: "update",
+                kind: "ClusterSettings".into(),
+                target: write.es.description().to_string(),
+                effect: write.effect.clone(),
+                request: Some(write.change.body()),
+            },
+        }
+    }
+}
+
+impl SettingsWrite {
+    /// The exact request, as `--dry-run` promises, with the values it replaces.
+    fn request(&self) -> String {
+        let body = serde_json::to_string_pretty(&self.change.body()).unwrap_or_default();
+        let mut text = format!("PUT /_cluster/settings\n{body}\n");
+        for (scope, current, changed) in [
+            (
+                "persistent",
+                &self.current.persistent,
+                &self.change.persistent,
+            ),
+            ("transient", &self.current.transient, &self.change.transient),
+        ] {
+            for key in changed.keys() {
+                if let Some(old) = current.get(key) {
+                    text.push_str(&format!("# {scope} {key} was {old}\n"));
+                }
+            }
+        }
+        text
+    }
+}
+
+impl Write {
+    /// `Secret ns-one/remote-certs (context sandbox)`.
+    pub fn title(&self) -> String {
+        format!("{} {}", self.resource.kind, self.target())
+    }
+
+    /// `ns-one/remote-certs`, with the context when there is one.
+    fn target(&self) -> String {
         let namespace = self.kube.namespace();
         match &self.kube.server().context {
-            Some(context) => format!(
-                "{} {namespace}/{} (context {context})",
-                self.resource.kind, self.name
-            ),
-            None => format!("{} {namespace}/{}", self.resource.kind, self.name),
-        }
-    }
-
-    fn summary(&self) -> WriteSummary {
-        WriteSummary {
-            action: if self.before.is_some() {
-                "update"
-            } else {
-                "create"
-            },
-            kind: self.resource.kind.clone(),
-            namespace: self.kube.namespace().to_string(),
-            name: self.name.clone(),
-            context: self.kube.server().context.clone(),
-            effect: self.effect.clone(),
+            Some(context) => format!("{namespace}/{} (context {context})", self.name),
+            None => format!("{namespace}/{}", self.name),
         }
     }
 
@@ -414,13 +525,13 @@ where
     Fut: Future<Output = anyhow::Result<Plan>>,
 {
     let remaining = make_plan().await.context("verifying what was written")?;
-    match remaining.writes.first() {
+    match remaining.changes.first() {
         None => Ok(()),
-        Some(write) => Err(Failure::new(
+        Some(change) => Err(Failure::new(
             FailureKind::Conflict,
             format!(
                 "after writing, {} still differs from the plan",
-                write.title()
+                change.title()
             ),
         )
         .with_hint("something changed it back (another controller?); re-run to see the new plan")
