@@ -38,6 +38,8 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand ca 'Read a cluster''s transport CA (step 1 of the recipe)'
             cand trust 'Trust a remote cluster''s transport CA, or stop trusting it (step 2 of the recipe)'
             cand expose 'Expose a cluster''s transport layer and print its address (step 3 of the recipe)'
+            cand connect 'Connect a remote cluster and prove the connection (step 4 of the recipe)'
+            cand disconnect 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry'
             cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -199,6 +201,63 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ecr;connect'= {
+            cand --proxy 'Connect in proxy mode to ADDRESS (HOST or HOST:PORT, port 9300 by default, IPv6 as [ADDRESS]:PORT); without ADDRESS, to the address `ecr expose` reports for --remote'
+            cand --ref 'Connect through spec.remoteClusters to this ECK cluster of the same Kubernetes cluster'
+            cand --remote 'The remote ECK cluster whose exposed address --proxy connects to'
+            cand --remote-namespace 'Namespace of the remote [default: the namespace of CLUSTER, or --remote-context''s]'
+            cand --remote-context 'Kube context of the remote [default: --context]'
+            cand --alias 'The remote''s alias in this cluster [default: the remote''s name]'
+            cand --server-name 'TLS server name (SNI) to send, for a proxy or ingress that routes by it'
+            cand --skip-unavailable 'Let searches skip this remote when it is unavailable (true when given without a value)'
+            cand --proxy-socket-connections 'How many sockets to open to the proxy [Elasticsearch''s default: 18]'
+            cand --timeout 'How long to wait for the connection, e.g. 60s or 2m'
+            cand --es-url 'Reach Elasticsearch at this http(s) URL instead of through a port-forward to one of the cluster''s pods [default: a port-forward over the Kubernetes API to port 9200 of a running pod, verified against the HTTP service''s name CLUSTER-es-http.NS.svc]. With a CLUSTER, its elastic password and HTTP CA are still used; without one, any Elasticsearch, also outside Kubernetes'
+            cand --es-ca-file 'PEM file of the CA(s) that signed Elasticsearch''s HTTP certificate [default: the cluster''s HTTP CA from the secret CLUSTER-es-http-certs-public; with --es-url alone, the system''s trusted roots]'
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand --no-verify 'Do not wait for the connection to be proven'
+            cand --insecure 'Do not verify Elasticsearch''s certificate at all. Never the default, warned about on every use: whoever sits on the path can read the credentials and change what ecr reads and writes'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ecr;disconnect'= {
+            cand --alias 'The remote''s alias'
+            cand --es-url 'Reach Elasticsearch at this http(s) URL instead of through a port-forward to one of the cluster''s pods [default: a port-forward over the Kubernetes API to port 9200 of a running pod, verified against the HTTP service''s name CLUSTER-es-http.NS.svc]. With a CLUSTER, its elastic password and HTTP CA are still used; without one, any Elasticsearch, also outside Kubernetes'
+            cand --es-ca-file 'PEM file of the CA(s) that signed Elasticsearch''s HTTP certificate [default: the cluster''s HTTP CA from the secret CLUSTER-es-http-certs-public; with --es-url alone, the system''s trusted roots]'
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand --ref 'Remove the spec.remoteClusters entry instead of the settings'
+            cand --insecure 'Do not verify Elasticsearch''s certificate at all. Never the default, warned about on every use: whoever sits on the path can read the credentials and change what ecr reads and writes'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ecr;sandbox'= {
             cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
             cand --context 'Kubeconfig context to use [default: the current context]'
@@ -294,6 +353,8 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand ca 'Read a cluster''s transport CA (step 1 of the recipe)'
             cand trust 'Trust a remote cluster''s transport CA, or stop trusting it (step 2 of the recipe)'
             cand expose 'Expose a cluster''s transport layer and print its address (step 3 of the recipe)'
+            cand connect 'Connect a remote cluster and prove the connection (step 4 of the recipe)'
+            cand disconnect 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry'
             cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -312,6 +373,10 @@ set edit:completion:arg-completer[ecr] = {|@words|
         &'ecr;help;trust;remove'= {
         }
         &'ecr;help;expose'= {
+        }
+        &'ecr;help;connect'= {
+        }
+        &'ecr;help;disconnect'= {
         }
         &'ecr;help;sandbox'= {
             cand up 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'

@@ -38,6 +38,8 @@ complete -c ecr -n "__fish_ecr_needs_command" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "trust" -d 'Trust a remote cluster\'s transport CA, or stop trusting it (step 2 of the recipe)'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "expose" -d 'Expose a cluster\'s transport layer and print its address (step 3 of the recipe)'
+complete -c ecr -n "__fish_ecr_needs_command" -f -a "connect" -d 'Connect a remote cluster and prove the connection (step 4 of the recipe)'
+complete -c ecr -n "__fish_ecr_needs_command" -f -a "disconnect" -d 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -139,6 +141,48 @@ complete -c ecr -n "__fish_ecr_using_subcommand expose" -s v -l verbose -d 'Expl
 complete -c ecr -n "__fish_ecr_using_subcommand expose" -s q -l quiet -d 'Print only results and errors'
 complete -c ecr -n "__fish_ecr_using_subcommand expose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecr -n "__fish_ecr_using_subcommand expose" -s V -l version -d 'Print version'
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l proxy -d 'Connect in proxy mode to ADDRESS (HOST or HOST:PORT, port 9300 by default, IPv6 as [ADDRESS]:PORT); without ADDRESS, to the address `ecr expose` reports for --remote' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l ref -d 'Connect through spec.remoteClusters to this ECK cluster of the same Kubernetes cluster' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote -d 'The remote ECK cluster whose exposed address --proxy connects to' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote-namespace -d 'Namespace of the remote [default: the namespace of CLUSTER, or --remote-context\'s]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote-context -d 'Kube context of the remote [default: --context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l alias -d 'The remote\'s alias in this cluster [default: the remote\'s name]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l server-name -d 'TLS server name (SNI) to send, for a proxy or ingress that routes by it' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l skip-unavailable -d 'Let searches skip this remote when it is unavailable (true when given without a value)' -r -f -a "true\t''
+false\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l proxy-socket-connections -d 'How many sockets to open to the proxy [Elasticsearch\'s default: 18]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l timeout -d 'How long to wait for the connection, e.g. 60s or 2m' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l es-url -d 'Reach Elasticsearch at this http(s) URL instead of through a port-forward to one of the cluster\'s pods [default: a port-forward over the Kubernetes API to port 9200 of a running pod, verified against the HTTP service\'s name CLUSTER-es-http.NS.svc]. With a CLUSTER, its elastic password and HTTP CA are still used; without one, any Elasticsearch, also outside Kubernetes' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l es-ca-file -d 'PEM file of the CA(s) that signed Elasticsearch\'s HTTP certificate [default: the cluster\'s HTTP CA from the secret CLUSTER-es-http-certs-public; with --es-url alone, the system\'s trusted roots]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l no-verify -d 'Do not wait for the connection to be proven'
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l insecure -d 'Do not verify Elasticsearch\'s certificate at all. Never the default, warned about on every use: whoever sits on the path can read the credentials and change what ecr reads and writes'
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -s h -l help -d 'Print help'
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l alias -d 'The remote\'s alias' -r
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l es-url -d 'Reach Elasticsearch at this http(s) URL instead of through a port-forward to one of the cluster\'s pods [default: a port-forward over the Kubernetes API to port 9200 of a running pod, verified against the HTTP service\'s name CLUSTER-es-http.NS.svc]. With a CLUSTER, its elastic password and HTTP CA are still used; without one, any Elasticsearch, also outside Kubernetes' -r
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l es-ca-file -d 'PEM file of the CA(s) that signed Elasticsearch\'s HTTP certificate [default: the cluster\'s HTTP CA from the secret CLUSTER-es-http-certs-public; with --es-url alone, the system\'s trusted roots]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l ref -d 'Remove the spec.remoteClusters entry instead of the settings'
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l insecure -d 'Do not verify Elasticsearch\'s certificate at all. Never the default, warned about on every use: whoever sits on the path can read the credentials and change what ecr reads and writes'
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -s h -l help -d 'Print help'
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -l context -d 'Kubeconfig context to use [default: the current context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
@@ -190,12 +234,14 @@ complete -c ecr -n "__fish_ecr_using_subcommand completions" -s v -l verbose -d 
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s q -l quiet -d 'Print only results and errors'
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "trust" -d 'Trust a remote cluster\'s transport CA, or stop trusting it (step 2 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "expose" -d 'Expose a cluster\'s transport layer and print its address (step 3 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose sandbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect sandbox completions help" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect sandbox completions help" -f -a "trust" -d 'Trust a remote cluster\'s transport CA, or stop trusting it (step 2 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect sandbox completions help" -f -a "expose" -d 'Expose a cluster\'s transport layer and print its address (step 3 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect sandbox completions help" -f -a "connect" -d 'Connect a remote cluster and prove the connection (step 4 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect sandbox completions help" -f -a "disconnect" -d 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect sandbox completions help" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect sandbox completions help" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect sandbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from ca" -f -a "extract" -d 'Print the transport CA of a cluster (PEM, byte for byte as ECK stores it)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "add" -d 'Trust a remote cluster\'s transport CA in CLUSTER (step 2 of the recipe)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "remove" -d 'Stop trusting a remote\'s CA: changes only the secret (or ConfigMap), never restarts'

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::commands::{ca, completions, expose, sandbox, trust};
+use crate::commands::{ca, completions, connect, expose, sandbox, trust};
 use crate::k8s::Target;
 use crate::output::{Output, OutputFormat};
 
@@ -31,6 +31,10 @@ pub enum Command {
     Trust(trust::TrustCommand),
     /// Expose a cluster's transport layer and print its address (step 3 of the recipe)
     Expose(expose::ExposeArgs),
+    /// Connect a remote cluster and prove the connection (step 4 of the recipe)
+    Connect(connect::ConnectArgs),
+    /// Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry
+    Disconnect(connect::DisconnectArgs),
     /// Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),

@@ -9,6 +9,7 @@
 pub mod certs;
 pub mod cli;
 pub mod commands;
+pub mod connect;
 pub mod eck;
 pub mod elasticsearch;
 pub mod error;

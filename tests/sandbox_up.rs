@@ -199,3 +199,39 @@ fn the_default_kubeconfig_path_is_printed() {
     );
     assert!(Path::new(&expected).exists());
 }
+
+#[test]
+fn the_demo_runs_the_whole_recipe_and_ends_connected_both_ways() {
+    let home = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ecr"))
+        .args(["sandbox", "demo"])
+        .env("NO_COLOR", "1")
+        .env("HOME", home.path())
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    for step in ["ca extract", "trust add", "expose", "connect"] {
+        assert!(
+            stderr.contains(&format!("Running ecr {step}")),
+            "the demo skips {step}:\n{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("Unchanged cluster-one and cluster-two trust each other's CA"),
+        "{stderr}"
+    );
+    let connected = stdout.matches("\"connected\": true").count();
+    assert_eq!(
+        connected, 2,
+        "both sides' _remote/info say connected:\n{stdout}"
+    );
+    assert!(
+        stderr.trim_end().ends_with(
+            "Finished the whole recipe, both ways: each cluster is connected to the other"
+        ),
+        "{stderr}"
+    );
+}

@@ -98,8 +98,8 @@ const TRUST_BOTH_WAYS: &[&str] = &[
     "--yes",
 ];
 
-/// The recipe's steps that ecr has so far; the trust is given twice, to show that re-running
-/// a finished step writes nothing.
+/// The recipe's four steps, both ways, as a user would type them; the trust is given twice,
+/// to show that re-running a finished step writes nothing.
 const DEMO_STEPS: &[&[&str]] = &[
     &["ca", "extract", "cluster-one", "-n", "ns-one"],
     &["ca", "extract", "cluster-two", "-n", "ns-two", "-o", "json"],
@@ -107,6 +107,57 @@ const DEMO_STEPS: &[&[&str]] = &[
     TRUST_BOTH_WAYS,
     &["expose", "cluster-one", "-n", "ns-one", "--yes"],
     &["expose", "cluster-two", "-n", "ns-two", "--yes"],
+    &[
+        "connect",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--proxy",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        "ns-two",
+        "--yes",
+    ],
+    &[
+        "connect",
+        "cluster-two",
+        "-n",
+        "ns-two",
+        "--proxy",
+        "--remote",
+        "cluster-one",
+        "--remote-namespace",
+        "ns-one",
+        "--yes",
+    ],
+    // Both links again, as JSON: nothing to write, and each side's _remote/info entry.
+    &[
+        "connect",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--proxy",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        "ns-two",
+        "-o",
+        "json",
+    ],
+    &[
+        "connect",
+        "cluster-two",
+        "-n",
+        "ns-two",
+        "--proxy",
+        "--remote",
+        "cluster-one",
+        "--remote-namespace",
+        "ns-one",
+        "-o",
+        "json",
+    ],
 ];
 
 async fn demo(output: &Output) -> anyhow::Result<()> {
@@ -125,7 +176,7 @@ async fn demo(output: &Output) -> anyhow::Result<()> {
     }
     output.status(
         "Finished",
-        "steps 1 to 3 of the recipe, both ways (connect is next)",
+        "the whole recipe, both ways: each cluster is connected to the other",
     );
     Ok(())
 }

@@ -5,9 +5,10 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::ApiResource;
 use serde_json::Value;
 
-use super::spec::{spec_with_ca_config_map, spec_with_mount};
+use super::spec::{node_sets_trusting, spec_with_ca_config_map, spec_with_mount};
 use super::store::{StoreKind, store_with, store_without, trusted_cas};
 use super::{MountLayout, TrustedCa};
+use crate::certs;
 use crate::eck;
 use crate::k8s::Kube;
 use crate::plan::{Plan, Write};
@@ -36,6 +37,17 @@ pub struct Placement {
     pub layout: MountLayout,
     /// `None`: every nodeSet.
     pub node_sets: Option<Vec<String>>,
+}
+
+impl Placement {
+    /// The default secret (or ConfigMap) and mount path, on every nodeSet.
+    pub fn default_for(via: Via) -> anyhow::Result<Self> {
+        Ok(Placement {
+            via,
+            layout: MountLayout::new(super::DEFAULT_SECRET, super::DEFAULT_MOUNT_PATH)?,
+            node_sets: None,
+        })
+    }
 }
 
 /// The writes that make `truster` trust `ca`; none when it already does.
@@ -122,6 +134,32 @@ pub async fn trusted_aliases(
                 .collect()
         })
         .unwrap_or_default())
+}
+
+/// SHA-256 fingerprints of the certificates a cluster really loads through ecr's store: none
+/// in secret-mount mode unless every nodeSet mounts and lists the bundle.
+pub async fn trusted_fingerprints(
+    truster: &Truster,
+    placement: &Placement,
+) -> anyhow::Result<Vec<String>> {
+    if placement.via == Via::SecretMount {
+        let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
+        if !node_sets_trusting(&resource["spec"], &placement.layout)
+            .iter()
+            .all(|(_, trusting)| *trusting)
+        {
+            return Ok(Vec::new());
+        }
+    }
+    let (kind, _, existing) = read_store(truster, placement).await?;
+    let cas = existing
+        .map(|store| trusted_cas(&store, kind))
+        .unwrap_or_default();
+    Ok(cas
+        .iter()
+        .flat_map(|ca| certs::parse_bundle(ca.pem.as_bytes()).unwrap_or_default())
+        .map(|certificate| certificate.sha256_fingerprint)
+        .collect())
 }
 
 /// The store a cluster reads its trusted CAs from: kind, name, and the object if it exists.

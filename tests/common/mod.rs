@@ -135,6 +135,21 @@ impl Env {
     /// Runs a binary with the given kubeconfig; blocking is fine: the sandbox serves from
     /// the runtime's other threads.
     pub fn run_with_kubeconfig(&self, program: &str, args: &[&str], kubeconfig: &Path) -> Run {
+        self.run_with_environment(program, args, kubeconfig, &[])
+    }
+
+    /// Runs `ecr ARGS` with these environment variables set too (credentials, `RUST_LOG`).
+    pub fn ecr_with_environment(&self, args: &[&str], variables: &[(&str, &str)]) -> Run {
+        self.run_with_environment(env!("CARGO_BIN_EXE_ecr"), args, &self.kubeconfig, variables)
+    }
+
+    fn run_with_environment(
+        &self,
+        program: &str,
+        args: &[&str],
+        kubeconfig: &Path,
+        variables: &[(&str, &str)],
+    ) -> Run {
         let mut command = std::process::Command::new(program);
         command
             .args(args)
@@ -142,7 +157,11 @@ impl Env {
             .env("HOME", self.dir.path())
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG")
-            .env_remove("KUBERNETES_SERVICE_HOST");
+            .env_remove("ES_USERNAME")
+            .env_remove("ES_PASSWORD")
+            .env_remove("ES_API_KEY")
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .envs(variables.iter().copied());
         let output = tokio::task::block_in_place(|| command.output())
             .unwrap_or_else(|e| panic!("running {program}: {e}"));
         Run::from(output)

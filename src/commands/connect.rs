@@ -1,0 +1,351 @@
+//! `ecr connect` / `ecr disconnect`: step 4 of the recipe, a remote written into the cluster
+//! settings (or `spec.remoteClusters`), and the connection proven before ecr says it is done.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use serde_json::json;
+
+use crate::cli::GlobalArgs;
+use crate::commands::es_access::EsAccessArgs;
+use crate::connect::{self, Cluster};
+use crate::elasticsearch::Elasticsearch;
+use crate::error::{Failure, FailureKind};
+use crate::k8s::{Kube, Target};
+use crate::output::{Output, OutputFormat};
+use crate::plan::{self, Approval, Outcome};
+use crate::remote::{self, ProxyAddress, ProxyRemote};
+use crate::trust;
+
+/// Connect a remote cluster, and prove the connection (step 4 of the recipe)
+///
+/// With --proxy, writes the persistent settings cluster.remote.ALIAS.mode: proxy and
+/// cluster.remote.ALIAS.proxy_address (plus --server-name, --skip-unavailable and
+/// --proxy-socket-connections when given) with PUT _cluster/settings, then polls
+/// _remote/info until ALIAS is connected and asks _resolve/cluster whether data flows. When
+/// it does not connect, ecr says what _remote/info says and checks the usual causes where it
+/// can: a CA not trusted on one side, the remote not exposed or at another address, pods
+/// still rolling. With --ref, adds {name: ALIAS, elasticsearchRef: REMOTE} to
+/// spec.remoteClusters instead (same Kubernetes cluster; ECK needs an enterprise license).
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The ECK cluster that gets the remote [omit it to reach any Elasticsearch by --es-url]
+    pub cluster: Option<String>,
+
+    /// Connect in proxy mode to ADDRESS (HOST or HOST:PORT, port 9300 by default, IPv6 as
+    /// [ADDRESS]:PORT); without ADDRESS, to the address `ecr expose` reports for --remote
+    #[arg(long, value_name = "ADDRESS", num_args = 0..=1, required_unless_present = "reference")]
+    pub proxy: Option<Option<String>>,
+
+    /// Connect through spec.remoteClusters to this ECK cluster of the same Kubernetes cluster
+    #[arg(
+        long = "ref",
+        value_name = "REMOTE",
+        conflicts_with = "proxy",
+        requires = "cluster"
+    )]
+    pub reference: Option<String>,
+
+    /// The remote ECK cluster whose exposed address --proxy connects to
+    #[arg(long, value_name = "REMOTE")]
+    pub remote: Option<String>,
+
+    /// Namespace of the remote [default: the namespace of CLUSTER, or --remote-context's]
+    #[arg(long, value_name = "NS")]
+    pub remote_namespace: Option<String>,
+
+    /// Kube context of the remote [default: --context]
+    #[arg(long, value_name = "CTX")]
+    pub remote_context: Option<String>,
+
+    /// The remote's alias in this cluster [default: the remote's name]
+    #[arg(long, value_name = "NAME")]
+    pub alias: Option<String>,
+
+    /// TLS server name (SNI) to send, for a proxy or ingress that routes by it
+    #[arg(long, value_name = "HOST", requires = "proxy")]
+    pub server_name: Option<String>,
+
+    /// Let searches skip this remote when it is unavailable (true when given without a value)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", requires = "proxy")]
+    pub skip_unavailable: Option<bool>,
+
+    /// How many sockets to open to the proxy [Elasticsearch's default: 18]
+    #[arg(long, value_name = "N", requires = "proxy", value_parser = clap::value_parser!(u32).range(1..))]
+    pub proxy_socket_connections: Option<u32>,
+
+    /// How long to wait for the connection, e.g. 60s or 2m
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+
+    /// Do not wait for the connection to be proven
+    #[arg(long)]
+    pub no_verify: bool,
+
+    #[command(flatten)]
+    pub es: EsAccessArgs,
+}
+
+/// Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry
+#[derive(Debug, Args)]
+pub struct DisconnectArgs {
+    /// The ECK cluster that has the remote [omit it to reach any Elasticsearch by --es-url]
+    pub cluster: Option<String>,
+
+    /// The remote's alias
+    #[arg(long, value_name = "NAME")]
+    pub alias: String,
+
+    /// Remove the spec.remoteClusters entry instead of the settings
+    #[arg(long = "ref", requires = "cluster")]
+    pub reference: bool,
+
+    #[command(flatten)]
+    pub es: EsAccessArgs,
+}
+
+pub async fn connect(args: &ConnectArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let output = global.output();
+    let local = local_cluster(args.cluster.as_deref(), global).await?;
+    if let Some(remote) = &args.reference {
+        let local =
+            local.ok_or_else(|| Failure::new(FailureKind::Invalid, "--ref needs CLUSTER"))?;
+        return connect_by_ref(args, remote, &local, global, &output).await;
+    }
+    let remote_cluster = match &args.remote {
+        Some(name) => Some(remote_cluster(args, name, global).await?),
+        None => None,
+    };
+    let wanted = proxy_remote(args, remote_cluster.as_ref()).await?;
+    if let Some(local) = &local {
+        connect::refuse_ref_collision(local, &wanted.alias).await?;
+    }
+    let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
+    let outcome = plan::carry_out(&output, approval(global), || {
+        connect::plan_connect(&es, &wanted)
+    })
+    .await?;
+    let goal = format!(
+        "{} is a remote of {} at {}",
+        wanted.alias,
+        es.description(),
+        wanted.address
+    );
+    outcome.announce(&output, &goal);
+    let proven = match (&outcome, args.no_verify) {
+        (Outcome::DryRun(_), _) | (_, true) => None,
+        _ => Some(
+            prove(
+                args,
+                &es,
+                &wanted,
+                local.as_ref(),
+                remote_cluster.as_ref(),
+                &output,
+            )
+            .await?,
+        ),
+    };
+    if output.format() == OutputFormat::Json {
+        let mut report = outcome.to_json();
+        report.insert("alias".into(), json!(wanted.alias));
+        report.insert("proxy_address".into(), json!(wanted.address.to_string()));
+        report.insert("remote_info".into(), json!(proven));
+        output.json(&report)?;
+    }
+    Ok(())
+}
+
+/// Waits for the link; on failure, explains it with what both sides show.
+async fn prove(
+    args: &ConnectArgs,
+    es: &Elasticsearch,
+    wanted: &ProxyRemote,
+    local: Option<&Cluster>,
+    remote: Option<&Cluster>,
+    output: &Output,
+) -> anyhow::Result<crate::elasticsearch::RemoteClusterInfo> {
+    match connect::prove(es, &wanted.alias, args.timeout, output).await? {
+        Ok(info) => {
+            output.status(
+                "Connected",
+                connect::describe_link(&wanted.alias, Some(&info)),
+            );
+            Ok(info)
+        }
+        Err(last_seen) => {
+            let findings = match (local, remote) {
+                (Some(local), Some(remote)) => {
+                    connect::diagnose(local, remote, &wanted.address)
+                        .await
+                        .findings
+                }
+                _ => Vec::new(),
+            };
+            let waited = humantime::format_duration(args.timeout).to_string();
+            Err(
+                connect::not_connected(&wanted.alias, &waited, last_seen.as_ref(), &findings)
+                    .into(),
+            )
+        }
+    }
+}
+
+async fn connect_by_ref(
+    args: &ConnectArgs,
+    remote: &str,
+    local: &Cluster,
+    global: &GlobalArgs,
+    output: &Output,
+) -> anyhow::Result<()> {
+    let alias = args.alias.clone().unwrap_or_else(|| remote.to_string());
+    trust::validate_alias(&alias)?;
+    let namespace = args
+        .remote_namespace
+        .clone()
+        .unwrap_or_else(|| local.kube.namespace().to_string());
+    crate::k8s::validate_name("namespace", &namespace)?;
+    let outcome = plan::carry_out(output, approval(global), || {
+        connect::plan_ref(local, &alias, remote, &namespace)
+    })
+    .await?;
+    outcome.report(
+        output,
+        &format!(
+            "{} names {remote} in {namespace} as its remote {alias} in spec.remoteClusters",
+            local.cluster
+        ),
+    )
+}
+
+pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let output = global.output();
+    trust::validate_alias(&args.alias)?;
+    let local = local_cluster(args.cluster.as_deref(), global).await?;
+    if args.reference {
+        let local =
+            local.ok_or_else(|| Failure::new(FailureKind::Invalid, "--ref needs CLUSTER"))?;
+        let outcome = plan::carry_out(&output, approval(global), || {
+            connect::plan_unref(&local, &args.alias)
+        })
+        .await?;
+        return outcome.report(
+            &output,
+            &format!(
+                "spec.remoteClusters of {} no longer names {}",
+                local.cluster, args.alias
+            ),
+        );
+    }
+    let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
+    let outcome = plan::carry_out(&output, approval(global), || {
+        connect::plan_disconnect(&es, &args.alias)
+    })
+    .await?;
+    outcome.report(
+        &output,
+        &format!("{} is no remote of {}", args.alias, es.description()),
+    )
+}
+
+/// The local ECK cluster, when one is named.
+async fn local_cluster(
+    cluster: Option<&str>,
+    global: &GlobalArgs,
+) -> anyhow::Result<Option<Cluster>> {
+    let Some(cluster) = cluster else {
+        return Ok(None);
+    };
+    crate::k8s::validate_name("cluster name", cluster)?;
+    Ok(Some(Cluster {
+        kube: Kube::connect(&global.target()).await?,
+        cluster: cluster.to_string(),
+    }))
+}
+
+async fn remote_cluster(
+    args: &ConnectArgs,
+    name: &str,
+    global: &GlobalArgs,
+) -> anyhow::Result<Cluster> {
+    let same_kube = args.remote_context.is_none();
+    let target = Target {
+        kubeconfig: global.kubeconfig.clone(),
+        context: args
+            .remote_context
+            .clone()
+            .or_else(|| global.context.clone()),
+        namespace: args
+            .remote_namespace
+            .clone()
+            .or_else(|| same_kube.then(|| global.namespace.clone()).flatten()),
+    };
+    Ok(Cluster {
+        kube: Kube::connect(&target).await?,
+        cluster: name.to_string(),
+    })
+}
+
+/// What the command line asks for, checked before anything is read or written.
+async fn proxy_remote(args: &ConnectArgs, remote: Option<&Cluster>) -> anyhow::Result<ProxyRemote> {
+    let alias = match (&args.alias, remote) {
+        (Some(alias), _) => alias.clone(),
+        (None, Some(remote)) => remote.cluster.clone(),
+        (None, None) => {
+            return Err(Failure::new(
+                FailureKind::Invalid,
+                "name the remote: --alias NAME (or --remote REMOTE)",
+            )
+            .into());
+        }
+    };
+    trust::validate_alias(&alias)?;
+    if let Some(server_name) = &args.server_name
+        && !remote::is_host_name(server_name)
+    {
+        return Err(Failure::new(
+            FailureKind::Invalid,
+            format!("--server-name {server_name:?} is not a host name"),
+        )
+        .into());
+    }
+    let address = match (args.proxy.as_ref().and_then(Option::as_deref), remote) {
+        (Some(address), _) => address.parse::<ProxyAddress>()?,
+        (None, Some(remote)) => connect::exposed_address(remote).await?,
+        (None, None) => {
+            return Err(Failure::new(
+                FailureKind::Invalid,
+                "say where the remote answers: --proxy ADDRESS, or --remote REMOTE",
+            )
+            .with_hint("--remote takes the address that ecr expose reports for that cluster")
+            .into());
+        }
+    };
+    Ok(ProxyRemote {
+        alias,
+        address,
+        server_name: args.server_name.clone(),
+        skip_unavailable: args.skip_unavailable,
+        socket_connections: args.proxy_socket_connections,
+    })
+}
+
+async fn reach(
+    es: &EsAccessArgs,
+    local: Option<&Cluster>,
+    output: &Output,
+) -> anyhow::Result<Elasticsearch> {
+    es.reach(
+        local.map(|cluster| (&cluster.kube, cluster.cluster.as_str())),
+        output,
+    )
+    .await
+}
+
+fn approval(global: &GlobalArgs) -> Approval {
+    Approval {
+        yes: global.yes,
+        dry_run: global.dry_run,
+    }
+}

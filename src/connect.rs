@@ -1,0 +1,329 @@
+//! Connecting clusters (step 4 of the recipe): the remote's exposed address, the settings and
+//! `spec.remoteClusters` plans, the proof that the link carries data, and what is wrong when not.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Service;
+use serde_json::{Value, json};
+
+use crate::eck;
+use crate::elasticsearch::{Elasticsearch, RemoteClusterInfo};
+use crate::error::{Failure, FailureKind, name_list};
+use crate::expose::{self, Address, ServiceType};
+use crate::output::Output;
+use crate::plan::{Plan, SettingsWrite, Write};
+use crate::remote::{self, ProxyAddress, ProxyRemote};
+use crate::trust::planner::{Placement, Truster, Via, trusted_fingerprints};
+
+/// How often `_remote/info` is asked while a link is being made.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// An ECK cluster on its kube connection.
+pub type Cluster = Truster;
+
+/// The address `ecr expose` reports for `remote`: its transport load balancer.
+pub async fn exposed_address(remote: &Cluster) -> anyhow::Result<ProxyAddress> {
+    eck::read_elasticsearch(&remote.kube, &remote.cluster).await?;
+    let name = eck::transport_service(&remote.cluster);
+    let service = remote.kube.get::<Service>(&name).await?;
+    let not_exposed = || {
+        Failure::new(
+            FailureKind::NotFound,
+            format!(
+                "{} is not exposed yet: its service {name} has no load-balancer address",
+                remote.cluster
+            ),
+        )
+        .with_hint(format!(
+            "run ecr expose {} -n {} first, or give --proxy ADDRESS",
+            remote.cluster,
+            remote.kube.namespace()
+        ))
+    };
+    let service = service.ok_or_else(not_exposed)?;
+    if expose::address_of(&service, ServiceType::NodePort).is_some() {
+        return Err(Failure::new(
+            FailureKind::Invalid,
+            format!("{} is exposed as a NodePort: ecr cannot tell which node address the other side reaches", remote.cluster),
+        )
+        .with_hint("give the address: --proxy NODE_ADDRESS:NODE_PORT")
+        .into());
+    }
+    match expose::address_of(&service, ServiceType::LoadBalancer) {
+        Some(Address::LoadBalancer { host, port }) => Ok(ProxyAddress { host, port }),
+        _ => Err(not_exposed().into()),
+    }
+}
+
+/// The settings change that points `remote.alias` at its address; nothing when in place.
+pub async fn plan_connect(es: &Arc<Elasticsearch>, remote: &ProxyRemote) -> anyhow::Result<Plan> {
+    let current = es.cluster_settings().await?;
+    let mut plan = Plan::default();
+    plan.push(SettingsWrite {
+        es: Arc::clone(es),
+        change: remote::connect_change(&current, remote),
+        current,
+        effect: format!(
+            "{} connects to {} in proxy mode; no restart",
+            remote.alias, remote.address
+        ),
+    });
+    Ok(plan)
+}
+
+/// The settings change that removes every setting of `alias`; nothing when none is left.
+pub async fn plan_disconnect(es: &Arc<Elasticsearch>, alias: &str) -> anyhow::Result<Plan> {
+    let current = es.cluster_settings().await?;
+    let mut plan = Plan::default();
+    plan.push(SettingsWrite {
+        es: Arc::clone(es),
+        change: remote::disconnect_change(&current, alias),
+        current,
+        effect: format!("the remote {alias} is removed; no restart"),
+    });
+    Ok(plan)
+}
+
+/// The aliases ECK manages through `spec.remoteClusters` (ecr must not take them over).
+pub fn ref_aliases(resource: &Value) -> Vec<String> {
+    resource
+        .pointer("/spec/remoteClusters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Refuses a proxy alias that `spec.remoteClusters` already names: ECK writes sniff settings
+/// for those, and the two would fight.
+pub async fn refuse_ref_collision(local: &Cluster, alias: &str) -> anyhow::Result<()> {
+    let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    if ref_aliases(&resource).iter().any(|name| name == alias) {
+        return Err(Failure::new(
+            FailureKind::Invalid,
+            format!(
+                "the alias {alias} is managed by ECK through spec.remoteClusters of {}",
+                local.cluster
+            ),
+        )
+        .with_hint("choose another --alias, or remove that entry with ecr disconnect --ref")
+        .into());
+    }
+    Ok(())
+}
+
+/// The `spec.remoteClusters` entry `{name: alias, elasticsearchRef: {name, namespace}}` added,
+/// keeping the others (the list is written whole, conditional on the version read).
+pub async fn plan_ref(
+    local: &Cluster,
+    alias: &str,
+    remote: &str,
+    remote_namespace: &str,
+) -> anyhow::Result<Plan> {
+    let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    let wanted =
+        json!({"name": alias, "elasticsearchRef": {"name": remote, "namespace": remote_namespace}});
+    let mut entries = resource
+        .pointer("/spec/remoteClusters")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    match entries.iter().find(|entry| entry["name"] == alias) {
+        Some(entry) if entry["elasticsearchRef"] == wanted["elasticsearchRef"] => {}
+        Some(entry) => {
+            return Err(Failure::new(
+                FailureKind::Invalid,
+                format!(
+                    "spec.remoteClusters of {} already names {alias}, for {}",
+                    local.cluster, entry["elasticsearchRef"]
+                ),
+            )
+            .with_hint("choose another --alias, or disconnect that one first")
+            .into());
+        }
+        None => entries.push(wanted),
+    }
+    Ok(ref_plan(local, resource, entries))
+}
+
+/// The `spec.remoteClusters` entry named `alias` removed, the others kept.
+pub async fn plan_unref(local: &Cluster, alias: &str) -> anyhow::Result<Plan> {
+    let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    let entries: Vec<Value> = resource
+        .pointer("/spec/remoteClusters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["name"] != alias)
+        .cloned()
+        .collect();
+    Ok(ref_plan(local, resource, entries))
+}
+
+fn ref_plan(local: &Cluster, resource: Value, entries: Vec<Value>) -> Plan {
+    let mut after = resource.clone();
+    if entries.is_empty() {
+        if let Some(spec) = after["spec"].as_object_mut() {
+            spec.remove("remoteClusters");
+        }
+    } else {
+        after["spec"]["remoteClusters"] = Value::Array(entries);
+    }
+    let mut plan = Plan::default();
+    plan.push(Write {
+        kube: local.kube.clone(),
+        resource: eck::elasticsearch_resource(),
+        name: local.cluster.clone(),
+        before: Some(resource),
+        after,
+        effect: "ECK configures the remote itself (sniff mode); no pod restart".into(),
+    });
+    plan.warn(
+        "ECK acts on spec.remoteClusters only with an enterprise license; with a basic license it just \
+         emits an event (ecr connect --proxy works on a basic license)",
+    );
+    plan
+}
+
+/// Polls `_remote/info` until `alias` is connected, then asks `_resolve/cluster` whether data
+/// flows. Elasticsearch failing meanwhile (a 5xx while pods roll) is waited out. `Ok(info)`
+/// when the link works; `Err(last info seen)` when the time ran out.
+pub async fn prove(
+    es: &Elasticsearch,
+    alias: &str,
+    timeout: Duration,
+    output: &Output,
+) -> anyhow::Result<Result<RemoteClusterInfo, Option<RemoteClusterInfo>>> {
+    let spinner = output.spinner(format!("waiting for {alias} to connect"));
+    let deadline = Instant::now() + timeout;
+    let mut last_seen = None;
+    loop {
+        match es.remote_info().await {
+            Ok(mut remotes) => {
+                last_seen = remotes.remove(alias);
+                if last_seen.as_ref().is_some_and(|info| info.connected)
+                    && es
+                        .resolve_cluster(alias)
+                        .await
+                        .is_ok_and(|resolved| resolved.connected)
+                {
+                    return Ok(Ok(last_seen.expect("checked just above")));
+                }
+            }
+            Err(error) if Instant::now() >= deadline => return Err(error),
+            Err(error) => tracing::debug!("_remote/info failed, polling on: {error:#}"),
+        }
+        if Instant::now() >= deadline {
+            spinner.finish_and_clear();
+            return Ok(Err(last_seen));
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// What ecr can check when a link does not come up between two ECK clusters.
+pub struct Diagnosis {
+    pub findings: Vec<String>,
+}
+
+/// Looks at both sides for the usual causes: a CA not trusted on one side, the remote not
+/// exposed or at another address, pods still rolling after a trust change.
+pub async fn diagnose(local: &Cluster, remote: &Cluster, address: &ProxyAddress) -> Diagnosis {
+    let mut findings = Vec::new();
+    for (truster, trusted) in [(local, remote), (remote, local)] {
+        match trusts(truster, trusted).await {
+            Ok(true) => {}
+            Ok(false) => findings.push(format!(
+                "{} does not trust the current transport CA of {}: run ecr trust add {} -n {} --from {} --from-namespace {}",
+                truster.cluster,
+                trusted.cluster,
+                truster.cluster,
+                truster.kube.namespace(),
+                trusted.cluster,
+                trusted.kube.namespace()
+            )),
+            Err(error) => tracing::debug!("cannot check the trust of {}: {error:#}", truster.cluster),
+        }
+    }
+    match exposed_address(remote).await {
+        Ok(exposed) if exposed != *address => findings.push(format!(
+            "{} is exposed at {exposed}, not at {address}",
+            remote.cluster
+        )),
+        Ok(_) => {}
+        Err(error) => findings.push(format!("{error:#}")),
+    }
+    for cluster in [local, remote] {
+        if let Ok(resource) = eck::read_elasticsearch(&cluster.kube, &cluster.cluster).await {
+            let phase = resource
+                .pointer("/status/phase")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown");
+            if phase != "Ready" {
+                findings.push(format!(
+                    "{} is in phase {phase}: pods may still be rolling after a trust change; wait and re-run",
+                    cluster.cluster
+                ));
+            }
+        }
+    }
+    Diagnosis { findings }
+}
+
+/// Whether `truster` loads `trusted`'s current CA through ecr's stores (either way of trusting).
+async fn trusts(truster: &Cluster, trusted: &Cluster) -> anyhow::Result<bool> {
+    let ca = eck::read_transport_ca(&trusted.kube, &trusted.cluster).await?;
+    let wanted = &ca.certificates[0].sha256_fingerprint;
+    for via in [Via::SecretMount, Via::ConfigMap] {
+        let placement = Placement::default_for(via)?;
+        if trusted_fingerprints(truster, &placement)
+            .await?
+            .iter()
+            .any(|fp| fp == wanted)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// One line on what `_remote/info` says about a link that is not up.
+pub fn describe_link(alias: &str, info: Option<&RemoteClusterInfo>) -> String {
+    match info {
+        None => format!("_remote/info does not list {alias}"),
+        Some(info) => format!(
+            "_remote/info says {alias}: connected {}, mode {}, proxy_address {}, {} of {} sockets connected",
+            info.connected,
+            info.mode,
+            info.proxy_address.as_deref().unwrap_or("none"),
+            info.num_proxy_sockets_connected.unwrap_or(0),
+            info.max_proxy_socket_connections.unwrap_or(0)
+        ),
+    }
+}
+
+/// The failure of a link that did not come up, with what was found.
+pub fn not_connected(
+    alias: &str,
+    waited: &str,
+    info: Option<&RemoteClusterInfo>,
+    findings: &[String],
+) -> Failure {
+    let hint = if findings.is_empty() {
+        "check that each side trusts the other's transport CA (ecr trust add), that the remote is exposed at \
+         that address (ecr expose), and that nothing between them drops port 9300"
+            .to_string()
+    } else {
+        name_list(findings, "")
+    };
+    Failure::new(
+        FailureKind::Unavailable,
+        format!(
+            "{alias} did not connect within {waited}; {}",
+            describe_link(alias, info)
+        ),
+    )
+    .with_hint(hint)
+}
