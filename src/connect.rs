@@ -272,6 +272,20 @@ pub async fn diagnose(local: &Cluster, remote: &Cluster, address: &ProxyAddress)
     Diagnosis { findings }
 }
 
+/// A license that is not active stops remote clusters; any active one, basic included,
+/// allows cross-cluster search.
+pub async fn license_finding(es: &Elasticsearch) -> Option<String> {
+    let license = es.license().await.ok()?;
+    (license.status != "active").then(|| {
+        format!(
+            "the {} license of {} is {}: remote clusters need an active license",
+            license.kind,
+            es.description(),
+            license.status
+        )
+    })
+}
+
 /// Whether `truster` loads `trusted`'s current CA through ecr's stores (either way of trusting).
 async fn trusts(truster: &Cluster, trusted: &Cluster) -> anyhow::Result<bool> {
     let ca = eck::read_transport_ca(&trusted.kube, &trusted.cluster).await?;
