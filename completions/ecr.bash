@@ -37,6 +37,9 @@ _ecr() {
             ecr,sandbox)
                 cmd="ecr__subcmd__sandbox"
                 ;;
+            ecr,status)
+                cmd="ecr__subcmd__status"
+                ;;
             ecr,trust)
                 cmd="ecr__subcmd__trust"
                 ;;
@@ -72,6 +75,9 @@ _ecr() {
                 ;;
             ecr__subcmd__help,sandbox)
                 cmd="ecr__subcmd__help__subcmd__sandbox"
+                ;;
+            ecr__subcmd__help,status)
+                cmd="ecr__subcmd__help__subcmd__status"
                 ;;
             ecr__subcmd__help,trust)
                 cmd="ecr__subcmd__help__subcmd__trust"
@@ -134,7 +140,7 @@ _ecr() {
 
     case "${cmd}" in
         ecr)
-            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version ca trust expose connect disconnect sandbox completions help"
+            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version ca trust expose connect disconnect status sandbox completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -518,7 +524,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__help)
-            opts="ca trust expose connect disconnect sandbox completions help"
+            opts="ca trust expose connect disconnect status sandbox completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -660,6 +666,20 @@ _ecr() {
         ecr__subcmd__help__subcmd__sandbox__subcmd__up)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -853,6 +873,52 @@ _ecr() {
             fi
             case "${prev}" in
                 --kubeconfig-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__status)
+            opts="-n -o -y -v -q -h -V --es-url --es-ca-file --insecure --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --es-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --es-ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

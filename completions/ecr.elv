@@ -40,6 +40,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand expose 'Expose a cluster''s transport layer and print its address (step 3 of the recipe)'
             cand connect 'Connect a remote cluster and prove the connection (step 4 of the recipe)'
             cand disconnect 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry'
+            cand status 'Show a cluster''s trust, exposure and remotes, and what needs attention'
             cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -258,6 +259,28 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ecr;status'= {
+            cand --es-url 'Reach Elasticsearch at this http(s) URL instead of through a port-forward to one of the cluster''s pods [default: a port-forward over the Kubernetes API to port 9200 of a running pod, verified against the HTTP service''s name CLUSTER-es-http.NS.svc]. With a CLUSTER, its elastic password and HTTP CA are still used; without one, any Elasticsearch, also outside Kubernetes'
+            cand --es-ca-file 'PEM file of the CA(s) that signed Elasticsearch''s HTTP certificate [default: the cluster''s HTTP CA from the secret CLUSTER-es-http-certs-public; with --es-url alone, the system''s trusted roots]'
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand --insecure 'Do not verify Elasticsearch''s certificate at all. Never the default, warned about on every use: whoever sits on the path can read the credentials and change what ecr reads and writes'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ecr;sandbox'= {
             cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
             cand --context 'Kubeconfig context to use [default: the current context]'
@@ -355,6 +378,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand expose 'Expose a cluster''s transport layer and print its address (step 3 of the recipe)'
             cand connect 'Connect a remote cluster and prove the connection (step 4 of the recipe)'
             cand disconnect 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry'
+            cand status 'Show a cluster''s trust, exposure and remotes, and what needs attention'
             cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -377,6 +401,8 @@ set edit:completion:arg-completer[ecr] = {|@words|
         &'ecr;help;connect'= {
         }
         &'ecr;help;disconnect'= {
+        }
+        &'ecr;help;status'= {
         }
         &'ecr;help;sandbox'= {
             cand up 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::commands::{ca, completions, connect, expose, sandbox, trust};
+use crate::commands::{ca, completions, connect, expose, sandbox, status, trust};
 use crate::k8s::Target;
 use crate::output::{Output, OutputFormat};
 
@@ -35,6 +35,8 @@ pub enum Command {
     Connect(connect::ConnectArgs),
     /// Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry
     Disconnect(connect::DisconnectArgs),
+    /// Show a cluster's trust, exposure and remotes, and what needs attention
+    Status(status::StatusArgs),
     /// Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),

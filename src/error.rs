@@ -64,6 +64,12 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// Not a failure of ecr: a command that reports on health (`ecr status`) found things that
+/// need attention, printed them, and exits with status 1 so that cron and CI notice.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} thing(s) need attention")]
+pub struct NeedsAttention(pub usize);
+
 /// Joins names for a message: `a, b, c`, or the given word when there are none.
 pub fn name_list<S: AsRef<str>>(names: &[S], none: &str) -> String {
     if names.is_empty() {

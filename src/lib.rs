@@ -19,4 +19,5 @@ pub mod output;
 pub mod plan;
 pub mod remote;
 pub mod sandbox;
+pub mod status;
 pub mod trust;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use ecr::cli::Cli;
+use ecr::error::NeedsAttention;
 use ecr::output::{self, Output};
 
 fn main() -> ExitCode {
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(ecr::commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.downcast_ref::<NeedsAttention>().is_some() => ExitCode::FAILURE,
         Err(error) => {
             Output::error(&error);
             ExitCode::FAILURE

@@ -6,6 +6,7 @@ pub mod connect;
 pub mod es_access;
 pub mod expose;
 pub mod sandbox;
+pub mod status;
 pub mod trust;
 
 use crate::cli::{Cli, Command};
@@ -15,6 +16,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ca(command) => ca::run(command, &cli.global).await,
         Command::Connect(args) => connect::connect(&args, &cli.global).await,
         Command::Disconnect(args) => connect::disconnect(&args, &cli.global).await,
+        Command::Status(args) => status::run(&args, &cli.global).await,
         Command::Expose(args) => expose::run(&args, &cli.global).await,
         Command::Trust(command) => trust::run(command, &cli.global).await,
         Command::Sandbox(command) => sandbox::run(command, &cli.global.output()).await,

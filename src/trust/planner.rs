@@ -162,6 +162,21 @@ pub async fn trusted_fingerprints(
         .collect())
 }
 
+/// The CAs a cluster trusts through ecr's store, with the store's `Kind/name`.
+pub async fn trusted_store(
+    truster: &Truster,
+    placement: &Placement,
+) -> anyhow::Result<(String, Vec<TrustedCa>)> {
+    let (kind, name, existing) = read_store(truster, placement).await?;
+    let label = format!("{}/{name}", store_resource(kind).kind);
+    Ok((
+        label,
+        existing
+            .map(|store| trusted_cas(&store, kind))
+            .unwrap_or_default(),
+    ))
+}
+
 /// The store a cluster reads its trusted CAs from: kind, name, and the object if it exists.
 async fn read_store(
     truster: &Truster,

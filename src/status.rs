@@ -1,0 +1,297 @@
+//! The whole link of one cluster at a glance: trust (with each copy's expiry and drift), the
+//! exposed transport, the remotes and whether they are connected, and what needs attention.
+
+use std::time::SystemTime;
+
+use k8s_openapi::api::core::v1::Service;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::certs;
+use crate::connect::{self, Cluster};
+use crate::eck;
+use crate::elasticsearch::Elasticsearch;
+use crate::expose::{self, ServiceType};
+use crate::k8s::{Kube, Target};
+use crate::trust::planner::{self, Placement, Via};
+use crate::trust::spec::node_sets_trusting;
+use crate::trust::{CaSource, TrustedCa};
+
+/// A CA copy expiring within this many days is a warning.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// Everything `ecr status` shows; field names are stable for `-o json`.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub cluster: String,
+    pub namespace: String,
+    pub context: Option<String>,
+    /// The Elasticsearch resource's phase (`Ready`, `ApplyingChanges`, ...).
+    pub phase: String,
+    pub trust: Vec<TrustedCaStatus>,
+    /// Each nodeSet, and whether it mounts and lists ecr's bundle (secret-mount mode).
+    pub node_sets: Vec<NodeSetTrust>,
+    pub exposure: ExposureStatus,
+    pub remotes: Vec<RemoteStatus>,
+    /// Remotes ECK manages through `spec.remoteClusters`.
+    pub ref_remotes: Vec<Value>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrustedCaStatus {
+    pub alias: String,
+    /// `secret/NAME` or `configmap/NAME`: where the copy is kept.
+    pub store: String,
+    pub source: CaSource,
+    pub subject: String,
+    pub sha256_fingerprint: String,
+    pub not_after: String,
+    pub days_left: i64,
+    /// Whether the copy holds every certificate the source publishes now; `None` when the
+    /// source cannot be read (a file, or no access).
+    pub in_sync: Option<bool>,
+    /// Whether the source cluster trusts this cluster back; `None` when unknown.
+    pub trusted_back: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NodeSetTrust {
+    pub name: String,
+    pub mounts_bundle: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExposureStatus {
+    pub service: String,
+    /// The transport service's type; `None` when the service does not exist.
+    pub service_type: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RemoteStatus {
+    pub alias: String,
+    pub mode: String,
+    pub address: Option<String>,
+    pub connected: bool,
+    pub skip_unavailable: bool,
+}
+
+/// Reads everything about `local`; `es` is `None` when Elasticsearch could not be reached
+/// (then `reach_error` says why and becomes a warning).
+pub async fn gather(
+    local: &Cluster,
+    base: &Target,
+    es: Option<&Elasticsearch>,
+    reach_error: Option<String>,
+) -> anyhow::Result<Status> {
+    let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    let own_ca = eck::read_transport_ca(&local.kube, &local.cluster).await?;
+    let mut trust = Vec::new();
+    for via in [Via::SecretMount, Via::ConfigMap] {
+        let placement = Placement::default_for(via)?;
+        let (store, cas) = planner::trusted_store(local, &placement).await?;
+        for ca in cas {
+            trust.push(
+                ca_status(base, &store, ca, &own_ca.certificates[0].sha256_fingerprint).await,
+            );
+        }
+    }
+    let layout = Placement::default_for(Via::SecretMount)?.layout;
+    let node_sets = node_sets_trusting(&resource["spec"], &layout)
+        .into_iter()
+        .map(|(name, mounts_bundle)| NodeSetTrust {
+            name,
+            mounts_bundle,
+        })
+        .collect();
+    let remotes = match es {
+        Some(es) => es
+            .remote_info()
+            .await?
+            .into_iter()
+            .map(|(alias, info)| RemoteStatus {
+                alias,
+                mode: info.mode,
+                address: info.proxy_address.or_else(|| info.seeds.first().cloned()),
+                connected: info.connected,
+                skip_unavailable: info.skip_unavailable,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut status = Status {
+        cluster: local.cluster.clone(),
+        namespace: local.kube.namespace().to_string(),
+        context: local.kube.server().context.clone(),
+        phase: resource
+            .pointer("/status/phase")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string(),
+        trust,
+        node_sets,
+        exposure: exposure(&local.kube, &local.cluster).await?,
+        remotes,
+        ref_remotes: resource
+            .pointer("/spec/remoteClusters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        warnings: reach_error.into_iter().collect(),
+    };
+    let found = warnings(&status);
+    status.warnings.extend(found);
+    Ok(status)
+}
+
+async fn ca_status(
+    base: &Target,
+    store: &str,
+    ca: TrustedCa,
+    own_fingerprint: &str,
+) -> TrustedCaStatus {
+    let stored = certs::parse_bundle(ca.pem.as_bytes()).unwrap_or_default();
+    let first = stored.first();
+    let not_after = first.map(|c| c.not_after.clone()).unwrap_or_default();
+    let source = source_cluster(base, &ca.source).await;
+    let in_sync = match &source {
+        Some(cluster) => match eck::read_transport_ca(&cluster.kube, &cluster.cluster).await {
+            Ok(current) => Some(current.certificates.iter().all(|c| {
+                stored
+                    .iter()
+                    .any(|s| s.sha256_fingerprint == c.sha256_fingerprint)
+            })),
+            Err(_) => None,
+        },
+        None => None,
+    };
+    let trusted_back = match &source {
+        Some(cluster) => trusts_fingerprint(cluster, own_fingerprint).await,
+        None => None,
+    };
+    TrustedCaStatus {
+        alias: ca.alias,
+        store: store.to_string(),
+        subject: first.map(|c| c.subject.clone()).unwrap_or_default(),
+        sha256_fingerprint: first
+            .map(|c| c.sha256_fingerprint.clone())
+            .unwrap_or_default(),
+        days_left: days_left(&not_after),
+        not_after,
+        source: ca.source,
+        in_sync,
+        trusted_back,
+    }
+}
+
+/// The ECK cluster a CA was copied from, on a connection of its own context and namespace.
+async fn source_cluster(base: &Target, source: &CaSource) -> Option<Cluster> {
+    let (Some(cluster), Some(namespace)) = (&source.cluster, &source.namespace) else {
+        return None;
+    };
+    let target = Target {
+        kubeconfig: base.kubeconfig.clone(),
+        context: source.context.clone().or_else(|| base.context.clone()),
+        namespace: Some(namespace.clone()),
+    };
+    let kube = Kube::connect(&target).await.ok()?;
+    Some(Cluster {
+        kube,
+        cluster: cluster.clone(),
+    })
+}
+
+async fn trusts_fingerprint(cluster: &Cluster, fingerprint: &str) -> Option<bool> {
+    let mut known = false;
+    for via in [Via::SecretMount, Via::ConfigMap] {
+        let placement = Placement::default_for(via).ok()?;
+        let fingerprints = planner::trusted_fingerprints(cluster, &placement)
+            .await
+            .ok()?;
+        known |= fingerprints.iter().any(|f| f == fingerprint);
+    }
+    Some(known)
+}
+
+async fn exposure(kube: &Kube, cluster: &str) -> anyhow::Result<ExposureStatus> {
+    let service_name = eck::transport_service(cluster);
+    let service = kube.get::<Service>(&service_name).await?;
+    let service_type = service
+        .as_ref()
+        .and_then(|s| s.spec.as_ref()?.type_.clone());
+    let address = service.as_ref().and_then(|service| {
+        expose::address_of(service, ServiceType::LoadBalancer)
+            .or_else(|| expose::address_of(service, ServiceType::NodePort))
+            .map(|address| address.to_string())
+    });
+    Ok(ExposureStatus {
+        service: service_name,
+        service_type,
+        address,
+    })
+}
+
+fn days_left(not_after: &str) -> i64 {
+    let Ok(expiry) =
+        time::OffsetDateTime::parse(not_after, &time::format_description::well_known::Rfc3339)
+    else {
+        return 0;
+    };
+    (expiry - time::OffsetDateTime::from(SystemTime::now())).whole_days()
+}
+
+/// What needs attention, in the operator's words.
+pub fn warnings(status: &Status) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for ca in &status.trust {
+        if ca.days_left < EXPIRY_WARNING_DAYS {
+            warnings.push(format!(
+                "the copy of {}'s CA expires in {} day(s) ({})",
+                ca.alias, ca.days_left, ca.not_after
+            ));
+        }
+        if ca.in_sync == Some(false) {
+            warnings.push(format!(
+                "the copy of {}'s CA is stale: the source publishes another CA now (rotated?); run ecr trust sync {} -n {}",
+                ca.alias, status.cluster, status.namespace
+            ));
+        }
+        if ca.trusted_back == Some(false) {
+            warnings.push(format!(
+                "{} trusts {}, but {} does not trust {} back",
+                status.cluster, ca.alias, ca.alias, status.cluster
+            ));
+        }
+    }
+    let secret_cas = status
+        .trust
+        .iter()
+        .any(|ca| ca.store.starts_with("Secret/"));
+    for node_set in status
+        .node_sets
+        .iter()
+        .filter(|n| secret_cas && !n.mounts_bundle)
+    {
+        warnings.push(format!(
+            "nodeSet {} does not mount and list the trusted CAs: run ecr trust add again",
+            node_set.name
+        ));
+    }
+    for remote in status.remotes.iter().filter(|r| !r.connected) {
+        warnings.push(format!("the remote {} is not connected", remote.alias));
+    }
+    if status.phase != "Ready" {
+        warnings.push(format!(
+            "{} is in phase {}: pods may still be rolling",
+            status.cluster, status.phase
+        ));
+    }
+    warnings
+}
+
+/// The aliases of `spec.remoteClusters`, for the text view.
+pub fn ref_aliases(status: &Status) -> Vec<String> {
+    connect::ref_aliases(&serde_json::json!({"spec": {"remoteClusters": status.ref_remotes}}))
+}

@@ -1,0 +1,191 @@
+//! `ecr status` against the sandbox: trust, exposure and remotes at a glance, and exit
+//! status 1 when something needs attention (a stale copy after a CA rotation, say).
+
+mod common;
+
+use common::{Env, Run};
+use serde_json::Value;
+
+fn set_up_both_ways(env: &Env) {
+    env.ecr(&[
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--from",
+        "cluster-two",
+        "--from-namespace",
+        "ns-two",
+        "--mutual",
+        "--yes",
+    ])
+    .success();
+    env.ecr(&["expose", "cluster-one", "-n", "ns-one", "--yes"])
+        .success();
+    env.ecr(&["expose", "cluster-two", "-n", "ns-two", "--yes"])
+        .success();
+    env.ecr(&[
+        "connect",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--proxy",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        "ns-two",
+        "--yes",
+    ])
+    .success();
+    env.ecr(&[
+        "connect",
+        "cluster-two",
+        "-n",
+        "ns-two",
+        "--proxy",
+        "--remote",
+        "cluster-one",
+        "--remote-namespace",
+        "ns-one",
+        "--yes",
+    ])
+    .success();
+}
+
+fn status_json(env: &Env) -> (Run, Value) {
+    let run = env.ecr(&["status", "cluster-one", "-n", "ns-one", "-o", "json"]);
+    let report = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    (run, report)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_full_setup_everything_is_healthy() {
+    let env = Env::start().await;
+    set_up_both_ways(&env);
+    let (run, report) = status_json(&env);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(report["warnings"], serde_json::json!([]));
+    let ca = &report["trust"][0];
+    assert_eq!(ca["alias"], "cluster-two");
+    assert_eq!(ca["store"], "Secret/remote-certs");
+    assert_eq!(ca["source"]["cluster"], "cluster-two");
+    assert_eq!(ca["in_sync"], true);
+    assert_eq!(ca["trusted_back"], true);
+    assert!(ca["days_left"].as_i64().unwrap() > 300);
+    assert_eq!(report["node_sets"][0]["mounts_bundle"], true);
+    assert_eq!(report["exposure"]["service_type"], "LoadBalancer");
+    assert!(
+        report["exposure"]["address"]
+            .as_str()
+            .unwrap()
+            .ends_with(":9300")
+    );
+    assert_eq!(report["remotes"][0]["alias"], "cluster-two");
+    assert_eq!(report["remotes"][0]["connected"], true);
+
+    let text = env
+        .ecr(&["status", "cluster-one", "-n", "ns-one"])
+        .success();
+    assert!(
+        text.stdout.contains("Healthy: nothing needs attention."),
+        "{}",
+        text.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_source_ca_is_reported_stale_with_exit_status_1() {
+    let env = Env::start().await;
+    set_up_both_ways(&env);
+    env.sandbox
+        .api("sandbox")
+        .rotate_transport_ca("ns-two", "cluster-two");
+    let (run, report) = status_json(&env);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("error:"),
+        "attention is not an error: {}",
+        run.stderr
+    );
+    assert_eq!(report["trust"][0]["in_sync"], false);
+    let warnings: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings.contains(
+            &"the copy of cluster-two's CA is stale: the source publishes another CA now (rotated?); run ecr trust sync cluster-one -n ns-one"
+        ),
+        "{warnings:?}"
+    );
+    let text = env.ecr(&["status", "cluster-one", "-n", "ns-one"]);
+    assert_eq!(text.code, Some(1));
+    assert!(text.stdout.contains("Needs attention"), "{}", text.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trust_on_one_side_only_is_reported() {
+    let env = Env::start().await;
+    env.ecr(&[
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--from",
+        "cluster-two",
+        "--from-namespace",
+        "ns-two",
+        "--yes",
+    ])
+    .success();
+    let (run, report) = status_json(&env);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(report["trust"][0]["trusted_back"], false);
+    assert!(
+        report["warnings"].to_string().contains(
+            "cluster-one trusts cluster-two, but cluster-two does not trust cluster-one back"
+        ),
+        "{}",
+        report["warnings"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_without_any_link_is_shown_plainly() {
+    let env = Env::start().await;
+    let run = env
+        .ecr(&["status", "cluster-one", "-n", "ns-one"])
+        .success();
+    assert!(
+        run.stdout.contains("no remote CA is trusted through ecr"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("no remote cluster in _remote/info"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("cluster-one-es-transport: ClusterIP (no address)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_cluster_lists_those_that_exist() {
+    let env = Env::start().await;
+    let run = env
+        .ecr(&["status", "cluster-nine", "-n", "ns-one"])
+        .failure();
+    assert_eq!(
+        run.stderr,
+        "error: no Elasticsearch cluster named cluster-nine in the namespace ns-one\nhint: clusters in ns-one: cluster-one\n"
+    );
+}
