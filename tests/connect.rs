@@ -18,28 +18,6 @@ fn endpoint(env: &Env, namespace: &str, name: &str) -> EsEndpoint {
         .expect("an emulated Elasticsearch")
 }
 
-/// Steps 1 to 3 with ecr, both ways.
-fn trust_and_expose(env: &Env) {
-    env.ecr(&[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--from",
-        "cluster-two",
-        "--from-namespace",
-        "ns-two",
-        "--mutual",
-        "--yes",
-    ])
-    .success();
-    env.ecr(&["expose", "cluster-one", "-n", "ns-one", "--yes"])
-        .success();
-    env.ecr(&["expose", "cluster-two", "-n", "ns-two", "--yes"])
-        .success();
-}
-
 fn connect_one_to_two(env: &Env, extra: &[&str]) -> Run {
     let args = [
         "connect",
@@ -67,7 +45,7 @@ fn setting_puts(endpoint: &EsEndpoint) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_four_steps_with_ecr_alone_connect_both_ways_through_port_forwards() {
     let env = Env::start().await;
-    trust_and_expose(&env);
+    env.trust_and_expose_both_ways();
     let one = connect_one_to_two(&env, &["--yes"]).success();
     assert!(
         one.stderr
@@ -171,7 +149,7 @@ async fn the_four_steps_across_two_kube_contexts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn also_through_a_direct_url() {
     let env = Env::start().await;
-    trust_and_expose(&env);
+    env.trust_and_expose_both_ways();
     let direct = endpoint(&env, "ns-one", "cluster-one");
     let ca = env.dir.path().join("http-ca.pem");
     std::fs::write(&ca, &direct.http_ca_pem).unwrap();
@@ -218,7 +196,7 @@ async fn also_through_a_direct_url() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_re_run_writes_nothing() {
     let env = Env::start().await;
-    trust_and_expose(&env);
+    env.trust_and_expose_both_ways();
     connect_one_to_two(&env, &["--yes"]).success();
     let es = endpoint(&env, "ns-one", "cluster-one");
     let puts = setting_puts(&es);
@@ -289,7 +267,7 @@ async fn a_remote_that_is_not_exposed_is_refused_before_any_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnect_removes_every_setting_of_the_alias() {
     let env = Env::start().await;
-    trust_and_expose(&env);
+    env.trust_and_expose_both_ways();
     connect_one_to_two(
         &env,
         &[
@@ -348,7 +326,7 @@ async fn disconnect_removes_every_setting_of_the_alias() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_prints_the_exact_request_and_sends_nothing() {
     let env = Env::start().await;
-    trust_and_expose(&env);
+    env.trust_and_expose_both_ways();
     let run = env
         .ecr(&[
             "connect",
@@ -510,7 +488,7 @@ async fn bad_input_is_refused_before_anything_is_written() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_password_appears_in_any_output_even_at_the_highest_verbosity() {
     let env = Env::start().await;
-    trust_and_expose(&env);
+    env.trust_and_expose_both_ways();
     let es = endpoint(&env, "ns-one", "cluster-one");
     let token = env.api().admin_token();
     let basic = {

@@ -6,53 +6,6 @@ mod common;
 use common::{Env, Run};
 use serde_json::Value;
 
-fn set_up_both_ways(env: &Env) {
-    env.ecr(&[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--from",
-        "cluster-two",
-        "--from-namespace",
-        "ns-two",
-        "--mutual",
-        "--yes",
-    ])
-    .success();
-    env.ecr(&["expose", "cluster-one", "-n", "ns-one", "--yes"])
-        .success();
-    env.ecr(&["expose", "cluster-two", "-n", "ns-two", "--yes"])
-        .success();
-    env.ecr(&[
-        "connect",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--proxy",
-        "--remote",
-        "cluster-two",
-        "--remote-namespace",
-        "ns-two",
-        "--yes",
-    ])
-    .success();
-    env.ecr(&[
-        "connect",
-        "cluster-two",
-        "-n",
-        "ns-two",
-        "--proxy",
-        "--remote",
-        "cluster-one",
-        "--remote-namespace",
-        "ns-one",
-        "--yes",
-    ])
-    .success();
-}
-
 fn status_json(env: &Env) -> (Run, Value) {
     let run = env.ecr(&["status", "cluster-one", "-n", "ns-one", "-o", "json"]);
     let report = serde_json::from_str(&run.stdout).expect("JSON on stdout");
@@ -62,7 +15,7 @@ fn status_json(env: &Env) -> (Run, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_full_setup_everything_is_healthy() {
     let env = Env::start().await;
-    set_up_both_ways(&env);
+    env.link_both_ways();
     let (run, report) = status_json(&env);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(report["warnings"], serde_json::json!([]));
@@ -97,7 +50,7 @@ async fn after_a_full_setup_everything_is_healthy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotated_source_ca_is_reported_stale_with_exit_status_1() {
     let env = Env::start().await;
-    set_up_both_ways(&env);
+    env.link_both_ways();
     env.sandbox
         .api("sandbox")
         .rotate_transport_ca("ns-two", "cluster-two");

@@ -104,6 +104,51 @@ impl Env {
         String::from_utf8(pem).expect("PEM text")
     }
 
+    /// Steps 1 to 3 of the recipe with ecr, both ways, on the standard sandbox.
+    pub fn trust_and_expose_both_ways(&self) {
+        self.ecr(&[
+            "trust",
+            "add",
+            "cluster-one",
+            "-n",
+            "ns-one",
+            "--from",
+            "cluster-two",
+            "--from-namespace",
+            "ns-two",
+            "--mutual",
+            "--yes",
+        ])
+        .success();
+        self.ecr(&["expose", "cluster-one", "-n", "ns-one", "--yes"])
+            .success();
+        self.ecr(&["expose", "cluster-two", "-n", "ns-two", "--yes"])
+            .success();
+    }
+
+    /// The whole recipe with ecr, both ways, on the standard sandbox.
+    pub fn link_both_ways(&self) {
+        self.trust_and_expose_both_ways();
+        for (local, local_namespace, remote, remote_namespace) in [
+            ("cluster-one", "ns-one", "cluster-two", "ns-two"),
+            ("cluster-two", "ns-two", "cluster-one", "ns-one"),
+        ] {
+            self.ecr(&[
+                "connect",
+                local,
+                "-n",
+                local_namespace,
+                "--proxy",
+                "--remote",
+                remote,
+                "--remote-namespace",
+                remote_namespace,
+                "--yes",
+            ])
+            .success();
+        }
+    }
+
     /// The API server of the first (or only) context.
     pub fn api(&self) -> &KubeApi {
         self.sandbox.api(&self.first_context())
