@@ -8,6 +8,7 @@ mod pem;
 pub mod planner;
 pub mod spec;
 pub mod store;
+pub mod sync;
 
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +56,7 @@ pub struct TrustedCa {
 }
 
 /// Where a trusted CA was read: a cluster's transport CA secret, or a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CaSource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
