@@ -70,6 +70,16 @@ pub struct CaSource {
     pub sha256: String,
 }
 
+impl CaSource {
+    /// The source without its fingerprint: where a CA is read, whatever it holds now.
+    pub fn place(&self) -> CaSource {
+        CaSource {
+            sha256: String::new(),
+            ..self.clone()
+        }
+    }
+}
+
 /// Checks that `alias` can name a remote cluster in Elasticsearch (`cluster.remote.ALIAS.*`)
 /// and a key and annotation in a Kubernetes store: 1 to 63 ASCII letters, digits, '-' and
 /// '_', starting and ending with a letter or digit.

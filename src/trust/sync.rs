@@ -26,19 +26,11 @@ pub struct CurrentCas(BTreeMap<CaSource, String>);
 
 impl CurrentCas {
     pub fn insert(&mut self, source: &CaSource, pem: String) {
-        self.0.insert(place_of(source), pem);
+        self.0.insert(source.place(), pem);
     }
 
     pub fn get(&self, source: &CaSource) -> Option<&str> {
-        self.0.get(&place_of(source)).map(String::as_str)
-    }
-}
-
-/// A source without its fingerprint: where a CA is read, whatever it is now.
-fn place_of(source: &CaSource) -> CaSource {
-    CaSource {
-        sha256: String::new(),
-        ..source.clone()
+        self.0.get(&source.place()).map(String::as_str)
     }
 }
 
