@@ -91,6 +91,9 @@ _ecr() {
             ecr__subcmd__help__subcmd__trust,remove)
                 cmd="ecr__subcmd__help__subcmd__trust__subcmd__remove"
                 ;;
+            ecr__subcmd__help__subcmd__trust,sync)
+                cmd="ecr__subcmd__help__subcmd__trust__subcmd__sync"
+                ;;
             ecr__subcmd__sandbox,demo)
                 cmd="ecr__subcmd__sandbox__subcmd__demo"
                 ;;
@@ -118,6 +121,9 @@ _ecr() {
             ecr__subcmd__trust,remove)
                 cmd="ecr__subcmd__trust__subcmd__remove"
                 ;;
+            ecr__subcmd__trust,sync)
+                cmd="ecr__subcmd__trust__subcmd__sync"
+                ;;
             ecr__subcmd__trust__subcmd__help,add)
                 cmd="ecr__subcmd__trust__subcmd__help__subcmd__add"
                 ;;
@@ -126,6 +132,9 @@ _ecr() {
                 ;;
             ecr__subcmd__trust__subcmd__help,remove)
                 cmd="ecr__subcmd__trust__subcmd__help__subcmd__remove"
+                ;;
+            ecr__subcmd__trust__subcmd__help,sync)
+                cmd="ecr__subcmd__trust__subcmd__help__subcmd__sync"
                 ;;
             *)
                 ;;
@@ -672,7 +681,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__help__subcmd__trust)
-            opts="add remove"
+            opts="add remove sync"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -700,6 +709,20 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__help__subcmd__trust__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__help__subcmd__trust__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -888,7 +911,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__trust)
-            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version add remove help"
+            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version add remove sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1000,7 +1023,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__trust__subcmd__help)
-            opts="add remove help"
+            opts="add remove sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1055,6 +1078,20 @@ _ecr() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ecr__subcmd__trust__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ecr__subcmd__trust__subcmd__remove)
             opts="-n -o -y -v -q -h -V --alias --via --secret --mount-path --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1075,6 +1112,52 @@ _ecr() {
                     return 0
                     ;;
                 --mount-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__trust__subcmd__sync)
+            opts="-A -n -o -y -v -q -h -V --all-namespaces --prune --via --secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --via)
+                    COMPREPLY=($(compgen -W "secret-mount config-map" -- "${cur}"))
+                    return 0
+                    ;;
+                --secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
