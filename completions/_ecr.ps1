@@ -123,6 +123,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Refresh the trusted CAs from their sources, after a CA rotation: writes only the store')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -180,9 +181,35 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'ecr;trust;sync' {
+            [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'How CLUSTER trusts the CAs, to find its store')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The secret (or, with --via config-map, the ConfigMap) holding CLUSTER''s trusted CAs')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use [default: the current context]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the cluster [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the cluster [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: text for people, json (stable and complete) for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text for people, json (stable and complete) for scripts')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Refresh every store labelled app.kubernetes.io/managed-by=ecr, in every namespace you may list (those you may not are skipped with a warning)')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Refresh every store labelled app.kubernetes.io/managed-by=ecr, in every namespace you may list (those you may not are skipped with a warning)')
+            [CompletionResult]::new('--prune', '--prune', [CompletionResultType]::ParameterName, 'Drop the replaced certificates now, rather than when they expire')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply changes without asking for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply changes without asking for confirmation')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change, and change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'ecr;trust;help' {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Refresh the trusted CAs from their sources, after a CA rotation: writes only the store')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -190,6 +217,9 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             break
         }
         'ecr;trust;help;remove' {
+            break
+        }
+        'ecr;trust;help;sync' {
             break
         }
         'ecr;trust;help;help' {
@@ -422,12 +452,16 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
         'ecr;help;trust' {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Refresh the trusted CAs from their sources, after a CA rotation: writes only the store')
             break
         }
         'ecr;help;trust;add' {
             break
         }
         'ecr;help;trust;remove' {
+            break
+        }
+        'ecr;help;trust;sync' {
             break
         }
         'ecr;help;expose' {

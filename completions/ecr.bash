@@ -97,6 +97,9 @@ _ecr() {
             ecr__subcmd__help__subcmd__trust,remove)
                 cmd="ecr__subcmd__help__subcmd__trust__subcmd__remove"
                 ;;
+            ecr__subcmd__help__subcmd__trust,sync)
+                cmd="ecr__subcmd__help__subcmd__trust__subcmd__sync"
+                ;;
             ecr__subcmd__sandbox,demo)
                 cmd="ecr__subcmd__sandbox__subcmd__demo"
                 ;;
@@ -124,6 +127,9 @@ _ecr() {
             ecr__subcmd__trust,remove)
                 cmd="ecr__subcmd__trust__subcmd__remove"
                 ;;
+            ecr__subcmd__trust,sync)
+                cmd="ecr__subcmd__trust__subcmd__sync"
+                ;;
             ecr__subcmd__trust__subcmd__help,add)
                 cmd="ecr__subcmd__trust__subcmd__help__subcmd__add"
                 ;;
@@ -132,6 +138,9 @@ _ecr() {
                 ;;
             ecr__subcmd__trust__subcmd__help,remove)
                 cmd="ecr__subcmd__trust__subcmd__help__subcmd__remove"
+                ;;
+            ecr__subcmd__trust__subcmd__help,sync)
+                cmd="ecr__subcmd__trust__subcmd__help__subcmd__sync"
                 ;;
             *)
                 ;;
@@ -692,7 +701,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__help__subcmd__trust)
-            opts="add remove"
+            opts="add remove sync"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -720,6 +729,20 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__help__subcmd__trust__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__help__subcmd__trust__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -954,7 +977,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__trust)
-            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version add remove help"
+            opts="-n -o -y -v -q -h -V --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version add remove sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1066,7 +1089,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__trust__subcmd__help)
-            opts="add remove help"
+            opts="add remove sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1121,6 +1144,20 @@ _ecr() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ecr__subcmd__trust__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ecr__subcmd__trust__subcmd__remove)
             opts="-n -o -y -v -q -h -V --alias --via --secret --mount-path --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1141,6 +1178,52 @@ _ecr() {
                     return 0
                     ;;
                 --mount-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecr__subcmd__trust__subcmd__sync)
+            opts="-A -n -o -y -v -q -h -V --all-namespaces --prune --via --secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --via)
+                    COMPREPLY=($(compgen -W "secret-mount config-map" -- "${cur}"))
+                    return 0
+                    ;;
+                --secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

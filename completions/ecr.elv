@@ -114,6 +114,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand --version 'Print version'
             cand add 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)'
             cand remove 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts'
+            cand sync 'Refresh the trusted CAs from their sources, after a CA rotation: writes only the store'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ecr;trust;add'= {
@@ -168,14 +169,41 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ecr;trust;sync'= {
+            cand --via 'How CLUSTER trusts the CAs, to find its store'
+            cand --secret 'The secret (or, with --via config-map, the ConfigMap) holding CLUSTER''s trusted CAs'
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand -A 'Refresh every store labelled app.kubernetes.io/managed-by=ecr, in every namespace you may list (those you may not are skipped with a warning)'
+            cand --all-namespaces 'Refresh every store labelled app.kubernetes.io/managed-by=ecr, in every namespace you may list (those you may not are skipped with a warning)'
+            cand --prune 'Drop the replaced certificates now, rather than when they expire'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ecr;trust;help'= {
             cand add 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)'
             cand remove 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts'
+            cand sync 'Refresh the trusted CAs from their sources, after a CA rotation: writes only the store'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ecr;trust;help;add'= {
         }
         &'ecr;trust;help;remove'= {
+        }
+        &'ecr;trust;help;sync'= {
         }
         &'ecr;trust;help;help'= {
         }
@@ -391,10 +419,13 @@ set edit:completion:arg-completer[ecr] = {|@words|
         &'ecr;help;trust'= {
             cand add 'Trust a remote cluster''s transport CA in CLUSTER (step 2 of the recipe)'
             cand remove 'Stop trusting a remote''s CA: changes only the secret (or ConfigMap), never restarts'
+            cand sync 'Refresh the trusted CAs from their sources, after a CA rotation: writes only the store'
         }
         &'ecr;help;trust;add'= {
         }
         &'ecr;help;trust;remove'= {
+        }
+        &'ecr;help;trust;sync'= {
         }
         &'ecr;help;expose'= {
         }

@@ -71,20 +71,21 @@ complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_f
 complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_from extract" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_from help" -f -a "extract" -d 'Print the transport CA of a cluster (PEM, byte for byte as ECK stores it)'
 complete -c ecr -n "__fish_ecr_using_subcommand ca; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -l context -d 'Kubeconfig context to use [default: the current context]' -r
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
 json\t''"
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s y -l yes -d 'Apply changes without asking for confirmation'
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -l dry-run -d 'Show what would change, and change nothing'
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s q -l quiet -d 'Print only results and errors'
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s h -l help -d 'Print help'
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -s V -l version -d 'Print version'
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -f -a "add" -d 'Trust a remote cluster\'s transport CA in CLUSTER (step 2 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -f -a "remove" -d 'Stop trusting a remote\'s CA: changes only the secret (or ConfigMap), never restarts'
-complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -s h -l help -d 'Print help'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -s V -l version -d 'Print version'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -f -a "add" -d 'Trust a remote cluster\'s transport CA in CLUSTER (step 2 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -f -a "remove" -d 'Stop trusting a remote\'s CA: changes only the secret (or ConfigMap), never restarts'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -f -a "sync" -d 'Refresh the trusted CAs from their sources, after a CA rotation: writes only the store'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and not __fish_seen_subcommand_from add remove sync help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l from -d 'The ECK-managed remote cluster whose transport CA to trust' -r
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l from-namespace -d 'Namespace of REMOTE [default: CLUSTER\'s namespace, or --from-context\'s namespace]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from add" -l from-context -d 'Kube context of REMOTE, when it runs in another Kubernetes cluster [default: --context]' -r
@@ -123,8 +124,25 @@ complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcomman
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print only results and errors'
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -l via -d 'How CLUSTER trusts the CAs, to find its store' -r -f -a "secret-mount\t'A secret mounted into every selected nodeSet, listed in certificate_authorities (ECK\'s documented recipe; the first time rolls the pods)'
+config-map\t'A ConfigMap named in spec.transport.tls.certificateAuthorities (ECK 2.8+; no restart ever)'"
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -l secret -d 'The secret (or, with --via config-map, the ConfigMap) holding CLUSTER\'s trusted CAs' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -s A -l all-namespaces -d 'Refresh every store labelled app.kubernetes.io/managed-by=ecr, in every namespace you may list (those you may not are skipped with a warning)'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -l prune -d 'Drop the replaced certificates now, rather than when they expire'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from sync" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "add" -d 'Trust a remote cluster\'s transport CA in CLUSTER (step 2 of the recipe)'
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Stop trusting a remote\'s CA: changes only the secret (or ConfigMap), never restarts'
+complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "sync" -d 'Refresh the trusted CAs from their sources, after a CA rotation: writes only the store'
 complete -c ecr -n "__fish_ecr_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecr -n "__fish_ecr_using_subcommand expose" -l type -d 'How to expose it' -r -f -a "LoadBalancer\t'A cloud (or MetalLB) load balancer with its own address'
 NodePort\t'A port on every node of the Kubernetes cluster'"
@@ -261,5 +279,6 @@ complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcom
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from ca" -f -a "extract" -d 'Print the transport CA of a cluster (PEM, byte for byte as ECK stores it)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "add" -d 'Trust a remote cluster\'s transport CA in CLUSTER (step 2 of the recipe)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "remove" -d 'Stop trusting a remote\'s CA: changes only the secret (or ConfigMap), never restarts'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "sync" -d 'Refresh the trusted CAs from their sources, after a CA rotation: writes only the store'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "up" -d 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "demo" -d 'Run the recipe against a fresh sandbox, showing each command and its result'

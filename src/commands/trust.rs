@@ -1,9 +1,10 @@
-//! `ecr trust add` / `ecr trust remove`: step 2 of the recipe, a remote's transport CA trusted
-//! by a cluster, with one rolling restart at most (the first time, in secret-mount mode).
+//! `ecr trust add` / `remove` / `sync`: step 2 of the recipe, a remote's transport CA trusted
+//! by a cluster (one rolling restart at most, the first time), and kept current after rotations.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use time::OffsetDateTime;
 
 use crate::certs;
 use crate::cli::GlobalArgs;
@@ -12,6 +13,7 @@ use crate::error::{Failure, FailureKind, name_list};
 use crate::k8s::{Kube, Target};
 use crate::plan::{self, Approval, Outcome};
 use crate::trust::planner::{self, Placement, Truster, Via};
+use crate::trust::sync::SyncRules;
 use crate::trust::{self, CaSource, MountLayout, TrustedCa};
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +35,22 @@ pub enum TrustCommand {
     Add(AddArgs),
     /// Stop trusting a remote's CA: changes only the secret (or ConfigMap), never restarts
     Remove(RemoveArgs),
+    /// Refresh the trusted CAs from their sources, after a CA rotation: writes only the store
+    ///
+    /// Re-reads the source recorded with each alias (the remote's public transport secret, in
+    /// the kube context and namespace trust add read it from) and, where its CA changed, adds
+    /// the new certificates under the same alias, before the old ones. The old ones stay
+    /// until they expire (or until --prune), so connections survive the overlap: ECK renews
+    /// its CAs keeping the key, and nodes move to the renewed CA over time, while a
+    /// user-provided CA replaced with a new key needs the new one trusted at once.
+    ///
+    /// Only the secret (or ConfigMap) is written, never the Elasticsearch resource: no
+    /// restart, since Elasticsearch reloads CA files when they change. A second run writes
+    /// nothing, so it is safe in a CronJob (see the README). Aliases from a CA file are left as
+    /// they are. A source that cannot be read is named, its alias kept, and the exit status is
+    /// 1 once the others are synced. In a pod (its service account, no kubeconfig), every
+    /// source is read in that Kubernetes cluster, whatever context was recorded.
+    Sync(SyncArgs),
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +108,30 @@ pub struct RemoveArgs {
     pub placement: PlacementArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The Elasticsearch cluster whose trusted CAs to refresh
+    #[arg(required_unless_present = "all_namespaces")]
+    pub cluster: Option<String>,
+
+    /// Refresh every store labelled app.kubernetes.io/managed-by=ecr, in every namespace you
+    /// may list (those you may not are skipped with a warning)
+    #[arg(short = 'A', long, conflicts_with_all = ["cluster", "via", "secret"])]
+    pub all_namespaces: bool,
+
+    /// Drop the replaced certificates now, rather than when they expire
+    #[arg(long)]
+    pub prune: bool,
+
+    /// How CLUSTER trusts the CAs, to find its store
+    #[arg(long, value_enum, default_value_t = Via::SecretMount)]
+    pub via: Via,
+
+    /// The secret (or, with --via config-map, the ConfigMap) holding CLUSTER's trusted CAs
+    #[arg(long, value_name = "NAME", default_value = trust::DEFAULT_SECRET)]
+    pub secret: String,
+}
+
 /// Where the trusted CAs live: the same options for add and remove.
 #[derive(Debug, Args)]
 pub struct PlacementArgs {
@@ -120,6 +162,58 @@ pub async fn run(command: TrustCommand, global: &GlobalArgs) -> anyhow::Result<(
     match command {
         TrustCommand::Add(args) => add(&args, global).await,
         TrustCommand::Remove(args) => remove(&args, global).await,
+        TrustCommand::Sync(args) => sync(&args, global).await,
+    }
+}
+
+async fn sync(args: &SyncArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let output = global.output();
+    let base = global.target();
+    let kube = Kube::connect(&base).await?;
+    let stores = match &args.cluster {
+        Some(cluster) => {
+            let truster = Truster {
+                kube: kube.clone(),
+                cluster: cluster.clone(),
+            };
+            let placement = Placement {
+                via: args.via,
+                layout: MountLayout::new(&args.secret, trust::DEFAULT_MOUNT_PATH)?,
+                node_sets: None,
+            };
+            vec![planner::store_of(&truster, &placement).await?]
+        }
+        None => {
+            let (stores, warnings) = planner::labelled_stores(&kube).await;
+            warnings.iter().for_each(|warning| output.warn(warning));
+            stores
+        }
+    };
+    let in_pod = kube.server().context.is_none();
+    let (current, problems) = planner::read_sources(&base, &stores, in_pod).await?;
+    problems.iter().for_each(|problem| output.warn(problem));
+    let rules = SyncRules {
+        now: OffsetDateTime::now_utc(),
+        prune: args.prune,
+    };
+    let outcome = plan::carry_out(&output, approval(global), || {
+        planner::plan_sync(&stores, &current, &rules)
+    })
+    .await?;
+    let names: Vec<String> = stores.iter().map(|store| store.describe()).collect();
+    let goal = format!(
+        "the CAs trusted in {} match their sources",
+        name_list(&names, "no store")
+    );
+    outcome.report(&output, &goal)?;
+    match problems.len() {
+        0 => Ok(()),
+        count => Err(Failure::new(
+            FailureKind::NotFound,
+            format!("{count} source(s) could not be read; their CAs were left as they are"),
+        )
+        .with_hint("see the warnings above; trust remove an alias whose source is gone for good")
+        .into()),
     }
 }
 

@@ -206,16 +206,34 @@ impl Kube {
     /// Lists the objects of a custom resource type in the namespace. A type the API server
     /// does not know (its CRD is not installed) is a `NotFound` failure.
     pub async fn list_dynamic(&self, resource: &ApiResource) -> anyhow::Result<Vec<DynamicObject>> {
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(self.client.clone(), &self.namespace, resource);
+        self.list_matching(resource, &ListParams::default()).await
+    }
+
+    /// Lists the objects of any namespaced type in the namespace that carry a label
+    /// (`key=value`), as JSON.
+    pub async fn list_labelled_json(
+        &self,
+        resource: &ApiResource,
+        label_selector: &str,
+    ) -> anyhow::Result<Vec<Value>> {
+        let params = ListParams::default().labels(label_selector);
+        let objects = self.list_matching(resource, &params).await?;
+        objects.into_iter().map(to_json).collect()
+    }
+
+    async fn list_matching(
+        &self,
+        resource: &ApiResource,
+        params: &ListParams,
+    ) -> anyhow::Result<Vec<DynamicObject>> {
+        let api = self.dynamic_api(resource);
         let request = Request::new(
             "list",
             qualified::<DynamicObject>(resource),
             Some(&self.namespace),
             None,
         );
-        let params = ListParams::default();
-        let list = self.read(&request, || api.list(&params)).await?;
+        let list = self.read(&request, || api.list(params)).await?;
         Ok(list.items)
     }
 

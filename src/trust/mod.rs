@@ -8,6 +8,7 @@ mod pem;
 pub mod planner;
 pub mod spec;
 pub mod store;
+pub mod sync;
 
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +56,7 @@ pub struct TrustedCa {
 }
 
 /// Where a trusted CA was read: a cluster's transport CA secret, or a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CaSource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
@@ -67,6 +68,16 @@ pub struct CaSource {
     pub file: Option<String>,
     /// Fingerprint of the bundle's first certificate, as `crate::certs::fingerprint` writes it.
     pub sha256: String,
+}
+
+impl CaSource {
+    /// The source without its fingerprint: where a CA is read, whatever it holds now.
+    pub fn place(&self) -> CaSource {
+        CaSource {
+            sha256: String::new(),
+            ..self.clone()
+        }
+    }
 }
 
 /// Checks that `alias` can name a remote cluster in Elasticsearch (`cluster.remote.ALIAS.*`)

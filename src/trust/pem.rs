@@ -37,10 +37,19 @@ fn blocks(text: &str) -> Vec<Block> {
 /// The blocks of `text` alone, each line ending with `\n`: how ecr stores a CA, so that the
 /// same CA always reads the same.
 pub fn canonical(text: &str) -> String {
+    split(text).concat()
+}
+
+/// Each block of `text` on its own, as `canonical` writes it.
+pub fn split(text: &str) -> Vec<String> {
     blocks(text)
         .iter()
-        .flat_map(|block| text[block.range.clone()].lines())
-        .map(|line| format!("{}\n", line.trim()))
+        .map(|block| {
+            text[block.range.clone()]
+                .lines()
+                .map(|line| format!("{}\n", line.trim()))
+                .collect()
+        })
         .collect()
 }
 

@@ -1,5 +1,7 @@
-//! Reads what trust needs from a cluster and turns it into a `Plan`: the store of CAs first,
-//! then the Elasticsearch resource, each write conditional on the version that was read.
+//! Reads what trust needs from the clusters and turns it into a `Plan`: the store of CAs first,
+//! then the Elasticsearch resource (never for sync), each write conditional on the version read.
+
+use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::ApiResource;
@@ -7,10 +9,12 @@ use serde_json::Value;
 
 use super::spec::{node_sets_trusting, spec_with_ca_config_map, spec_with_mount};
 use super::store::{StoreKind, store_with, store_without, trusted_cas};
-use super::{MountLayout, TrustedCa};
+use super::sync::{CurrentCas, SyncRules, store_synced};
+use super::{CaSource, MANAGED_BY, MountLayout, TrustedCa};
 use crate::certs;
-use crate::eck;
-use crate::k8s::Kube;
+use crate::eck::{self, TransportCa};
+use crate::error::{Failure, FailureKind};
+use crate::k8s::{Kube, Target};
 use crate::plan::{Plan, Write};
 
 /// How a cluster is made to trust remote CAs.
@@ -182,7 +186,17 @@ async fn read_store(
     truster: &Truster,
     placement: &Placement,
 ) -> anyhow::Result<(StoreKind, String, Option<Value>)> {
-    let (kind, name) = match placement.via {
+    let (kind, name) = store_name(truster, placement).await?;
+    let existing = truster.kube.get_json(&store_resource(kind), &name).await?;
+    Ok((kind, name, existing))
+}
+
+/// The kind and name of the store a cluster reads its trusted CAs from.
+pub(crate) async fn store_name(
+    truster: &Truster,
+    placement: &Placement,
+) -> anyhow::Result<(StoreKind, String)> {
+    Ok(match placement.via {
         Via::SecretMount => (StoreKind::Secret, placement.layout.secret.clone()),
         Via::ConfigMap => {
             let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
@@ -191,9 +205,7 @@ async fn read_store(
                 spec_with_ca_config_map(&resource["spec"], &placement.layout.secret).1,
             )
         }
-    };
-    let existing = truster.kube.get_json(&store_resource(kind), &name).await?;
-    Ok((kind, name, existing))
+    })
 }
 
 async fn store_write(
@@ -228,14 +240,14 @@ fn resource_write(truster: &Truster, before: Value, spec: Value, effect: String)
     }
 }
 
-fn store_resource(kind: StoreKind) -> ApiResource {
+pub(crate) fn store_resource(kind: StoreKind) -> ApiResource {
     match kind {
         StoreKind::Secret => ApiResource::erase::<Secret>(&()),
         StoreKind::ConfigMap => ApiResource::erase::<ConfigMap>(&()),
     }
 }
 
-fn no_restart(kind: StoreKind) -> &'static str {
+pub(crate) fn no_restart(kind: StoreKind) -> &'static str {
     match kind {
         StoreKind::Secret => "no restart: Elasticsearch reloads CA files when they change",
         StoreKind::ConfigMap => "no restart: ECK adds these CAs to the transport trust",
@@ -252,4 +264,191 @@ fn restart_effect(rolled_node_sets: &[String]) -> String {
             rolled_node_sets.join(", ")
         )
     }
+}
+
+/// A store of trusted CAs: its kind and name, on a kube connection in its namespace.
+#[derive(Clone)]
+pub struct StoreLocation {
+    pub kube: Kube,
+    pub kind: StoreKind,
+    pub name: String,
+}
+
+impl StoreLocation {
+    /// `Secret ns-one/remote-certs`.
+    pub fn describe(&self) -> String {
+        format!("{:?} {}/{}", self.kind, self.kube.namespace(), self.name)
+    }
+
+    async fn read(&self) -> anyhow::Result<Option<Value>> {
+        self.kube
+            .get_json(&store_resource(self.kind), &self.name)
+            .await
+    }
+}
+
+/// The store `truster` reads its trusted CAs from; a failure naming it when it does not exist.
+pub async fn store_of(truster: &Truster, placement: &Placement) -> anyhow::Result<StoreLocation> {
+    let (kind, name) = store_name(truster, placement).await?;
+    let store = StoreLocation {
+        kube: truster.kube.clone(),
+        kind,
+        name,
+    };
+    if store.read().await?.is_none() {
+        return Err(Failure::new(
+            FailureKind::NotFound,
+            format!(
+                "{} trusts nothing through ecr: the {} does not exist",
+                truster.cluster,
+                store.describe()
+            ),
+        )
+        .with_hint(
+            "trust a remote first (ecr trust add), or name the store with --secret and --via",
+        )
+        .into());
+    }
+    Ok(store)
+}
+
+/// Every store labelled `app.kubernetes.io/managed-by=ecr` in every namespace `kube` may
+/// list, and a warning for each namespace whose stores cannot be listed.
+pub async fn labelled_stores(kube: &Kube) -> (Vec<StoreLocation>, Vec<String>) {
+    let mut namespaces = kube.namespace_names().await;
+    let mut warnings = Vec::new();
+    if namespaces.is_empty() {
+        warnings.push(format!(
+            "cannot list the namespaces: looking in {} only",
+            kube.namespace()
+        ));
+        namespaces.push(kube.namespace().to_string());
+    }
+    let mut stores = Vec::new();
+    let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
+    for namespace in namespaces {
+        for kind in [StoreKind::Secret, StoreKind::ConfigMap] {
+            match stores_in(kube, &namespace, kind, &selector).await {
+                Ok(found) => stores.extend(found),
+                Err(error) => warnings.push(format!("skipping {namespace}: {error:#}")),
+            }
+        }
+    }
+    (stores, warnings)
+}
+
+async fn stores_in(
+    kube: &Kube,
+    namespace: &str,
+    kind: StoreKind,
+    selector: &str,
+) -> anyhow::Result<Vec<StoreLocation>> {
+    let kube = kube.in_namespace(namespace)?;
+    let objects = kube
+        .list_labelled_json(&store_resource(kind), selector)
+        .await?;
+    Ok(objects
+        .iter()
+        .filter_map(|object| object["metadata"]["name"].as_str())
+        .map(|name| StoreLocation {
+            kube: kube.clone(),
+            kind,
+            name: name.to_string(),
+        })
+        .collect())
+}
+
+/// The transport CA `source` names, as it is now: read with `base`'s kubeconfig in the
+/// source's context (`base`'s when none is recorded) and namespace. `None` for a CA file.
+pub async fn current_source_ca(
+    base: &Target,
+    source: &CaSource,
+) -> anyhow::Result<Option<TransportCa>> {
+    let Some(cluster) = &source.cluster else {
+        return Ok(None);
+    };
+    let target = Target {
+        kubeconfig: base.kubeconfig.clone(),
+        context: source.context.clone().or_else(|| base.context.clone()),
+        namespace: source.namespace.clone().or_else(|| base.namespace.clone()),
+    };
+    let kube = Kube::connect(&target).await?;
+    Ok(Some(eck::read_transport_ca(&kube, cluster).await?))
+}
+
+/// What the sources of these stores hold now, each read once, and a problem named for each
+/// source that cannot be read (its aliases are then left as they are). With
+/// `ignore_recorded_contexts` (ecr in a pod) every source is read in `base`'s context.
+pub async fn read_sources(
+    base: &Target,
+    stores: &[StoreLocation],
+    ignore_recorded_contexts: bool,
+) -> anyhow::Result<(CurrentCas, Vec<String>)> {
+    let mut current = CurrentCas::default();
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for store in stores {
+        let Some(existing) = store.read().await? else {
+            continue;
+        };
+        for trusted in trusted_cas(&existing, store.kind) {
+            if !seen.insert(trusted.source.place()) {
+                continue;
+            }
+            let mut read_as = trusted.source.clone();
+            if ignore_recorded_contexts {
+                read_as.context = None;
+            }
+            match current_source_ca(base, &read_as).await {
+                Ok(Some(now)) => current.insert(&trusted.source, now.pem),
+                Ok(None) => {}
+                Err(error) => problems.push(format!(
+                    "cannot read the source of {} in the {}, {}: {error:#}",
+                    trusted.alias,
+                    store.describe(),
+                    describe_source(&trusted.source)
+                )),
+            }
+        }
+    }
+    Ok((current, problems))
+}
+
+/// `cluster-two in ns-two (context sandbox-two)`.
+fn describe_source(source: &CaSource) -> String {
+    let mut text = format!(
+        "cluster {} in {}",
+        source.cluster.as_deref().unwrap_or_default(),
+        source
+            .namespace
+            .as_deref()
+            .unwrap_or("the default namespace")
+    );
+    if let Some(context) = &source.context {
+        text.push_str(&format!(" (context {context})"));
+    }
+    text
+}
+
+/// The writes that bring each store's CAs in line with `current`; none when they are.
+pub async fn plan_sync(
+    stores: &[StoreLocation],
+    current: &CurrentCas,
+    rules: &SyncRules,
+) -> anyhow::Result<Plan> {
+    let mut plan = Plan::default();
+    for store in stores {
+        let Some(existing) = store.read().await? else {
+            continue;
+        };
+        plan.push(Write {
+            kube: store.kube.clone(),
+            resource: store_resource(store.kind),
+            name: store.name.clone(),
+            after: store_synced(&existing, store.kind, current, rules)?,
+            before: Some(existing),
+            effect: no_restart(store.kind).into(),
+        });
+    }
+    Ok(plan)
 }

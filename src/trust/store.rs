@@ -285,15 +285,17 @@ fn created(kind: StoreKind, namespace: &str, name: &str) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
+    //! Stores and CAs for the tests of the store and of what edits it.
     use super::*;
+    use proptest::prelude::*;
     use rcgen::{CertificateParams, DistinguishedName, DnType, IsCa, KeyPair};
     use std::sync::LazyLock;
 
     /// Self-signed CAs, made once: `CAS[i]` has the common name `ca-i`.
-    static CAS: LazyLock<Vec<String>> = LazyLock::new(|| (0..5).map(ca_pem).collect());
+    pub static CAS: LazyLock<Vec<String>> = LazyLock::new(|| (0..5).map(ca_pem).collect());
 
-    fn ca_pem(index: usize) -> String {
+    pub fn ca_pem(index: usize) -> String {
         let mut params = CertificateParams::default();
         let mut name = DistinguishedName::new();
         name.push(DnType::CommonName, format!("ca-{index}"));
@@ -303,7 +305,7 @@ mod tests {
         params.self_signed(&key).unwrap().pem()
     }
 
-    fn source(cluster: &str) -> CaSource {
+    pub fn source(cluster: &str) -> CaSource {
         CaSource {
             context: Some("eu".into()),
             namespace: Some("search".into()),
@@ -313,13 +315,102 @@ mod tests {
         }
     }
 
-    fn trusted(alias: &str, ca: usize) -> TrustedCa {
+    pub fn trusted(alias: &str, ca: usize) -> TrustedCa {
         TrustedCa {
             alias: alias.into(),
             pem: CAS[ca].clone(),
             source: source(alias),
         }
     }
+
+    /// The store a user made following ECK's documentation, before ecr.
+    pub fn hand_made(kind: StoreKind) -> Value {
+        let mut store = json!({
+            "apiVersion": "v1", "kind": kind.kind(),
+            "metadata": {"name": "remote-certs", "namespace": "search", "resourceVersion": "42", "uid": "u-1",
+                         "labels": {"team": "search"},
+                         "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}},
+            "data": {kind.bundle_key(): kind.encode(&format!("# corp root\n{}", CAS[3])), "README": kind.encode("kept")},
+        });
+        if kind == StoreKind::Secret {
+            store["type"] = json!("Opaque");
+        }
+        store
+    }
+
+    /// The bundle Elasticsearch (or ECK) reads from `store`.
+    pub fn bundle(store: &Value, kind: StoreKind) -> String {
+        store["data"]
+            .get(kind.bundle_key())
+            .and_then(|value| kind.decode(value))
+            .unwrap_or_default()
+    }
+
+    pub fn kind() -> impl Strategy<Value = StoreKind> {
+        prop_oneof![Just(StoreKind::Secret), Just(StoreKind::ConfigMap)]
+    }
+
+    /// A store as someone may have left it: foreign keys, labels, annotations and CAs
+    /// (some with comments), and CAs ecr trusted earlier.
+    pub fn existing(kind: StoreKind) -> impl Strategy<Value = Value> {
+        (
+            prop::collection::btree_map("f-[a-z]{1,6}(\\.pem|\\.txt)?", "[ -~]{0,20}", 0..3),
+            prop::collection::btree_map("[a-z]{1,6}\\.io/[a-z]{1,6}", "[a-z0-9]{0,6}", 0..3),
+            prop::collection::vec((0..CAS.len(), any::<bool>()), 0..3),
+            prop::collection::btree_map("[a-e]", 0..CAS.len(), 0..3),
+        )
+            .prop_map(move |(keys, labels, foreign, ours)| {
+                let bundle: String = foreign
+                    .iter()
+                    .map(|(ca, comment)| format!("{}{}", if *comment { "# theirs\n" } else { "" }, CAS[*ca]))
+                    .collect();
+                let mut store = json!({"apiVersion": "v1", "kind": kind.kind(),
+                    "metadata": {"name": "store", "namespace": "search", "labels": labels, "annotations": labels}, "data": {}});
+                for (key, value) in keys {
+                    store["data"][key] = kind.encode(&value);
+                }
+                if !foreign.is_empty() {
+                    store["data"][kind.bundle_key()] = kind.encode(&bundle);
+                }
+                ours.into_iter().fold(store, |store, (alias, ca)| {
+                    store_with(Some(&store), kind, "search", "store", &trusted(&alias, ca)).unwrap()
+                })
+            })
+    }
+
+    /// The bundle without the CAs ecr recorded.
+    pub fn foreign_part(store: &Value, kind: StoreKind) -> String {
+        pem::rebuilt(&bundle(store, kind), &recorded_pems(store, kind), &[])
+    }
+
+    /// The store without anything ecr writes.
+    pub fn without_ecr(store: &Value) -> Value {
+        let mut store = store.clone();
+        let aliases = aliases(&store);
+        for alias in aliases {
+            store["data"]
+                .as_object_mut()
+                .unwrap()
+                .remove(&pem_key(&alias));
+            store["metadata"]["annotations"]
+                .as_object_mut()
+                .unwrap()
+                .remove(&annotation_key(&alias));
+        }
+        store["data"].as_object_mut().unwrap().remove("ca.crt");
+        store["data"].as_object_mut().unwrap().remove(BUNDLE_FILE);
+        store["metadata"]["labels"]
+            .as_object_mut()
+            .unwrap()
+            .remove(WATCHED.0);
+        store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::*;
+    use super::*;
 
     /// The secret `remote-certs` in `search` with `ca` trusted.
     fn secret_with(existing: Option<&Value>, ca: &TrustedCa) -> Value {
@@ -383,20 +474,9 @@ mod tests {
         );
     }
 
-    /// The secret a user made following ECK's documentation, before ecr.
-    fn hand_made_secret() -> Value {
-        json!({
-            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-            "metadata": {"name": "remote-certs", "namespace": "search", "resourceVersion": "42", "uid": "u-1",
-                         "labels": {"team": "search"},
-                         "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}},
-            "data": {"remote.ca.crt": b64(&format!("# corp root\n{}", CAS[3])), "README": b64("kept")},
-        })
-    }
-
     #[test]
     fn an_existing_secret_keeps_all_it_had_and_its_cas_come_first() {
-        let existing = hand_made_secret();
+        let existing = hand_made(StoreKind::Secret);
         let store = store_with(
             Some(&existing),
             StoreKind::Secret,
@@ -474,7 +554,10 @@ mod tests {
             trusted_cas(&two, StoreKind::Secret),
             vec![trusted("a", 1), trusted("b", 0)]
         );
-        assert_eq!(trusted_cas(&hand_made_secret(), StoreKind::Secret), vec![]);
+        assert_eq!(
+            trusted_cas(&hand_made(StoreKind::Secret), StoreKind::Secret),
+            vec![]
+        );
     }
 
     #[test]
@@ -487,13 +570,14 @@ mod tests {
             "the Secret remote-certs holds no CA trusted as c"
         );
         assert_eq!(failure.hint.as_deref(), Some("aliases there: b"));
-        let failure = store_without(&hand_made_secret(), StoreKind::Secret, "c").unwrap_err();
+        let failure =
+            store_without(&hand_made(StoreKind::Secret), StoreKind::Secret, "c").unwrap_err();
         assert_eq!(failure.hint.as_deref(), Some("aliases there: none"));
     }
 
     #[test]
     fn a_key_ecr_did_not_write_is_never_overwritten() {
-        let mut existing = hand_made_secret();
+        let mut existing = hand_made(StoreKind::Secret);
         existing["data"]["b.pem"] = b64("theirs");
         let failure = store_with(
             Some(&existing),
@@ -516,7 +600,7 @@ mod tests {
         not_pem.pem = "hello".into();
         let mut bad_alias = trusted("b", 0);
         bad_alias.alias = "a:b".into();
-        let mut not_base64 = hand_made_secret();
+        let mut not_base64 = hand_made(StoreKind::Secret);
         not_base64["data"]["remote.ca.crt"] = json!("%%%");
         let config_map = json!({"kind": "ConfigMap", "metadata": {"name": "remote-certs"}});
         let failures = [
@@ -551,69 +635,6 @@ mod tests {
     mod properties {
         use super::*;
         use proptest::prelude::*;
-
-        fn kind() -> impl Strategy<Value = StoreKind> {
-            prop_oneof![Just(StoreKind::Secret), Just(StoreKind::ConfigMap)]
-        }
-
-        /// A store as someone may have left it: foreign keys, labels, annotations and CAs
-        /// (some with comments), and CAs ecr trusted earlier.
-        fn existing(kind: StoreKind) -> impl Strategy<Value = Value> {
-            (
-                prop::collection::btree_map("f-[a-z]{1,6}(\\.pem|\\.txt)?", "[ -~]{0,20}", 0..3),
-                prop::collection::btree_map("[a-z]{1,6}\\.io/[a-z]{1,6}", "[a-z0-9]{0,6}", 0..3),
-                prop::collection::vec((0..CAS.len(), any::<bool>()), 0..3),
-                prop::collection::btree_map("[a-e]", 0..CAS.len(), 0..3),
-            )
-                .prop_map(move |(keys, labels, foreign, ours)| {
-                    let bundle: String = foreign
-                        .iter()
-                        .map(|(ca, comment)| format!("{}{}", if *comment { "# theirs\n" } else { "" }, CAS[*ca]))
-                        .collect();
-                    let mut store = json!({"apiVersion": "v1", "kind": kind.kind(),
-                        "metadata": {"name": "store", "namespace": "search", "labels": labels, "annotations": labels}, "data": {}});
-                    for (key, value) in keys {
-                        store["data"][key] = kind.encode(&value);
-                    }
-                    if !foreign.is_empty() {
-                        store["data"][kind.bundle_key()] = kind.encode(&bundle);
-                    }
-                    ours.into_iter().fold(store, |store, (alias, ca)| {
-                        store_with(Some(&store), kind, "search", "store", &trusted(&alias, ca)).unwrap()
-                    })
-                })
-        }
-
-        fn foreign_part(store: &Value, kind: StoreKind) -> String {
-            let bundle = store["data"]
-                .get(kind.bundle_key())
-                .and_then(|value| kind.decode(value))
-                .unwrap_or_default();
-            let ours = recorded_pems(store, kind);
-            pem::rebuilt(&bundle, &ours, &[])
-        }
-
-        fn without_ecr(store: &Value) -> Value {
-            let mut store = store.clone();
-            let aliases = aliases(&store);
-            for alias in aliases {
-                store["data"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove(&pem_key(&alias));
-                store["metadata"]["annotations"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove(&annotation_key(&alias));
-            }
-            store["data"].as_object_mut().unwrap().remove("ca.crt");
-            store["data"].as_object_mut().unwrap().remove(BUNDLE_FILE);
-            store["metadata"]["labels"]
-                .as_object_mut()
-                .unwrap()
-                .remove(WATCHED.0);
-            store
-        }
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(128))]
