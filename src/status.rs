@@ -155,7 +155,10 @@ async fn ca_status(
     let stored = certs::parse_bundle(ca.pem.as_bytes()).unwrap_or_default();
     let first = stored.first();
     let not_after = first.map(|c| c.not_after.clone()).unwrap_or_default();
-    let source = source_cluster(base, &ca.source).await;
+    let source = planner::source_cluster(base, &ca.source)
+        .await
+        .ok()
+        .flatten();
     let in_sync = match &source {
         Some(cluster) => match eck::read_transport_ca(&cluster.kube, &cluster.cluster).await {
             Ok(current) => Some(current.certificates.iter().all(|c| {
@@ -184,23 +187,6 @@ async fn ca_status(
         in_sync,
         trusted_back,
     }
-}
-
-/// The ECK cluster a CA was copied from, on a connection of its own context and namespace.
-async fn source_cluster(base: &Target, source: &CaSource) -> Option<Cluster> {
-    let (Some(cluster), Some(namespace)) = (&source.cluster, &source.namespace) else {
-        return None;
-    };
-    let target = Target {
-        kubeconfig: base.kubeconfig.clone(),
-        context: source.context.clone().or_else(|| base.context.clone()),
-        namespace: Some(namespace.clone()),
-    };
-    let kube = Kube::connect(&target).await.ok()?;
-    Some(Cluster {
-        kube,
-        cluster: cluster.clone(),
-    })
 }
 
 async fn trusts_fingerprint(cluster: &Cluster, fingerprint: &str) -> Option<bool> {

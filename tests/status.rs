@@ -142,3 +142,45 @@ async fn an_unknown_cluster_lists_those_that_exist() {
         "error: no Elasticsearch cluster named cluster-nine in the namespace ns-one\nhint: clusters in ns-one: cluster-one\n"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_sync_heals_a_rotation_without_a_restart_and_status_says_so() {
+    let env = Env::start().await;
+    env.link_both_ways();
+    let restarts = env.api().rolling_restarts("ns-one", "cluster-one");
+    env.sandbox
+        .api("sandbox")
+        .rotate_transport_ca("ns-two", "cluster-two");
+    assert_eq!(
+        status_json(&env).0.code,
+        Some(1),
+        "the stale copy needs attention"
+    );
+
+    env.ecr(&["trust", "sync", "cluster-one", "-n", "ns-one", "--yes"])
+        .success();
+    assert_eq!(
+        env.api().rolling_restarts("ns-one", "cluster-one"),
+        restarts,
+        "no pod-template change"
+    );
+    // The link reconnects on its own once the new CA is in the mounted file.
+    let healthy = (0..20).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        status_json(&env).0.code == Some(0)
+    });
+    assert!(
+        healthy,
+        "status is healthy again: {}",
+        status_json(&env).1["warnings"]
+    );
+
+    let since = env.api().requests().len();
+    env.ecr(&["trust", "sync", "cluster-one", "-n", "ns-one", "--yes"])
+        .success();
+    let writes = env.api().requests()[since..]
+        .iter()
+        .filter(|r| r.method != "GET")
+        .count();
+    assert_eq!(writes, 0, "a second sync writes nothing");
+}

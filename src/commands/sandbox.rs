@@ -158,6 +158,7 @@ const DEMO_STEPS: &[&[&str]] = &[
         "-o",
         "json",
     ],
+    &["status", "cluster-one", "-n", "ns-one"],
 ];
 
 async fn demo(output: &Output) -> anyhow::Result<()> {

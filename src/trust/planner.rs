@@ -364,6 +364,17 @@ pub async fn current_source_ca(
     base: &Target,
     source: &CaSource,
 ) -> anyhow::Result<Option<TransportCa>> {
+    match source_cluster(base, source).await? {
+        Some(cluster) => Ok(Some(
+            eck::read_transport_ca(&cluster.kube, &cluster.cluster).await?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The ECK cluster a CA was copied from, on a connection with `base`'s kubeconfig in the
+/// source's context (`base`'s when none is recorded) and namespace. `None` for a CA file.
+pub async fn source_cluster(base: &Target, source: &CaSource) -> anyhow::Result<Option<Truster>> {
     let Some(cluster) = &source.cluster else {
         return Ok(None);
     };
@@ -372,8 +383,10 @@ pub async fn current_source_ca(
         context: source.context.clone().or_else(|| base.context.clone()),
         namespace: source.namespace.clone().or_else(|| base.namespace.clone()),
     };
-    let kube = Kube::connect(&target).await?;
-    Ok(Some(eck::read_transport_ca(&kube, cluster).await?))
+    Ok(Some(Truster {
+        kube: Kube::connect(&target).await?,
+        cluster: cluster.clone(),
+    }))
 }
 
 /// What the sources of these stores hold now, each read once, and a problem named for each
