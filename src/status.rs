@@ -232,7 +232,7 @@ fn days_left(not_after: &str) -> i64 {
 pub fn warnings(status: &Status) -> Vec<String> {
     let mut warnings = Vec::new();
     for ca in &status.trust {
-        if ca.days_left < EXPIRY_WARNING_DAYS {
+        if ca.days_left <= EXPIRY_WARNING_DAYS {
             warnings.push(format!(
                 "the copy of {}'s CA expires in {} day(s) ({})",
                 ca.alias, ca.days_left, ca.not_after
@@ -280,4 +280,80 @@ pub fn warnings(status: &Status) -> Vec<String> {
 /// The aliases of `spec.remoteClusters`, for the text view.
 pub fn ref_aliases(status: &Status) -> Vec<String> {
     connect::ref_aliases(&serde_json::json!({"spec": {"remoteClusters": status.ref_remotes}}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(days_left: i64, in_sync: Option<bool>, connected: bool, phase: &str) -> Status {
+        Status {
+            cluster: "one".into(),
+            namespace: "ns".into(),
+            context: None,
+            phase: phase.into(),
+            trust: vec![TrustedCaStatus {
+                alias: "two".into(),
+                store: "Secret/remote-certs".into(),
+                source: CaSource {
+                    context: None,
+                    namespace: Some("ns-two".into()),
+                    cluster: Some("two".into()),
+                    file: None,
+                    sha256: "AA".into(),
+                },
+                subject: "CN=two-transport".into(),
+                sha256_fingerprint: "AA".into(),
+                not_after: "2027-01-01T00:00:00Z".into(),
+                days_left,
+                in_sync,
+                trusted_back: Some(true),
+            }],
+            node_sets: vec![NodeSetTrust {
+                name: "default".into(),
+                mounts_bundle: true,
+            }],
+            exposure: ExposureStatus {
+                service: "one-es-transport".into(),
+                service_type: None,
+                address: None,
+            },
+            remotes: vec![RemoteStatus {
+                alias: "two".into(),
+                mode: "proxy".into(),
+                address: None,
+                connected,
+                skip_unavailable: false,
+            }],
+            ref_remotes: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_healthy_link_needs_no_attention() {
+        assert_eq!(
+            warnings(&status(200, Some(true), true, "Ready")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            warnings(&status(30, None, true, "Ready")),
+            Vec::<String>::new(),
+            "30 days left is not yet a warning"
+        );
+    }
+
+    #[test]
+    fn each_problem_is_named() {
+        let found = warnings(&status(30, Some(false), false, "ApplyingChanges"));
+        assert_eq!(
+            found,
+            [
+                "the copy of two's CA expires in 30 day(s) (2027-01-01T00:00:00Z)",
+                "the copy of two's CA is stale: the source publishes another CA now (rotated?); run ecr trust sync one -n ns",
+                "the remote two is not connected",
+                "one is in phase ApplyingChanges: pods may still be rolling",
+            ]
+        );
+    }
 }
