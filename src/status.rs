@@ -337,9 +337,9 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(
-            warnings(&status(30, None, true, "Ready")),
+            warnings(&status(31, None, true, "Ready")),
             Vec::<String>::new(),
-            "30 days left is not yet a warning"
+            "31 days left is not yet a warning"
         );
     }
 
