@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect a remote cluster and prove the connection (step 4 of the recipe)')
             [CompletionResult]::new('disconnect', 'disconnect', [CompletionResultType]::ParameterValue, 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a cluster''s trust, exposure and remotes, and what needs attention')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Do the whole recipe between two clusters: trust, expose, connect, and prove the links')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions for bash, zsh, fish, powershell or elvish')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -331,6 +332,36 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'ecr;setup' {
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'The cluster that connects to the remote')
+            [CompletionResult]::new('--local-namespace', '--local-namespace', [CompletionResultType]::ParameterName, 'Namespace of the local cluster [default: -n, then the context''s]')
+            [CompletionResult]::new('--local-context', '--local-context', [CompletionResultType]::ParameterName, 'Kube context of the local cluster [default: --context]')
+            [CompletionResult]::new('--local-es-url', '--local-es-url', [CompletionResultType]::ParameterName, 'Reach the local Elasticsearch at this URL instead of through a port-forward')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote cluster')
+            [CompletionResult]::new('--remote-namespace', '--remote-namespace', [CompletionResultType]::ParameterName, 'Namespace of the remote cluster [default: the local one''s in the same context]')
+            [CompletionResult]::new('--remote-context', '--remote-context', [CompletionResultType]::ParameterName, 'Kube context of the remote cluster [default: --context]')
+            [CompletionResult]::new('--remote-es-url', '--remote-es-url', [CompletionResultType]::ParameterName, 'Reach the remote Elasticsearch at this URL instead of through a port-forward')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for each load balancer and each connection, e.g. 90s or 5m')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use [default: the current context]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace of the cluster [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the cluster [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: text for people, json (stable and complete) for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text for people, json (stable and complete) for scripts')
+            [CompletionResult]::new('--one-way', '--one-way', [CompletionResultType]::ParameterName, 'Only the local cluster connects to the remote')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply changes without asking for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply changes without asking for confirmation')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change, and change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'ecr;sandbox' {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use [default: the current context]')
@@ -437,6 +468,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect a remote cluster and prove the connection (step 4 of the recipe)')
             [CompletionResult]::new('disconnect', 'disconnect', [CompletionResultType]::ParameterValue, 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show a cluster''s trust, exposure and remotes, and what needs attention')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Do the whole recipe between two clusters: trust, expose, connect, and prove the links')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions for bash, zsh, fish, powershell or elvish')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -474,6 +506,9 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             break
         }
         'ecr;help;status' {
+            break
+        }
+        'ecr;help;setup' {
             break
         }
         'ecr;help;sandbox' {

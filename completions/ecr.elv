@@ -41,6 +41,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand connect 'Connect a remote cluster and prove the connection (step 4 of the recipe)'
             cand disconnect 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry'
             cand status 'Show a cluster''s trust, exposure and remotes, and what needs attention'
+            cand setup 'Do the whole recipe between two clusters: trust, expose, connect, and prove the links'
             cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -309,6 +310,35 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ecr;setup'= {
+            cand --local 'The cluster that connects to the remote'
+            cand --local-namespace 'Namespace of the local cluster [default: -n, then the context''s]'
+            cand --local-context 'Kube context of the local cluster [default: --context]'
+            cand --local-es-url 'Reach the local Elasticsearch at this URL instead of through a port-forward'
+            cand --remote 'The remote cluster'
+            cand --remote-namespace 'Namespace of the remote cluster [default: the local one''s in the same context]'
+            cand --remote-context 'Kube context of the remote cluster [default: --context]'
+            cand --remote-es-url 'Reach the remote Elasticsearch at this URL instead of through a port-forward'
+            cand --timeout 'How long to wait for each load balancer and each connection, e.g. 90s or 5m'
+            cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'Kubeconfig context to use [default: the current context]'
+            cand -n 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
+            cand -o 'Output format: text for people, json (stable and complete) for scripts'
+            cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand --one-way 'Only the local cluster connects to the remote'
+            cand -y 'Apply changes without asking for confirmation'
+            cand --yes 'Apply changes without asking for confirmation'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -v 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand --verbose 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ecr;sandbox'= {
             cand --kubeconfig 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod''s service account]'
             cand --context 'Kubeconfig context to use [default: the current context]'
@@ -407,6 +437,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand connect 'Connect a remote cluster and prove the connection (step 4 of the recipe)'
             cand disconnect 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry'
             cand status 'Show a cluster''s trust, exposure and remotes, and what needs attention'
+            cand setup 'Do the whole recipe between two clusters: trust, expose, connect, and prove the links'
             cand sandbox 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
             cand completions 'Print shell completions for bash, zsh, fish, powershell or elvish'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -434,6 +465,8 @@ set edit:completion:arg-completer[ecr] = {|@words|
         &'ecr;help;disconnect'= {
         }
         &'ecr;help;status'= {
+        }
+        &'ecr;help;setup'= {
         }
         &'ecr;help;sandbox'= {
             cand up 'Run the sandbox in the foreground until Ctrl-C, and write a kubeconfig for it'

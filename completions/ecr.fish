@@ -41,6 +41,7 @@ complete -c ecr -n "__fish_ecr_needs_command" -f -a "expose" -d 'Expose a cluste
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "connect" -d 'Connect a remote cluster and prove the connection (step 4 of the recipe)'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "disconnect" -d 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "status" -d 'Show a cluster\'s trust, exposure and remotes, and what needs attention'
+complete -c ecr -n "__fish_ecr_needs_command" -f -a "setup" -d 'Do the whole recipe between two clusters: trust, expose, connect, and prove the links'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
 complete -c ecr -n "__fish_ecr_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -216,6 +217,27 @@ complete -c ecr -n "__fish_ecr_using_subcommand status" -s v -l verbose -d 'Expl
 complete -c ecr -n "__fish_ecr_using_subcommand status" -s q -l quiet -d 'Print only results and errors'
 complete -c ecr -n "__fish_ecr_using_subcommand status" -s h -l help -d 'Print help'
 complete -c ecr -n "__fish_ecr_using_subcommand status" -s V -l version -d 'Print version'
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local -d 'The cluster that connects to the remote' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local-namespace -d 'Namespace of the local cluster [default: -n, then the context\'s]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local-context -d 'Kube context of the local cluster [default: --context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local-es-url -d 'Reach the local Elasticsearch at this URL instead of through a port-forward' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote -d 'The remote cluster' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-namespace -d 'Namespace of the remote cluster [default: the local one\'s in the same context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-context -d 'Kube context of the remote cluster [default: --context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-es-url -d 'Reach the remote Elasticsearch at this URL instead of through a port-forward' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l timeout -d 'How long to wait for each load balancer and each connection, e.g. 90s or 5m' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l context -d 'Kubeconfig context to use [default: the current context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
+json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l one-way -d 'Only the local cluster connects to the remote'
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -s y -l yes -d 'Apply changes without asking for confirmation'
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l dry-run -d 'Show what would change, and change nothing'
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -s q -l quiet -d 'Print only results and errors'
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -s h -l help -d 'Print help'
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -l context -d 'Kubeconfig context to use [default: the current context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand sandbox; and not __fish_seen_subcommand_from up demo help" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
@@ -267,15 +289,16 @@ complete -c ecr -n "__fish_ecr_using_subcommand completions" -s v -l verbose -d 
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s q -l quiet -d 'Print only results and errors'
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ecr -n "__fish_ecr_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status sandbox completions help" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status sandbox completions help" -f -a "trust" -d 'Trust a remote cluster\'s transport CA, or stop trusting it (step 2 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status sandbox completions help" -f -a "expose" -d 'Expose a cluster\'s transport layer and print its address (step 3 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status sandbox completions help" -f -a "connect" -d 'Connect a remote cluster and prove the connection (step 4 of the recipe)'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status sandbox completions help" -f -a "disconnect" -d 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status sandbox completions help" -f -a "status" -d 'Show a cluster\'s trust, exposure and remotes, and what needs attention'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status sandbox completions help" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status sandbox completions help" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
-complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status sandbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status setup sandbox completions help" -f -a "ca" -d 'Read a cluster\'s transport CA (step 1 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status setup sandbox completions help" -f -a "trust" -d 'Trust a remote cluster\'s transport CA, or stop trusting it (step 2 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status setup sandbox completions help" -f -a "expose" -d 'Expose a cluster\'s transport layer and print its address (step 3 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status setup sandbox completions help" -f -a "connect" -d 'Connect a remote cluster and prove the connection (step 4 of the recipe)'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status setup sandbox completions help" -f -a "disconnect" -d 'Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status setup sandbox completions help" -f -a "status" -d 'Show a cluster\'s trust, exposure and remotes, and what needs attention'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status setup sandbox completions help" -f -a "setup" -d 'Do the whole recipe between two clusters: trust, expose, connect, and prove the links'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status setup sandbox completions help" -f -a "sandbox" -d 'Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status setup sandbox completions help" -f -a "completions" -d 'Print shell completions for bash, zsh, fish, powershell or elvish'
+complete -c ecr -n "__fish_ecr_using_subcommand help; and not __fish_seen_subcommand_from ca trust expose connect disconnect status setup sandbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from ca" -f -a "extract" -d 'Print the transport CA of a cluster (PEM, byte for byte as ECK stores it)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "add" -d 'Trust a remote cluster\'s transport CA in CLUSTER (step 2 of the recipe)'
 complete -c ecr -n "__fish_ecr_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "remove" -d 'Stop trusting a remote\'s CA: changes only the secret (or ConfigMap), never restarts'

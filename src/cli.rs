@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::commands::{ca, completions, connect, expose, sandbox, status, trust};
+use crate::commands::{ca, completions, connect, expose, sandbox, setup, status, trust};
 use crate::k8s::Target;
 use crate::output::{Output, OutputFormat};
 
@@ -37,6 +37,8 @@ pub enum Command {
     Disconnect(connect::DisconnectArgs),
     /// Show a cluster's trust, exposure and remotes, and what needs attention
     Status(status::StatusArgs),
+    /// Do the whole recipe between two clusters: trust, expose, connect, and prove the links
+    Setup(setup::SetupArgs),
     /// Try ecr without a cluster: an emulated Kubernetes API with ECK and two clusters
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),

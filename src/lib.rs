@@ -19,5 +19,6 @@ pub mod output;
 pub mod plan;
 pub mod remote;
 pub mod sandbox;
+pub mod setup;
 pub mod status;
 pub mod trust;

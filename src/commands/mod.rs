@@ -6,6 +6,7 @@ pub mod connect;
 pub mod es_access;
 pub mod expose;
 pub mod sandbox;
+pub mod setup;
 pub mod status;
 pub mod trust;
 
@@ -16,6 +17,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ca(command) => ca::run(command, &cli.global).await,
         Command::Connect(args) => connect::connect(&args, &cli.global).await,
         Command::Disconnect(args) => connect::disconnect(&args, &cli.global).await,
+        Command::Setup(args) => setup::run(&args, &cli.global).await,
         Command::Status(args) => status::run(&args, &cli.global).await,
         Command::Expose(args) => expose::run(&args, &cli.global).await,
         Command::Trust(command) => trust::run(command, &cli.global).await,

@@ -158,6 +158,19 @@ const DEMO_STEPS: &[&[&str]] = &[
         "-o",
         "json",
     ],
+    // The same recipe in one command: here everything is in place, so it only proves the links.
+    &[
+        "setup",
+        "--local",
+        "cluster-one",
+        "--local-namespace",
+        "ns-one",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        "ns-two",
+        "--yes",
+    ],
     &["status", "cluster-one", "-n", "ns-one"],
 ];
 

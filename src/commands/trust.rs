@@ -8,7 +8,6 @@ use time::OffsetDateTime;
 
 use crate::certs;
 use crate::cli::GlobalArgs;
-use crate::eck;
 use crate::error::{Failure, FailureKind, name_list};
 use crate::k8s::{Kube, Target};
 use crate::plan::{self, Approval, Outcome};
@@ -231,7 +230,7 @@ async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 cluster: remote.clone(),
             };
             (
-                ca_of_cluster(&remote, args.alias.as_deref()).await?,
+                planner::ca_of_cluster(&remote, args.alias.as_deref()).await?,
                 Some(remote),
             )
         }
@@ -249,7 +248,7 @@ async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }
     };
     let mutual = match (&remote, args.mutual) {
-        (Some(remote), true) => Some((remote, ca_of_cluster(&local, None).await?)),
+        (Some(remote), true) => Some((remote, planner::ca_of_cluster(&local, None).await?)),
         _ => None,
     };
     let outcome = plan::carry_out(&output, approval(global), || async {
@@ -316,24 +315,6 @@ fn remote_target(args: &AddArgs, global: &GlobalArgs) -> Target {
             .clone()
             .or_else(|| same_kube.then(|| global.namespace.clone()).flatten()),
     }
-}
-
-/// The transport CA of an ECK-managed cluster, with where it came from.
-async fn ca_of_cluster(cluster: &Truster, alias: Option<&str>) -> anyhow::Result<TrustedCa> {
-    let transport_ca = eck::read_transport_ca(&cluster.kube, &cluster.cluster).await?;
-    let alias = alias.unwrap_or(&cluster.cluster).to_string();
-    trust::validate_alias(&alias)?;
-    Ok(TrustedCa {
-        alias,
-        source: CaSource {
-            context: cluster.kube.server().context.clone(),
-            namespace: Some(transport_ca.namespace.clone()),
-            cluster: Some(transport_ca.cluster.clone()),
-            file: None,
-            sha256: transport_ca.certificates[0].sha256_fingerprint.clone(),
-        },
-        pem: transport_ca.pem,
-    })
 }
 
 /// The CA of a cluster outside Kubernetes, from a PEM file.

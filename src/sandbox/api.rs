@@ -216,6 +216,11 @@ impl KubeApi {
         self.inner.faults.arm(fault);
     }
 
+    /// Disarms the faults not used up yet, as when a failing component comes back.
+    pub fn clear_faults(&self) {
+        self.inner.faults.clear();
+    }
+
     /// Adds a user who authenticates with `token` and may only do what `rules` allow.
     pub fn add_user(&self, token: &str, username: &str, rules: Vec<PolicyRule>) {
         self.inner.users.add(token, username, rules);

@@ -80,6 +80,11 @@ impl Faults {
         self.lock().push(fault);
     }
 
+    /// Disarms every fault still armed.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     /// The fault this request meets, if any (using up one of its occurrences).
     pub fn take(&self, method: &Method, path_and_query: &str) -> Option<FaultKind> {
         let mut armed = self.lock();

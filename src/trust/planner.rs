@@ -54,6 +54,24 @@ impl Placement {
     }
 }
 
+/// The transport CA of an ECK-managed cluster, with where it came from.
+pub async fn ca_of_cluster(cluster: &Truster, alias: Option<&str>) -> anyhow::Result<TrustedCa> {
+    let transport_ca = eck::read_transport_ca(&cluster.kube, &cluster.cluster).await?;
+    let alias = alias.unwrap_or(&cluster.cluster).to_string();
+    super::validate_alias(&alias)?;
+    Ok(TrustedCa {
+        alias,
+        source: CaSource {
+            context: cluster.kube.server().context.clone(),
+            namespace: Some(transport_ca.namespace.clone()),
+            cluster: Some(transport_ca.cluster.clone()),
+            file: None,
+            sha256: transport_ca.certificates[0].sha256_fingerprint.clone(),
+        },
+        pem: transport_ca.pem,
+    })
+}
+
 /// The writes that make `truster` trust `ca`; none when it already does.
 pub async fn plan_add(
     truster: &Truster,
@@ -208,7 +226,7 @@ pub(crate) async fn store_name(
     })
 }
 
-async fn store_write(
+pub(crate) async fn store_write(
     truster: &Truster,
     kind: StoreKind,
     name: &str,
@@ -227,7 +245,12 @@ async fn store_write(
     })
 }
 
-fn resource_write(truster: &Truster, before: Value, spec: Value, effect: String) -> Write {
+pub(crate) fn resource_write(
+    truster: &Truster,
+    before: Value,
+    spec: Value,
+    effect: String,
+) -> Write {
     let mut after = before.clone();
     after["spec"] = spec;
     Write {
@@ -255,7 +278,7 @@ pub(crate) fn no_restart(kind: StoreKind) -> &'static str {
 }
 
 /// What ECK does after a nodeSet's config or podTemplate changes.
-fn restart_effect(rolled_node_sets: &[String]) -> String {
+pub(crate) fn restart_effect(rolled_node_sets: &[String]) -> String {
     if rolled_node_sets.is_empty() {
         "no restart".into()
     } else {
