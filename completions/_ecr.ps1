@@ -333,11 +333,11 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             break
         }
         'ecr;setup' {
-            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'The cluster that connects to the remote')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'The cluster that connects to the remote [on a terminal: chosen from those ecr finds]')
             [CompletionResult]::new('--local-namespace', '--local-namespace', [CompletionResultType]::ParameterName, 'Namespace of the local cluster [default: -n, then the context''s]')
             [CompletionResult]::new('--local-context', '--local-context', [CompletionResultType]::ParameterName, 'Kube context of the local cluster [default: --context]')
             [CompletionResult]::new('--local-es-url', '--local-es-url', [CompletionResultType]::ParameterName, 'Reach the local Elasticsearch at this URL instead of through a port-forward')
-            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote cluster')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The remote cluster [on a terminal: chosen from those ecr finds]')
             [CompletionResult]::new('--remote-namespace', '--remote-namespace', [CompletionResultType]::ParameterName, 'Namespace of the remote cluster [default: the local one''s in the same context]')
             [CompletionResult]::new('--remote-context', '--remote-context', [CompletionResultType]::ParameterName, 'Kube context of the remote cluster [default: --context]')
             [CompletionResult]::new('--remote-es-url', '--remote-es-url', [CompletionResultType]::ParameterName, 'Reach the remote Elasticsearch at this URL instead of through a port-forward')

@@ -311,11 +311,11 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand --version 'Print version'
         }
         &'ecr;setup'= {
-            cand --local 'The cluster that connects to the remote'
+            cand --local 'The cluster that connects to the remote [on a terminal: chosen from those ecr finds]'
             cand --local-namespace 'Namespace of the local cluster [default: -n, then the context''s]'
             cand --local-context 'Kube context of the local cluster [default: --context]'
             cand --local-es-url 'Reach the local Elasticsearch at this URL instead of through a port-forward'
-            cand --remote 'The remote cluster'
+            cand --remote 'The remote cluster [on a terminal: chosen from those ecr finds]'
             cand --remote-namespace 'Namespace of the remote cluster [default: the local one''s in the same context]'
             cand --remote-context 'Kube context of the remote cluster [default: --context]'
             cand --remote-es-url 'Reach the remote Elasticsearch at this URL instead of through a port-forward'

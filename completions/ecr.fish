@@ -217,11 +217,11 @@ complete -c ecr -n "__fish_ecr_using_subcommand status" -s v -l verbose -d 'Expl
 complete -c ecr -n "__fish_ecr_using_subcommand status" -s q -l quiet -d 'Print only results and errors'
 complete -c ecr -n "__fish_ecr_using_subcommand status" -s h -l help -d 'Print help'
 complete -c ecr -n "__fish_ecr_using_subcommand status" -s V -l version -d 'Print version'
-complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local -d 'The cluster that connects to the remote' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local -d 'The cluster that connects to the remote [on a terminal: chosen from those ecr finds]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local-namespace -d 'Namespace of the local cluster [default: -n, then the context\'s]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local-context -d 'Kube context of the local cluster [default: --context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local-es-url -d 'Reach the local Elasticsearch at this URL instead of through a port-forward' -r
-complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote -d 'The remote cluster' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote -d 'The remote cluster [on a terminal: chosen from those ecr finds]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-namespace -d 'Namespace of the remote cluster [default: the local one\'s in the same context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-context -d 'Kube context of the remote cluster [default: --context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-es-url -d 'Reach the remote Elasticsearch at this URL instead of through a port-forward' -r

@@ -4,13 +4,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::io::IsTerminal as _;
+
+use anyhow::Context as _;
 use clap::Args;
+use kube::ResourceExt as _;
 use serde_json::json;
 
 use crate::cli::GlobalArgs;
 use crate::commands::es_access::EsAccessArgs;
 use crate::connect::{self, Cluster};
+use crate::eck;
 use crate::elasticsearch::Elasticsearch;
+use crate::error::{Failure, FailureKind};
 use crate::k8s::{Kube, Target};
 use crate::output::{Output, OutputFormat};
 use crate::plan::{self, Approval, Outcome};
@@ -28,9 +34,9 @@ use crate::trust::planner::{Placement, Via};
 /// Re-running a finished setup writes nothing; an interrupted setup, re-run, finishes the job.
 #[derive(Debug, Args)]
 pub struct SetupArgs {
-    /// The cluster that connects to the remote
+    /// The cluster that connects to the remote [on a terminal: chosen from those ecr finds]
     #[arg(long, value_name = "CLUSTER")]
-    pub local: String,
+    pub local: Option<String>,
     /// Namespace of the local cluster [default: -n, then the context's]
     #[arg(long, value_name = "NS")]
     pub local_namespace: Option<String>,
@@ -41,9 +47,9 @@ pub struct SetupArgs {
     #[arg(long, value_name = "URL")]
     pub local_es_url: Option<String>,
 
-    /// The remote cluster
+    /// The remote cluster [on a terminal: chosen from those ecr finds]
     #[arg(long, value_name = "CLUSTER")]
-    pub remote: String,
+    pub remote: Option<String>,
     /// Namespace of the remote cluster [default: the local one's in the same context]
     #[arg(long, value_name = "NS")]
     pub remote_namespace: Option<String>,
@@ -65,23 +71,21 @@ pub struct SetupArgs {
 
 pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
+    let local = Wanted {
+        role: "local",
+        cluster: args.local.as_ref(),
+        context: args.local_context.as_ref(),
+        namespace: args.local_namespace.as_ref().or(global.namespace.as_ref()),
+    };
+    let remote = Wanted {
+        role: "remote",
+        cluster: args.remote.as_ref(),
+        context: args.remote_context.as_ref(),
+        namespace: args.remote_namespace.as_ref(),
+    };
     let link = Link {
-        local: side(
-            global,
-            &args.local,
-            args.local_context.as_ref(),
-            args.local_namespace.as_ref(),
-            global.namespace.as_ref(),
-        )
-        .await?,
-        remote: side(
-            global,
-            &args.remote,
-            args.remote_context.as_ref(),
-            args.remote_namespace.as_ref(),
-            None,
-        )
-        .await?,
+        local: local.resolve(global).await?,
+        remote: remote.resolve(global).await?,
         one_way: args.one_way,
     };
     let placement = Placement::default_for(Via::SecretMount)?;
@@ -152,23 +156,109 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn side(
-    global: &GlobalArgs,
-    cluster: &str,
-    context: Option<&String>,
-    namespace: Option<&String>,
-    fallback_namespace: Option<&String>,
-) -> anyhow::Result<Cluster> {
-    crate::k8s::validate_name("cluster name", cluster)?;
-    let target = Target {
-        kubeconfig: global.kubeconfig.clone(),
-        context: context.or(global.context.as_ref()).cloned(),
-        namespace: namespace.or(fallback_namespace).cloned(),
-    };
-    Ok(Cluster {
-        kube: Kube::connect(&target).await?,
-        cluster: cluster.to_string(),
-    })
+/// One side as the command line gives it; what is missing is asked for on a terminal.
+struct Wanted<'a> {
+    role: &'static str,
+    cluster: Option<&'a String>,
+    context: Option<&'a String>,
+    namespace: Option<&'a String>,
+}
+
+impl Wanted<'_> {
+    async fn resolve(&self, global: &GlobalArgs) -> anyhow::Result<Cluster> {
+        let context = self.context.or(global.context.as_ref()).cloned();
+        let (context, namespace, cluster) = match self.cluster {
+            Some(cluster) => (context, self.namespace.cloned(), cluster.clone()),
+            None if interactive() => self.choose(global, context).await?,
+            None => {
+                return Err(Failure::new(
+                    FailureKind::Invalid,
+                    format!("name the {} cluster: --{} CLUSTER", self.role, self.role),
+                )
+                .with_hint("or run ecr setup on a terminal to choose from the clusters ecr finds")
+                .into());
+            }
+        };
+        crate::k8s::validate_name("cluster name", &cluster)?;
+        let target = Target {
+            kubeconfig: global.kubeconfig.clone(),
+            context,
+            namespace,
+        };
+        Ok(Cluster {
+            kube: Kube::connect(&target).await?,
+            cluster,
+        })
+    }
+
+    /// Asks for the context (when there is a choice) and then the cluster among those the
+    /// API server lists in every namespace.
+    async fn choose(
+        &self,
+        global: &GlobalArgs,
+        context: Option<String>,
+    ) -> anyhow::Result<(Option<String>, Option<String>, String)> {
+        let context = match context {
+            Some(context) => Some(context),
+            None => {
+                let (names, current) = crate::k8s::contexts(global.kubeconfig.as_deref())?;
+                let default = current
+                    .and_then(|c| names.iter().position(|n| *n == c))
+                    .unwrap_or(0);
+                (!names.is_empty())
+                    .then(|| {
+                        select(
+                            &format!("Kube context of the {} cluster", self.role),
+                            &names,
+                            default,
+                        )
+                    })
+                    .transpose()?
+                    .map(|index| names[index].clone())
+            }
+        };
+        let kube = Kube::connect(&Target {
+            kubeconfig: global.kubeconfig.clone(),
+            context: context.clone(),
+            namespace: None,
+        })
+        .await?;
+        let found: Vec<(String, String)> = kube
+            .list_dynamic_everywhere(&eck::elasticsearch_resource())
+            .await?
+            .iter()
+            .map(|es| (es.namespace().unwrap_or_default(), es.name_any()))
+            .filter(|(namespace, _)| self.namespace.is_none_or(|wanted| wanted == namespace))
+            .collect();
+        if found.is_empty() {
+            return Err(Failure::new(
+                FailureKind::NotFound,
+                format!("no Elasticsearch cluster found for the {} side", self.role),
+            )
+            .into());
+        }
+        let labels: Vec<String> = found
+            .iter()
+            .map(|(namespace, name)| format!("{name} (namespace {namespace})"))
+            .collect();
+        let index = select(&format!("The {} cluster", self.role), &labels, 0)?;
+        let (namespace, name) = found[index].clone();
+        Ok((context, Some(namespace), name))
+    }
+}
+
+/// Prompts are for people: only when both stdin and stderr are terminals.
+fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+fn select(prompt: &str, items: &[String], default: usize) -> anyhow::Result<usize> {
+    dialoguer::Select::new()
+        .with_prompt(prompt)
+        .items(items)
+        .default(default)
+        .interact_on(&dialoguer::console::Term::stderr())
+        .with_context(|| format!("asking: {prompt}"))
 }
 
 fn links_intent(link: &Link) -> String {

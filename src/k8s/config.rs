@@ -40,6 +40,13 @@ pub(crate) async fn resolve(target: &Target) -> anyhow::Result<Resolved> {
     Ok(resolved)
 }
 
+/// The contexts of the kubeconfig ecr would use, and its current context, for choosing one.
+pub fn contexts(explicit: Option<&Path>) -> anyhow::Result<(Vec<String>, Option<String>)> {
+    let kubeconfig = load_kubeconfig(explicit)?.unwrap_or_default();
+    let names = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+    Ok((names, kubeconfig.current_context.filter(|c| !c.is_empty())))
+}
+
 fn load_kubeconfig(explicit: Option<&Path>) -> anyhow::Result<Option<Kubeconfig>> {
     if let Some(path) = explicit {
         if !path.exists() {

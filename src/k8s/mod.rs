@@ -20,7 +20,7 @@ use kube::{Resource, ResourceExt as _};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use config::Target;
+pub use config::{Target, contexts};
 pub(crate) use errors::root_cause;
 pub use errors::{Request, Server};
 
@@ -260,6 +260,17 @@ impl Kube {
         api.portforward(pod, ports)
             .await
             .map_err(|error| self.explain(error, &request))
+    }
+
+    /// Lists the objects of a custom resource type in every namespace (cluster-wide `list`).
+    pub async fn list_dynamic_everywhere(
+        &self,
+        resource: &ApiResource,
+    ) -> anyhow::Result<Vec<DynamicObject>> {
+        let api: Api<DynamicObject> = Api::all_with(self.client.clone(), resource);
+        let request = Request::new("list", qualified::<DynamicObject>(resource), None, None);
+        let params = ListParams::default();
+        Ok(self.read(&request, || api.list(&params)).await?.items)
     }
 
     /// Whether the namespace exists; `None` when RBAC does not let us look (common for
