@@ -7,6 +7,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use crate::commands::{ca, completions, connect, expose, sandbox, setup, status, trust};
 use crate::k8s::Target;
 use crate::output::{Output, OutputFormat};
+use crate::plan::Approval;
 
 /// Connect Elasticsearch clusters run by ECK as remote clusters.
 ///
@@ -94,5 +95,13 @@ impl GlobalArgs {
 
     pub fn output(&self) -> Output {
         Output::new(self.output, self.quiet)
+    }
+
+    /// What the operator allowed: `--yes` and `--dry-run`.
+    pub fn approval(&self) -> Approval {
+        Approval {
+            yes: self.yes,
+            dry_run: self.dry_run,
+        }
     }
 }

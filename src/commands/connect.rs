@@ -14,7 +14,7 @@ use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
 use crate::k8s::{Kube, Target};
 use crate::output::{Output, OutputFormat};
-use crate::plan::{self, Approval, Outcome};
+use crate::plan::{self, Outcome};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
 use crate::trust;
 
@@ -122,7 +122,7 @@ pub async fn connect(args: &ConnectArgs, global: &GlobalArgs) -> anyhow::Result<
         connect::refuse_ref_collision(local, &wanted.alias).await?;
     }
     let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
-    let outcome = plan::carry_out(&output, approval(global), || {
+    let outcome = plan::carry_out(&output, global.approval(), || {
         connect::plan_connect(&es, &wanted)
     })
     .await?;
@@ -206,7 +206,7 @@ async fn connect_by_ref(
         .clone()
         .unwrap_or_else(|| local.kube.namespace().to_string());
     crate::k8s::validate_name("namespace", &namespace)?;
-    let outcome = plan::carry_out(output, approval(global), || {
+    let outcome = plan::carry_out(output, global.approval(), || {
         connect::plan_ref(local, &alias, remote, &namespace)
     })
     .await?;
@@ -226,7 +226,7 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
     if args.reference {
         let local =
             local.ok_or_else(|| Failure::new(FailureKind::Invalid, "--ref needs CLUSTER"))?;
-        let outcome = plan::carry_out(&output, approval(global), || {
+        let outcome = plan::carry_out(&output, global.approval(), || {
             connect::plan_unref(&local, &args.alias)
         })
         .await?;
@@ -239,7 +239,7 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
         );
     }
     let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
-    let outcome = plan::carry_out(&output, approval(global), || {
+    let outcome = plan::carry_out(&output, global.approval(), || {
         connect::plan_disconnect(&es, &args.alias)
     })
     .await?;
@@ -341,11 +341,4 @@ async fn reach(
         output,
     )
     .await
-}
-
-fn approval(global: &GlobalArgs) -> Approval {
-    Approval {
-        yes: global.yes,
-        dry_run: global.dry_run,
-    }
 }

@@ -12,7 +12,7 @@ use crate::eck;
 use crate::expose::{self, Address, Exposure, ServiceType};
 use crate::k8s::Kube;
 use crate::output::OutputFormat;
-use crate::plan::{self, Approval, Outcome};
+use crate::plan::{self, Outcome};
 
 /// Expose a cluster's transport layer and print its address (step 3 of the recipe)
 ///
@@ -55,10 +55,7 @@ pub async fn run(args: &ExposeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         annotations: args.annotations.iter().cloned().collect(),
     };
     let kube = Kube::connect(&global.target()).await?;
-    let approval = Approval {
-        yes: global.yes,
-        dry_run: global.dry_run,
-    };
+    let approval = global.approval();
     let outcome = plan::carry_out(&output, approval, || {
         expose::plan_expose(&kube, &args.cluster, &exposure)
     })

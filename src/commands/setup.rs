@@ -89,10 +89,7 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         one_way: args.one_way,
     };
     let placement = Placement::default_for(Via::SecretMount)?;
-    let approval = Approval {
-        yes: global.yes,
-        dry_run: global.dry_run,
-    };
+    let approval = global.approval();
     output.status("Then", links_intent(&link));
     let foundation = plan::carry_out(&output, approval, || {
         setup::plan_foundation(&link, &placement)

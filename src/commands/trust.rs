@@ -10,7 +10,7 @@ use crate::certs;
 use crate::cli::GlobalArgs;
 use crate::error::{Failure, FailureKind, name_list};
 use crate::k8s::{Kube, Target};
-use crate::plan::{self, Approval, Outcome};
+use crate::plan::{self, Outcome};
 use crate::trust::planner::{self, Placement, Truster, Via};
 use crate::trust::sync::SyncRules;
 use crate::trust::{self, CaSource, MountLayout, TrustedCa};
@@ -195,7 +195,7 @@ async fn sync(args: &SyncArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         now: OffsetDateTime::now_utc(),
         prune: args.prune,
     };
-    let outcome = plan::carry_out(&output, approval(global), || {
+    let outcome = plan::carry_out(&output, global.approval(), || {
         planner::plan_sync(&stores, &current, &rules)
     })
     .await?;
@@ -251,7 +251,7 @@ async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         (Some(remote), true) => Some((remote, planner::ca_of_cluster(&local, None).await?)),
         _ => None,
     };
-    let outcome = plan::carry_out(&output, approval(global), || async {
+    let outcome = plan::carry_out(&output, global.approval(), || async {
         let mut plan = planner::plan_add(&local, &placement, &ca).await?;
         if let Some((remote, local_ca)) = &mutual {
             plan.append(planner::plan_add(remote, &placement, local_ca).await?);
@@ -277,7 +277,7 @@ async fn remove(args: &RemoveArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         kube: Kube::connect(&global.target()).await?,
         cluster: args.cluster.clone(),
     };
-    let outcome = plan::carry_out(&output, approval(global), || {
+    let outcome = plan::carry_out(&output, global.approval(), || {
         planner::plan_remove(&local, &placement, &args.alias)
     })
     .await?;
@@ -295,13 +295,6 @@ async fn remove(args: &RemoveArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         local.cluster, args.alias
     );
     outcome.report(&output, &goal)
-}
-
-fn approval(global: &GlobalArgs) -> Approval {
-    Approval {
-        yes: global.yes,
-        dry_run: global.dry_run,
-    }
 }
 
 /// The remote is read with the same kubeconfig; another context starts from its own namespace.
