@@ -74,6 +74,8 @@ pub struct Plan {
     changes: Vec<Change>,
     /// What the operator should know before approving (shown as warnings).
     warnings: Vec<String>,
+    /// What follows once these changes are made, for commands of several phases.
+    then: Vec<String>,
 }
 
 /// What a plan says about one of its changes, for `-o json`.
@@ -102,6 +104,12 @@ impl Plan {
     pub fn append(&mut self, other: Plan) {
         self.changes.extend(other.changes);
         self.warnings.extend(other.warnings);
+        self.then.extend(other.then);
+    }
+
+    /// What the command does next, once these changes are made; shown with the plan.
+    pub fn then(&mut self, step: impl Into<String>) {
+        self.then.push(step.into());
     }
 
     /// Something the operator should know before approving; shown only with changes.
@@ -125,6 +133,9 @@ impl Plan {
                 change.action(),
                 format!("{}: {}", change.title(), change.effect()),
             );
+        }
+        for step in &self.then {
+            output.status("Then", step);
         }
         for change in &self.changes {
             output.diff(&change.title(), &change.diff());

@@ -452,11 +452,9 @@ async fn wrong_connections_are_refused_before_anything_is_written() {
     check_all(&env, REFUSED, &cases);
 }
 
-/// What ecr still gets wrong, each case with the exit code it should have: run with
-/// `cargo test --test bad_input -- --ignored` to see them misbehave.
+/// Cases ecr once got wrong (found by this catalogue), each with the exit code it must have.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known bugs in refusing bad input, reported on issue 9"]
-async fn known_bugs() {
+async fn cases_once_wrong_are_refused() {
     let env = Env::start().await;
     write_garbage(&env);
     let ca = env.transport_ca("sandbox", "ns-two", "cluster-two");

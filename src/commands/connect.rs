@@ -64,15 +64,20 @@ pub struct ConnectArgs {
     pub alias: Option<String>,
 
     /// TLS server name (SNI) to send, for a proxy or ingress that routes by it
-    #[arg(long, value_name = "HOST", requires = "proxy")]
+    #[arg(
+        long,
+        value_name = "HOST",
+        requires = "proxy",
+        conflicts_with = "reference"
+    )]
     pub server_name: Option<String>,
 
     /// Let searches skip this remote when it is unavailable (true when given without a value)
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", requires = "proxy")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", requires = "proxy", conflicts_with = "reference")]
     pub skip_unavailable: Option<bool>,
 
     /// How many sockets to open to the proxy [Elasticsearch's default: 18]
-    #[arg(long, value_name = "N", requires = "proxy", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", requires = "proxy", conflicts_with = "reference", value_parser = clap::value_parser!(u32).range(1..))]
     pub proxy_socket_connections: Option<u32>,
 
     /// How long to wait for the connection, e.g. 60s or 2m

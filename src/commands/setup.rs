@@ -71,6 +71,16 @@ pub struct SetupArgs {
 
 pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
+    for (flag, url) in [
+        ("--local-es-url", &args.local_es_url),
+        ("--remote-es-url", &args.remote_es_url),
+    ] {
+        if let Some(url) = url {
+            crate::elasticsearch::parse_url(url).map_err(|failure| {
+                Failure::new(failure.kind, format!("{flag}: {}", failure.message))
+            })?;
+        }
+    }
     let local = Wanted {
         role: "local",
         cluster: args.local.as_ref(),
@@ -88,11 +98,23 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         remote: remote.resolve(global).await?,
         one_way: args.one_way,
     };
+    if link.local.cluster == link.remote.cluster
+        && link.local.kube.namespace() == link.remote.kube.namespace()
+        && link.local.kube.server().url == link.remote.kube.server().url
+    {
+        return Err(Failure::new(
+            FailureKind::Invalid,
+            format!("{} cannot be its own remote", link.local.cluster),
+        )
+        .with_hint("give two different clusters: --local and --remote")
+        .into());
+    }
     let placement = Placement::default_for(Via::SecretMount)?;
     let approval = global.approval();
-    output.status("Then", links_intent(&link));
-    let foundation = plan::carry_out(&output, approval, || {
-        setup::plan_foundation(&link, &placement)
+    let foundation = plan::carry_out(&output, approval, || async {
+        let mut plan = setup::plan_foundation(&link, &placement).await?;
+        plan.then(links_intent(&link));
+        Ok(plan)
     })
     .await?;
     foundation.announce(

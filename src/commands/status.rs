@@ -37,12 +37,16 @@ pub async fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         cluster: args.cluster.clone(),
     };
     crate::eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    // Access the operator asked for explicitly must work; the default port-forward failing is
+    // a finding about the cluster, reported with the rest.
+    let explicit = args.es.es_url.is_some() || args.es.es_ca_file.is_some() || args.es.insecure;
     let (es, reach_error) = match args
         .es
         .reach(Some((&local.kube, &local.cluster)), &output)
         .await
     {
         Ok(es) => (Some(es), None),
+        Err(error) if explicit => return Err(error),
         Err(error) => (None, Some(format!("cannot read _remote/info: {error:#}"))),
     };
     let status = status::gather(&local, &global.target(), es.as_ref(), reach_error).await?;

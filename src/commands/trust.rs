@@ -67,11 +67,16 @@ pub struct AddArgs {
     pub from: Option<String>,
 
     /// Namespace of REMOTE [default: CLUSTER's namespace, or --from-context's namespace]
-    #[arg(long, value_name = "NS", requires = "from")]
+    #[arg(long, value_name = "NS", requires = "from", conflicts_with = "ca_file")]
     pub from_namespace: Option<String>,
 
     /// Kube context of REMOTE, when it runs in another Kubernetes cluster [default: --context]
-    #[arg(long, value_name = "CTX", requires = "from")]
+    #[arg(
+        long,
+        value_name = "CTX",
+        requires = "from",
+        conflicts_with = "ca_file"
+    )]
     pub from_context: Option<String>,
 
     /// The CA (PEM) of a cluster outside Kubernetes; needs --alias
@@ -90,7 +95,7 @@ pub struct AddArgs {
     pub node_sets: Vec<String>,
 
     /// Also trust CLUSTER's CA in REMOTE (REMOTE must be ECK-managed)
-    #[arg(long, requires = "from")]
+    #[arg(long, requires = "from", conflicts_with = "ca_file")]
     pub mutual: bool,
 }
 

@@ -98,8 +98,24 @@ fn merge_existing(paths: &[PathBuf]) -> anyhow::Result<Kubeconfig> {
 }
 
 fn read(path: &Path) -> anyhow::Result<Kubeconfig> {
-    Kubeconfig::read_from(path)
-        .with_context(|| format!("reading the kubeconfig {}", path.display()))
+    Kubeconfig::read_from(path).map_err(|error| {
+        // The parser's message carries a source snippet over several lines: keep the first.
+        let first_line = error
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        Failure::new(
+            FailureKind::Invalid,
+            format!(
+                "the kubeconfig {} cannot be read: {first_line}",
+                path.display()
+            ),
+        )
+        .with_hint("check that it is a kubeconfig (YAML), e.g. with kubectl config view")
+        .into()
+    })
 }
 
 async fn from_kubeconfig(kubeconfig: Kubeconfig, wanted: Option<&str>) -> anyhow::Result<Resolved> {

@@ -124,6 +124,8 @@ pub async fn plan_remove(
     placement: &Placement,
     alias: &str,
 ) -> anyhow::Result<Plan> {
+    // The store is named per namespace, but the cluster must exist: a typo must not edit it.
+    eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
     let (kind, name, existing) = read_store(truster, placement).await?;
     let mut plan = Plan::default();
     let Some(existing) =
