@@ -26,13 +26,6 @@ fn ingress_ip(env: &Env) -> Option<String> {
         .map(str::to_string)
 }
 
-fn writes_since(env: &Env, since: usize) -> usize {
-    env.api().requests()[since..]
-        .iter()
-        .filter(|r| !matches!(r.method.as_str(), "GET" | "HEAD"))
-        .count()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prints_the_address_as_soon_as_the_load_balancer_has_one() {
     let env = Env::start().await;
@@ -69,7 +62,7 @@ async fn a_re_run_writes_nothing_and_prints_the_address_at_once() {
         .success();
     assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(again.stdout, first.stdout);
-    assert_eq!(writes_since(&env, since), 0);
+    assert_eq!(env.writes_since("sandbox", since).len(), 0);
     assert!(
         again.stderr.contains("already in place, nothing written"),
         "{}",
@@ -245,7 +238,7 @@ async fn dry_run_neither_writes_nor_waits() {
     let run = env
         .ecr(&["expose", "cluster-one", "-n", "ns-one", "--dry-run"])
         .success();
-    assert_eq!(writes_since(&env, since), 0);
+    assert_eq!(env.writes_since("sandbox", since).len(), 0);
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr

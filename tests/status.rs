@@ -82,19 +82,7 @@ async fn a_rotated_source_ca_is_reported_stale_with_exit_status_1() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trust_on_one_side_only_is_reported() {
     let env = Env::start().await;
-    env.ecr(&[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--from",
-        "cluster-two",
-        "--from-namespace",
-        "ns-two",
-        "--yes",
-    ])
-    .success();
+    env.trust_one_from_two(&["--yes"]).success();
     let (run, report) = status_json(&env);
     assert_eq!(run.code, Some(1));
     assert_eq!(report["trust"][0]["trusted_back"], false);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Env, Run, recipe};
+use common::{Env, Run, decode, recipe};
 use ecr::sandbox::{ElasticsearchSpec, Fault, FaultKind, KubeClusterSpec, PolicyRule, SandboxSpec};
 use ecr::trust::store::{StoreKind, trusted_cas};
 use serde_json::{Value, json};
@@ -16,23 +16,6 @@ fn elasticsearch(env: &Env, context: &str, namespace: &str, name: &str) -> Value
         .api(context)
         .get_object(ES_GROUP, "elasticsearches", Some(namespace), name)
         .expect("the Elasticsearch resource")
-}
-
-fn decode(value: &Value) -> String {
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(value.as_str().unwrap())
-        .unwrap();
-    String::from_utf8(bytes).unwrap()
-}
-
-/// The write requests (anything but reads) the API server received since `since`.
-fn writes_since(env: &Env, context: &str, since: usize) -> Vec<String> {
-    env.sandbox.api(context).requests()[since..]
-        .iter()
-        .filter(|r| !matches!(r.method.as_str(), "GET" | "HEAD"))
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect()
 }
 
 fn restarts(env: &Env, context: &str, namespace: &str, name: &str) -> u32 {
@@ -69,22 +52,6 @@ fn production_like(env: &Env) {
     env.api().put_object(ES_GROUP, "elasticsearches", resource);
 }
 
-fn trust_one_from_two(env: &Env, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--from",
-        "cluster-two",
-        "--from-namespace",
-        "ns-two",
-    ];
-    args.extend_from_slice(extra);
-    env.ecr(&args)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_ways_every_node_set_trusts_and_everything_else_is_kept() {
     let env = Env::start().await;
@@ -95,7 +62,7 @@ async fn both_ways_every_node_set_trusts_and_everything_else_is_kept() {
         restarts(&env, "sandbox", "ns-two", "cluster-two"),
     );
 
-    trust_one_from_two(&env, &["--yes"]).success();
+    env.trust_one_from_two(&["--yes"]).success();
     eprintln!(
         "after first: {}",
         restarts(&env, "sandbox", "ns-one", "cluster-one")
@@ -195,7 +162,7 @@ async fn both_ways_every_node_set_trusts_and_everything_else_is_kept() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutual_trusts_both_ways_in_one_command() {
     let env = Env::start().await;
-    let run = trust_one_from_two(&env, &["--mutual", "--yes"]).success();
+    let run = env.trust_one_from_two(&["--mutual", "--yes"]).success();
     assert!(
         run.stderr
             .contains("Done cluster-one and cluster-two trust each other's CA"),
@@ -215,16 +182,16 @@ async fn mutual_trusts_both_ways_in_one_command() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_identical_run_writes_nothing() {
     let env = Env::start().await;
-    trust_one_from_two(&env, &["--yes"]).success();
+    env.trust_one_from_two(&["--yes"]).success();
     let since = env.api().requests().len();
-    let run = trust_one_from_two(&env, &["--yes"]).success();
-    assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
+    let run = env.trust_one_from_two(&["--yes"]).success();
+    assert_eq!(env.writes_since("sandbox", since), Vec::<String>::new());
     assert!(
         run.stderr.contains("already in place, nothing written"),
         "{}",
         run.stderr
     );
-    let json = trust_one_from_two(&env, &["--yes", "-o", "json"]).success();
+    let json = env.trust_one_from_two(&["--yes", "-o", "json"]).success();
     let report: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(report["outcome"], "in_place");
     assert_eq!(report["changes"], json!([]));
@@ -285,7 +252,7 @@ async fn later_trust_changes_touch_only_the_secret() {
     let since = env.sandbox.api("sandbox-one").requests().len();
     env.ecr(&from_other_kube).success();
     assert_eq!(
-        writes_since(&env, "sandbox-one", since),
+        env.writes_since("sandbox-one", since),
         ["PATCH /api/v1/namespaces/ns-one/secrets/remote-certs?&fieldManager=ecr"],
         "only the secret is written"
     );
@@ -339,8 +306,8 @@ async fn later_trust_changes_touch_only_the_secret() {
 async fn dry_run_shows_the_plan_and_writes_nothing() {
     let env = Env::start().await;
     let since = env.api().requests().len();
-    let run = trust_one_from_two(&env, &["--dry-run"]).success();
-    assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
+    let run = env.trust_one_from_two(&["--dry-run"]).success();
+    assert_eq!(env.writes_since("sandbox", since), Vec::<String>::new());
     assert_eq!(restarts(&env, "sandbox", "ns-one", "cluster-one"), 0);
     assert!(
         run.stderr
@@ -369,7 +336,8 @@ async fn dry_run_shows_the_plan_and_writes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn via_config_map_never_restarts() {
     let env = Env::start().await;
-    trust_one_from_two(&env, &["--via", "config-map", "--yes"]).success();
+    env.trust_one_from_two(&["--via", "config-map", "--yes"])
+        .success();
     assert_eq!(restarts(&env, "sandbox", "ns-one", "cluster-one"), 0);
     let resource = elasticsearch(&env, "sandbox", "ns-one", "cluster-one");
     assert_eq!(
@@ -393,8 +361,9 @@ async fn via_config_map_never_restarts() {
     );
 
     let since = env.api().requests().len();
-    trust_one_from_two(&env, &["--via", "config-map", "--yes"]).success();
-    assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
+    env.trust_one_from_two(&["--via", "config-map", "--yes"])
+        .success();
+    assert_eq!(env.writes_since("sandbox", since), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -433,7 +402,7 @@ async fn a_ca_file_is_trusted_under_its_alias() {
 async fn without_a_terminal_or_yes_nothing_is_written() {
     let env = Env::start().await;
     let since = env.api().requests().len();
-    let run = trust_one_from_two(&env, &[]).failure();
+    let run = env.trust_one_from_two(&[]).failure();
     assert!(
         run.stderr.ends_with(
             "error: refusing to write without confirmation: there is no terminal to ask on\n\
@@ -442,7 +411,7 @@ async fn without_a_terminal_or_yes_nothing_is_written() {
         "{}",
         run.stderr
     );
-    assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
+    assert_eq!(env.writes_since("sandbox", since), Vec::<String>::new());
 }
 
 /// The last two lines of stderr, where ecr says what failed.
@@ -495,14 +464,16 @@ async fn each_error_is_explained_and_writes_nothing() {
             "error: ",
         ),
     ] {
-        let run = trust_one_from_two(&env, &[&args[..], &["--yes"]].concat()).failure();
+        let run = env
+            .trust_one_from_two(&[&args[..], &["--yes"]].concat())
+            .failure();
         let lines = error_lines(&run);
         assert!(
             lines.starts_with(start) && lines.contains("\nhint: "),
             "{args:?}: {lines}"
         );
     }
-    assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
+    assert_eq!(env.writes_since("sandbox", since), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -514,7 +485,7 @@ async fn a_remote_without_its_ca_secret_is_explained() {
         Some("ns-two"),
         "cluster-two-es-transport-certs-public",
     );
-    let run = trust_one_from_two(&env, &["--yes"]).failure();
+    let run = env.trust_one_from_two(&["--yes"]).failure();
     assert_eq!(
         error_lines(&run),
         "error: the Elasticsearch cluster cluster-two exists in ns-two, but its secret cluster-two-es-transport-certs-public does not\n\
@@ -529,11 +500,11 @@ async fn a_taken_volume_name_is_refused_before_any_write() {
     resource["spec"]["nodeSets"][0]["podTemplate"] = json!({"spec": {"containers": [{"name": "elasticsearch"}], "volumes": [{"name": "remote-certs", "configMap": {"name": "something-else"}}]}});
     env.api().put_object(ES_GROUP, "elasticsearches", resource);
     let since = env.api().requests().len();
-    let run = trust_one_from_two(&env, &["--yes"]).failure();
+    let run = env.trust_one_from_two(&["--yes"]).failure();
     assert!(error_lines(&run).starts_with("error: "), "{}", run.stderr);
     assert!(run.stderr.contains("remote-certs"), "{}", run.stderr);
     assert_eq!(
-        writes_since(&env, "sandbox", since),
+        env.writes_since("sandbox", since),
         Vec::<String>::new(),
         "not even the secret is written"
     );
@@ -573,7 +544,7 @@ async fn an_rbac_denial_names_the_write() {
             .get_object("", "secrets", Some("ns-one"), "remote-certs")
             .is_some()
     );
-    trust_one_from_two(&env, &["--yes"]).success();
+    env.trust_one_from_two(&["--yes"]).success();
     assert_eq!(restarts(&env, "sandbox", "ns-one", "cluster-one"), 1);
 }
 
@@ -598,7 +569,7 @@ async fn a_concurrent_edit_between_read_and_write_survives() {
             "/apis/elasticsearch.k8s.elastic.co/v1/namespaces/ns-one/elasticsearches/cluster-one",
         ),
     );
-    let run = trust_one_from_two(&env, &["--yes"]).success();
+    let run = env.trust_one_from_two(&["--yes"]).success();
     assert!(
         run.stderr.contains("was changed by someone else"),
         "{}",
@@ -626,7 +597,7 @@ async fn a_concurrent_edit_between_read_and_write_survives() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removing_what_is_not_trusted_writes_nothing_and_says_what_is() {
     let env = Env::start().await;
-    trust_one_from_two(&env, &["--yes"]).success();
+    env.trust_one_from_two(&["--yes"]).success();
     let remove = [
         "trust",
         "remove",
@@ -639,7 +610,7 @@ async fn removing_what_is_not_trusted_writes_nothing_and_says_what_is() {
     env.ecr(&[&remove[..], &["cluster-two"]].concat()).success();
     let since = env.api().requests().len();
     let run = env.ecr(&[&remove[..], &["cluster-two"]].concat()).success();
-    assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
+    assert_eq!(env.writes_since("sandbox", since), Vec::<String>::new());
     assert!(
         run.stderr.contains(
             "warning: cluster-one trusts no CA named cluster-two through ecr; those it does: none"
@@ -658,7 +629,7 @@ async fn removing_what_is_not_trusted_writes_nothing_and_says_what_is() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_mutual_trust_the_documented_expose_and_connect_steps_connect() {
     let env = Env::start().await;
-    trust_one_from_two(&env, &["--mutual", "--yes"]).success();
+    env.trust_one_from_two(&["--mutual", "--yes"]).success();
     let (one, two) = recipe::standard_sides(&env.sandbox).await;
     recipe::expose_and_connect(&env.sandbox, &one, &two).await;
     assert!(
@@ -674,7 +645,7 @@ async fn after_mutual_trust_the_documented_expose_and_connect_steps_connect() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trust_one_way_is_not_enough_to_connect() {
     let env = Env::start().await;
-    trust_one_from_two(&env, &["--yes"]).success();
+    env.trust_one_from_two(&["--yes"]).success();
     let (one, two) = recipe::standard_sides(&env.sandbox).await;
     recipe::expose_and_connect(&env.sandbox, &one, &two).await;
     assert!(one.es(&env.sandbox).stays_disconnected("two").await);
@@ -683,7 +654,9 @@ async fn trust_one_way_is_not_enough_to_connect() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_node_set_lists_those_that_exist() {
     let env = Env::start().await;
-    let run = trust_one_from_two(&env, &["--node-set", "hot", "--yes"]).failure();
+    let run = env
+        .trust_one_from_two(&["--node-set", "hot", "--yes"])
+        .failure();
     let lines = error_lines(&run);
     assert!(
         lines.contains("hot") && lines.contains("default"),
@@ -697,7 +670,7 @@ async fn a_paused_cluster_is_said_to_be_paused() {
     let mut resource = elasticsearch(&env, "sandbox", "ns-one", "cluster-one");
     resource["metadata"]["annotations"] = json!({"eck.k8s.elastic.co/pause-orchestration": "true"});
     env.api().put_object(ES_GROUP, "elasticsearches", resource);
-    let run = trust_one_from_two(&env, &["--dry-run"]).success();
+    let run = env.trust_one_from_two(&["--dry-run"]).success();
     assert!(
         run.stderr.contains(
             "warning: cluster-one carries eck.k8s.elastic.co/pause-orchestration: \"true\": \

@@ -3,33 +3,10 @@
 
 mod common;
 
-use common::{Env, Run, recipe};
+use common::{Env, Run, decode, recipe};
 use ecr::sandbox::SandboxSpec;
 use ecr::trust::store::{StoreKind, trusted_cas};
 use serde_json::Value;
-
-fn decode(value: &Value) -> String {
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(value.as_str().expect("base64 text"))
-        .expect("base64");
-    String::from_utf8(bytes).expect("PEM text")
-}
-
-/// The write requests the API server of `context` received since `since`, without queries.
-fn writes_since(env: &Env, context: &str, since: usize) -> Vec<String> {
-    env.sandbox.api(context).requests()[since..]
-        .iter()
-        .filter(|r| !matches!(r.method.as_str(), "GET" | "HEAD"))
-        .map(|r| {
-            format!(
-                "{} {}",
-                r.method,
-                r.path.split('?').next().unwrap_or_default()
-            )
-        })
-        .collect()
-}
 
 fn store(env: &Env, context: &str, namespace: &str) -> Value {
     env.sandbox
@@ -87,8 +64,8 @@ async fn a_rotated_ca_is_trusted_beside_the_old_one_writing_only_the_store() {
 
     let run = sync_one(&env, &["--yes"]).success();
     assert_eq!(
-        writes_since(&env, "sandbox", since),
-        vec!["PATCH /api/v1/namespaces/ns-one/secrets/remote-certs"]
+        env.writes_since("sandbox", since),
+        vec!["PATCH /api/v1/namespaces/ns-one/secrets/remote-certs?&fieldManager=ecr"]
     );
     assert_eq!(
         env.api().rolling_restarts("ns-one", "cluster-one"),
@@ -101,7 +78,7 @@ async fn a_rotated_ca_is_trusted_beside_the_old_one_writing_only_the_store() {
 
     let since = env.api().requests().len();
     let again = sync_one(&env, &["--yes"]).success();
-    assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
+    assert_eq!(env.writes_since("sandbox", since), Vec::<String>::new());
     assert!(
         again.stderr.contains("already in place, nothing written"),
         "{}",
@@ -118,7 +95,7 @@ async fn dry_run_shows_the_store_change_and_writes_nothing() {
     let (old, _) = trusted_then_rotated(&env);
     let since = env.api().requests().len();
     let run = sync_one(&env, &["--dry-run"]).success();
-    assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
+    assert_eq!(env.writes_since("sandbox", since), Vec::<String>::new());
     assert!(
         run.stderr
             .contains("Update Secret ns-one/remote-certs (context sandbox): no restart"),
@@ -157,7 +134,7 @@ async fn all_namespaces_syncs_every_store_of_ecr() {
     }
     let since = env.api().requests().len();
     env.ecr(&["trust", "sync", "-A", "--yes"]).success();
-    assert_eq!(writes_since(&env, "sandbox", since), Vec::<String>::new());
+    assert_eq!(env.writes_since("sandbox", since), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,10 +169,7 @@ async fn a_source_in_another_kube_context_is_read_there() {
         trusted(&env, "sandbox-one", "ns-one", "cluster-two").0,
         format!("{new}{old}")
     );
-    assert_eq!(
-        writes_since(&env, "sandbox-two", since),
-        Vec::<String>::new()
-    );
+    assert_eq!(env.writes_since("sandbox-two", since), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -240,20 +214,7 @@ async fn a_cluster_without_a_store_is_told_to_trust_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_rotation_the_link_reconnects_once_synced() {
     let env = Env::start().await;
-    env.ecr(&[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--from",
-        "cluster-two",
-        "--from-namespace",
-        "ns-two",
-        "--mutual",
-        "--yes",
-    ])
-    .success();
+    env.trust_one_from_two(&["--mutual", "--yes"]).success();
     let (one, two) = recipe::standard_sides(&env.sandbox).await;
     recipe::expose_and_connect(&env.sandbox, &one, &two).await;
     assert!(

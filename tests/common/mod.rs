@@ -84,9 +84,34 @@ impl Env {
         }
     }
 
+    /// The write requests (anything but reads) `context`'s API server received since the
+    /// `since`-th request, as `METHOD PATH?QUERY`.
+    pub fn writes_since(&self, context: &str, since: usize) -> Vec<String> {
+        self.sandbox.api(context).requests()[since..]
+            .iter()
+            .filter(|r| !matches!(r.method.as_str(), "GET" | "HEAD"))
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
+    }
+
+    /// `ecr trust add cluster-one -n ns-one --from cluster-two --from-namespace ns-two EXTRA`.
+    pub fn trust_one_from_two(&self, extra: &[&str]) -> Run {
+        let args = [
+            "trust",
+            "add",
+            "cluster-one",
+            "-n",
+            "ns-one",
+            "--from",
+            "cluster-two",
+            "--from-namespace",
+            "ns-two",
+        ];
+        self.ecr(&[&args[..], extra].concat())
+    }
+
     /// The `ca.crt` ECK publishes in `CLUSTER-es-transport-certs-public`, read from the store.
     pub fn transport_ca(&self, context: &str, namespace: &str, cluster: &str) -> String {
-        use base64::Engine as _;
         let secret = self
             .sandbox
             .api(context)
@@ -97,29 +122,12 @@ impl Env {
                 &format!("{cluster}-es-transport-certs-public"),
             )
             .expect("ECK's public transport secret");
-        let encoded = secret["data"]["ca.crt"].as_str().expect("a ca.crt key");
-        let pem = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .expect("base64");
-        String::from_utf8(pem).expect("PEM text")
+        decode(&secret["data"]["ca.crt"])
     }
 
     /// Steps 1 to 3 of the recipe with ecr, both ways, on the standard sandbox.
     pub fn trust_and_expose_both_ways(&self) {
-        self.ecr(&[
-            "trust",
-            "add",
-            "cluster-one",
-            "-n",
-            "ns-one",
-            "--from",
-            "cluster-two",
-            "--from-namespace",
-            "ns-two",
-            "--mutual",
-            "--yes",
-        ])
-        .success();
+        self.trust_one_from_two(&["--mutual", "--yes"]).success();
         self.ecr(&["expose", "cluster-one", "-n", "ns-one", "--yes"])
             .success();
         self.ecr(&["expose", "cluster-two", "-n", "ns-two", "--yes"])
@@ -223,6 +231,15 @@ impl Env {
         .expect("writing a kubeconfig");
         path
     }
+}
+
+/// A secret's data value (base64) as text.
+pub fn decode(value: &serde_json::Value) -> String {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value.as_str().expect("base64 text"))
+        .expect("base64");
+    String::from_utf8(bytes).expect("text")
 }
 
 /// A one-context kubeconfig, the way a cluster admin would hand it out.
