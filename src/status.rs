@@ -78,15 +78,15 @@ pub struct RemoteStatus {
     pub skip_unavailable: bool,
 }
 
-/// Reads everything about `local`; `es` is `None` when Elasticsearch could not be reached
-/// (then `reach_error` says why and becomes a warning).
+/// Reads everything else about `local`, whose Elasticsearch `resource` the caller read; `es`
+/// is `None` when Elasticsearch could not be reached (`reach_error` says why: a warning).
 pub async fn gather(
     local: &Cluster,
+    resource: &Value,
     base: &Target,
     es: Option<&Elasticsearch>,
     reach_error: Option<String>,
 ) -> anyhow::Result<Status> {
-    let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
     let own_ca = eck::read_transport_ca(&local.kube, &local.cluster).await?;
     let mut trust = Vec::new();
     for via in [Via::SecretMount, Via::ConfigMap] {

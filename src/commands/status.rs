@@ -36,7 +36,7 @@ pub async fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         kube: Kube::connect(&global.target()).await?,
         cluster: args.cluster.clone(),
     };
-    crate::eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    let resource = crate::eck::read_elasticsearch(&local.kube, &local.cluster).await?;
     // Access the operator asked for explicitly must work; the default port-forward failing is
     // a finding about the cluster, reported with the rest.
     let explicit = args.es.es_url.is_some() || args.es.es_ca_file.is_some() || args.es.insecure;
@@ -49,7 +49,14 @@ pub async fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Err(error) if explicit => return Err(error),
         Err(error) => (None, Some(format!("cannot read _remote/info: {error:#}"))),
     };
-    let status = status::gather(&local, &global.target(), es.as_ref(), reach_error).await?;
+    let status = status::gather(
+        &local,
+        &resource,
+        &global.target(),
+        es.as_ref(),
+        reach_error,
+    )
+    .await?;
     match output.format() {
         OutputFormat::Json => output.json(&status)?,
         OutputFormat::Text => output.bytes(render(&status).as_bytes())?,
