@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::certs;
-use crate::connect::{self, Cluster};
+use crate::connect::Cluster;
 use crate::eck;
 use crate::elasticsearch::Elasticsearch;
 use crate::expose::{self, ServiceType};
@@ -275,11 +275,6 @@ pub fn warnings(status: &Status) -> Vec<String> {
         ));
     }
     warnings
-}
-
-/// The aliases of `spec.remoteClusters`, for the text view.
-pub fn ref_aliases(status: &Status) -> Vec<String> {
-    connect::ref_aliases(&serde_json::json!({"spec": {"remoteClusters": status.ref_remotes}}))
 }
 
 #[cfg(test)]

@@ -163,7 +163,11 @@ fn render(status: &Status) -> String {
         status.remotes.is_empty(),
         "no remote cluster in _remote/info",
     ));
-    let refs = status::ref_aliases(status);
+    let refs: Vec<&str> = status
+        .ref_remotes
+        .iter()
+        .filter_map(|entry| entry["name"].as_str())
+        .collect();
     if !refs.is_empty() {
         text.push_str(&format!("  spec.remoteClusters: {}\n", refs.join(", ")));
     }
