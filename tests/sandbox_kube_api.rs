@@ -1053,3 +1053,35 @@ async fn kubectl_patches_es_and_waits_for_the_load_balancer() {
         .expect("service");
     assert_eq!(service["spec"]["type"], "LoadBalancer");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_creates_a_secret_from_a_file_in_protobuf() {
+    let sandbox = standard().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    sandbox.write_kubeconfig(&kubeconfig).expect("written");
+    let home = dir.path().to_path_buf();
+    let ca = dir.path().join("remote.ca.crt");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").expect("written");
+    let from_file = format!("--from-file={}", ca.display());
+    let (ok, out, err) = tokio::task::spawn_blocking(move || {
+        let args = ["create", "secret", "generic", "remote-certs", "-n", "ns-one"];
+        kubectl(&kubeconfig, &home, &[&args[..], &[from_file.as_str()]].concat())
+    })
+    .await
+    .expect("joined");
+    assert!(ok, "{err}");
+    assert_eq!(out, "secret/remote-certs created\n");
+    let secret = sandbox
+        .api("sandbox")
+        .get_object("", "secrets", Some("ns-one"), "remote-certs")
+        .expect("the secret");
+    assert_eq!(secret["type"], "Opaque");
+    assert_eq!(
+        secret["data"]["remote.ca.crt"],
+        "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="
+    );
+    let requests = sandbox.api("sandbox").requests();
+    let create = requests.last().expect("the create request");
+    assert_eq!((create.method.as_str(), create.status), ("POST", 201));
+}

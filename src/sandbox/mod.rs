@@ -23,6 +23,7 @@ mod object;
 mod objects;
 mod patch;
 mod portforward;
+mod protobuf;
 mod resources;
 mod routes;
 mod schema;

@@ -21,6 +21,7 @@ use super::discovery;
 use super::objects::{Origin, Part, Target, WriteOptions, Written};
 use super::patch::PatchKind;
 use super::portforward;
+use super::protobuf;
 use super::resources::{NAMESPACES, ResourceType};
 use super::selectors::Selectors;
 use super::status::ApiError;
@@ -354,9 +355,12 @@ fn write_options(request: &ResourceRequest) -> Result<WriteOptions, ApiError> {
     })
 }
 
-/// A JSON (or YAML) request body.
+/// A JSON, YAML or (for the kinds kubectl's typed clients create) protobuf request body.
 fn body_object(request: &ResourceRequest) -> Result<Value, ApiError> {
     let content_type = header(request, CONTENT_TYPE);
+    if content_type.starts_with(protobuf::MEDIA_TYPE) {
+        return protobuf::decode(&request.body);
+    }
     let parsed = if content_type.contains("yaml") {
         serde_yaml::from_slice(&request.body).map_err(|e| e.to_string())
     } else {

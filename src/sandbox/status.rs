@@ -174,11 +174,20 @@ impl ApiError {
 
     /// 415 naming the patch types the resource accepts.
     pub fn unsupported_patch_type(accepted: &[&str]) -> Self {
-        let message = format!(
+        Self::unsupported_media_type(&format!(
             "the body of the request was in an unknown format - accepted media types include: {}",
             accepted.join(", ")
-        );
-        Self::new(415, "UnsupportedMediaType", message, Some(json!({})))
+        ))
+    }
+
+    /// 415: a body in a media type the server cannot decode for this resource.
+    pub fn unsupported_media_type(message: &str) -> Self {
+        Self::new(
+            415,
+            "UnsupportedMediaType",
+            message.to_string(),
+            Some(json!({})),
+        )
     }
 
     /// 410 for a watch from a resourceVersion the history no longer holds.
