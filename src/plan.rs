@@ -1,6 +1,8 @@
 //! Plans as data: the exact writes a command will make, computed from what it read. Showing
 //! them, `--dry-run`, confirmation, applying, re-planning on conflict and verifying all come
-//! from one `Plan`; an empty plan means everything is already in place.
+//! from one `Plan`; an empty plan means everything is already in place. Each write is verified
+//! against the server's answer to it (the object as stored, the settings as updated), which
+//! shows what a re-read would, without another request.
 
 use std::future::Future;
 use std::io::IsTerminal as _;
@@ -193,18 +195,35 @@ impl Change {
         }
     }
 
+    /// Applies the change; fails unless the server's answer shows it made.
     async fn apply(&self) -> anyhow::Result<()> {
-        match self {
-            Change::Object(write) => write.apply().await,
+        let shown = match self {
+            Change::Object(write) => write.shown_in(&write.apply().await?),
             Change::Settings(write) => {
-                let acknowledged = write.es.put_cluster_settings(&write.change.body()).await?;
+                let updated = write.es.put_cluster_settings(&write.change.body()).await?;
                 anyhow::ensure!(
-                    acknowledged,
+                    updated.acknowledged,
                     "{} did not acknowledge the settings change",
                     write.es.description()
                 );
-                Ok(())
+                write.change.shown_in(&updated.settings)
             }
+        };
+        if shown {
+            Ok(())
+        } else {
+            Err(Failure::new(
+                FailureKind::Conflict,
+                format!(
+                    "after writing, {} still differs from the plan",
+                    self.title()
+                ),
+            )
+            .with_hint(
+                "the server dropped or changed part of it (an older ECK, a webhook, another \
+                 controller?); re-run to see the new plan",
+            )
+            .into())
         }
     }
 
@@ -270,9 +289,10 @@ impl Write {
         }
     }
 
-    async fn apply(&self) -> anyhow::Result<()> {
+    /// Creates or patches the object; the object as the API server stored it.
+    async fn apply(&self) -> anyhow::Result<Value> {
         match &self.before {
-            None => self.kube.create_json(&self.resource, &self.after).await?,
+            None => self.kube.create_json(&self.resource, &self.after).await,
             Some(before) => {
                 self.kube
                     .merge_patch_json(
@@ -280,10 +300,13 @@ impl Write {
                         &self.name,
                         &conditional_patch(before, &self.after),
                     )
-                    .await?
+                    .await
             }
-        };
-        Ok(())
+        }
+    }
+
+    fn shown_in(&self, stored: &Value) -> bool {
+        written_fields_shown(self.before.as_ref(), &self.after, stored)
     }
 
     /// A unified diff of the object as people read it (YAML, without server bookkeeping,
@@ -341,6 +364,15 @@ pub fn merge_patch(before: &Value, after: &Value) -> Value {
         patch.insert(key.clone(), Value::Null);
     }
     Value::Object(patch)
+}
+
+/// Whether `stored` holds every field that the write from `before` to `after` set, as it set
+/// them (fields the server adds, such as defaults and bookkeeping, do not matter).
+fn written_fields_shown(before: Option<&Value>, after: &Value, stored: &Value) -> bool {
+    let written = merge_patch(before.unwrap_or(&json!({})), after);
+    let mut expected = stored.clone();
+    json_patch::merge(&mut expected, &written);
+    &expected == stored
 }
 
 /// The object as a person reviewing the change wants to read it.
@@ -451,7 +483,7 @@ impl Outcome {
     }
 }
 
-/// Plans, shows, asks, applies and verifies. `make_plan` reads the clusters and computes the
+/// Plans, shows, asks, applies (verifying each write). `make_plan` reads the clusters and computes the
 /// plan; after a conflict (someone else wrote in between) it runs again, so that their change
 /// is kept and ecr's is made on top of it.
 pub async fn carry_out<F, Fut>(
@@ -482,10 +514,7 @@ where
             confirmed = true;
         }
         match plan.apply(output).await {
-            Ok(()) => {
-                verify(&mut make_plan).await?;
-                return Ok(Outcome::Applied(plan));
-            }
+            Ok(()) => return Ok(Outcome::Applied(plan)),
             Err(error) if Failure::is(&error, FailureKind::Conflict) => {
                 output.warn(format!("{error:#}; reading it again and re-planning"));
             }
@@ -529,27 +558,6 @@ fn confirm(approval: Approval) -> anyhow::Result<()> {
     }
 }
 
-/// After applying, reading again must find nothing left to do.
-async fn verify<F, Fut>(make_plan: &mut F) -> anyhow::Result<()>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = anyhow::Result<Plan>>,
-{
-    let remaining = make_plan().await.context("verifying what was written")?;
-    match remaining.changes.first() {
-        None => Ok(()),
-        Some(change) => Err(Failure::new(
-            FailureKind::Conflict,
-            format!(
-                "after writing, {} still differs from the plan",
-                change.title()
-            ),
-        )
-        .with_hint("something changed it back (another controller?); re-run to see the new plan")
-        .into()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,6 +571,32 @@ mod tests {
             merge_patch(&before, &after),
             json!({"b": {"d": 4}, "list": [1, 2, 3], "new": "x", "gone": null})
         );
+    }
+
+    #[test]
+    fn a_write_is_verified_by_the_object_the_server_answers() {
+        let before = json!({"metadata": {"resourceVersion": "7"}, "spec": {"a": 1, "old": true}});
+        let after = json!({"metadata": {"resourceVersion": "7"}, "spec": {"a": 2}});
+        let stored = json!({"metadata": {"resourceVersion": "8", "generation": 2},
+                            "spec": {"a": 2, "defaulted": "x"}});
+        assert!(written_fields_shown(Some(&before), &after, &stored));
+        // A field the server pruned, or kept: the write did not take.
+        let pruned = json!({"metadata": {"resourceVersion": "8"}, "spec": {}});
+        assert!(!written_fields_shown(Some(&before), &after, &pruned));
+        let kept = json!({"metadata": {"resourceVersion": "8"}, "spec": {"a": 2, "old": true}});
+        assert!(!written_fields_shown(Some(&before), &after, &kept));
+        // A created object: all of it must be there.
+        let created = json!({"metadata": {"name": "s", "uid": "u"}, "data": {"k": "v"}});
+        assert!(written_fields_shown(
+            None,
+            &json!({"metadata": {"name": "s"}, "data": {"k": "v"}}),
+            &created
+        ));
+        assert!(!written_fields_shown(
+            None,
+            &json!({"data": {"k": "w"}}),
+            &created
+        ));
     }
 
     #[test]
@@ -590,6 +624,11 @@ mod tests {
     }
 
     /// JSON documents without nulls (a merge patch cannot set a null).
+    fn object() -> impl Strategy<Value = Value> {
+        prop::collection::btree_map("[a-c]", document(), 0..4)
+            .prop_map(|m| Value::Object(m.into_iter().collect()))
+    }
+
     fn document() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             any::<bool>().prop_map(Value::from),
@@ -611,6 +650,15 @@ mod tests {
             let mut patched = before.clone();
             json_patch::merge(&mut patched, &merge_patch(&before, &after));
             prop_assert_eq!(patched, after);
+        }
+
+        #[test]
+        fn what_the_patch_makes_is_verified(before in object(), after in object(), extra in document()) {
+            let mut stored = before.clone();
+            json_patch::merge(&mut stored, &merge_patch(&before, &after));
+            // What the server adds under its own keys (never a, b or c) does not matter.
+            stored["server"] = extra;
+            prop_assert!(written_fields_shown(Some(&before), &after, &stored));
         }
 
         #[test]

@@ -137,6 +137,21 @@ impl SettingsChange {
         Value::Object(body)
     }
 
+    /// Whether the settings Elasticsearch echoed after this change was applied show it: every
+    /// key set to its value (echoed as text), none of the removed keys with a value.
+    pub fn shown_in(&self, echoed: &ClusterSettings) -> bool {
+        let shown = |change: &Map<String, Value>, echoed: &Map<String, Value>| {
+            change
+                .iter()
+                .all(|(key, value)| match (value, echoed.get(key)) {
+                    (Value::Null, echoed) => echoed.is_none_or(Value::is_null),
+                    (value, Some(echoed)) => setting_text(value) == setting_text(echoed),
+                    (_, None) => false,
+                })
+        };
+        shown(&self.persistent, &echoed.persistent) && shown(&self.transient, &echoed.transient)
+    }
+
     /// The settings as they will be once this change is applied.
     pub fn applied_to(&self, current: &ClusterSettings) -> ClusterSettings {
         let apply = |scope: &Map<String, Value>, change: &Map<String, Value>| {
@@ -351,6 +366,36 @@ mod tests {
             "50mb"
         );
         assert!(connect_change(&after, &remote("two", "127.0.0.3")).is_empty());
+    }
+
+    #[test]
+    fn a_settings_change_is_verified_by_what_elasticsearch_echoes() {
+        let mut wanted = remote("two", "127.0.0.3:9300");
+        wanted.skip_unavailable = Some(true);
+        let current = settings(
+            json!({"cluster.remote.two.seeds": "10.0.0.1:9300"}),
+            json!({}),
+        );
+        let change = connect_change(&current, &wanted);
+        let echoed = settings(
+            json!({
+                "cluster.remote.two.mode": "proxy",
+                "cluster.remote.two.proxy_address": "127.0.0.3:9300",
+                "cluster.remote.two.skip_unavailable": "true",
+            }),
+            json!({}),
+        );
+        assert!(change.shown_in(&echoed));
+        let mut missing = echoed.clone();
+        missing
+            .persistent
+            .remove("cluster.remote.two.proxy_address");
+        assert!(!change.shown_in(&missing));
+        let mut not_removed = echoed;
+        not_removed
+            .persistent
+            .insert("cluster.remote.two.seeds".into(), json!("10.0.0.1:9300"));
+        assert!(!change.shown_in(&not_removed));
     }
 
     #[test]

@@ -154,11 +154,13 @@ async fn settings_round_trip_and_null_removes() {
         ("cluster.remote.two.mode", json!("proxy")),
         ("cluster.remote.two.proxy_address", json!("10.0.0.2:9300")),
     ]);
-    assert!(
-        es.put_cluster_settings(&json!({"persistent": remote.clone()}))
-            .await
-            .expect("PUT")
-    );
+    let updated = es
+        .put_cluster_settings(&json!({"persistent": remote.clone()}))
+        .await
+        .expect("PUT");
+    assert!(updated.acknowledged);
+    // What was set is echoed back, as the plan's verification relies on.
+    assert_eq!(updated.settings.persistent, remote);
     let settings = es.cluster_settings().await.expect("GET");
     assert_eq!(settings.persistent, remote);
     assert!(settings.transient.is_empty());
@@ -167,11 +169,11 @@ async fn settings_round_trip_and_null_removes() {
         ("cluster.remote.two.mode", Value::Null),
         ("cluster.remote.two.proxy_address", Value::Null),
     ]);
-    assert!(
-        es.put_cluster_settings(&json!({"persistent": removal}))
-            .await
-            .expect("PUT nulls")
-    );
+    let updated = es
+        .put_cluster_settings(&json!({"persistent": removal}))
+        .await
+        .expect("PUT nulls");
+    assert!(updated.acknowledged && updated.settings.persistent.is_empty());
     assert!(
         es.cluster_settings()
             .await

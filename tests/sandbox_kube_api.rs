@@ -1065,8 +1065,19 @@ async fn kubectl_creates_a_secret_from_a_file_in_protobuf() {
     std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").expect("written");
     let from_file = format!("--from-file={}", ca.display());
     let (ok, out, err) = tokio::task::spawn_blocking(move || {
-        let args = ["create", "secret", "generic", "remote-certs", "-n", "ns-one"];
-        kubectl(&kubeconfig, &home, &[&args[..], &[from_file.as_str()]].concat())
+        let args = [
+            "create",
+            "secret",
+            "generic",
+            "remote-certs",
+            "-n",
+            "ns-one",
+        ];
+        kubectl(
+            &kubeconfig,
+            &home,
+            &[&args[..], &[from_file.as_str()]].concat(),
+        )
     })
     .await
     .expect("joined");

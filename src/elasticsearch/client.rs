@@ -15,8 +15,8 @@ use super::call::{Call, CallError, Privilege, retry_after};
 use super::errors::{self, Target};
 use super::portforward::PortForward;
 use super::responses::{
-    Acknowledged, ClusterSettings, Info, License, LicenseAnswer, RemoteClusterInfo,
-    RemoteInfoAnswer, ResolveClusterAnswer, ResolvedCluster,
+    ClusterSettings, Info, License, LicenseAnswer, RemoteClusterInfo, RemoteInfoAnswer,
+    ResolveClusterAnswer, ResolvedCluster, SettingsUpdated,
 };
 use crate::error::{Failure, FailureKind};
 use crate::k8s::retry::read_with_retries;
@@ -111,7 +111,7 @@ impl Elasticsearch {
 
     /// `PUT _cluster/settings` with this body (`persistent` and `transient` maps of flat keys,
     /// `null` removing one); whether the master acknowledged it. Sent once, never retried.
-    pub async fn put_cluster_settings(&self, body: &Value) -> anyhow::Result<bool> {
+    pub async fn put_cluster_settings(&self, body: &Value) -> anyhow::Result<SettingsUpdated> {
         let call = Call::get(
             "_cluster/settings",
             "update the cluster settings",
@@ -119,8 +119,7 @@ impl Elasticsearch {
         )
         .with_method(Method::PUT)
         .with_query("flat_settings=true");
-        let answer: Acknowledged = self.write(&call, body).await?;
-        Ok(answer.acknowledged)
+        self.write(&call, body).await
     }
 
     /// `GET _remote/info`: each remote cluster alias and how its connection stands.

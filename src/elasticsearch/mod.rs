@@ -13,5 +13,7 @@ pub mod tls;
 pub use access::{TrustOptions, parse_url, reach_eck_cluster, reach_url};
 pub use client::Elasticsearch;
 pub use credentials::{CredentialSource, Credentials, FromEnvironment, Secret};
-pub use responses::{ClusterSettings, Info, License, RemoteClusterInfo, ResolvedCluster, Version};
+pub use responses::{
+    ClusterSettings, Info, License, RemoteClusterInfo, ResolvedCluster, SettingsUpdated, Version,
+};
 pub use tls::CaSource;

@@ -47,9 +47,13 @@ pub struct ClusterSettings {
     pub transient: Map<String, Value>,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct Acknowledged {
+/// The answer to `PUT _cluster/settings`: the settings it set, as Elasticsearch now holds
+/// them (removed ones are left out).
+#[derive(Debug, Deserialize)]
+pub struct SettingsUpdated {
     pub acknowledged: bool,
+    #[serde(flatten)]
+    pub settings: ClusterSettings,
 }
 
 /// One alias of `GET _remote/info`. Proxy mode fills the `proxy` fields, sniff mode the
