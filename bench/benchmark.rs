@@ -512,8 +512,8 @@ fn steps_args(namespace: &str, urls: &[String; 2]) -> Vec<Vec<String>> {
         ]
         .concat(),
     ];
-    for side in 0..2 {
-        steps.push(on(side, &["expose", CLUSTERS[side]]));
+    for (side, cluster) in CLUSTERS.iter().enumerate() {
+        steps.push(on(side, &["expose", cluster]));
     }
     for side in 0..2 {
         steps.push(
