@@ -1,8 +1,10 @@
 //! Fault injection: tests arm faults that make the next matching requests fail with a
-//! status, a 429 with `Retry-After`, or a connection dropped without an answer, or that
-//! let another client write first (a concurrent edit between a client's read and write).
+//! status, a 429 with `Retry-After`, or a connection dropped without an answer, that
+//! let another client write first (a concurrent edit between a client's read and write),
+//! or that make the whole API server go away from a given request on.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use http::Method;
 
@@ -31,6 +33,10 @@ pub enum FaultKind {
         resource: String,
         object: serde_json::Value,
     },
+    /// The API server goes away, as when its node dies: this request's connection is
+    /// dropped, and from then on every request and every new connection too, whatever
+    /// faults are armed, until `clear_faults` brings it back.
+    GoAway,
 }
 
 impl Fault {
@@ -73,6 +79,8 @@ impl Fault {
 #[derive(Debug, Default)]
 pub struct Faults {
     armed: Mutex<Vec<Fault>>,
+    /// Set by a [`FaultKind::GoAway`] that was met, until [`Faults::clear`].
+    gone: AtomicBool,
 }
 
 impl Faults {
@@ -80,14 +88,24 @@ impl Faults {
         self.lock().push(fault);
     }
 
-    /// Disarms every fault still armed.
+    /// Disarms every fault still armed, and brings back a server that went away.
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut armed = self.lock();
+        armed.clear();
+        self.gone.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether the server went away: it then takes no connection and answers nothing.
+    pub fn gone(&self) -> bool {
+        self.gone.load(Ordering::SeqCst)
     }
 
     /// The fault this request meets, if any (using up one of its occurrences).
     pub fn take(&self, method: &Method, path_and_query: &str) -> Option<FaultKind> {
         let mut armed = self.lock();
+        if self.gone() {
+            return Some(FaultKind::GoAway);
+        }
         let index = armed
             .iter()
             .position(|fault| fault.matches(method, path_and_query))?;
@@ -97,6 +115,9 @@ impl Faults {
         if fault.times == 0 {
             armed.remove(index);
         }
+        if kind == FaultKind::GoAway {
+            self.gone.store(true, Ordering::SeqCst);
+        }
         Some(kind)
     }
 
@@ -104,5 +125,65 @@ impl Faults {
         self.armed
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PATCH_ES: &str =
+        "/apis/elasticsearch.k8s.elastic.co/v1/namespaces/ns-one/elasticsearches/one";
+
+    #[test]
+    fn a_server_that_went_away_fails_everything_until_cleared() {
+        let faults = Faults::default();
+        faults.arm(Fault::new(FaultKind::Status(503)).method(Method::GET));
+        faults.arm(
+            Fault::new(FaultKind::GoAway)
+                .method(Method::PATCH)
+                .path_prefix(PATCH_ES),
+        );
+        assert_eq!(
+            faults.take(&Method::POST, "/api/v1/namespaces/ns-one/secrets"),
+            None
+        );
+        assert!(!faults.gone(), "not before the matching request");
+        assert_eq!(
+            faults.take(&Method::PATCH, PATCH_ES),
+            Some(FaultKind::GoAway)
+        );
+        assert!(faults.gone());
+        for (method, path) in [(Method::GET, "/api"), (Method::PATCH, PATCH_ES)] {
+            assert_eq!(
+                faults.take(&method, path),
+                Some(FaultKind::GoAway),
+                "{method} {path}"
+            );
+        }
+        faults.clear();
+        assert!(!faults.gone());
+        assert_eq!(
+            faults.take(&Method::GET, "/api"),
+            None,
+            "cleared faults are gone too"
+        );
+    }
+
+    #[test]
+    fn faults_are_used_up_in_the_order_armed() {
+        let faults = Faults::default();
+        faults.arm(Fault::new(FaultKind::Status(500)).times(2));
+        faults.arm(Fault::new(FaultKind::DropConnection));
+        let taken: Vec<_> = (0..4).map(|_| faults.take(&Method::GET, "/api")).collect();
+        assert_eq!(
+            taken,
+            [
+                Some(FaultKind::Status(500)),
+                Some(FaultKind::Status(500)),
+                Some(FaultKind::DropConnection),
+                None
+            ]
+        );
     }
 }

@@ -1,53 +1,100 @@
-//! Fault injection: the next N authenticated requests of a cluster answer a chosen status with
-//! an Elasticsearch error body, to test how clients cope with a failing cluster.
+//! Fault injection: the next N authenticated requests of a cluster (all of them, or those of
+//! one method and path prefix) answer a chosen status with an Elasticsearch error body, to
+//! test how clients cope with a failing cluster.
 
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::cluster::Cluster;
 use super::errors::{Cause, EsError};
+use super::journal::path_and_query;
 use super::lock;
 
-#[derive(Debug, Default)]
-pub struct Faults {
-    pending: Mutex<Option<PendingFault>>,
+/// A failure with `status` for the next `times` requests matching `method` and
+/// `path_prefix` (None matches any); the prefix is compared with the path and query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EsFault {
+    pub method: Option<Method>,
+    pub path_prefix: Option<String>,
+    pub times: u32,
+    /// An invalid status counts as 500.
+    pub status: u16,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct PendingFault {
-    remaining: u32,
-    status: StatusCode,
+impl EsFault {
+    /// `times` failures with `status`, of any request; narrow it with the builder methods.
+    pub fn new(times: u32, status: u16) -> Self {
+        EsFault {
+            method: None,
+            path_prefix: None,
+            times,
+            status,
+        }
+    }
+
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = Some(method);
+        self
+    }
+
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.path_prefix = Some(prefix.into());
+        self
+    }
+
+    fn matches(&self, method: &Method, path_and_query: &str) -> bool {
+        self.times > 0
+            && self.method.as_ref().is_none_or(|m| m == method)
+            && self
+                .path_prefix
+                .as_deref()
+                .is_none_or(|prefix| path_and_query.starts_with(prefix))
+    }
+}
+
+/// The armed faults of one cluster, first armed first used.
+#[derive(Debug, Default)]
+pub struct Faults {
+    armed: Mutex<Vec<EsFault>>,
 }
 
 impl Faults {
-    /// Makes the next `times` requests fail with `status` (an invalid status counts as 500).
-    pub fn inject(&self, times: u32, status: u16) {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        *lock(&self.pending) = (times > 0).then_some(PendingFault {
-            remaining: times,
-            status,
-        });
+    /// Arms `fault` after those already armed.
+    pub fn inject(&self, fault: EsFault) {
+        lock(&self.armed).push(fault);
     }
 
-    /// Takes one pending fault, if any.
-    fn take(&self) -> Option<StatusCode> {
-        let mut pending = lock(&self.pending);
-        let fault = (*pending)?;
-        *pending = (fault.remaining > 1).then_some(PendingFault {
-            remaining: fault.remaining - 1,
-            status: fault.status,
-        });
-        Some(fault.status)
+    /// Disarms every fault still armed, as when the cluster recovers.
+    pub fn clear(&self) {
+        lock(&self.armed).clear();
+    }
+
+    /// Takes one occurrence of the first fault this request meets, if any.
+    fn take(&self, method: &Method, path_and_query: &str) -> Option<StatusCode> {
+        let mut armed = lock(&self.armed);
+        let index = armed
+            .iter()
+            .position(|fault| fault.matches(method, path_and_query))?;
+        let fault = &mut armed[index];
+        fault.times -= 1;
+        let status = fault.status;
+        if fault.times == 0 {
+            armed.remove(index);
+        }
+        Some(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
     }
 }
 
 /// Middleware: answers with the pending fault instead of handling the request.
 pub async fn inject(State(cluster): State<Arc<Cluster>>, request: Request, next: Next) -> Response {
-    match cluster.faults.take() {
+    match cluster
+        .faults
+        .take(request.method(), &path_and_query(&request))
+    {
         Some(status) => fault_error(status).into_response(),
         None => next.run(request).await,
     }
@@ -76,14 +123,47 @@ fn fault_error(status: StatusCode) -> EsError {
 mod tests {
     use super::*;
 
+    const ANY: &str = "/_cluster/settings";
+
     #[test]
     fn a_fault_lasts_the_number_of_times_asked() {
         let faults = Faults::default();
-        faults.inject(2, 503);
-        assert_eq!(faults.take(), Some(StatusCode::SERVICE_UNAVAILABLE));
-        assert_eq!(faults.take(), Some(StatusCode::SERVICE_UNAVAILABLE));
-        assert_eq!(faults.take(), None);
-        faults.inject(0, 503);
-        assert_eq!(faults.take(), None);
+        faults.inject(EsFault::new(2, 503));
+        assert_eq!(
+            faults.take(&Method::GET, ANY),
+            Some(StatusCode::SERVICE_UNAVAILABLE)
+        );
+        assert_eq!(
+            faults.take(&Method::PUT, ANY),
+            Some(StatusCode::SERVICE_UNAVAILABLE)
+        );
+        assert_eq!(faults.take(&Method::GET, ANY), None);
+        faults.inject(EsFault::new(0, 503));
+        assert_eq!(faults.take(&Method::GET, ANY), None);
+    }
+
+    #[test]
+    fn a_fault_can_be_limited_to_a_method_and_path() {
+        let faults = Faults::default();
+        faults.inject(
+            EsFault::new(1, 502)
+                .method(Method::GET)
+                .path_prefix("/_remote/info"),
+        );
+        assert_eq!(faults.take(&Method::GET, ANY), None);
+        assert_eq!(faults.take(&Method::PUT, "/_remote/info"), None);
+        assert_eq!(
+            faults.take(&Method::GET, "/_remote/info?pretty"),
+            Some(StatusCode::BAD_GATEWAY)
+        );
+        assert_eq!(faults.take(&Method::GET, "/_remote/info"), None);
+    }
+
+    #[test]
+    fn clearing_disarms_what_is_left() {
+        let faults = Faults::default();
+        faults.inject(EsFault::new(100, 500));
+        faults.clear();
+        assert_eq!(faults.take(&Method::GET, ANY), None);
     }
 }

@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use cluster::Cluster;
+pub use faults::EsFault;
 
 /// How the emulated cluster learns what the (emulated) network and TLS trust look like.
 pub trait Topology: Send + Sync + 'static {
@@ -123,7 +124,17 @@ impl Elasticsearch {
 
     /// Makes the next `times` authenticated requests answer `status` with an Elasticsearch error body.
     pub fn inject_fault(&self, times: u32, status: u16) {
-        self.cluster.faults.inject(times, status);
+        self.inject(EsFault::new(times, status));
+    }
+
+    /// Makes the next requests that `fault` matches fail as it says (after faults armed before).
+    pub fn inject(&self, fault: EsFault) {
+        self.cluster.faults.inject(fault);
+    }
+
+    /// Disarms the faults not used up yet, as when the cluster recovers.
+    pub fn clear_faults(&self) {
+        self.cluster.faults.clear();
     }
 
     /// The persistent settings as a flat JSON object (`{"cluster.remote.a.mode": "proxy"}`).
