@@ -1,0 +1,280 @@
+//! Hardening under faults (issue #9): the commands that plan writes, driven against a sandbox
+//! whose API server or Elasticsearch fails on purpose. Passing failures of reads are retried,
+//! boundedly; a concurrent write is re-read and re-planned on; an API server that goes away
+//! mid-plan leaves nothing half-written and a re-run finishes; Elasticsearch failing while a
+//! link is proven is waited out within `--timeout`.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Env, Run};
+use ecr::sandbox::elasticsearch::EsFault;
+use ecr::sandbox::{EsEndpoint, Fault, FaultKind, SandboxSpec};
+use http::Method;
+use serde_json::{Value, json};
+
+const ES_GROUP: &str = "elasticsearch.k8s.elastic.co";
+const BUNDLE: &str = "/usr/share/elasticsearch/config/other/remote.ca.crt";
+/// The Elasticsearch resource every planning command reads first.
+const RESOURCE_PATH: &str =
+    "/apis/elasticsearch.k8s.elastic.co/v1/namespaces/ns-one/elasticsearches/cluster-one";
+
+fn resource(env: &Env, context: &str, namespace: &str, name: &str) -> Value {
+    env.sandbox
+        .api(context)
+        .get_object(ES_GROUP, "elasticsearches", Some(namespace), name)
+        .expect("the Elasticsearch resource")
+}
+
+fn cluster_one(env: &Env) -> Value {
+    resource(env, "sandbox", "ns-one", "cluster-one")
+}
+
+fn es(env: &Env, context: &str, namespace: &str, name: &str) -> EsEndpoint {
+    env.sandbox
+        .elasticsearch(context, namespace, name)
+        .expect("an emulated Elasticsearch")
+}
+
+/// The statuses the API server answered to `method` on `path` (exactly, without a query:
+/// watches are left out) since the `since`-th request.
+fn statuses(env: &Env, since: usize, method: &str, path: &str) -> Vec<u16> {
+    env.api().requests()[since..]
+        .iter()
+        .filter(|r| r.method == method && r.path == path)
+        .map(|r| r.status)
+        .collect()
+}
+
+/// The statuses Elasticsearch answered to `method` on paths starting with `path`.
+fn es_statuses(es: &EsEndpoint, method: &str, path: &str) -> Vec<u16> {
+    es.handle
+        .requests()
+        .iter()
+        .filter(|r| r.method == method && r.path.starts_with(path))
+        .map(|r| r.status)
+        .collect()
+}
+
+/// The failure ecr printed: everything from its `error:` line on (progress comes before).
+#[track_caller]
+fn error_lines(run: &Run) -> Vec<&str> {
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let first = lines
+        .iter()
+        .position(|line| line.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line:\n{}", run.stderr));
+    lines[first..].to_vec()
+}
+
+/// A planning command: how to get the sandbox ready for it, how to run it, and what must
+/// hold once it succeeded.
+struct Command {
+    name: &'static str,
+    prepare: fn(&Env),
+    args: &'static [&'static str],
+    /// The exit status when all went well (`status` says 1 when something needs attention).
+    code: i32,
+    check: fn(&Env, &Run),
+}
+
+fn nothing(_: &Env) {}
+
+fn trusts_cluster_two(env: &Env, _: &Run) {
+    assert!(
+        env.api()
+            .get_object("", "secrets", Some("ns-one"), "remote-certs")
+            .is_some()
+    );
+    assert_eq!(
+        cluster_one(env)["spec"]["nodeSets"][0]["config"]["xpack.security.transport.ssl.certificate_authorities"],
+        json!([BUNDLE])
+    );
+}
+
+fn is_exposed(env: &Env, run: &Run) {
+    assert_eq!(
+        cluster_one(env)["spec"]["transport"]["service"]["spec"]["type"],
+        "LoadBalancer"
+    );
+    assert!(run.stdout.trim().ends_with(":9300"), "{}", run.stdout);
+}
+
+fn is_connected(env: &Env, run: &Run) {
+    let settings = es(env, "sandbox", "ns-one", "cluster-one")
+        .handle
+        .persistent_settings();
+    assert_eq!(settings["cluster.remote.cluster-two.mode"], "proxy");
+    assert!(
+        run.stderr
+            .contains("_remote/info says cluster-two: connected true"),
+        "{}",
+        run.stderr
+    );
+}
+
+fn reports_one_way_trust(_: &Env, run: &Run) {
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(report["trust"][0]["alias"], "cluster-two");
+    assert_eq!(report["trust"][0]["in_sync"], true);
+    assert_eq!(report["trust"][0]["trusted_back"], false);
+}
+
+fn trust_one_way(env: &Env) {
+    env.trust_one_from_two(&["--yes"]).success();
+}
+
+fn trust_and_expose(env: &Env) {
+    env.trust_and_expose_both_ways();
+}
+
+const COMMANDS: [Command; 4] = [
+    Command {
+        name: "trust add",
+        prepare: nothing,
+        args: &[
+            "trust",
+            "add",
+            "cluster-one",
+            "-n",
+            "ns-one",
+            "--from",
+            "cluster-two",
+            "--from-namespace",
+            "ns-two",
+            "--yes",
+        ],
+        code: 0,
+        check: trusts_cluster_two,
+    },
+    Command {
+        name: "expose",
+        prepare: nothing,
+        args: &["expose", "cluster-one", "-n", "ns-one", "--yes"],
+        code: 0,
+        check: is_exposed,
+    },
+    Command {
+        name: "connect --proxy",
+        prepare: trust_and_expose,
+        args: &[
+            "connect",
+            "cluster-one",
+            "-n",
+            "ns-one",
+            "--proxy",
+            "--remote",
+            "cluster-two",
+            "--remote-namespace",
+            "ns-two",
+            "--timeout",
+            "10s",
+            "--yes",
+        ],
+        code: 0,
+        check: is_connected,
+    },
+    Command {
+        name: "status",
+        prepare: trust_one_way,
+        args: &["status", "cluster-one", "-n", "ns-one", "-o", "json"],
+        code: 1,
+        check: reports_one_way_trust,
+    },
+];
+
+/// Each passing failure, how many times it is armed, and the statuses ecr then sees.
+fn passing_failures() -> Vec<(&'static str, FaultKind, u32, Vec<u16>)> {
+    vec![
+        ("503", FaultKind::Status(503), 2, vec![503, 503, 200]),
+        (
+            "429 with Retry-After",
+            FaultKind::TooManyRequests {
+                retry_after_secs: 1,
+            },
+            1,
+            vec![429, 200],
+        ),
+        (
+            "dropped connection",
+            FaultKind::DropConnection,
+            1,
+            vec![0, 200],
+        ),
+    ]
+}
+
+fn on_the_resource_read(kind: FaultKind, times: u32) -> Fault {
+    Fault::new(kind)
+        .method(Method::GET)
+        .path_prefix(RESOURCE_PATH)
+        .times(times)
+}
+
+/// Every planning command gets through a 503, a 429 (waiting as asked) and a dropped
+/// connection on its first read, and ends with the same result as without them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_are_retried_through_passing_failures_by_every_planning_command() {
+    for command in &COMMANDS {
+        for (fault, kind, times, seen) in passing_failures() {
+            let env = Env::start().await;
+            (command.prepare)(&env);
+            let since = env.api().requests().len();
+            env.api().inject_fault(on_the_resource_read(kind, times));
+            let started = Instant::now();
+            let run = env.ecr(command.args);
+            let what = format!("{} through a {fault}", command.name);
+            assert_eq!(run.code, Some(command.code), "{what}: {}", run.stderr);
+            let statuses = statuses(&env, since, "GET", RESOURCE_PATH);
+            assert_eq!(statuses[..seen.len()], seen, "{what}: {statuses:?}");
+            if fault.starts_with("429") {
+                assert!(
+                    started.elapsed() >= Duration::from_secs(1),
+                    "{what}: no wait"
+                );
+            }
+            (command.check)(&env, &run);
+        }
+    }
+}
+
+/// A server that keeps failing is reported after four attempts, in two lines that name the
+/// server and the read, and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_keeps_failing_is_reported_after_four_attempts_by_every_planning_command() {
+    for command in &COMMANDS {
+        let env = Env::start().await;
+        (command.prepare)(&env);
+        let since = env.api().requests().len();
+        env.api()
+            .inject_fault(on_the_resource_read(FaultKind::Status(503), 100));
+        let started = Instant::now();
+        let run = env.ecr(command.args).failure();
+        let elapsed = started.elapsed();
+        let what = command.name;
+        assert!(elapsed < Duration::from_secs(8), "{what}: {elapsed:?}");
+        assert_eq!(
+            statuses(&env, since, "GET", RESOURCE_PATH),
+            [503; 4],
+            "{what}"
+        );
+        let lines = error_lines(&run);
+        assert!(lines.len() <= 2, "{what}: {lines:?}");
+        assert_eq!(
+            lines[0],
+            format!(
+                "error: the API server at {} (context sandbox) answered 503 to get \
+                 elasticsearches.elasticsearch.k8s.elastic.co in ns-one (tried 4 times): \
+                 the server is currently unable to handle the request",
+                env.api().url()
+            ),
+            "{what}"
+        );
+        assert_eq!(
+            env.writes_since("sandbox", since),
+            Vec::<String>::new(),
+            "{what}"
+        );
+    }
+}
