@@ -37,12 +37,13 @@ fn es(env: &Env, context: &str, namespace: &str, name: &str) -> EsEndpoint {
         .expect("an emulated Elasticsearch")
 }
 
-/// The statuses the API server answered to `method` on `path` (exactly, without a query:
-/// watches are left out) since the `since`-th request.
+/// The statuses the API server answered to `method` on `path` (whatever the query, but
+/// watches left out) since the `since`-th request.
 fn statuses(env: &Env, since: usize, method: &str, path: &str) -> Vec<u16> {
     env.api().requests()[since..]
         .iter()
-        .filter(|r| r.method == method && r.path == path)
+        .filter(|r| r.method == method && !r.path.contains("watch="))
+        .filter(|r| r.path.split('?').next() == Some(path))
         .map(|r| r.status)
         .collect()
 }
@@ -273,6 +274,154 @@ async fn a_server_that_keeps_failing_is_reported_after_four_attempts_by_every_pl
         );
         assert_eq!(
             env.writes_since("sandbox", since),
+            Vec::<String>::new(),
+            "{what}"
+        );
+    }
+}
+
+/// Another client's edit of cluster-one, made between ecr's read and its write; what ecr is
+/// asked to do on top of it; and what must hold once it is done.
+struct ConcurrentEdit {
+    name: &'static str,
+    edit: fn(&mut Value),
+    args: &'static [&'static str],
+    check: fn(&Value),
+}
+
+const CONCURRENT_EDITS: [ConcurrentEdit; 3] = [
+    ConcurrentEdit {
+        name: "expose, while someone annotates the transport service and scales",
+        edit: |resource| {
+            resource["spec"]["transport"] =
+                json!({"service": {"metadata": {"annotations": {"team": "search"}}}});
+            resource["spec"]["nodeSets"][0]["count"] = json!(3);
+        },
+        args: &["expose", "cluster-one", "-n", "ns-one", "--yes"],
+        check: |resource| {
+            let service = &resource["spec"]["transport"]["service"];
+            assert_eq!(service["metadata"]["annotations"]["team"], "search");
+            assert_eq!(resource["spec"]["nodeSets"][0]["count"], 3);
+            assert_eq!(service["spec"]["type"], "LoadBalancer");
+        },
+    },
+    ConcurrentEdit {
+        name: "connect --ref, while someone adds another remote",
+        edit: |resource| {
+            resource["spec"]["remoteClusters"] = json!([{"name": "partner", "elasticsearchRef": {"name": "partner", "namespace": "ns-p"}}]);
+        },
+        args: &[
+            "connect",
+            "cluster-one",
+            "-n",
+            "ns-one",
+            "--ref",
+            "cluster-two",
+            "--remote-namespace",
+            "ns-two",
+            "--yes",
+        ],
+        check: |resource| {
+            assert_eq!(
+                resource["spec"]["remoteClusters"],
+                json!([
+                    {"name": "partner", "elasticsearchRef": {"name": "partner", "namespace": "ns-p"}},
+                    {"name": "cluster-two", "elasticsearchRef": {"name": "cluster-two", "namespace": "ns-two"}},
+                ])
+            );
+        },
+    },
+    ConcurrentEdit {
+        name: "trust add, while someone changes the podTemplate of the nodeSet",
+        edit: |resource| {
+            resource["spec"]["nodeSets"][0]["podTemplate"] = json!({
+                "metadata": {"labels": {"team": "search"}},
+                "spec": {"containers": [{
+                    "name": "elasticsearch",
+                    "env": [{"name": "ES_JAVA_OPTS", "value": "-Xms2g -Xmx2g"}],
+                }]},
+            });
+        },
+        args: &[
+            "trust",
+            "add",
+            "cluster-one",
+            "-n",
+            "ns-one",
+            "--from",
+            "cluster-two",
+            "--from-namespace",
+            "ns-two",
+            "--yes",
+        ],
+        check: |resource| {
+            let node_set = &resource["spec"]["nodeSets"][0];
+            let template = &node_set["podTemplate"];
+            assert_eq!(template["metadata"]["labels"]["team"], "search");
+            let container = &template["spec"]["containers"][0];
+            assert_eq!(
+                container["env"],
+                json!([{"name": "ES_JAVA_OPTS", "value": "-Xms2g -Xmx2g"}])
+            );
+            assert_eq!(
+                container["volumeMounts"][0]["mountPath"],
+                "/usr/share/elasticsearch/config/other"
+            );
+            assert_eq!(
+                node_set["config"]["xpack.security.transport.ssl.certificate_authorities"],
+                json!([BUNDLE])
+            );
+        },
+    },
+];
+
+/// A 409 on the write makes ecr read again, re-plan and write on top of the other client's
+/// change: both changes hold afterwards, and a re-run finds nothing to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conflicting_write_is_re_planned_and_keeps_the_other_writers_fields() {
+    for case in &CONCURRENT_EDITS {
+        let env = Env::start().await;
+        let mut edited = cluster_one(&env);
+        (case.edit)(&mut edited);
+        edited["metadata"]
+            .as_object_mut()
+            .expect("metadata")
+            .remove("resourceVersion");
+        let since = env.api().requests().len();
+        env.api().inject_fault(
+            Fault::new(FaultKind::ConcurrentWrite {
+                group: ES_GROUP.into(),
+                resource: "elasticsearches".into(),
+                object: edited,
+            })
+            .method(Method::PATCH)
+            .path_prefix(RESOURCE_PATH),
+        );
+        let run = env.ecr(case.args);
+        let what = case.name;
+        assert_eq!(run.code, Some(0), "{what}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("was changed by someone else during patch")
+                && run.stderr.contains("re-planning"),
+            "{what}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            statuses(&env, since, "PATCH", RESOURCE_PATH),
+            [409, 200],
+            "{what}"
+        );
+        (case.check)(&cluster_one(&env));
+        let again = env.api().requests().len();
+        let rerun = env.ecr(case.args).success();
+        assert!(
+            rerun.stderr.contains("already in place"),
+            "{what}: {}",
+            rerun.stderr
+        );
+        assert_eq!(
+            env.writes_since("sandbox", again),
             Vec::<String>::new(),
             "{what}"
         );
