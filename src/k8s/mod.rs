@@ -173,7 +173,7 @@ impl Kube {
         let created = api
             .create(&params, &object)
             .await
-            .map_err(|error| self.explain(error, &request))?;
+            .map_err(|error| errors::explain_write(error, &request, &self.server))?;
         to_json(created)
     }
 
@@ -199,7 +199,7 @@ impl Kube {
         let patched = api
             .patch(name, &params, &Patch::Merge(patch))
             .await
-            .map_err(|error| self.explain(error, &request))?;
+            .map_err(|error| errors::explain_write(error, &request, &self.server))?;
         to_json(patched)
     }
 
