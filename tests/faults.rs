@@ -427,3 +427,164 @@ async fn a_conflicting_write_is_re_planned_and_keeps_the_other_writers_fields() 
         );
     }
 }
+
+/// How long ecr may take to give up on an API server that went away.
+const GIVE_UP_WITHIN: Duration = Duration::from_secs(5);
+
+fn go_away_at_the_resource_patch(path: &str) -> Fault {
+    Fault::new(FaultKind::GoAway)
+        .method(Method::PATCH)
+        .path_prefix(path)
+}
+
+/// Runs `ecr ARGS`, which must fail soon, in at most two lines naming the API server.
+#[track_caller]
+fn fails_soon_and_briefly(env: &Env, args: &[&str], server: &str) -> Run {
+    let started = Instant::now();
+    let run = env.ecr(args).failure();
+    let elapsed = started.elapsed();
+    assert!(elapsed < GIVE_UP_WITHIN, "gave up after {elapsed:?}");
+    let lines = error_lines(&run);
+    assert!(lines.len() <= 2, "{lines:#?}");
+    assert!(lines[0].contains(server), "{lines:#?}");
+    assert!(
+        lines[0].contains(
+            " to patch elasticsearches.elasticsearch.k8s.elastic.co/cluster-one in ns-one: "
+        ),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[1].starts_with("hint: the write may or may not have been made"),
+        "{lines:#?}"
+    );
+    run
+}
+
+/// The API server goes away at the Elasticsearch resource's PATCH, after the secret was
+/// written: ecr stops soon, the cluster keeps working (secret there, resource untouched),
+/// and once the server is back a re-run finishes, and a third writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_add_interrupted_by_a_vanishing_api_server_is_finished_by_a_re_run() {
+    let env = Env::start().await;
+    let before = cluster_one(&env);
+    env.api()
+        .inject_fault(go_away_at_the_resource_patch(RESOURCE_PATH));
+    let args = [
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--from",
+        "cluster-two",
+        "--from-namespace",
+        "ns-two",
+        "--yes",
+    ];
+    fails_soon_and_briefly(&env, &args, &env.api().url());
+    let secret = env
+        .api()
+        .get_object("", "secrets", Some("ns-one"), "remote-certs")
+        .expect("the secret was written before the server went away");
+    assert!(secret["data"]["cluster-two.pem"].is_string());
+    assert_eq!(cluster_one(&env), before, "the resource is untouched");
+    assert_eq!(env.api().rolling_restarts("ns-one", "cluster-one"), 0);
+
+    env.api().clear_faults();
+    let run = env.ecr(&args).success();
+    trusts_cluster_two(&env, &run);
+    let since = env.api().requests().len();
+    let third = env.ecr(&args).success();
+    assert!(
+        third.stderr.contains("already in place"),
+        "{}",
+        third.stderr
+    );
+    assert_eq!(env.writes_since("sandbox", since), Vec::<String>::new());
+}
+
+/// The same in `ecr setup` across two kube contexts: the first cluster's API server goes
+/// away at its resource's PATCH; the other is left consistent; a re-run finishes the job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_interrupted_by_a_vanishing_api_server_is_finished_by_a_re_run() {
+    let env = Env::with(SandboxSpec::two_contexts()).await;
+    let one = env.sandbox.api("sandbox-one");
+    let before = resource(&env, "sandbox-one", "ns-one", "cluster-one");
+    one.inject_fault(go_away_at_the_resource_patch(RESOURCE_PATH));
+    let args = [
+        "setup",
+        "--local",
+        "cluster-one",
+        "--local-namespace",
+        "ns-one",
+        "--local-context",
+        "sandbox-one",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        "ns-two",
+        "--remote-context",
+        "sandbox-two",
+        "--timeout",
+        "10s",
+        "--yes",
+    ];
+    fails_soon_and_briefly(&env, &args, &one.url());
+    assert!(
+        one.get_object("", "secrets", Some("ns-one"), "remote-certs")
+            .is_some(),
+        "the secret was written before the server went away"
+    );
+    assert_eq!(
+        resource(&env, "sandbox-one", "ns-one", "cluster-one"),
+        before,
+        "the resource is untouched"
+    );
+    for (context, namespace, cluster) in [
+        ("sandbox-one", "ns-one", "cluster-one"),
+        ("sandbox-two", "ns-two", "cluster-two"),
+    ] {
+        assert_eq!(
+            es(&env, context, namespace, cluster)
+                .handle
+                .persistent_settings(),
+            json!({}),
+            "{cluster}: no remote settings before both sides trust each other"
+        );
+    }
+
+    one.clear_faults();
+    let finished = env.ecr(&args).success();
+    for alias in ["cluster-one", "cluster-two"] {
+        assert!(
+            finished
+                .stderr
+                .contains(&format!("_remote/info says {alias}: connected true")),
+            "{}",
+            finished.stderr
+        );
+    }
+    let node_set = &resource(&env, "sandbox-one", "ns-one", "cluster-one")["spec"]["nodeSets"][0];
+    assert_eq!(
+        node_set["config"]["xpack.security.transport.ssl.certificate_authorities"],
+        json!([BUNDLE])
+    );
+    let since = (
+        one.requests().len(),
+        env.sandbox.api("sandbox-two").requests().len(),
+    );
+    let third = env.ecr(&args).success();
+    assert!(
+        third.stderr.contains("already in place"),
+        "{}",
+        third.stderr
+    );
+    assert_eq!(
+        env.writes_since("sandbox-one", since.0),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        env.writes_since("sandbox-two", since.1),
+        Vec::<String>::new()
+    );
+}
