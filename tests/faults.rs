@@ -588,3 +588,92 @@ async fn setup_interrupted_by_a_vanishing_api_server_is_finished_by_a_re_run() {
         Vec::<String>::new()
     );
 }
+
+/// `connect --proxy cluster-two`, with the steps before it done, and its timeout.
+fn connect_proxy(env: &Env, timeout: &str) -> Run {
+    env.ecr(&[
+        "connect",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--proxy",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        "ns-two",
+        "--timeout",
+        timeout,
+        "--yes",
+    ])
+}
+
+fn remote_info_failing(times: u32) -> EsFault {
+    EsFault::new(times, 503)
+        .method(Method::GET)
+        .path_prefix("/_remote/info")
+}
+
+/// Elasticsearch answering 503 to `_remote/info` for a while (longer than one read's
+/// retries) is waited out: ecr keeps polling and proves the link once it answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_polls_through_a_while_of_5xx_on_remote_info() {
+    let env = Env::start().await;
+    env.trust_and_expose_both_ways();
+    let one = es(&env, "sandbox", "ns-one", "cluster-one");
+    one.handle.inject(remote_info_failing(6));
+    let run = connect_proxy(&env, "20s").success();
+    is_connected(&env, &run);
+    let polls = es_statuses(&one, "GET", "/_remote/info");
+    assert_eq!(polls[..7], [503, 503, 503, 503, 503, 503, 200], "{polls:?}");
+    assert_eq!(
+        es_statuses(&one, "PUT", "/_cluster/settings"),
+        [200],
+        "sent once"
+    );
+}
+
+/// Elasticsearch failing for longer than `--timeout`: ecr stops soon after it, in two lines
+/// naming the link it awaited and the last error; the settings were written once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_gives_up_on_5xx_after_its_timeout_naming_the_link_and_the_error() {
+    let env = Env::start().await;
+    env.trust_and_expose_both_ways();
+    let one = es(&env, "sandbox", "ns-one", "cluster-one");
+    one.handle.inject(remote_info_failing(10_000));
+    let started = Instant::now();
+    let run = connect_proxy(&env, "2s").failure();
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(6), "{elapsed:?}");
+    let lines = error_lines(&run);
+    assert!(lines.len() <= 2, "{lines:#?}");
+    assert!(
+        lines[0].starts_with("error: cluster-two did not connect within 2s: "),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[0].contains("could not read the remote cluster connections on cluster-one in ns-one")
+            && lines[0].ends_with(
+                "(tried 4 times): blocked by: [SERVICE_UNAVAILABLE/2/no master]; \
+                 (cluster_block_exception)"
+            ),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[1].starts_with("hint: the settings are written"),
+        "{lines:#?}"
+    );
+    assert_eq!(
+        es_statuses(&one, "PUT", "/_cluster/settings"),
+        [200],
+        "sent once"
+    );
+    assert_eq!(
+        one.handle.persistent_settings()["cluster.remote.cluster-two.mode"],
+        "proxy"
+    );
+    // As the hint says: once Elasticsearch answers, a re-run proves the link, writing nothing.
+    one.handle.clear_faults();
+    let run = connect_proxy(&env, "10s").success();
+    is_connected(&env, &run);
+    assert_eq!(es_statuses(&one, "PUT", "/_cluster/settings"), [200]);
+}
