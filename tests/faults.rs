@@ -240,6 +240,33 @@ async fn reads_are_retried_through_passing_failures_by_every_planning_command() 
     }
 }
 
+/// The commands that read Elasticsearch (through a port-forward) retry those reads too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elasticsearch_reads_are_retried_through_passing_failures() {
+    let reads = [
+        (&COMMANDS[2], "/_cluster/settings"),
+        (&COMMANDS[3], "/_remote/info"),
+    ];
+    for (command, path) in reads {
+        for (status, times, seen) in [(503, 2, vec![503, 503, 200]), (429, 1, vec![429, 200])] {
+            let env = Env::start().await;
+            (command.prepare)(&env);
+            let one = es(&env, "sandbox", "ns-one", "cluster-one");
+            one.handle.inject(
+                EsFault::new(times, status)
+                    .method(Method::GET)
+                    .path_prefix(path),
+            );
+            let run = env.ecr(command.args);
+            let what = format!("{} through {status} on {path}", command.name);
+            assert_eq!(run.code, Some(command.code), "{what}: {}", run.stderr);
+            let statuses = es_statuses(&one, "GET", path);
+            assert_eq!(statuses[..seen.len()], seen, "{what}: {statuses:?}");
+            (command.check)(&env, &run);
+        }
+    }
+}
+
 /// A server that keeps failing is reported after four attempts, in two lines that name the
 /// server and the read, and nothing is written.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -443,6 +470,7 @@ fn fails_soon_and_briefly(env: &Env, args: &[&str], server: &str) -> Run {
     let started = Instant::now();
     let run = env.ecr(args).failure();
     let elapsed = started.elapsed();
+    eprintln!("ecr {} gave up after {elapsed:?}", args[0]);
     assert!(elapsed < GIVE_UP_WITHIN, "gave up after {elapsed:?}");
     let lines = error_lines(&run);
     assert!(lines.len() <= 2, "{lines:#?}");
