@@ -29,6 +29,10 @@ use crate::error::{Failure, FailureKind};
 /// The name ecr writes under, in `managedFields` and audit logs.
 pub const FIELD_MANAGER: &str = "ecr";
 
+/// The longest ecr waits for the API server to answer one request (watches aside): the
+/// connections of a server whose node died stay silent for many minutes before they break.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A connection to one Kubernetes API server, working in one namespace. Cheap to clone.
 #[derive(Clone)]
 pub struct Kube {
@@ -170,8 +174,7 @@ impl Kube {
             field_manager: Some(FIELD_MANAGER.into()),
             ..PostParams::default()
         };
-        let created = api
-            .create(&params, &object)
+        let created = answered(api.create(&params, &object))
             .await
             .map_err(|error| errors::explain_write(error, &request, &self.server))?;
         to_json(created)
@@ -196,8 +199,7 @@ impl Kube {
             field_manager: Some(FIELD_MANAGER.into()),
             ..PatchParams::default()
         };
-        let patched = api
-            .patch(name, &params, &Patch::Merge(patch))
+        let patched = answered(api.patch(name, &params, &Patch::Merge(patch)))
             .await
             .map_err(|error| errors::explain_write(error, &request, &self.server))?;
         to_json(patched)
@@ -257,7 +259,7 @@ impl Kube {
             Some(pod),
         );
         tracing::debug!("{} {}", request.verb, request.object());
-        api.portforward(pod, ports)
+        answered(api.portforward(pod, ports))
             .await
             .map_err(|error| self.explain(error, &request))
     }
@@ -301,12 +303,16 @@ impl Kube {
     }
 
     /// A read, retried while it fails for a passing reason, explained when it fails for good.
-    async fn read<T, Fut>(&self, request: &Request, read: impl FnMut() -> Fut) -> anyhow::Result<T>
+    async fn read<T, Fut>(
+        &self,
+        request: &Request,
+        mut read: impl FnMut() -> Fut,
+    ) -> anyhow::Result<T>
     where
         Fut: Future<Output = Result<T, kube::Error>>,
     {
         tracing::debug!("{} {}", request.verb, request.object());
-        let (result, attempts) = retry::read_with_retries(read).await;
+        let (result, attempts) = retry::read_with_retries(|| answered(read())).await;
         result.map_err(|error| errors::explain(error, request, &self.server, attempts))
     }
 
@@ -317,6 +323,21 @@ impl Kube {
     fn dynamic_api(&self, resource: &ApiResource) -> Api<DynamicObject> {
         Api::namespaced_with(self.client.clone(), &self.namespace, resource)
     }
+}
+
+/// The outcome of `request`, or a failure when the API server did not answer within
+/// [`ANSWER_TIMEOUT`] (not retried: a server silent that long will not answer in a second).
+async fn answered<T>(
+    request: impl Future<Output = Result<T, kube::Error>>,
+) -> Result<T, kube::Error> {
+    tokio::time::timeout(ANSWER_TIMEOUT, request)
+        .await
+        .unwrap_or_else(|_elapsed| {
+            Err(kube::Error::Service(Box::new(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within {}s", ANSWER_TIMEOUT.as_secs()),
+            ))))
+        })
 }
 
 fn to_json(object: DynamicObject) -> anyhow::Result<Value> {
@@ -370,6 +391,17 @@ mod tests {
             qualified::<DynamicObject>(&es),
             "elasticsearches.elasticsearch.k8s.elastic.co"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_server_is_given_up_on_after_the_answer_timeout() {
+        let started = tokio::time::Instant::now();
+        let error = answered(std::future::pending::<Result<(), kube::Error>>())
+            .await
+            .expect_err("no answer");
+        assert_eq!(started.elapsed(), ANSWER_TIMEOUT);
+        assert_eq!(error.to_string(), "ServiceError: no answer within 30s");
+        assert!(!retry::Transient::is_transient(&error), "not retried");
     }
 
     #[test]
