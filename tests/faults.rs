@@ -705,3 +705,31 @@ async fn connect_gives_up_on_5xx_after_its_timeout_naming_the_link_and_the_error
     is_connected(&env, &run);
     assert_eq!(es_statuses(&one, "PUT", "/_cluster/settings"), [200]);
 }
+
+/// A settings write Elasticsearch answers 503 is not sent again blindly: ecr stops, naming
+/// the write, with nothing changed; a re-run reads again and writes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_settings_write_is_sent_once_and_a_re_run_finishes() {
+    let env = Env::start().await;
+    env.trust_and_expose_both_ways();
+    let one = es(&env, "sandbox", "ns-one", "cluster-one");
+    one.handle.inject(
+        EsFault::new(1, 503)
+            .method(Method::PUT)
+            .path_prefix("/_cluster/settings"),
+    );
+    let run = connect_proxy(&env, "10s").failure();
+    let lines = error_lines(&run);
+    assert!(lines.len() <= 2, "{lines:#?}");
+    assert!(
+        lines[0].starts_with(
+            "error: Elasticsearch could not update the cluster settings on cluster-one"
+        ),
+        "{lines:#?}"
+    );
+    assert_eq!(es_statuses(&one, "PUT", "/_cluster/settings"), [503]);
+    assert_eq!(one.handle.persistent_settings(), json!({}));
+    let run = connect_proxy(&env, "10s").success();
+    is_connected(&env, &run);
+    assert_eq!(es_statuses(&one, "PUT", "/_cluster/settings"), [503, 200]);
+}
