@@ -9,7 +9,6 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Env, Run};
-use ecr::sandbox::elasticsearch::EsFault;
 use ecr::sandbox::{EsEndpoint, Fault, FaultKind, SandboxSpec};
 use http::Method;
 use serde_json::{Value, json};
@@ -74,7 +73,7 @@ fn error_lines(run: &Run) -> Vec<&str> {
 struct Command {
     name: &'static str,
     prepare: fn(&Env),
-    args: &'static [&'static str],
+    run: fn(&Env) -> Run,
     /// The exit status when all went well (`status` says 1 when something needs attention).
     code: i32,
     check: fn(&Env, &Run),
@@ -130,56 +129,62 @@ fn trust_and_expose(env: &Env) {
     env.trust_and_expose_both_ways();
 }
 
+fn trust_add(env: &Env) -> Run {
+    env.trust_one_from_two(&["--yes"])
+}
+
+fn expose(env: &Env) -> Run {
+    env.ecr(&["expose", "cluster-one", "-n", "ns-one", "--yes"])
+}
+
+fn connect(env: &Env) -> Run {
+    connect_proxy(env, "10s")
+}
+
+fn status(env: &Env) -> Run {
+    env.ecr(&["status", "cluster-one", "-n", "ns-one", "-o", "json"])
+}
+
+fn connect_ref(env: &Env) -> Run {
+    env.ecr(&[
+        "connect",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--ref",
+        "cluster-two",
+        "--remote-namespace",
+        "ns-two",
+        "--yes",
+    ])
+}
+
 const COMMANDS: [Command; 4] = [
     Command {
         name: "trust add",
         prepare: nothing,
-        args: &[
-            "trust",
-            "add",
-            "cluster-one",
-            "-n",
-            "ns-one",
-            "--from",
-            "cluster-two",
-            "--from-namespace",
-            "ns-two",
-            "--yes",
-        ],
+        run: trust_add,
         code: 0,
         check: trusts_cluster_two,
     },
     Command {
         name: "expose",
         prepare: nothing,
-        args: &["expose", "cluster-one", "-n", "ns-one", "--yes"],
+        run: expose,
         code: 0,
         check: is_exposed,
     },
     Command {
         name: "connect --proxy",
         prepare: trust_and_expose,
-        args: &[
-            "connect",
-            "cluster-one",
-            "-n",
-            "ns-one",
-            "--proxy",
-            "--remote",
-            "cluster-two",
-            "--remote-namespace",
-            "ns-two",
-            "--timeout",
-            "10s",
-            "--yes",
-        ],
+        run: connect,
         code: 0,
         check: is_connected,
     },
     Command {
         name: "status",
         prepare: trust_one_way,
-        args: &["status", "cluster-one", "-n", "ns-one", "-o", "json"],
+        run: status,
         code: 1,
         check: reports_one_way_trust,
     },
@@ -224,7 +229,7 @@ async fn reads_are_retried_through_passing_failures_by_every_planning_command() 
             let since = env.api().requests().len();
             env.api().inject_fault(on_the_resource_read(kind, times));
             let started = Instant::now();
-            let run = env.ecr(command.args);
+            let run = (command.run)(&env);
             let what = format!("{} through a {fault}", command.name);
             assert_eq!(run.code, Some(command.code), "{what}: {}", run.stderr);
             let statuses = statuses(&env, since, "GET", RESOURCE_PATH);
@@ -253,11 +258,12 @@ async fn elasticsearch_reads_are_retried_through_passing_failures() {
             (command.prepare)(&env);
             let one = es(&env, "sandbox", "ns-one", "cluster-one");
             one.handle.inject(
-                EsFault::new(times, status)
+                Fault::new(status)
+                    .times(times)
                     .method(Method::GET)
                     .path_prefix(path),
             );
-            let run = env.ecr(command.args);
+            let run = (command.run)(&env);
             let what = format!("{} through {status} on {path}", command.name);
             assert_eq!(run.code, Some(command.code), "{what}: {}", run.stderr);
             let statuses = es_statuses(&one, "GET", path);
@@ -278,7 +284,7 @@ async fn a_server_that_keeps_failing_is_reported_after_four_attempts_by_every_pl
         env.api()
             .inject_fault(on_the_resource_read(FaultKind::Status(503), 100));
         let started = Instant::now();
-        let run = env.ecr(command.args).failure();
+        let run = (command.run)(&env).failure();
         let elapsed = started.elapsed();
         let what = command.name;
         assert!(elapsed < Duration::from_secs(8), "{what}: {elapsed:?}");
@@ -312,7 +318,7 @@ async fn a_server_that_keeps_failing_is_reported_after_four_attempts_by_every_pl
 struct ConcurrentEdit {
     name: &'static str,
     edit: fn(&mut Value),
-    args: &'static [&'static str],
+    run: fn(&Env) -> Run,
     check: fn(&Value),
 }
 
@@ -324,7 +330,7 @@ const CONCURRENT_EDITS: [ConcurrentEdit; 3] = [
                 json!({"service": {"metadata": {"annotations": {"team": "search"}}}});
             resource["spec"]["nodeSets"][0]["count"] = json!(3);
         },
-        args: &["expose", "cluster-one", "-n", "ns-one", "--yes"],
+        run: expose,
         check: |resource| {
             let service = &resource["spec"]["transport"]["service"];
             assert_eq!(service["metadata"]["annotations"]["team"], "search");
@@ -337,17 +343,7 @@ const CONCURRENT_EDITS: [ConcurrentEdit; 3] = [
         edit: |resource| {
             resource["spec"]["remoteClusters"] = json!([{"name": "partner", "elasticsearchRef": {"name": "partner", "namespace": "ns-p"}}]);
         },
-        args: &[
-            "connect",
-            "cluster-one",
-            "-n",
-            "ns-one",
-            "--ref",
-            "cluster-two",
-            "--remote-namespace",
-            "ns-two",
-            "--yes",
-        ],
+        run: connect_ref,
         check: |resource| {
             assert_eq!(
                 resource["spec"]["remoteClusters"],
@@ -369,18 +365,7 @@ const CONCURRENT_EDITS: [ConcurrentEdit; 3] = [
                 }]},
             });
         },
-        args: &[
-            "trust",
-            "add",
-            "cluster-one",
-            "-n",
-            "ns-one",
-            "--from",
-            "cluster-two",
-            "--from-namespace",
-            "ns-two",
-            "--yes",
-        ],
+        run: trust_add,
         check: |resource| {
             let node_set = &resource["spec"]["nodeSets"][0];
             let template = &node_set["podTemplate"];
@@ -424,7 +409,7 @@ async fn a_conflicting_write_is_re_planned_and_keeps_the_other_writers_fields() 
             .method(Method::PATCH)
             .path_prefix(RESOURCE_PATH),
         );
-        let run = env.ecr(case.args);
+        let run = (case.run)(&env);
         let what = case.name;
         assert_eq!(run.code, Some(0), "{what}: {}", run.stderr);
         assert!(
@@ -441,7 +426,7 @@ async fn a_conflicting_write_is_re_planned_and_keeps_the_other_writers_fields() 
         );
         (case.check)(&cluster_one(&env));
         let again = env.api().requests().len();
-        let rerun = env.ecr(case.args).success();
+        let rerun = (case.run)(&env).success();
         assert!(
             rerun.stderr.contains("already in place"),
             "{what}: {}",
@@ -464,13 +449,13 @@ fn go_away_at_the_resource_patch(path: &str) -> Fault {
         .path_prefix(path)
 }
 
-/// Runs `ecr ARGS`, which must fail soon, in at most two lines naming the API server.
+/// Runs `ecr`, which must fail soon, in at most two lines naming the API server.
 #[track_caller]
-fn fails_soon_and_briefly(env: &Env, args: &[&str], server: &str) -> Run {
+fn fails_soon_and_briefly(what: &str, ecr: impl FnOnce() -> Run, server: &str) -> Run {
     let started = Instant::now();
-    let run = env.ecr(args).failure();
+    let run = ecr().failure();
     let elapsed = started.elapsed();
-    eprintln!("ecr {} gave up after {elapsed:?}", args[0]);
+    eprintln!("ecr {what} gave up after {elapsed:?}");
     assert!(elapsed < GIVE_UP_WITHIN, "gave up after {elapsed:?}");
     let lines = error_lines(&run);
     assert!(lines.len() <= 2, "{lines:#?}");
@@ -497,19 +482,7 @@ async fn trust_add_interrupted_by_a_vanishing_api_server_is_finished_by_a_re_run
     let before = cluster_one(&env);
     env.api()
         .inject_fault(go_away_at_the_resource_patch(RESOURCE_PATH));
-    let args = [
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--from",
-        "cluster-two",
-        "--from-namespace",
-        "ns-two",
-        "--yes",
-    ];
-    fails_soon_and_briefly(&env, &args, &env.api().url());
+    fails_soon_and_briefly("trust add", || trust_add(&env), &env.api().url());
     let secret = env
         .api()
         .get_object("", "secrets", Some("ns-one"), "remote-certs")
@@ -519,10 +492,10 @@ async fn trust_add_interrupted_by_a_vanishing_api_server_is_finished_by_a_re_run
     assert_eq!(env.api().rolling_restarts("ns-one", "cluster-one"), 0);
 
     env.api().clear_faults();
-    let run = env.ecr(&args).success();
+    let run = trust_add(&env).success();
     trusts_cluster_two(&env, &run);
     let since = env.api().requests().len();
-    let third = env.ecr(&args).success();
+    let third = trust_add(&env).success();
     assert!(
         third.stderr.contains("already in place"),
         "{}",
@@ -539,25 +512,7 @@ async fn setup_interrupted_by_a_vanishing_api_server_is_finished_by_a_re_run() {
     let one = env.sandbox.api("sandbox-one");
     let before = resource(&env, "sandbox-one", "ns-one", "cluster-one");
     one.inject_fault(go_away_at_the_resource_patch(RESOURCE_PATH));
-    let args = [
-        "setup",
-        "--local",
-        "cluster-one",
-        "--local-namespace",
-        "ns-one",
-        "--local-context",
-        "sandbox-one",
-        "--remote",
-        "cluster-two",
-        "--remote-namespace",
-        "ns-two",
-        "--remote-context",
-        "sandbox-two",
-        "--timeout",
-        "10s",
-        "--yes",
-    ];
-    fails_soon_and_briefly(&env, &args, &one.url());
+    fails_soon_and_briefly("setup", || env.setup_two_contexts(&["--yes"]), &one.url());
     assert!(
         one.get_object("", "secrets", Some("ns-one"), "remote-certs")
             .is_some(),
@@ -582,7 +537,7 @@ async fn setup_interrupted_by_a_vanishing_api_server_is_finished_by_a_re_run() {
     }
 
     one.clear_faults();
-    let finished = env.ecr(&args).success();
+    let finished = env.setup_two_contexts(&["--yes"]).success();
     for alias in ["cluster-one", "cluster-two"] {
         assert!(
             finished
@@ -601,7 +556,7 @@ async fn setup_interrupted_by_a_vanishing_api_server_is_finished_by_a_re_run() {
         one.requests().len(),
         env.sandbox.api("sandbox-two").requests().len(),
     );
-    let third = env.ecr(&args).success();
+    let third = env.setup_two_contexts(&["--yes"]).success();
     assert!(
         third.stderr.contains("already in place"),
         "{}",
@@ -619,24 +574,12 @@ async fn setup_interrupted_by_a_vanishing_api_server_is_finished_by_a_re_run() {
 
 /// `connect --proxy cluster-two`, with the steps before it done, and its timeout.
 fn connect_proxy(env: &Env, timeout: &str) -> Run {
-    env.ecr(&[
-        "connect",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--proxy",
-        "--remote",
-        "cluster-two",
-        "--remote-namespace",
-        "ns-two",
-        "--timeout",
-        timeout,
-        "--yes",
-    ])
+    env.connect_one_to_two(&["--timeout", timeout, "--yes"])
 }
 
-fn remote_info_failing(times: u32) -> EsFault {
-    EsFault::new(times, 503)
+fn remote_info_failing(times: u32) -> Fault<u16> {
+    Fault::new(503)
+        .times(times)
         .method(Method::GET)
         .path_prefix("/_remote/info")
 }
@@ -714,7 +657,8 @@ async fn a_failed_settings_write_is_sent_once_and_a_re_run_finishes() {
     env.trust_and_expose_both_ways();
     let one = es(&env, "sandbox", "ns-one", "cluster-one");
     one.handle.inject(
-        EsFault::new(1, 503)
+        Fault::new(503)
+            .times(1)
             .method(Method::PUT)
             .path_prefix("/_cluster/settings"),
     );

@@ -8,14 +8,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use http::Method;
 
-/// A failure for the next `times` requests matching `method` and `path_prefix` (None
-/// matches any). The prefix is compared with the path and query of the request.
+/// A failure of kind `K` for the next `times` requests matching `method` and `path_prefix`
+/// (None matches any). The prefix is compared with the path and query of the request.
+/// The API servers take a [`FaultKind`]; the emulated Elasticsearch clusters a status code.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
+pub struct Fault<K = FaultKind> {
     pub method: Option<Method>,
     pub path_prefix: Option<String>,
     pub times: u32,
-    pub kind: FaultKind,
+    pub kind: K,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,13 +36,14 @@ pub enum FaultKind {
     },
     /// The API server goes away, as when its node dies: this request's connection is
     /// dropped, and from then on every request and every new connection too, whatever
-    /// faults are armed, until `clear_faults` brings it back.
+    /// faults are armed, until `clear_faults` brings it back. (Connections already upgraded,
+    /// watches and port-forwards, are left as they are.)
     GoAway,
 }
 
-impl Fault {
+impl<K> Fault<K> {
     /// One occurrence of `kind` on any request; narrow it with the builder methods.
-    pub fn new(kind: FaultKind) -> Self {
+    pub fn new(kind: K) -> Self {
         Fault {
             method: None,
             path_prefix: None,
@@ -75,23 +77,71 @@ impl Fault {
     }
 }
 
-/// The armed faults of one API server, first armed first used.
+/// Armed faults, first armed first used.
+#[derive(Debug)]
+pub struct Armed<K> {
+    faults: Mutex<Vec<Fault<K>>>,
+}
+
+impl<K> Default for Armed<K> {
+    fn default() -> Self {
+        Armed {
+            faults: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl<K: Clone> Armed<K> {
+    /// Arms `fault` after those already armed.
+    pub fn arm(&self, fault: Fault<K>) {
+        if fault.times > 0 {
+            self.lock().push(fault);
+        }
+    }
+
+    /// Disarms every fault still armed.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// The kind of the first fault this request meets, if any (using up one occurrence).
+    pub fn take(&self, method: &Method, path_and_query: &str) -> Option<K> {
+        let mut armed = self.lock();
+        let index = armed
+            .iter()
+            .position(|fault| fault.matches(method, path_and_query))?;
+        let fault = &mut armed[index];
+        fault.times -= 1;
+        let kind = fault.kind.clone();
+        if fault.times == 0 {
+            armed.remove(index);
+        }
+        Some(kind)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Fault<K>>> {
+        self.faults
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The armed faults of one API server, and whether it went away.
 #[derive(Debug, Default)]
 pub struct Faults {
-    armed: Mutex<Vec<Fault>>,
+    armed: Armed<FaultKind>,
     /// Set by a [`FaultKind::GoAway`] that was met, until [`Faults::clear`].
     gone: AtomicBool,
 }
 
 impl Faults {
     pub fn arm(&self, fault: Fault) {
-        self.lock().push(fault);
+        self.armed.arm(fault);
     }
 
     /// Disarms every fault still armed, and brings back a server that went away.
     pub fn clear(&self) {
-        let mut armed = self.lock();
-        armed.clear();
+        self.armed.clear();
         self.gone.store(false, Ordering::SeqCst);
     }
 
@@ -102,29 +152,14 @@ impl Faults {
 
     /// The fault this request meets, if any (using up one of its occurrences).
     pub fn take(&self, method: &Method, path_and_query: &str) -> Option<FaultKind> {
-        let mut armed = self.lock();
         if self.gone() {
             return Some(FaultKind::GoAway);
         }
-        let index = armed
-            .iter()
-            .position(|fault| fault.matches(method, path_and_query))?;
-        let fault = &mut armed[index];
-        fault.times -= 1;
-        let kind = fault.kind.clone();
-        if fault.times == 0 {
-            armed.remove(index);
-        }
+        let kind = self.armed.take(method, path_and_query)?;
         if kind == FaultKind::GoAway {
             self.gone.store(true, Ordering::SeqCst);
         }
         Some(kind)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Fault>> {
-        self.armed
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

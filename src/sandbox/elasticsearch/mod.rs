@@ -26,7 +26,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use cluster::Cluster;
-pub use faults::EsFault;
+
+use super::faults::Fault;
 
 /// How the emulated cluster learns what the (emulated) network and TLS trust look like.
 pub trait Topology: Send + Sync + 'static {
@@ -124,12 +125,12 @@ impl Elasticsearch {
 
     /// Makes the next `times` authenticated requests answer `status` with an Elasticsearch error body.
     pub fn inject_fault(&self, times: u32, status: u16) {
-        self.inject(EsFault::new(times, status));
+        self.inject(Fault::new(status).times(times));
     }
 
-    /// Makes the next requests that `fault` matches fail as it says (after faults armed before).
-    pub fn inject(&self, fault: EsFault) {
-        self.cluster.faults.inject(fault);
+    /// Makes the next requests that `fault` matches answer its status (after faults armed before).
+    pub fn inject(&self, fault: Fault<u16>) {
+        self.cluster.faults.arm(fault);
     }
 
     /// Disarms the faults not used up yet, as when the cluster recovers.
