@@ -4,6 +4,7 @@
 mod config;
 mod errors;
 pub(crate) mod retry;
+mod wait;
 
 use std::fmt::Debug;
 use std::time::Duration;
@@ -14,8 +15,7 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{
     Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, Portforwarder, PostParams,
 };
-use kube::runtime::wait::{self, Condition, await_condition};
-use kube::runtime::watcher;
+use kube::runtime::wait::{Condition, await_condition};
 use kube::{Resource, ResourceExt as _};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -25,6 +25,7 @@ pub(crate) use errors::root_cause;
 pub use errors::{Request, Server};
 
 use crate::error::{Failure, FailureKind};
+use wait::WaitFailure;
 
 /// The name ecr writes under, in `managedFields` and audit logs.
 pub const FIELD_MANAGER: &str = "ecr";
@@ -99,7 +100,8 @@ impl Kube {
     }
 
     /// Watches a namespaced object until `condition` holds, for at most `timeout`; `None` when
-    /// the time ran out (the caller says what it was waiting for). A watch, never a poll.
+    /// the time ran out (the caller says what it was waiting for). A watch, never a poll;
+    /// one that fails for a passing reason is started again, as reads are retried.
     pub async fn wait_for<K>(
         &self,
         name: &str,
@@ -115,23 +117,26 @@ impl Kube {
             + 'static,
     {
         let api: Api<K> = Api::namespaced(self.client.clone(), &self.namespace);
+        let watch = || {
+            let api = api.clone();
+            let condition = &condition;
+            async move {
+                let matches = |object: Option<&K>| condition.matches_object(object);
+                await_condition(api, name, matches)
+                    .await
+                    .map_err(WaitFailure::from)
+            }
+        };
         let resource = qualified::<K>(&());
-        match tokio::time::timeout(timeout, await_condition(api, name, condition)).await {
+        match tokio::time::timeout(timeout, retry::read_with_retries(watch)).await {
             Err(_elapsed) => Ok(None),
-            Ok(Ok(object)) => Ok(object),
-            Ok(Err(wait::Error::ProbeFailed(error))) => {
-                let (verb, error) = match error {
-                    watcher::Error::InitialListFailed(error) => ("list", error),
-                    watcher::Error::WatchStartFailed(error)
-                    | watcher::Error::WatchFailed(error) => ("watch", error),
-                    watcher::Error::WatchError(status) => ("watch", kube::Error::Api(status)),
-                    other => {
-                        return Err(anyhow::Error::new(other)
-                            .context(format!("watching {resource}/{name}")));
-                    }
-                };
+            Ok((Ok(object), _)) => Ok(object),
+            Ok((Err(WaitFailure::Request { verb, error }), attempts)) => {
                 let request = Request::new(verb, resource, Some(&self.namespace), Some(name));
-                Err(self.explain(error, &request))
+                Err(errors::explain(error, &request, &self.server, attempts))
+            }
+            Ok((Err(WaitFailure::Other(error)), _)) => {
+                Err(anyhow::Error::new(error).context(format!("watching {resource}/{name}")))
             }
         }
     }
