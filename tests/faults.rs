@@ -245,6 +245,31 @@ async fn reads_are_retried_through_passing_failures_by_every_planning_command() 
     }
 }
 
+/// `expose` waits for the address on a watch; the watch's list meeting a passing failure is
+/// started again, as any read is retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wait_of_expose_is_retried_through_passing_failures() {
+    let services = "/api/v1/namespaces/ns-one/services";
+    for (fault, kind, times, seen) in passing_failures() {
+        let env = Env::start().await;
+        let since = env.api().requests().len();
+        env.api().inject_fault(
+            Fault::new(kind)
+                .method(Method::GET)
+                .path_prefix(services)
+                .times(times),
+        );
+        let run = expose(&env);
+        assert_eq!(run.code, Some(0), "through a {fault}: {}", run.stderr);
+        assert_eq!(
+            statuses(&env, since, "GET", services),
+            seen,
+            "through a {fault}"
+        );
+        is_exposed(&env, &run);
+    }
+}
+
 /// The commands that read Elasticsearch (through a port-forward) retry those reads too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn elasticsearch_reads_are_retried_through_passing_failures() {
