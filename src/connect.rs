@@ -212,7 +212,10 @@ pub async fn prove(
                     return Ok(Ok(last_seen.expect("checked just above")));
                 }
             }
-            Err(error) if Instant::now() >= deadline => return Err(error),
+            Err(error) if Instant::now() >= deadline => {
+                spinner.finish_and_clear();
+                return Err(kept_failing(alias, timeout, &error).into());
+            }
             Err(error) => tracing::debug!("_remote/info failed, polling on: {error:#}"),
         }
         if Instant::now() >= deadline {
@@ -221,6 +224,21 @@ pub async fn prove(
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
+}
+
+/// Elasticsearch failed until the time ran out: the link awaited, and the last failure.
+fn kept_failing(alias: &str, timeout: Duration, error: &anyhow::Error) -> Failure {
+    Failure::new(
+        FailureKind::Unavailable,
+        format!(
+            "{alias} did not connect within {}: {error:#}",
+            humantime::format_duration(timeout)
+        ),
+    )
+    .with_hint(
+        "the settings are written; once Elasticsearch answers again, re-run the command to prove \
+         the link (it writes nothing more)",
+    )
 }
 
 /// What ecr can check when a link does not come up between two ECK clusters.

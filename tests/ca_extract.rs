@@ -288,7 +288,7 @@ async fn an_unreachable_api_server_is_named() {
     let error = lines.next().unwrap();
     assert!(
         error.starts_with(&format!(
-            "error: cannot reach the Kubernetes API server at {server} (context dead): "
+            "error: cannot reach the Kubernetes API server at {server} (context dead) to get secrets/cluster-one-es-transport-certs-public in ns-one: "
         )),
         "{error}"
     );

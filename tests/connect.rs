@@ -19,18 +19,7 @@ fn endpoint(env: &Env, namespace: &str, name: &str) -> EsEndpoint {
 }
 
 fn connect_one_to_two(env: &Env, extra: &[&str]) -> Run {
-    let args = [
-        "connect",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--proxy",
-        "--remote",
-        "cluster-two",
-        "--remote-namespace",
-        "ns-two",
-    ];
-    env.ecr(&[&args[..], extra].concat())
+    env.connect_one_to_two(extra)
 }
 
 fn setting_puts(endpoint: &EsEndpoint) -> usize {

@@ -628,6 +628,50 @@ async fn faults_fail_the_next_matching_requests() {
 }
 
 #[tokio::test]
+async fn an_api_server_that_goes_away_answers_nothing_until_it_comes_back() {
+    let sandbox = standard().await;
+    let api = sandbox.api("sandbox");
+    let client = client(&sandbox).await;
+    let secrets = "/api/v1/namespaces/ns-one/secrets";
+    assert_eq!(get(&client, "/api").await.status, 200);
+    let before = api.requests().len();
+    api.inject_fault(Fault::new(FaultKind::GoAway).path_prefix(secrets));
+    let send = |path: &str| {
+        client.send(
+            Request::get(path)
+                .body(kube::client::Body::empty())
+                .expect("a request"),
+        )
+    };
+    assert!(send(secrets).await.is_err(), "the request that meets it");
+    assert!(send("/api").await.is_err(), "any request after it");
+    // A fresh client makes a fresh connection: refused too.
+    let fresh = kube_client(&sandbox, "sandbox", None, false).await;
+    let fresh_answer = fresh
+        .send(
+            Request::get("/version")
+                .body(kube::client::Body::empty())
+                .expect("a request"),
+        )
+        .await;
+    assert!(fresh_answer.is_err(), "a new connection: {fresh_answer:?}");
+    api.clear_faults();
+    assert_eq!(
+        get(&client, secrets).await.status,
+        200,
+        "back after clear_faults"
+    );
+    // The request that met it was dropped; the later ones came on new connections, closed
+    // before they could send anything.
+    let journal: Vec<(String, u16)> = api.requests()[before..]
+        .iter()
+        .map(|r| (r.path.clone(), r.status))
+        .collect();
+    let expected = [(secrets, 0), (secrets, 200)].map(|(path, status)| (path.to_string(), status));
+    assert_eq!(journal, expected);
+}
+
+#[tokio::test]
 async fn eck_publishes_secrets_services_and_pods_for_each_cluster() {
     let sandbox = standard().await;
     let api = sandbox.api("sandbox");

@@ -7,33 +7,8 @@ mod common;
 use common::{Env, Run};
 use ecr::sandbox::{Fault, FaultKind, SandboxSpec};
 
-const SETUP: [&str; 10] = [
-    "setup",
-    "--local",
-    "cluster-one",
-    "--local-namespace",
-    "ns-one",
-    "--local-context",
-    "sandbox-one",
-    "--remote",
-    "cluster-two",
-    "--remote-namespace",
-];
-
 fn setup(env: &Env, extra: &[&str]) -> Run {
-    let args = [
-        &SETUP[..],
-        &[
-            "ns-two",
-            "--remote-context",
-            "sandbox-two",
-            "--timeout",
-            "10s",
-        ],
-        extra,
-    ]
-    .concat();
-    env.ecr(&args)
+    env.setup_two_contexts(extra)
 }
 
 /// Writes to either kube API server since `since` (one count per context).

@@ -9,6 +9,9 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use crate::error::{Failure, FailureKind, name_list};
 
+/// How long ecr waits for a connection to the API server.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// What the operator asked for on the command line.
 #[derive(Debug, Clone, Default)]
 pub struct Target {
@@ -37,6 +40,8 @@ pub(crate) async fn resolve(target: &Target) -> anyhow::Result<Resolved> {
     // ecr retries its reads itself, a few times and briefly; kube's default would retry
     // writes too, for up to minutes, which a command-line tool must not do silently.
     resolved.config.default_retry = false;
+    // An API server that does not take a connection in 10s is not there (kube waits 30s).
+    resolved.config.connect_timeout = Some(CONNECT_TIMEOUT);
     Ok(resolved)
 }
 

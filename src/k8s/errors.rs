@@ -81,16 +81,62 @@ pub fn explain(
 ) -> anyhow::Error {
     match error {
         kube::Error::Api(status) => explain_status(&status, request, server, attempts).into(),
-        kube::Error::HyperError(_) | kube::Error::Service(_) => Failure::new(
-            FailureKind::Unavailable,
-            format!("cannot reach the Kubernetes API server at {server}: {}", root_cause(&error)),
-        )
-        .with_hint("check that the cluster is up and that the kubeconfig points at it (kubectl cluster-info)")
-        .into(),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => unreachable(&error, request, server)
+            .with_hint("check that the cluster is up and that the kubeconfig points at it (kubectl cluster-info)")
+            .into(),
         kube::Error::Auth(_) => anyhow::Error::new(error)
             .context(format!("could not get credentials for the API server at {server}")),
         other => anyhow::Error::new(other).context(format!("{request} failed")),
     }
+}
+
+/// Explains a failed write. When the connection broke, whether the write was made is
+/// unknown, and the way out is a re-run (which reads again) once the server answers.
+pub fn explain_write(error: kube::Error, request: &Request, server: &Server) -> anyhow::Error {
+    match error {
+        kube::Error::HyperError(_) | kube::Error::Service(_) => {
+            unreachable(&error, request, server)
+                .with_hint(
+                    "the write may or may not have been made: once the API server answers again \
+                 (kubectl cluster-info), re-run the command; it reads again and finishes the job",
+                )
+                .into()
+        }
+        other => explain(other, request, server, 1),
+    }
+}
+
+/// The API server did not answer: down, unreachable, or the connection was lost.
+fn unreachable(error: &kube::Error, request: &Request, server: &Server) -> Failure {
+    Failure::new(
+        FailureKind::Unavailable,
+        format!(
+            "cannot reach the Kubernetes API server at {server} to {} {}: {}",
+            request.verb,
+            request.object(),
+            connection_failure(error)
+        ),
+    )
+}
+
+/// What went wrong with the connection, in a few words: a connection the server closed is
+/// said so (TLS libraries word it with a link to their manual).
+fn connection_failure(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+            )
+        {
+            return "the server closed the connection without answering".into();
+        }
+        cause = error.source();
+    }
+    root_cause(error)
 }
 
 fn explain_status(status: &Status, request: &Request, server: &Server, attempts: usize) -> Failure {
@@ -229,6 +275,35 @@ mod tests {
             error.to_string(),
             "the API server at https://127.0.0.1:6443 (context prod) answered 503 to list \
              elasticsearches.elasticsearch.k8s.elastic.co in ns-one (tried 4 times): etcd is down"
+        );
+    }
+
+    #[test]
+    fn a_write_whose_connection_broke_says_its_outcome_is_unknown() {
+        let request = Request::new(
+            "patch",
+            "elasticsearches.elasticsearch.k8s.elastic.co",
+            Some("ns-one"),
+            Some("one"),
+        );
+        let closed = std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "peer closed connection without sending TLS close_notify: https://docs.rs/rustls",
+        );
+        let error = explain_write(kube::Error::Service(Box::new(closed)), &request, &server());
+        let failure = Failure::find(&error).expect("a Failure");
+        assert_eq!(
+            failure.message,
+            "cannot reach the Kubernetes API server at https://127.0.0.1:6443 (context prod) to patch \
+             elasticsearches.elasticsearch.k8s.elastic.co/one in ns-one: the server closed the \
+             connection without answering"
+        );
+        assert!(
+            failure
+                .hint
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("the write may or may not have been made")
         );
     }
 

@@ -4,6 +4,7 @@
 mod config;
 mod errors;
 pub(crate) mod retry;
+mod wait;
 
 use std::fmt::Debug;
 use std::time::Duration;
@@ -14,8 +15,7 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{
     Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, Portforwarder, PostParams,
 };
-use kube::runtime::wait::{self, Condition, await_condition};
-use kube::runtime::watcher;
+use kube::runtime::wait::{Condition, await_condition};
 use kube::{Resource, ResourceExt as _};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -25,9 +25,14 @@ pub(crate) use errors::root_cause;
 pub use errors::{Request, Server};
 
 use crate::error::{Failure, FailureKind};
+use wait::WaitFailure;
 
 /// The name ecr writes under, in `managedFields` and audit logs.
 pub const FIELD_MANAGER: &str = "ecr";
+
+/// The longest ecr waits for the API server to answer one request (watches aside): the
+/// connections of a server whose node died stay silent for many minutes before they break.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A connection to one Kubernetes API server, working in one namespace. Cheap to clone.
 #[derive(Clone)]
@@ -95,7 +100,8 @@ impl Kube {
     }
 
     /// Watches a namespaced object until `condition` holds, for at most `timeout`; `None` when
-    /// the time ran out (the caller says what it was waiting for). A watch, never a poll.
+    /// the time ran out (the caller says what it was waiting for). A watch, never a poll;
+    /// one that fails for a passing reason is started again, as reads are retried.
     pub async fn wait_for<K>(
         &self,
         name: &str,
@@ -111,23 +117,26 @@ impl Kube {
             + 'static,
     {
         let api: Api<K> = Api::namespaced(self.client.clone(), &self.namespace);
+        let watch = || {
+            let api = api.clone();
+            let condition = &condition;
+            async move {
+                let matches = |object: Option<&K>| condition.matches_object(object);
+                await_condition(api, name, matches)
+                    .await
+                    .map_err(WaitFailure::from)
+            }
+        };
         let resource = qualified::<K>(&());
-        match tokio::time::timeout(timeout, await_condition(api, name, condition)).await {
+        match tokio::time::timeout(timeout, retry::read_with_retries(watch)).await {
             Err(_elapsed) => Ok(None),
-            Ok(Ok(object)) => Ok(object),
-            Ok(Err(wait::Error::ProbeFailed(error))) => {
-                let (verb, error) = match error {
-                    watcher::Error::InitialListFailed(error) => ("list", error),
-                    watcher::Error::WatchStartFailed(error)
-                    | watcher::Error::WatchFailed(error) => ("watch", error),
-                    watcher::Error::WatchError(status) => ("watch", kube::Error::Api(status)),
-                    other => {
-                        return Err(anyhow::Error::new(other)
-                            .context(format!("watching {resource}/{name}")));
-                    }
-                };
+            Ok((Ok(object), _)) => Ok(object),
+            Ok((Err(WaitFailure::Request { verb, error }), attempts)) => {
                 let request = Request::new(verb, resource, Some(&self.namespace), Some(name));
-                Err(self.explain(error, &request))
+                Err(errors::explain(error, &request, &self.server, attempts))
+            }
+            Ok((Err(WaitFailure::Other(error)), _)) => {
+                Err(anyhow::Error::new(error).context(format!("watching {resource}/{name}")))
             }
         }
     }
@@ -170,10 +179,9 @@ impl Kube {
             field_manager: Some(FIELD_MANAGER.into()),
             ..PostParams::default()
         };
-        let created = api
-            .create(&params, &object)
+        let created = answered(api.create(&params, &object))
             .await
-            .map_err(|error| self.explain(error, &request))?;
+            .map_err(|error| errors::explain_write(error, &request, &self.server))?;
         to_json(created)
     }
 
@@ -196,10 +204,9 @@ impl Kube {
             field_manager: Some(FIELD_MANAGER.into()),
             ..PatchParams::default()
         };
-        let patched = api
-            .patch(name, &params, &Patch::Merge(patch))
+        let patched = answered(api.patch(name, &params, &Patch::Merge(patch)))
             .await
-            .map_err(|error| self.explain(error, &request))?;
+            .map_err(|error| errors::explain_write(error, &request, &self.server))?;
         to_json(patched)
     }
 
@@ -257,7 +264,7 @@ impl Kube {
             Some(pod),
         );
         tracing::debug!("{} {}", request.verb, request.object());
-        api.portforward(pod, ports)
+        answered(api.portforward(pod, ports))
             .await
             .map_err(|error| self.explain(error, &request))
     }
@@ -301,12 +308,16 @@ impl Kube {
     }
 
     /// A read, retried while it fails for a passing reason, explained when it fails for good.
-    async fn read<T, Fut>(&self, request: &Request, read: impl FnMut() -> Fut) -> anyhow::Result<T>
+    async fn read<T, Fut>(
+        &self,
+        request: &Request,
+        mut read: impl FnMut() -> Fut,
+    ) -> anyhow::Result<T>
     where
         Fut: Future<Output = Result<T, kube::Error>>,
     {
         tracing::debug!("{} {}", request.verb, request.object());
-        let (result, attempts) = retry::read_with_retries(read).await;
+        let (result, attempts) = retry::read_with_retries(|| answered(read())).await;
         result.map_err(|error| errors::explain(error, request, &self.server, attempts))
     }
 
@@ -317,6 +328,21 @@ impl Kube {
     fn dynamic_api(&self, resource: &ApiResource) -> Api<DynamicObject> {
         Api::namespaced_with(self.client.clone(), &self.namespace, resource)
     }
+}
+
+/// The outcome of `request`, or a failure when the API server did not answer within
+/// [`ANSWER_TIMEOUT`] (not retried: a server silent that long will not answer in a second).
+async fn answered<T>(
+    request: impl Future<Output = Result<T, kube::Error>>,
+) -> Result<T, kube::Error> {
+    tokio::time::timeout(ANSWER_TIMEOUT, request)
+        .await
+        .unwrap_or_else(|_elapsed| {
+            Err(kube::Error::Service(Box::new(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within {}s", ANSWER_TIMEOUT.as_secs()),
+            ))))
+        })
 }
 
 fn to_json(object: DynamicObject) -> anyhow::Result<Value> {
@@ -370,6 +396,17 @@ mod tests {
             qualified::<DynamicObject>(&es),
             "elasticsearches.elasticsearch.k8s.elastic.co"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_server_is_given_up_on_after_the_answer_timeout() {
+        let started = tokio::time::Instant::now();
+        let error = answered(std::future::pending::<Result<(), kube::Error>>())
+            .await
+            .expect_err("no answer");
+        assert_eq!(started.elapsed(), ANSWER_TIMEOUT);
+        assert_eq!(error.to_string(), "ServiceError: no answer within 30s");
+        assert!(!retry::Transient::is_transient(&error), "not retried");
     }
 
     #[test]

@@ -60,8 +60,11 @@ impl Transient for kube::Error {
             kube::Error::Api(status) => matches!(status.code, 429 | 500 | 502 | 503 | 504),
             kube::Error::HyperError(_) => true,
             // A connection that could not be made (refused, TLS rejected) will not heal in a
-            // second; one that broke after it was made may.
-            kube::Error::Service(error) => !is_connect_failure(error.as_ref()),
+            // second, nor will a server that did not answer for long; a connection that broke
+            // after it was made may.
+            kube::Error::Service(error) => {
+                !is_connect_failure(error.as_ref()) && !is_timeout(error.as_ref())
+            }
             _ => false,
         }
     }
@@ -77,12 +80,29 @@ impl Transient for kube::Error {
 }
 
 fn is_connect_failure(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(error);
-    while let Some(error) = cause {
-        if error
+    any_cause(error, |cause| {
+        cause
             .downcast_ref::<hyper_util::client::legacy::Error>()
             .is_some_and(hyper_util::client::legacy::Error::is_connect)
-        {
+    })
+}
+
+fn is_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    any_cause(error, |cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+    })
+}
+
+/// Whether `error` or any of its sources is what `test` looks for.
+fn any_cause(
+    error: &(dyn std::error::Error + 'static),
+    test: impl Fn(&(dyn std::error::Error + 'static)) -> bool,
+) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if test(error) {
             return true;
         }
         cause = error.source();

@@ -52,9 +52,13 @@ pub fn serve(
     api: KubeApi,
     router: Router,
 ) -> ServerHandle {
-    serve_with(listener, tls, move |request| {
-        handle(api.clone(), router.clone(), request)
-    })
+    let faults = api.clone();
+    serve_admitting(
+        listener,
+        tls,
+        move || !faults.inner.faults.gone(),
+        move |request| handle(api.clone(), router.clone(), request),
+    )
 }
 
 /// A request handler that answers with `router` alone.
@@ -80,6 +84,23 @@ where
     F: Future<Output = Result<Response, E>> + Send + 'static,
     E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
 {
+    serve_admitting(listener, tls, || true, handler)
+}
+
+/// As [`serve_with`], closing at once every connection made while `admit` says no (a
+/// server that went away).
+fn serve_admitting<A, H, F, E>(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    admit: A,
+    handler: H,
+) -> ServerHandle
+where
+    A: Fn() -> bool + Send + 'static,
+    H: Fn(http::Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Result<Response, E>> + Send + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
     let acceptor = TlsAcceptor::from(tls);
     ServerHandle(tokio::spawn(async move {
         // Dropping the set (when this task is aborted) aborts every connection.
@@ -90,6 +111,10 @@ where
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                 continue;
             };
+            if !admit() {
+                drop(stream);
+                continue;
+            }
             connections.spawn(serve_connection(acceptor.clone(), stream, handler.clone()));
             // Reap finished connections so the set does not grow without bound.
             while connections.try_join_next().is_some() {}
@@ -146,7 +171,7 @@ async fn handle(
         api.put_object(group, resource, object.clone());
     }
     let response = match (fault, user) {
-        (Some(FaultKind::DropConnection), _) => {
+        (Some(FaultKind::DropConnection | FaultKind::GoAway), _) => {
             api.record_request(record);
             return Err(Dropped);
         }

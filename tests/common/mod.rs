@@ -110,6 +110,46 @@ impl Env {
         self.ecr(&[&args[..], extra].concat())
     }
 
+    /// `ecr connect cluster-one -n ns-one --proxy --remote cluster-two --remote-namespace
+    /// ns-two EXTRA`.
+    pub fn connect_one_to_two(&self, extra: &[&str]) -> Run {
+        let args = [
+            "connect",
+            "cluster-one",
+            "-n",
+            "ns-one",
+            "--proxy",
+            "--remote",
+            "cluster-two",
+            "--remote-namespace",
+            "ns-two",
+        ];
+        self.ecr(&[&args[..], extra].concat())
+    }
+
+    /// `ecr setup` of cluster-one (ns-one, context sandbox-one) with cluster-two (ns-two,
+    /// context sandbox-two) in `SandboxSpec::two_contexts()`, each wait 10s at most, `EXTRA`.
+    pub fn setup_two_contexts(&self, extra: &[&str]) -> Run {
+        let args = [
+            "setup",
+            "--local",
+            "cluster-one",
+            "--local-namespace",
+            "ns-one",
+            "--local-context",
+            "sandbox-one",
+            "--remote",
+            "cluster-two",
+            "--remote-namespace",
+            "ns-two",
+            "--remote-context",
+            "sandbox-two",
+            "--timeout",
+            "10s",
+        ];
+        self.ecr(&[&args[..], extra].concat())
+    }
+
     /// The `ca.crt` ECK publishes in `CLUSTER-es-transport-certs-public`, read from the store.
     pub fn transport_ca(&self, context: &str, namespace: &str, cluster: &str) -> String {
         let secret = self

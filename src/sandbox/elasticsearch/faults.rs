@@ -1,54 +1,32 @@
-//! Fault injection: the next N authenticated requests of a cluster answer a chosen status with
-//! an Elasticsearch error body, to test how clients cope with a failing cluster.
+//! Fault injection: the next N authenticated requests of a cluster (all of them, or those of
+//! one method and path prefix: a [`Fault`](crate::sandbox::Fault) of a status code) answer
+//! that status with an Elasticsearch error body, to test how clients cope with a failing cluster.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::super::faults::Armed;
 use super::cluster::Cluster;
 use super::errors::{Cause, EsError};
-use super::lock;
+use super::journal::path_and_query;
 
-#[derive(Debug, Default)]
-pub struct Faults {
-    pending: Mutex<Option<PendingFault>>,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct PendingFault {
-    remaining: u32,
-    status: StatusCode,
-}
-
-impl Faults {
-    /// Makes the next `times` requests fail with `status` (an invalid status counts as 500).
-    pub fn inject(&self, times: u32, status: u16) {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        *lock(&self.pending) = (times > 0).then_some(PendingFault {
-            remaining: times,
-            status,
-        });
-    }
-
-    /// Takes one pending fault, if any.
-    fn take(&self) -> Option<StatusCode> {
-        let mut pending = lock(&self.pending);
-        let fault = (*pending)?;
-        *pending = (fault.remaining > 1).then_some(PendingFault {
-            remaining: fault.remaining - 1,
-            status: fault.status,
-        });
-        Some(fault.status)
-    }
-}
+/// The armed faults of one cluster: each answers a status code.
+pub type Faults = Armed<u16>;
 
 /// Middleware: answers with the pending fault instead of handling the request.
 pub async fn inject(State(cluster): State<Arc<Cluster>>, request: Request, next: Next) -> Response {
-    match cluster.faults.take() {
-        Some(status) => fault_error(status).into_response(),
+    match cluster
+        .faults
+        .take(request.method(), &path_and_query(&request))
+    {
+        Some(status) => {
+            fault_error(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+                .into_response()
+        }
         None => next.run(request).await,
     }
 }
@@ -75,15 +53,41 @@ fn fault_error(status: StatusCode) -> EsError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::Fault;
+    use axum::http::Method;
+
+    const ANY: &str = "/_cluster/settings";
 
     #[test]
     fn a_fault_lasts_the_number_of_times_asked() {
         let faults = Faults::default();
-        faults.inject(2, 503);
-        assert_eq!(faults.take(), Some(StatusCode::SERVICE_UNAVAILABLE));
-        assert_eq!(faults.take(), Some(StatusCode::SERVICE_UNAVAILABLE));
-        assert_eq!(faults.take(), None);
-        faults.inject(0, 503);
-        assert_eq!(faults.take(), None);
+        faults.arm(Fault::new(503).times(2));
+        assert_eq!(faults.take(&Method::GET, ANY), Some(503));
+        assert_eq!(faults.take(&Method::PUT, ANY), Some(503));
+        assert_eq!(faults.take(&Method::GET, ANY), None);
+        faults.arm(Fault::new(503).times(0));
+        assert_eq!(faults.take(&Method::GET, ANY), None);
+    }
+
+    #[test]
+    fn a_fault_can_be_limited_to_a_method_and_path() {
+        let faults = Faults::default();
+        faults.arm(
+            Fault::new(502)
+                .method(Method::GET)
+                .path_prefix("/_remote/info"),
+        );
+        assert_eq!(faults.take(&Method::GET, ANY), None);
+        assert_eq!(faults.take(&Method::PUT, "/_remote/info"), None);
+        assert_eq!(faults.take(&Method::GET, "/_remote/info?pretty"), Some(502));
+        assert_eq!(faults.take(&Method::GET, "/_remote/info"), None);
+    }
+
+    #[test]
+    fn clearing_disarms_what_is_left() {
+        let faults = Faults::default();
+        faults.arm(Fault::new(500).times(100));
+        faults.clear();
+        assert_eq!(faults.take(&Method::GET, ANY), None);
     }
 }

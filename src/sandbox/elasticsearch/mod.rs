@@ -27,6 +27,8 @@ use std::time::Duration;
 
 use cluster::Cluster;
 
+use super::faults::Fault;
+
 /// How the emulated cluster learns what the (emulated) network and TLS trust look like.
 pub trait Topology: Send + Sync + 'static {
     /// The cluster whose transport layer answers at `host:port` (an exposed transport service's address), if any.
@@ -123,7 +125,17 @@ impl Elasticsearch {
 
     /// Makes the next `times` authenticated requests answer `status` with an Elasticsearch error body.
     pub fn inject_fault(&self, times: u32, status: u16) {
-        self.cluster.faults.inject(times, status);
+        self.inject(Fault::new(status).times(times));
+    }
+
+    /// Makes the next requests that `fault` matches answer its status (after faults armed before).
+    pub fn inject(&self, fault: Fault<u16>) {
+        self.cluster.faults.arm(fault);
+    }
+
+    /// Disarms the faults not used up yet, as when the cluster recovers.
+    pub fn clear_faults(&self) {
+        self.cluster.faults.clear();
     }
 
     /// The persistent settings as a flat JSON object (`{"cluster.remote.a.mode": "proxy"}`).
