@@ -245,7 +245,7 @@ impl Bench {
         let namespace = flow.namespace(round);
         let api_before = self.api_requests();
         let measured = match flow {
-            Flow::Recipe => measure(&mut self.recipe(&namespace)?)?,
+            Flow::Recipe => measure(&self.recipe(&namespace)?)?,
             Flow::Setup => {
                 let urls = self.es_urls(&namespace)?;
                 self.run_ecr(&setup_args(&namespace, Some(&urls)))?
@@ -553,59 +553,46 @@ fn edited_manifest(resource: &Value) -> anyhow::Result<Value> {
     }))
 }
 
-/// Runs a command to its end; fails unless it succeeded. The peak RSS comes from `wait4`,
-/// which reports the largest of the process and the descendants it waited for.
-fn measure(command: &mut Command) -> anyhow::Result<Measured> {
+/// Runs a command to its end under GNU time, which reports its peak RSS; fails unless it
+/// succeeded. (The command's own wait status would report this benchmark's size: Linux counts
+/// the memory a child had before its exec, a copy of its parent's. time is a small parent.)
+fn measure(command: &Command) -> anyhow::Result<Measured> {
+    let peak = tempfile::NamedTempFile::new()?;
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .args(["--quiet", "--format", "%M", "--output"])
+        .arg(peak.path())
+        .arg(command.get_program())
+        .args(command.get_args())
+        .stdin(Stdio::null());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
     let started = Instant::now();
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("starting {:?}", command.get_program()))?;
-    let stdout = read_in_background(child.stdout.take());
-    let stderr = read_in_background(child.stderr.take());
-    let (status, max_rss_kib) = wait4(child.id())?;
+    let output = timed
+        .output()
+        .with_context(|| format!("running {:?} under /usr/bin/time", command.get_program()))?;
     let wall = started.elapsed();
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
     ensure!(
-        status == 0,
-        "{:?} failed (wait status {status}):\n{stderr}",
-        command.get_program()
+        output.status.success(),
+        "{:?} failed ({}):\n{}",
+        command.get_program(),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
     );
+    let report = std::fs::read_to_string(peak.path())?;
+    let max_rss_kib = report
+        .trim()
+        .parse()
+        .with_context(|| format!("reading the peak RSS from time's {report:?}"))?;
     Ok(Measured {
         wall,
         max_rss_kib,
-        stdout,
+        stdout: String::from_utf8(output.stdout)?,
     })
-}
-
-fn read_in_background(
-    pipe: Option<impl std::io::Read + Send + 'static>,
-) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_string(&mut text);
-        }
-        text
-    })
-}
-
-/// Reaps the child: its wait status and `ru_maxrss` (KiB on Linux).
-fn wait4(pid: u32) -> anyhow::Result<(i32, u64)> {
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value, which wait4 overwrites.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our own unreaped child; status and usage are valid for writes.
-    let reaped = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
-    ensure!(
-        reaped > 0,
-        "waiting for process {pid}: {}",
-        std::io::Error::last_os_error()
-    );
-    Ok((status, usage.ru_maxrss.max(0) as u64))
 }
 
 fn median<T: Ord + Copy>(values: impl Iterator<Item = T>) -> T {
