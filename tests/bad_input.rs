@@ -299,6 +299,8 @@ async fn wrong_names_and_paths_are_refused_before_anything_is_written() {
             "status '' -n ns-one",
             "status clüster -n ns-one",
             "status cluster-one -n 名前",
+            // sandbox
+            "sandbox up --kubeconfig-out {dir}",
         ],
     );
 }

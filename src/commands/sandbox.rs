@@ -214,7 +214,5 @@ fn write_kubeconfig(sandbox: &Sandbox, path: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
-    sandbox
-        .write_kubeconfig(path)
-        .with_context(|| format!("writing the sandbox's kubeconfig to {}", path.display()))
+    sandbox.write_kubeconfig(path)
 }
