@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Env, Run};
+use common::{CONNECT_ONE_TO_TWO, Env, Run};
 use ecr::sandbox::{EsEndpoint, SandboxSpec};
 use serde_json::{Value, json};
 
@@ -352,19 +352,7 @@ async fn ref_adds_a_remote_clusters_entry_and_keeps_the_others() {
     resource["spec"]["remoteClusters"] =
         json!([{"name": "legacy", "elasticsearchRef": {"name": "old", "namespace": "ns-old"}}]);
     env.api().put_object(ES_GROUP, "elasticsearches", resource);
-    let run = env
-        .ecr(&[
-            "connect",
-            "cluster-one",
-            "-n",
-            "ns-one",
-            "--ref",
-            "cluster-two",
-            "--remote-namespace",
-            "ns-two",
-            "--yes",
-        ])
-        .success();
+    let run = env.connect_ref_one_to_two().success();
     assert!(run.stderr.contains("enterprise license"), "{}", run.stderr);
     let entries = &env
         .api()
@@ -490,22 +478,7 @@ async fn no_password_appears_in_any_output_even_at_the_highest_verbosity() {
         &["--dry-run", "-vv"],
     ] {
         let run = env.ecr_with_environment(
-            &[
-                &[
-                    "connect",
-                    "cluster-one",
-                    "-n",
-                    "ns-one",
-                    "--proxy",
-                    "--remote",
-                    "cluster-two",
-                    "--remote-namespace",
-                    "ns-two",
-                    "--yes",
-                ][..],
-                extra,
-            ]
-            .concat(),
+            &[&CONNECT_ONE_TO_TWO[..], &["--yes"], extra].concat(),
             &[("RUST_LOG", "trace")],
         );
         assert_eq!(run.code, Some(0), "{}", run.stderr);

@@ -146,17 +146,7 @@ fn status(env: &Env) -> Run {
 }
 
 fn connect_ref(env: &Env) -> Run {
-    env.ecr(&[
-        "connect",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--ref",
-        "cluster-two",
-        "--remote-namespace",
-        "ns-two",
-        "--yes",
-    ])
+    env.connect_ref_one_to_two()
 }
 
 const COMMANDS: [Command; 4] = [

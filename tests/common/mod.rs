@@ -14,6 +14,19 @@ use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Client, Config};
 use tempfile::TempDir;
 
+/// `ecr connect cluster-one -n ns-one --proxy --remote cluster-two --remote-namespace ns-two`.
+pub const CONNECT_ONE_TO_TWO: [&str; 9] = [
+    "connect",
+    "cluster-one",
+    "-n",
+    "ns-one",
+    "--proxy",
+    "--remote",
+    "cluster-two",
+    "--remote-namespace",
+    "ns-two",
+];
+
 pub struct Env {
     pub sandbox: Sandbox,
     pub dir: TempDir,
@@ -113,18 +126,22 @@ impl Env {
     /// `ecr connect cluster-one -n ns-one --proxy --remote cluster-two --remote-namespace
     /// ns-two EXTRA`.
     pub fn connect_one_to_two(&self, extra: &[&str]) -> Run {
-        let args = [
+        self.ecr(&[&CONNECT_ONE_TO_TWO[..], extra].concat())
+    }
+
+    /// `ecr connect cluster-one -n ns-one --ref cluster-two --remote-namespace ns-two --yes`.
+    pub fn connect_ref_one_to_two(&self) -> Run {
+        self.ecr(&[
             "connect",
             "cluster-one",
             "-n",
             "ns-one",
-            "--proxy",
-            "--remote",
+            "--ref",
             "cluster-two",
             "--remote-namespace",
             "ns-two",
-        ];
-        self.ecr(&[&args[..], extra].concat())
+            "--yes",
+        ])
     }
 
     /// `ecr setup` of cluster-one (ns-one, context sandbox-one) with cluster-two (ns-two,
