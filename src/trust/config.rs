@@ -236,6 +236,106 @@ mod tests {
         }
     }
 
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// The setting spelt with a nesting choice at each of its four dots, holding `value`.
+        fn spelt(nest_at: &[bool], value: Value) -> Value {
+            let mut groups = vec![vec![SETTING[0]]];
+            for (part, nest) in SETTING[1..].iter().zip(nest_at) {
+                match groups.last_mut() {
+                    Some(group) if !nest => group.push(part),
+                    _ => groups.push(vec![part]),
+                }
+            }
+            groups
+                .iter()
+                .rev()
+                .fold(value, |inner, group| json!({group.join("."): inner}))
+        }
+
+        /// Adds `addition` to `target`, merging the maps both have (nulls are kept).
+        fn deep_insert(target: &mut Value, addition: Value) {
+            match (target, addition) {
+                (Value::Object(target), Value::Object(addition)) => {
+                    for (key, value) in addition {
+                        match target.get_mut(&key) {
+                            Some(existing) => deep_insert(existing, value),
+                            None => {
+                                target.insert(key, value);
+                            }
+                        }
+                    }
+                }
+                (target, addition) => *target = addition,
+            }
+        }
+
+        fn setting_value() -> impl Strategy<Value = Value> {
+            let path = "/usr/share/elasticsearch/config/[a-z]{1,3}/ca.crt";
+            prop_oneof![
+                Just(Value::Null),
+                path.prop_map(Value::from),
+                prop::collection::vec(path, 0..3).prop_map(Value::from),
+                any::<i32>().prop_map(Value::from),
+                Just(json!({"a": 1})),
+            ]
+        }
+
+        fn config() -> impl Strategy<Value = (Map<String, Value>, usize)> {
+            let spelling = (prop::collection::vec(any::<bool>(), 4), setting_value());
+            (
+                prop::collection::vec(spelling, 0..3),
+                prop::collection::btree_map("[a-z]{1,5}(\\.[a-z]{1,5})?", any::<i32>(), 0..3),
+            )
+                .prop_map(|(spellings, others)| {
+                    let mut config = json!(others);
+                    let mut distinct = Vec::new();
+                    for (nest_at, value) in spellings {
+                        if !distinct.contains(&nest_at) {
+                            distinct.push(nest_at.clone());
+                        }
+                        deep_insert(&mut config, spelt(&nest_at, value));
+                    }
+                    let config = config.as_object().cloned().unwrap_or_default();
+                    (config, distinct.len())
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn the_path_is_listed_once_and_nothing_else_moves((config, spellings) in config()) {
+                let mut edited = config.clone();
+                match ensure_ca_path(&mut edited, OURS, "data") {
+                    Ok(()) => {
+                        prop_assert!(spellings <= 1);
+                        let values = ca_values(&edited);
+                        prop_assert_eq!(values.len(), 1);
+                        let paths = values[0].as_array().expect("always a list");
+                        prop_assert_eq!(paths.iter().filter(|p| p.as_str() == Some(OURS)).count(), 1);
+                        let before: Vec<Value> = match ca_values(&config).first() {
+                            Some(Value::Array(paths)) => paths.clone(),
+                            Some(Value::String(path)) => vec![json!(path)],
+                            _ => Vec::new(),
+                        };
+                        prop_assert!(paths.starts_with(&before), "{paths:?} lost some of {before:?}");
+                        for (key, value) in config.iter().filter(|(key, _)| !key.starts_with("xpack")) {
+                            prop_assert_eq!(edited.get(key), Some(value));
+                        }
+                        let mut again = edited.clone();
+                        ensure_ca_path(&mut again, OURS, "data").expect("still valid");
+                        prop_assert_eq!(again, edited);
+                    }
+                    Err(failure) => {
+                        prop_assert_eq!(failure.kind, FailureKind::Invalid);
+                        prop_assert_eq!(edited, config);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn values_are_found_in_every_form() {
         let config = json!({"xpack.security": {"transport.ssl.certificate_authorities": [THEIRS]}});
