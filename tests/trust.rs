@@ -5,7 +5,7 @@ mod common;
 
 use common::{Env, Run, decode, recipe};
 use ecr::sandbox::{ElasticsearchSpec, Fault, FaultKind, KubeClusterSpec, PolicyRule, SandboxSpec};
-use ecr::trust::store::{StoreKind, trusted_cas};
+use ecr::trust::store::{PLACEHOLDER_CA, StoreKind, trusted_cas};
 use serde_json::{Value, json};
 
 const ES_GROUP: &str = "elasticsearch.k8s.elastic.co";
@@ -679,4 +679,72 @@ async fn a_paused_cluster_is_said_to_be_paused() {
         "{}",
         run.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_the_last_ca_leaves_a_bundle_elasticsearch_still_loads() {
+    let env = Env::start().await;
+    // cluster-one trusts cluster-two through ECK's ConfigMap, and a partner through the secret.
+    env.trust_one_from_two(&["--via", "config-map", "--yes"])
+        .success();
+    let partner = env.dir.path().join("partner-ca.pem");
+    let partner_ca = env
+        .sandbox
+        .elasticsearch("sandbox", "ns-one", "cluster-one")
+        .unwrap()
+        .http_ca_pem;
+    std::fs::write(&partner, partner_ca).unwrap();
+    let partner = partner.to_str().unwrap();
+    env.ecr(&[
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--ca-file",
+        partner,
+        "--alias",
+        "partner",
+        "--yes",
+    ])
+    .success();
+    env.ecr(&[
+        "trust",
+        "add",
+        "cluster-two",
+        "-n",
+        "ns-two",
+        "--from",
+        "cluster-one",
+        "--from-namespace",
+        "ns-one",
+        "--yes",
+    ])
+    .success();
+    for (cluster, namespace) in [("cluster-one", "ns-one"), ("cluster-two", "ns-two")] {
+        env.ecr(&["expose", cluster, "-n", namespace, "--yes"])
+            .success();
+    }
+    env.connect_one_to_two(&["--yes", "--timeout", "5s"])
+        .success();
+
+    env.ecr(&[
+        "trust",
+        "remove",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--alias",
+        "partner",
+        "--yes",
+    ])
+    .success();
+    // An empty CA file would make Elasticsearch load no trust at all, and drop the link.
+    let secret = env
+        .api()
+        .get_object("", "secrets", Some("ns-one"), "remote-certs")
+        .unwrap();
+    assert_eq!(decode(&secret["data"]["remote.ca.crt"]), PLACEHOLDER_CA);
+    env.connect_one_to_two(&["--yes", "--timeout", "5s"])
+        .success();
 }

@@ -6,7 +6,10 @@
 //! it came from ([`CaSource`] as JSON); that annotation is what makes the key ecr's. The bundle
 //! key (`remote.ca.crt` in a Secret, `ca.crt` in a ConfigMap, as ECK requires) holds whatever
 //! else it held first (CAs ecr did not put there, untouched), then ecr's CAs in alias order.
-//! Aliases have no '.', so `<alias>.pem` is never a bundle key. A created store carries the
+//! Aliases have no '.', so `<alias>.pem` is never a bundle key. A Secret's bundle is never left
+//! without a certificate: Elasticsearch refuses a listed CA file that holds none (no reload,
+//! and no start at the next restart), so when ecr's last CA goes and nothing else is there, a
+//! placeholder CA takes its place ([`PLACEHOLDER_CA`]). A created store carries the
 //! label `app.kubernetes.io/managed-by=ecr`; a ConfigMap always gets the label
 //! `eck.k8s.elastic.co/watched=true` (ECK with `--restrict-watched-resources` needs it).
 
@@ -26,6 +29,11 @@ const WATCHED: (&str, &str) = ("eck.k8s.elastic.co/watched", "true");
 const DATA: &[&str] = &["data"];
 const ANNOTATIONS: &[&str] = &["metadata", "annotations"];
 const LABELS: &[&str] = &["metadata", "labels"];
+
+/// What a Secret's bundle holds when it would otherwise be empty: a self-signed CA made with
+/// `openssl req -x509 -newkey ec -keyout /dev/null`, so that no key exists to sign anything
+/// with it, and trusting it trusts no one.
+pub const PLACEHOLDER_CA: &str = include_str!("placeholder.pem");
 
 /// Which object holds the trusted CAs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,11 +194,20 @@ fn rebundle(
             )
         })?,
     };
-    let before = recorded_pems(store, kind);
+    let before = ecr_pems(store, kind);
     edit(store)?;
     let after = recorded_pems(store, kind);
-    let rebuilt = kind.encode(&pem::rebuilt(&bundle, &before, &after));
-    set(store, kind, DATA, kind.bundle_key().into(), Some(rebuilt))
+    let mut rebuilt = pem::rebuilt(&bundle, &before, &after);
+    if kind == StoreKind::Secret && pem::split(&rebuilt).is_empty() {
+        rebuilt = pem::rebuilt(&bundle, &before, &[PLACEHOLDER_CA.to_string()]);
+    }
+    set(
+        store,
+        kind,
+        DATA,
+        kind.bundle_key().into(),
+        Some(kind.encode(&rebuilt)),
+    )
 }
 
 /// Sets (or with `None` removes) `key` in the map at `path` of `store`, created as needed.
@@ -207,6 +224,14 @@ fn set(
         None => map.remove(&key),
     };
     Ok(())
+}
+
+/// Every CA ecr may have put in the bundle: those it recorded, and the placeholder (which goes
+/// out with them, and back only when needed).
+fn ecr_pems(store: &Value, kind: StoreKind) -> Vec<String> {
+    let mut pems = recorded_pems(store, kind);
+    pems.push(PLACEHOLDER_CA.to_string());
+    pems
 }
 
 /// The CAs of every alias ecr recorded, in alias order.
@@ -378,9 +403,9 @@ pub(crate) mod fixtures {
             })
     }
 
-    /// The bundle without the CAs ecr recorded.
+    /// The bundle without the CAs ecr put there.
     pub fn foreign_part(store: &Value, kind: StoreKind) -> String {
-        pem::rebuilt(&bundle(store, kind), &recorded_pems(store, kind), &[])
+        pem::rebuilt(&bundle(store, kind), &ecr_pems(store, kind), &[])
     }
 
     /// The store without anything ecr writes.
@@ -663,9 +688,33 @@ mod tests {
                         expected["metadata"]["labels"][WATCHED.0] = json!(WATCHED.1);
                     }
                     if expected["data"].get(kind.bundle_key()).is_none() {
-                        expected["data"][kind.bundle_key()] = kind.encode("");
+                        let placeholder = if kind == StoreKind::Secret { PLACEHOLDER_CA } else { "" };
+                        expected["data"][kind.bundle_key()] = kind.encode(placeholder);
                     }
                     prop_assert_eq!(removed, expected);
+                }
+            }
+
+            #[test]
+            fn a_secret_bundle_always_holds_a_certificate_and_the_placeholder_only_alone(
+                store in existing(StoreKind::Secret),
+                edits in prop::collection::vec(("[a-f]", proptest::option::of(0..5usize)), 1..6),
+            ) {
+                let kind = StoreKind::Secret;
+                let mut store = store;
+                for (alias, ca) in edits {
+                    store = match ca {
+                        Some(ca) => store_with(Some(&store), kind, "search", "store", &trusted(&alias, ca)).unwrap(),
+                        None => match store_without(&store, kind, &alias) {
+                            Ok(removed) => removed,
+                            Err(_) => continue, // nothing of ecr's to remove: nothing written
+                        },
+                    };
+                    let blocks = pem::split(&bundle(&store, kind));
+                    let placeholder = pem::canonical(PLACEHOLDER_CA);
+                    let others = blocks.iter().filter(|block| **block != placeholder).count();
+                    prop_assert!(!blocks.is_empty(), "an empty bundle");
+                    prop_assert_eq!(blocks.contains(&placeholder), others == 0);
                 }
             }
         }

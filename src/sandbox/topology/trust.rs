@@ -1,6 +1,7 @@
 //! Which transport CAs a cluster's nodes trust: the files each running node's rendered
 //! `elasticsearch.yml` lists in `xpack.security.transport.ssl.certificate_authorities`, read
-//! as mounted (Elasticsearch reloads them), and matched by public key while not expired.
+//! as mounted (Elasticsearch reloads them), and matched by public key while not expired. A
+//! file without a certificate makes the node trust nothing, as Elasticsearch refuses it.
 
 use serde_json::Value;
 
@@ -30,10 +31,17 @@ fn running_nodes(api: &KubeApi, namespace: &str, name: &str) -> Vec<Value> {
 }
 
 fn node_trusts(api: &KubeApi, pod: &Value, anchor: &TrustAnchor) -> bool {
-    ca_files(api, pod)
+    // Elasticsearch refuses a listed CA file that holds no certificate ("failed to parse any
+    // certificates"): such a node loads no transport trust at all.
+    let loaded: Option<Vec<Vec<TrustAnchor>>> = ca_files(api, pod)
         .iter()
         .filter_map(|path| mounts::read_file(api, pod, path))
-        .flat_map(|pem| certs::trust_anchors(pem.as_bytes()))
+        .map(|pem| Some(certs::trust_anchors(pem.as_bytes())).filter(|cas| !cas.is_empty()))
+        .collect();
+    loaded
+        .into_iter()
+        .flatten()
+        .flatten()
         .any(|ca| ca.public_key == anchor.public_key && ca.is_current())
 }
 
