@@ -15,7 +15,7 @@ use crate::expose::{self, ServiceType};
 use crate::k8s::{Kube, Target};
 use crate::trust::planner::{self, Placement, Via};
 use crate::trust::spec::node_sets_trusting;
-use crate::trust::{CaSource, TrustedCa};
+use crate::trust::{CaSource, MountLayout, TrustedCa};
 
 /// A CA copy expiring within this many days is a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
@@ -78,6 +78,23 @@ pub struct RemoteStatus {
     pub skip_unavailable: bool,
 }
 
+/// Each nodeSet, and whether it mounts and lists the bundle of one of `layouts`.
+fn node_sets_mounting(spec: &Value, layouts: &[MountLayout]) -> Vec<NodeSetTrust> {
+    let per_layout: Vec<Vec<(String, bool)>> = layouts
+        .iter()
+        .map(|layout| node_sets_trusting(spec, layout))
+        .collect();
+    let names = per_layout.first().cloned().unwrap_or_default();
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(index, (name, _))| NodeSetTrust {
+            mounts_bundle: per_layout.iter().any(|node_sets| node_sets[index].1),
+            name,
+        })
+        .collect()
+}
+
 /// Reads everything else about `local`, whose Elasticsearch `resource` the caller read; `es`
 /// is `None` when Elasticsearch could not be reached (`reach_error` says why: a warning).
 pub async fn gather(
@@ -88,24 +105,22 @@ pub async fn gather(
     reach_error: Option<String>,
 ) -> anyhow::Result<Status> {
     let own_ca = eck::read_transport_ca(&local.kube, &local.cluster).await?;
+    let placements = Placement::all_in_place(&resource["spec"])?;
     let mut trust = Vec::new();
-    for via in [Via::SecretMount, Via::ConfigMap] {
-        let placement = Placement::default_for(via)?;
-        let (store, cas) = planner::trusted_store(local, &placement).await?;
+    for placement in &placements {
+        let (store, cas) = planner::trusted_store(local, placement).await?;
         for ca in cas {
             trust.push(
                 ca_status(base, &store, ca, &own_ca.certificates[0].sha256_fingerprint).await,
             );
         }
     }
-    let layout = Placement::default_for(Via::SecretMount)?.layout;
-    let node_sets = node_sets_trusting(&resource["spec"], &layout)
-        .into_iter()
-        .map(|(name, mounts_bundle)| NodeSetTrust {
-            name,
-            mounts_bundle,
-        })
+    let layouts: Vec<MountLayout> = placements
+        .iter()
+        .filter(|placement| placement.via == Via::SecretMount)
+        .map(|placement| placement.layout.clone())
         .collect();
+    let node_sets = node_sets_mounting(&resource["spec"], &layouts);
     let remotes = match es {
         Some(es) => es
             .remote_info()
@@ -190,9 +205,11 @@ async fn ca_status(
 }
 
 async fn trusts_fingerprint(cluster: &Cluster, fingerprint: &str) -> Option<bool> {
+    let resource = eck::read_elasticsearch(&cluster.kube, &cluster.cluster)
+        .await
+        .ok()?;
     let mut known = false;
-    for via in [Via::SecretMount, Via::ConfigMap] {
-        let placement = Placement::default_for(via).ok()?;
+    for placement in Placement::all_in_place(&resource["spec"]).ok()? {
         let fingerprints = planner::trusted_fingerprints(cluster, &placement)
             .await
             .ok()?;

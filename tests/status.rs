@@ -172,3 +172,24 @@ async fn trust_sync_heals_a_rotation_without_a_restart_and_status_says_so() {
         .count();
     assert_eq!(writes, 0, "a second sync writes nothing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_of_another_name_is_found_where_the_node_sets_mount_it() {
+    let env = Env::start().await;
+    let layout = [
+        "--secret",
+        "partner-cas",
+        "--mount-path",
+        "/usr/share/elasticsearch/config/partners",
+    ];
+    env.trust_one_from_two(&[&layout[..], &["--mutual", "--yes"]].concat())
+        .success();
+    let (run, report) = status_json(&env);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stderr, report["warnings"]);
+    let ca = &report["trust"][0];
+    assert_eq!(ca["alias"], "cluster-two");
+    assert_eq!(ca["store"], "Secret/partner-cas");
+    // cluster-two keeps its copy in a secret of that name too, and status finds it there.
+    assert_eq!(ca["trusted_back"], true);
+    assert_eq!(report["node_sets"][0]["mounts_bundle"], true);
+}

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::ApiResource;
 use serde_json::Value;
 
-use super::spec::{node_sets_trusting, spec_with_ca_config_map, spec_with_mount};
+use super::spec::{layouts_in_place, node_sets_trusting, spec_with_ca_config_map, spec_with_mount};
 use super::store::{StoreKind, store_with, store_without, trusted_cas};
 use super::sync::{CurrentCas, SyncRules, store_synced};
 use super::{CaSource, MANAGED_BY, MountLayout, TrustedCa};
@@ -51,6 +51,25 @@ impl Placement {
             layout: MountLayout::new(super::DEFAULT_SECRET, super::DEFAULT_MOUNT_PATH)?,
             node_sets: None,
         })
+    }
+
+    /// Every place a cluster with this spec may keep trusted CAs: each secret its nodeSets
+    /// mount as ecr does, whatever its name (the default secret when none is mounted yet: it
+    /// may hold CAs waiting for their mount), and the ConfigMap for ECK.
+    pub fn all_in_place(spec: &Value) -> anyhow::Result<Vec<Self>> {
+        let mut placements: Vec<Self> = layouts_in_place(spec)
+            .into_iter()
+            .map(|layout| Placement {
+                via: Via::SecretMount,
+                layout,
+                node_sets: None,
+            })
+            .collect();
+        if placements.is_empty() {
+            placements.push(Self::default_for(Via::SecretMount)?);
+        }
+        placements.push(Self::default_for(Via::ConfigMap)?);
+        Ok(placements)
     }
 }
 

@@ -91,6 +91,39 @@ pub fn node_sets_trusting(spec: &Value, layout: &MountLayout) -> Vec<(String, bo
     .collect()
 }
 
+/// The secret-mount layouts in place on at least one nodeSet, whatever `--secret` and
+/// `--mount-path` made them: a Secret volume named after its Secret, mounted on the
+/// `elasticsearch` container, its bundle listed in the config.
+pub fn layouts_in_place(spec: &Value) -> Vec<MountLayout> {
+    let mut layouts: Vec<MountLayout> = Vec::new();
+    for node_set in spec["nodeSets"].as_array().into_iter().flatten() {
+        let pod_spec = &node_set["podTemplate"]["spec"];
+        let mounts = pod_spec["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|container| name_of(container) == Some(ELASTICSEARCH_CONTAINER))
+            .flat_map(|container| container["volumeMounts"].as_array().into_iter().flatten());
+        for mount in mounts {
+            let (Some(volume), Some(path)) = (name_of(mount), mount["mountPath"].as_str()) else {
+                continue;
+            };
+            let Ok(layout) = MountLayout::new(volume, path) else {
+                continue;
+            };
+            let in_place = || {
+                node_sets_trusting(spec, &layout)
+                    .iter()
+                    .any(|(_, trusting)| *trusting)
+            };
+            if !layouts.contains(&layout) && in_place() {
+                layouts.push(layout);
+            }
+        }
+    }
+    layouts
+}
+
 fn node_set_names(spec: &Value) -> Result<Vec<String>, Failure> {
     let node_sets = spec["nodeSets"].as_array().ok_or_else(|| {
         Failure::new(
@@ -297,6 +330,27 @@ mod tests {
 
     fn ours_mount() -> Value {
         json!({"name": "remote-certs", "mountPath": DEFAULT_MOUNT_PATH, "readOnly": true})
+    }
+
+    #[test]
+    fn layouts_in_place_are_found_whatever_their_names() {
+        // The corporate CA is mounted and listed, but not as ecr's bundle.
+        assert_eq!(layouts_in_place(&production()), vec![]);
+        let partners =
+            MountLayout::new("partner-cas", "/usr/share/elasticsearch/config/partners").unwrap();
+        let on_data = spec_with_mount(&production(), &partners, Some(&names(&["data"])))
+            .unwrap()
+            .spec;
+        assert_eq!(layouts_in_place(&on_data), vec![partners.clone()]);
+        let both = spec_with_mount(&on_data, &layout(), None).unwrap().spec;
+        let found = layouts_in_place(&both);
+        assert_eq!(found.len(), 2);
+        assert!(found.contains(&partners) && found.contains(&layout()));
+        // Mounted but not listed: not in place.
+        let mut unlisted = on_data;
+        unlisted["nodeSets"][1]["config"]["xpack"]["security"]["transport"]["ssl"]["certificate_authorities"] =
+            json!([CORP_CA]);
+        assert_eq!(layouts_in_place(&unlisted), vec![]);
     }
 
     #[test]
