@@ -197,8 +197,8 @@ impl Change {
 
     /// Applies the change; fails unless the server's answer shows it made.
     async fn apply(&self) -> anyhow::Result<()> {
-        let shown = match self {
-            Change::Object(write) => write.shown_in(&write.apply().await?),
+        let not_shown = match self {
+            Change::Object(write) => write.field_not_shown(&write.apply().await?),
             Change::Settings(write) => {
                 let updated = write.es.put_cluster_settings(&write.change.body()).await?;
                 anyhow::ensure!(
@@ -206,16 +206,15 @@ impl Change {
                     "{} did not acknowledge the settings change",
                     write.es.description()
                 );
-                write.change.shown_in(&updated.settings)
+                write.change.setting_not_shown(&updated.settings)
             }
         };
-        if shown {
-            Ok(())
-        } else {
-            Err(Failure::new(
+        match not_shown {
+            None => Ok(()),
+            Some(field) => Err(Failure::new(
                 FailureKind::Conflict,
                 format!(
-                    "after writing, {} still differs from the plan",
+                    "after writing, {} still differs from the plan: {field} did not take",
                     self.title()
                 ),
             )
@@ -223,7 +222,7 @@ impl Change {
                 "the server dropped or changed part of it (an older ECK, a webhook, another \
                  controller?); re-run to see the new plan",
             )
-            .into())
+            .into()),
         }
     }
 
@@ -305,8 +304,8 @@ impl Write {
         }
     }
 
-    fn shown_in(&self, stored: &Value) -> bool {
-        written_fields_shown(self.before.as_ref(), &self.after, stored)
+    fn field_not_shown(&self, stored: &Value) -> Option<String> {
+        field_not_shown(self.before.as_ref(), &self.after, stored)
     }
 
     /// A unified diff of the object as people read it (YAML, without server bookkeeping,
@@ -366,13 +365,34 @@ pub fn merge_patch(before: &Value, after: &Value) -> Value {
     Value::Object(patch)
 }
 
-/// Whether `stored` holds every field that the write from `before` to `after` set, as it set
-/// them (fields the server adds, such as defaults and bookkeeping, do not matter).
-fn written_fields_shown(before: Option<&Value>, after: &Value, stored: &Value) -> bool {
+/// The first field (a dotted path) that the write from `before` to `after` set and `stored`
+/// does not hold as it was set; fields the server adds, such as defaults and bookkeeping, do
+/// not matter.
+fn field_not_shown(before: Option<&Value>, after: &Value, stored: &Value) -> Option<String> {
     let written = merge_patch(before.unwrap_or(&json!({})), after);
-    let mut expected = stored.clone();
-    json_patch::merge(&mut expected, &written);
-    &expected == stored
+    first_not_shown(&written, stored, "")
+}
+
+/// Where `stored` differs from what the merge patch `patch` makes of it, below `at`.
+fn first_not_shown(patch: &Value, stored: &Value, at: &str) -> Option<String> {
+    let Value::Object(fields) = patch else {
+        return (patch != stored).then(|| at.to_string());
+    };
+    fields.iter().find_map(|(key, value)| {
+        let path = match at {
+            "" => key.clone(),
+            _ => format!("{at}.{key}"),
+        };
+        match (value, stored.get(key)) {
+            (Value::Null, None | Some(Value::Null)) => None,
+            (Value::Object(_), None) => first_not_shown(value, &json!({}), &path),
+            (Value::Object(_), Some(inner)) if inner.is_object() => {
+                first_not_shown(value, inner, &path)
+            }
+            (value, Some(inner)) if value == inner => None,
+            _ => Some(path),
+        }
+    })
 }
 
 /// The object as a person reviewing the change wants to read it.
@@ -579,24 +599,27 @@ mod tests {
         let after = json!({"metadata": {"resourceVersion": "7"}, "spec": {"a": 2}});
         let stored = json!({"metadata": {"resourceVersion": "8", "generation": 2},
                             "spec": {"a": 2, "defaulted": "x"}});
-        assert!(written_fields_shown(Some(&before), &after, &stored));
+        assert_eq!(field_not_shown(Some(&before), &after, &stored), None);
         // A field the server pruned, or kept: the write did not take.
         let pruned = json!({"metadata": {"resourceVersion": "8"}, "spec": {}});
-        assert!(!written_fields_shown(Some(&before), &after, &pruned));
+        assert_eq!(
+            field_not_shown(Some(&before), &after, &pruned).as_deref(),
+            Some("spec.a")
+        );
         let kept = json!({"metadata": {"resourceVersion": "8"}, "spec": {"a": 2, "old": true}});
-        assert!(!written_fields_shown(Some(&before), &after, &kept));
+        assert_eq!(
+            field_not_shown(Some(&before), &after, &kept).as_deref(),
+            Some("spec.old")
+        );
         // A created object: all of it must be there.
         let created = json!({"metadata": {"name": "s", "uid": "u"}, "data": {"k": "v"}});
-        assert!(written_fields_shown(
-            None,
-            &json!({"metadata": {"name": "s"}, "data": {"k": "v"}}),
-            &created
-        ));
-        assert!(!written_fields_shown(
-            None,
-            &json!({"data": {"k": "w"}}),
-            &created
-        ));
+        let wanted = json!({"metadata": {"name": "s"}, "data": {"k": "v"}});
+        assert_eq!(field_not_shown(None, &wanted, &created), None);
+        let other = json!({"data": {"k": "w"}});
+        assert_eq!(
+            field_not_shown(None, &other, &created).as_deref(),
+            Some("data.k")
+        );
     }
 
     #[test]
@@ -658,7 +681,7 @@ mod tests {
             json_patch::merge(&mut stored, &merge_patch(&before, &after));
             // What the server adds under its own keys (never a, b or c) does not matter.
             stored["server"] = extra;
-            prop_assert!(written_fields_shown(Some(&before), &after, &stored));
+            prop_assert_eq!(field_not_shown(Some(&before), &after, &stored), None);
         }
 
         #[test]

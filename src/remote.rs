@@ -137,19 +137,21 @@ impl SettingsChange {
         Value::Object(body)
     }
 
-    /// Whether the settings Elasticsearch echoed after this change was applied show it: every
-    /// key set to its value (echoed as text), none of the removed keys with a value.
-    pub fn shown_in(&self, echoed: &ClusterSettings) -> bool {
-        let shown = |change: &Map<String, Value>, echoed: &Map<String, Value>| {
+    /// The first setting that the settings Elasticsearch echoed after this change do not show
+    /// as changed: each key set to its value (echoed as text), none of the removed keys left.
+    pub fn setting_not_shown(&self, echoed: &ClusterSettings) -> Option<String> {
+        let not_shown = |change: &Map<String, Value>, echoed: &Map<String, Value>| {
             change
                 .iter()
-                .all(|(key, value)| match (value, echoed.get(key)) {
-                    (Value::Null, echoed) => echoed.is_none_or(Value::is_null),
-                    (value, Some(echoed)) => setting_text(value) == setting_text(echoed),
-                    (_, None) => false,
+                .find(|(key, value)| match (value, echoed.get(*key)) {
+                    (Value::Null, echoed) => !echoed.is_none_or(Value::is_null),
+                    (value, Some(echoed)) => setting_text(value) != setting_text(echoed),
+                    (_, None) => true,
                 })
+                .map(|(key, _)| key.clone())
         };
-        shown(&self.persistent, &echoed.persistent) && shown(&self.transient, &echoed.transient)
+        not_shown(&self.persistent, &echoed.persistent)
+            .or_else(|| not_shown(&self.transient, &echoed.transient))
     }
 
     /// The settings as they will be once this change is applied.
@@ -385,17 +387,23 @@ mod tests {
             }),
             json!({}),
         );
-        assert!(change.shown_in(&echoed));
+        assert_eq!(change.setting_not_shown(&echoed), None);
         let mut missing = echoed.clone();
         missing
             .persistent
             .remove("cluster.remote.two.proxy_address");
-        assert!(!change.shown_in(&missing));
+        assert_eq!(
+            change.setting_not_shown(&missing).as_deref(),
+            Some("cluster.remote.two.proxy_address")
+        );
         let mut not_removed = echoed;
         not_removed
             .persistent
             .insert("cluster.remote.two.seeds".into(), json!("10.0.0.1:9300"));
-        assert!(!change.shown_in(&not_removed));
+        assert_eq!(
+            change.setting_not_shown(&not_removed).as_deref(),
+            Some("cluster.remote.two.seeds")
+        );
     }
 
     #[test]
