@@ -8,22 +8,20 @@ use k8s_openapi::api::core::v1::Service;
 use serde_json::{Value, json};
 
 use crate::eck;
+use crate::eck::EckCluster;
 use crate::elasticsearch::{Elasticsearch, RemoteClusterInfo};
 use crate::error::{Failure, FailureKind, name_list};
 use crate::expose::{self, Address, ServiceType};
 use crate::output::Output;
 use crate::plan::{Plan, SettingsWrite, Write};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
-use crate::trust::planner::{Placement, Truster, Via, trusted_fingerprints};
+use crate::trust::planner::{Placement, Via, trusted_fingerprints};
 
 /// How often `_remote/info` is asked while a link is being made.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-/// An ECK cluster on its kube connection.
-pub type Cluster = Truster;
-
 /// The address `ecr expose` reports for `remote`: its transport load balancer.
-pub async fn exposed_address(remote: &Cluster) -> anyhow::Result<ProxyAddress> {
+pub async fn exposed_address(remote: &EckCluster) -> anyhow::Result<ProxyAddress> {
     eck::read_elasticsearch(&remote.kube, &remote.cluster).await?;
     let name = eck::transport_service(&remote.cluster);
     let service = remote.kube.get::<Service>(&name).await?;
@@ -98,7 +96,7 @@ pub fn ref_aliases(resource: &Value) -> Vec<String> {
 
 /// Refuses a proxy alias that `spec.remoteClusters` already names: ECK writes sniff settings
 /// for those, and the two would fight.
-pub async fn refuse_ref_collision(local: &Cluster, alias: &str) -> anyhow::Result<()> {
+pub async fn refuse_ref_collision(local: &EckCluster, alias: &str) -> anyhow::Result<()> {
     let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
     if ref_aliases(&resource).iter().any(|name| name == alias) {
         return Err(Failure::new(
@@ -117,7 +115,7 @@ pub async fn refuse_ref_collision(local: &Cluster, alias: &str) -> anyhow::Resul
 /// The `spec.remoteClusters` entry `{name: alias, elasticsearchRef: {name, namespace}}` added,
 /// keeping the others (the list is written whole, conditional on the version read).
 pub async fn plan_ref(
-    local: &Cluster,
+    local: &EckCluster,
     alias: &str,
     remote: &str,
     remote_namespace: &str,
@@ -149,7 +147,7 @@ pub async fn plan_ref(
 }
 
 /// The `spec.remoteClusters` entry named `alias` removed, the others kept.
-pub async fn plan_unref(local: &Cluster, alias: &str) -> anyhow::Result<Plan> {
+pub async fn plan_unref(local: &EckCluster, alias: &str) -> anyhow::Result<Plan> {
     let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
     let entries: Vec<Value> = resource
         .pointer("/spec/remoteClusters")
@@ -162,7 +160,7 @@ pub async fn plan_unref(local: &Cluster, alias: &str) -> anyhow::Result<Plan> {
     Ok(ref_plan(local, resource, entries))
 }
 
-fn ref_plan(local: &Cluster, resource: Value, entries: Vec<Value>) -> Plan {
+fn ref_plan(local: &EckCluster, resource: Value, entries: Vec<Value>) -> Plan {
     let mut after = resource.clone();
     if entries.is_empty() {
         if let Some(spec) = after["spec"].as_object_mut() {
@@ -248,7 +246,11 @@ pub struct Diagnosis {
 
 /// Looks at both sides for the usual causes: a CA not trusted on one side, the remote not
 /// exposed or at another address, pods still rolling after a trust change.
-pub async fn diagnose(local: &Cluster, remote: &Cluster, address: &ProxyAddress) -> Diagnosis {
+pub async fn diagnose(
+    local: &EckCluster,
+    remote: &EckCluster,
+    address: &ProxyAddress,
+) -> Diagnosis {
     let mut findings = Vec::new();
     for (truster, trusted) in [(local, remote), (remote, local)] {
         match trusts(truster, trusted).await {
@@ -305,7 +307,7 @@ pub async fn license_finding(es: &Elasticsearch) -> Option<String> {
 }
 
 /// Whether `truster` loads `trusted`'s current CA through ecr's stores (either way of trusting).
-async fn trusts(truster: &Cluster, trusted: &Cluster) -> anyhow::Result<bool> {
+async fn trusts(truster: &EckCluster, trusted: &EckCluster) -> anyhow::Result<bool> {
     let ca = eck::read_transport_ca(&trusted.kube, &trusted.cluster).await?;
     let wanted = &ca.certificates[0].sha256_fingerprint;
     for via in [Via::SecretMount, Via::ConfigMap] {

@@ -11,6 +11,13 @@ use crate::certs::{self, CertificateInfo};
 use crate::error::{Failure, FailureKind, name_list};
 use crate::k8s::{self, Kube};
 
+/// An ECK-managed Elasticsearch cluster: its name, on the kube connection of its namespace.
+#[derive(Clone)]
+pub struct EckCluster {
+    pub kube: Kube,
+    pub cluster: String,
+}
+
 /// API group of ECK's Elasticsearch resource.
 pub const GROUP: &str = "elasticsearch.k8s.elastic.co";
 /// Key of the PEM bundle in ECK's public certificate secrets.

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Service;
 
-use crate::connect::{self, Cluster};
+use crate::connect;
 use crate::eck;
+use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::expose::{self, Address, Exposure, ServiceType};
 use crate::plan::Plan;
@@ -19,14 +20,14 @@ use crate::trust::store::StoreKind;
 
 /// The two sides of a link; `one_way`: only `local` connects to `remote`.
 pub struct Link {
-    pub local: Cluster,
-    pub remote: Cluster,
+    pub local: EckCluster,
+    pub remote: EckCluster,
     pub one_way: bool,
 }
 
 impl Link {
     /// The sides that must be exposed: the remote, and the local one unless one-way.
-    pub fn exposed(&self) -> Vec<&Cluster> {
+    pub fn exposed(&self) -> Vec<&EckCluster> {
         if self.one_way {
             vec![&self.remote]
         } else {
@@ -46,7 +47,7 @@ pub async fn plan_foundation(link: &Link, placement: &Placement) -> anyhow::Resu
 }
 
 async fn side_plan(
-    side: &Cluster,
+    side: &EckCluster,
     trusted: &TrustedCa,
     exposed: bool,
     placement: &Placement,
@@ -83,7 +84,10 @@ fn load_balancer() -> Exposure {
 }
 
 /// Waits (a watch) for a side's transport load balancer to have an address.
-pub async fn wait_for_address(side: &Cluster, timeout: Duration) -> anyhow::Result<ProxyAddress> {
+pub async fn wait_for_address(
+    side: &EckCluster,
+    timeout: Duration,
+) -> anyhow::Result<ProxyAddress> {
     let service = eck::transport_service(&side.cluster);
     let ready = |service: Option<&Service>| {
         service
@@ -107,7 +111,7 @@ pub async fn wait_for_address(side: &Cluster, timeout: Duration) -> anyhow::Resu
 }
 
 /// A proxy remote named after the cluster it points at.
-pub fn remote_at(target: &Cluster, address: ProxyAddress) -> ProxyRemote {
+pub fn remote_at(target: &EckCluster, address: ProxyAddress) -> ProxyRemote {
     ProxyRemote {
         alias: target.cluster.clone(),
         address,

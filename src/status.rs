@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::certs;
-use crate::connect::Cluster;
 use crate::eck;
+use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::expose::{self, ServiceType};
 use crate::k8s::{Kube, Target};
@@ -98,7 +98,7 @@ fn node_sets_mounting(spec: &Value, layouts: &[MountLayout]) -> Vec<NodeSetTrust
 /// Reads everything else about `local`, whose Elasticsearch `resource` the caller read; `es`
 /// is `None` when Elasticsearch could not be reached (`reach_error` says why: a warning).
 pub async fn gather(
-    local: &Cluster,
+    local: &EckCluster,
     resource: &Value,
     base: &Target,
     es: Option<&Elasticsearch>,
@@ -204,7 +204,7 @@ async fn ca_status(
     }
 }
 
-async fn trusts_fingerprint(cluster: &Cluster, fingerprint: &str) -> Option<bool> {
+async fn trusts_fingerprint(cluster: &EckCluster, fingerprint: &str) -> Option<bool> {
     let resource = eck::read_elasticsearch(&cluster.kube, &cluster.cluster)
         .await
         .ok()?;

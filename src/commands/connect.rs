@@ -9,7 +9,8 @@ use serde_json::json;
 
 use crate::cli::GlobalArgs;
 use crate::commands::es_access::EsAccessArgs;
-use crate::connect::{self, Cluster};
+use crate::connect;
+use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
 use crate::k8s::{Kube, Target};
@@ -167,8 +168,8 @@ async fn prove(
     args: &ConnectArgs,
     es: &Elasticsearch,
     wanted: &ProxyRemote,
-    local: Option<&Cluster>,
-    remote: Option<&Cluster>,
+    local: Option<&EckCluster>,
+    remote: Option<&EckCluster>,
     output: &Output,
 ) -> anyhow::Result<crate::elasticsearch::RemoteClusterInfo> {
     match connect::prove(es, &wanted.alias, args.timeout, output).await? {
@@ -200,7 +201,7 @@ async fn prove(
 async fn connect_by_ref(
     args: &ConnectArgs,
     remote: &str,
-    local: &Cluster,
+    local: &EckCluster,
     global: &GlobalArgs,
     output: &Output,
 ) -> anyhow::Result<()> {
@@ -258,12 +259,12 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
 async fn local_cluster(
     cluster: Option<&str>,
     global: &GlobalArgs,
-) -> anyhow::Result<Option<Cluster>> {
+) -> anyhow::Result<Option<EckCluster>> {
     let Some(cluster) = cluster else {
         return Ok(None);
     };
     crate::k8s::validate_name("cluster name", cluster)?;
-    Ok(Some(Cluster {
+    Ok(Some(EckCluster {
         kube: Kube::connect(&global.target()).await?,
         cluster: cluster.to_string(),
     }))
@@ -273,7 +274,7 @@ async fn remote_cluster(
     args: &ConnectArgs,
     name: &str,
     global: &GlobalArgs,
-) -> anyhow::Result<Cluster> {
+) -> anyhow::Result<EckCluster> {
     let same_kube = args.remote_context.is_none();
     let target = Target {
         kubeconfig: global.kubeconfig.clone(),
@@ -286,14 +287,17 @@ async fn remote_cluster(
             .clone()
             .or_else(|| same_kube.then(|| global.namespace.clone()).flatten()),
     };
-    Ok(Cluster {
+    Ok(EckCluster {
         kube: Kube::connect(&target).await?,
         cluster: name.to_string(),
     })
 }
 
 /// What the command line asks for, checked before anything is read or written.
-async fn proxy_remote(args: &ConnectArgs, remote: Option<&Cluster>) -> anyhow::Result<ProxyRemote> {
+async fn proxy_remote(
+    args: &ConnectArgs,
+    remote: Option<&EckCluster>,
+) -> anyhow::Result<ProxyRemote> {
     let alias = match (&args.alias, remote) {
         (Some(alias), _) => alias.clone(),
         (None, Some(remote)) => remote.cluster.clone(),
@@ -338,7 +342,7 @@ async fn proxy_remote(args: &ConnectArgs, remote: Option<&Cluster>) -> anyhow::R
 
 async fn reach(
     es: &EsAccessArgs,
-    local: Option<&Cluster>,
+    local: Option<&EckCluster>,
     output: &Output,
 ) -> anyhow::Result<Elasticsearch> {
     es.reach(

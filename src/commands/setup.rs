@@ -13,8 +13,9 @@ use serde_json::json;
 
 use crate::cli::GlobalArgs;
 use crate::commands::es_access::EsAccessArgs;
-use crate::connect::{self, Cluster};
+use crate::connect;
 use crate::eck;
+use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
 use crate::k8s::{Kube, Target};
@@ -184,7 +185,7 @@ struct Wanted<'a> {
 }
 
 impl Wanted<'_> {
-    async fn resolve(&self, global: &GlobalArgs) -> anyhow::Result<Cluster> {
+    async fn resolve(&self, global: &GlobalArgs) -> anyhow::Result<EckCluster> {
         let context = self.context.or(global.context.as_ref()).cloned();
         let (context, namespace, cluster) = match self.cluster {
             Some(cluster) => (context, self.namespace.cloned(), cluster.clone()),
@@ -204,7 +205,7 @@ impl Wanted<'_> {
             context,
             namespace,
         };
-        Ok(Cluster {
+        Ok(EckCluster {
             kube: Kube::connect(&target).await?,
             cluster,
         })
@@ -318,7 +319,7 @@ async fn directions(
 }
 
 async fn reach(
-    side: &Cluster,
+    side: &EckCluster,
     es_url: Option<String>,
     output: &Output,
 ) -> anyhow::Result<Elasticsearch> {

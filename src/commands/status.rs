@@ -6,7 +6,7 @@ use comfy_table::{Table, presets};
 
 use crate::cli::GlobalArgs;
 use crate::commands::es_access::EsAccessArgs;
-use crate::connect::Cluster;
+use crate::eck::EckCluster;
 use crate::error::NeedsAttention;
 use crate::k8s::Kube;
 use crate::output::OutputFormat;
@@ -32,7 +32,7 @@ pub struct StatusArgs {
 
 pub async fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
-    let local = Cluster {
+    let local = EckCluster {
         kube: Kube::connect(&global.target()).await?,
         cluster: args.cluster.clone(),
     };

@@ -8,10 +8,11 @@ use time::OffsetDateTime;
 
 use crate::certs;
 use crate::cli::GlobalArgs;
+use crate::eck::EckCluster;
 use crate::error::{Failure, FailureKind, name_list};
 use crate::k8s::{Kube, Target};
 use crate::plan::{self, Outcome};
-use crate::trust::planner::{self, Placement, Truster, Via};
+use crate::trust::planner::{self, Placement, Via};
 use crate::trust::sync::SyncRules;
 use crate::trust::{self, CaSource, MountLayout, TrustedCa};
 
@@ -176,7 +177,7 @@ async fn sync(args: &SyncArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let kube = Kube::connect(&base).await?;
     let stores = match &args.cluster {
         Some(cluster) => {
-            let truster = Truster {
+            let truster = EckCluster {
                 kube: kube.clone(),
                 cluster: cluster.clone(),
             };
@@ -224,13 +225,13 @@ async fn sync(args: &SyncArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
     let placement = args.placement.placement(&args.node_sets)?;
-    let local = Truster {
+    let local = EckCluster {
         kube: Kube::connect(&global.target()).await?,
         cluster: args.cluster.clone(),
     };
     let (ca, remote) = match (&args.from, &args.ca_file) {
         (Some(remote), _) => {
-            let remote = Truster {
+            let remote = EckCluster {
                 kube: Kube::connect(&remote_target(args, global)).await?,
                 cluster: remote.clone(),
             };
@@ -278,7 +279,7 @@ async fn remove(args: &RemoveArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
     trust::validate_alias(&args.alias)?;
     let placement = args.placement.placement(&[])?;
-    let local = Truster {
+    let local = EckCluster {
         kube: Kube::connect(&global.target()).await?,
         cluster: args.cluster.clone(),
     };

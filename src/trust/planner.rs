@@ -12,7 +12,7 @@ use super::store::{StoreKind, store_with, store_without, trusted_cas};
 use super::sync::{CurrentCas, SyncRules, store_synced};
 use super::{CaSource, MANAGED_BY, MountLayout, TrustedCa};
 use crate::certs;
-use crate::eck::{self, TransportCa};
+use crate::eck::{self, EckCluster, TransportCa};
 use crate::error::{Failure, FailureKind};
 use crate::k8s::{Kube, Target};
 use crate::plan::{Plan, Write};
@@ -25,13 +25,6 @@ pub enum Via {
     SecretMount,
     /// A ConfigMap named in spec.transport.tls.certificateAuthorities (ECK 2.8+; no restart ever)
     ConfigMap,
-}
-
-/// The cluster that trusts, on its kube connection.
-#[derive(Clone)]
-pub struct Truster {
-    pub kube: Kube,
-    pub cluster: String,
 }
 
 /// Where the CAs are kept and which nodeSets load them.
@@ -74,7 +67,7 @@ impl Placement {
 }
 
 /// The transport CA of an ECK-managed cluster, with where it came from.
-pub async fn ca_of_cluster(cluster: &Truster, alias: Option<&str>) -> anyhow::Result<TrustedCa> {
+pub async fn ca_of_cluster(cluster: &EckCluster, alias: Option<&str>) -> anyhow::Result<TrustedCa> {
     let transport_ca = eck::read_transport_ca(&cluster.kube, &cluster.cluster).await?;
     let alias = alias.unwrap_or(&cluster.cluster).to_string();
     super::validate_alias(&alias)?;
@@ -93,7 +86,7 @@ pub async fn ca_of_cluster(cluster: &Truster, alias: Option<&str>) -> anyhow::Re
 
 /// The writes that make `truster` trust `ca`; none when it already does.
 pub async fn plan_add(
-    truster: &Truster,
+    truster: &EckCluster,
     placement: &Placement,
     ca: &TrustedCa,
 ) -> anyhow::Result<Plan> {
@@ -139,7 +132,7 @@ pub async fn plan_add(
 /// The write that removes `alias`'s CA from the store; the resource is never touched.
 /// Nothing to write when the store does not hold it (any more).
 pub async fn plan_remove(
-    truster: &Truster,
+    truster: &EckCluster,
     placement: &Placement,
     alias: &str,
 ) -> anyhow::Result<Plan> {
@@ -165,7 +158,7 @@ pub async fn plan_remove(
 
 /// The aliases of the CAs a cluster trusts through ecr's store.
 pub async fn trusted_aliases(
-    truster: &Truster,
+    truster: &EckCluster,
     placement: &Placement,
 ) -> anyhow::Result<Vec<String>> {
     let (kind, _, existing) = read_store(truster, placement).await?;
@@ -182,7 +175,7 @@ pub async fn trusted_aliases(
 /// SHA-256 fingerprints of the certificates a cluster really loads through ecr's store: none
 /// in secret-mount mode unless every nodeSet mounts and lists the bundle.
 pub async fn trusted_fingerprints(
-    truster: &Truster,
+    truster: &EckCluster,
     placement: &Placement,
 ) -> anyhow::Result<Vec<String>> {
     if placement.via == Via::SecretMount {
@@ -207,7 +200,7 @@ pub async fn trusted_fingerprints(
 
 /// The CAs a cluster trusts through ecr's store, with the store's `Kind/name`.
 pub async fn trusted_store(
-    truster: &Truster,
+    truster: &EckCluster,
     placement: &Placement,
 ) -> anyhow::Result<(String, Vec<TrustedCa>)> {
     let (kind, name, existing) = read_store(truster, placement).await?;
@@ -222,7 +215,7 @@ pub async fn trusted_store(
 
 /// The store a cluster reads its trusted CAs from: kind, name, and the object if it exists.
 async fn read_store(
-    truster: &Truster,
+    truster: &EckCluster,
     placement: &Placement,
 ) -> anyhow::Result<(StoreKind, String, Option<Value>)> {
     let (kind, name) = store_name(truster, placement).await?;
@@ -232,7 +225,7 @@ async fn read_store(
 
 /// The kind and name of the store a cluster reads its trusted CAs from.
 pub(crate) async fn store_name(
-    truster: &Truster,
+    truster: &EckCluster,
     placement: &Placement,
 ) -> anyhow::Result<(StoreKind, String)> {
     Ok(match placement.via {
@@ -248,7 +241,7 @@ pub(crate) async fn store_name(
 }
 
 pub(crate) async fn store_write(
-    truster: &Truster,
+    truster: &EckCluster,
     kind: StoreKind,
     name: &str,
     ca: &TrustedCa,
@@ -267,7 +260,7 @@ pub(crate) async fn store_write(
 }
 
 pub(crate) fn resource_write(
-    truster: &Truster,
+    truster: &EckCluster,
     before: Value,
     spec: Value,
     effect: String,
@@ -332,7 +325,10 @@ impl StoreLocation {
 }
 
 /// The store `truster` reads its trusted CAs from; a failure naming it when it does not exist.
-pub async fn store_of(truster: &Truster, placement: &Placement) -> anyhow::Result<StoreLocation> {
+pub async fn store_of(
+    truster: &EckCluster,
+    placement: &Placement,
+) -> anyhow::Result<StoreLocation> {
     let (kind, name) = store_name(truster, placement).await?;
     let store = StoreLocation {
         kube: truster.kube.clone(),
@@ -418,7 +414,10 @@ pub async fn current_source_ca(
 
 /// The ECK cluster a CA was copied from, on a connection with `base`'s kubeconfig in the
 /// source's context (`base`'s when none is recorded) and namespace. `None` for a CA file.
-pub async fn source_cluster(base: &Target, source: &CaSource) -> anyhow::Result<Option<Truster>> {
+pub async fn source_cluster(
+    base: &Target,
+    source: &CaSource,
+) -> anyhow::Result<Option<EckCluster>> {
     let Some(cluster) = &source.cluster else {
         return Ok(None);
     };
@@ -427,7 +426,7 @@ pub async fn source_cluster(base: &Target, source: &CaSource) -> anyhow::Result<
         context: source.context.clone().or_else(|| base.context.clone()),
         namespace: source.namespace.clone().or_else(|| base.namespace.clone()),
     };
-    Ok(Some(Truster {
+    Ok(Some(EckCluster {
         kube: Kube::connect(&target).await?,
         cluster: cluster.clone(),
     }))
