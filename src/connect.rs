@@ -185,8 +185,8 @@ fn ref_plan(local: &EckCluster, resource: Value, entries: Vec<Value>) -> Plan {
     plan
 }
 
-/// Polls `_remote/info` until `alias` is connected, then asks `_resolve/cluster` whether data
-/// flows. Elasticsearch failing meanwhile (a 5xx while pods roll) is waited out. `Ok(info)`
+/// Polls `_remote/info` until `alias` is connected, then asks whether data flows
+/// (`_resolve/cluster`, or a search on versions before 8.13). Elasticsearch failing meanwhile (a 5xx while pods roll) is waited out. `Ok(info)`
 /// when the link works; `Err(last info seen)` when the time ran out.
 pub async fn prove(
     es: &Elasticsearch,
@@ -202,10 +202,7 @@ pub async fn prove(
             Ok(mut remotes) => {
                 last_seen = remotes.remove(alias);
                 if last_seen.as_ref().is_some_and(|info| info.connected)
-                    && es
-                        .resolve_cluster(alias)
-                        .await
-                        .is_ok_and(|resolved| resolved.connected)
+                    && es.data_flows_to(alias).await.is_ok_and(|flows| flows)
                 {
                     return Ok(Ok(last_seen.expect("checked just above")));
                 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{CONNECT_ONE_TO_TWO, Env, Run};
-use ecr::sandbox::{EsEndpoint, SandboxSpec};
+use ecr::sandbox::{ElasticsearchSpec, EsEndpoint, KubeClusterSpec, SandboxSpec};
 use serde_json::{Value, json};
 
 const ES_GROUP: &str = "elasticsearch.k8s.elastic.co";
@@ -490,6 +490,48 @@ async fn no_password_appears_in_any_output_even_at_the_highest_verbosity() {
             assert!(
                 !run.stderr.contains(secret.as_str()),
                 "a secret on stderr with {extra:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn before_8_13_the_link_is_proven_by_a_search_of_the_remote() {
+    for version in ["7.17.20", "8.12.2"] {
+        let cluster = |namespace: &str, name: &str| ElasticsearchSpec {
+            version: version.into(),
+            ..ElasticsearchSpec::new(namespace, name)
+        };
+        let env = Env::with(SandboxSpec {
+            kube_clusters: vec![KubeClusterSpec::new(
+                "sandbox",
+                vec![
+                    cluster("ns-one", "cluster-one"),
+                    cluster("ns-two", "cluster-two"),
+                ],
+            )],
+        })
+        .await;
+        env.trust_and_expose_both_ways();
+        env.connect_one_to_two(&["--yes", "--timeout", "10s"])
+            .success();
+        let one = env
+            .sandbox
+            .elasticsearch("sandbox", "ns-one", "cluster-one")
+            .unwrap();
+        let requests: Vec<String> = one
+            .handle
+            .requests()
+            .iter()
+            .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+            .collect();
+        for expected in [
+            "GET /_resolve/cluster/cluster-two:* 400",
+            "GET /cluster-two:*/_search?size=0 200",
+        ] {
+            assert!(
+                requests.contains(&expected.to_string()),
+                "{version}: {requests:#?}"
             );
         }
     }

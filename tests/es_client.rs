@@ -221,6 +221,8 @@ async fn remote_info_and_the_active_probe_after_the_manual_recipe() {
         "{}",
         unknown.message
     );
+    assert!(es.data_flows_to("two").await.expect("proven"));
+    assert!(es.data_flows_to("three").await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

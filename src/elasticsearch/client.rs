@@ -16,7 +16,7 @@ use super::errors::{self, Target};
 use super::portforward::PortForward;
 use super::responses::{
     ClusterSettings, Info, License, LicenseAnswer, RemoteClusterInfo, RemoteInfoAnswer,
-    ResolveClusterAnswer, ResolvedCluster, SettingsUpdated,
+    ResolveClusterAnswer, ResolvedCluster, SearchAnswer, SettingsUpdated,
 };
 use crate::error::{Failure, FailureKind};
 use crate::k8s::retry::read_with_retries;
@@ -131,6 +131,38 @@ impl Elasticsearch {
         );
         let answer: RemoteInfoAnswer = self.read(&call).await?;
         Ok(answer)
+    }
+
+    /// Whether data flows to the remote cluster `alias` now, which `_remote/info` alone does
+    /// not prove: `_resolve/cluster` (8.13+), or, where Elasticsearch does not know it (older
+    /// versions answer 400 or 404), a search of nothing on the remote.
+    pub async fn data_flows_to(&self, alias: &str) -> anyhow::Result<bool> {
+        match self.resolve_cluster(alias).await {
+            Ok(resolved) => Ok(resolved.connected),
+            Err(error)
+                if Failure::is(&error, FailureKind::Invalid)
+                    || Failure::is(&error, FailureKind::NotFound) =>
+            {
+                tracing::debug!("no _resolve/cluster here ({error:#}): searching the remote");
+                self.search_nothing_on(alias).await
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `GET ALIAS:*/_search?size=0`: whether the remote took part in a search, unskipped.
+    async fn search_nothing_on(&self, alias: &str) -> anyhow::Result<bool> {
+        let mut call = Call::get(
+            "_search",
+            "search the remote cluster",
+            Privilege::Index("read"),
+        )
+        .with_query("size=0");
+        call.segments.insert(0, format!("{alias}:*"));
+        let answer: SearchAnswer = self.read(&call).await?;
+        Ok(answer.clusters.is_some_and(|clusters| {
+            clusters.total > 0 && clusters.successful == clusters.total && clusters.skipped == 0
+        }))
     }
 
     /// `GET _resolve/cluster/ALIAS:*` (Elasticsearch 8.13+): whether data flows to the remote

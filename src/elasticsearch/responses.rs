@@ -99,6 +99,21 @@ pub struct ResolvedCluster {
 
 pub(crate) type ResolveClusterAnswer = BTreeMap<String, ResolvedCluster>;
 
+/// What ecr reads of a search's answer: its `_clusters` summary (cross-cluster searches).
+#[derive(Deserialize)]
+pub(crate) struct SearchAnswer {
+    #[serde(rename = "_clusters")]
+    pub clusters: Option<ClustersSummary>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ClustersSummary {
+    pub total: u32,
+    pub successful: u32,
+    #[serde(default)]
+    pub skipped: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -141,7 +141,15 @@ async fn remote_info(State(cluster): Shared, uri: Uri, Query(params): Query<Para
     Ok(axum::Json(Value::Object(entries)))
 }
 
-async fn resolve_cluster(State(cluster): Shared, Path(expression): Path<String>) -> Answer {
+async fn resolve_cluster(
+    State(cluster): Shared,
+    Path(expression): Path<String>,
+    uri: Uri,
+) -> Answer {
+    // Older versions have no such endpoint.
+    if !cluster.version.has_resolve_cluster() {
+        return Err(EsError::no_handler(&Method::GET, &uri.to_string()));
+    }
     let remotes = cluster.remotes();
     let targets = Targets::group(&expression, &remotes)?;
     Ok(axum::Json(cross_cluster::resolve_cluster(

@@ -26,6 +26,11 @@ impl Version {
         (self.major, self.minor) >= (8, 15)
     }
 
+    /// `GET _resolve/cluster` came with 8.13.
+    pub fn has_resolve_cluster(&self) -> bool {
+        (self.major, self.minor) >= (8, 13)
+    }
+
     /// The oldest versions this one talks to and reads indices of.
     fn compatibility(&self) -> (&'static str, &'static str) {
         match self.major {
