@@ -21,6 +21,7 @@ mod faults;
 mod kubeconfig;
 mod object;
 mod objects;
+mod openapi;
 mod patch;
 mod portforward;
 mod protobuf;

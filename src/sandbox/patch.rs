@@ -36,7 +36,7 @@ impl PatchKind {
 }
 
 /// The patch types a resource accepts, in the API server's order.
-fn accepted(rt: &ResourceType) -> Vec<&'static str> {
+pub fn accepted(rt: &ResourceType) -> Vec<&'static str> {
     if rt.custom {
         vec![JSON, MERGE, APPLY]
     } else {

@@ -1,4 +1,4 @@
-//! HTTP routes of the emulated API server: discovery, and resource paths
+//! HTTP routes of the emulated API server: discovery, OpenAPI documents, and resource paths
 //! (`/api/v1/...`, `/apis/GROUP/VERSION/...`) parsed into a target, authorized, and
 //! answered with get, list, watch, create, update, patch or delete; and pods' port-forwards.
 
@@ -19,6 +19,7 @@ use super::api::KubeApi;
 use super::auth::{Attributes, User};
 use super::discovery;
 use super::objects::{Origin, Part, Target, WriteOptions, Written};
+use super::openapi;
 use super::patch::PatchKind;
 use super::portforward;
 use super::protobuf;
@@ -38,6 +39,9 @@ pub fn router(api: KubeApi) -> Router {
         .route("/apis", get(discovery::groups))
         .route("/apis/{group}", get(discovery::group))
         .route("/apis/{group}/{version}", get(discovery::group_resources))
+        .route("/openapi/v3", get(openapi::index))
+        .route("/openapi/v3/api/v1", get(openapi::core))
+        .route("/openapi/v3/apis/{group}/{version}", get(openapi::group))
         .route(
             "/api/v1/namespaces/{namespace}/pods/{pod}/portforward",
             get(portforward::open).post(portforward::open),
