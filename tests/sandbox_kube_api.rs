@@ -281,6 +281,55 @@ async fn without_the_crd_the_custom_resource_is_unknown() {
             .status,
         404
     );
+    let index = get(&client, "/openapi/v3").await.body;
+    let listed: Vec<&String> = index["paths"].as_object().expect("paths").keys().collect();
+    assert_eq!(listed, ["api/v1"]);
+    assert_eq!(
+        get(&client, "/openapi/v3/apis/elasticsearch.k8s.elastic.co/v1")
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn openapi_v3_documents_are_where_the_index_says_and_cached_by_hash() {
+    let sandbox = standard().await;
+    let client = client(&sandbox).await;
+    let index = get(&client, "/openapi/v3").await;
+    assert_eq!(index.status, 200);
+    let paths = index.body["paths"].as_object().expect("paths");
+    let listed: Vec<&String> = paths.keys().collect();
+    assert_eq!(listed, ["api/v1", "apis/elasticsearch.k8s.elastic.co/v1"]);
+    let url = paths["apis/elasticsearch.k8s.elastic.co/v1"]["serverRelativeURL"]
+        .as_str()
+        .expect("a URL");
+    let (path, hash) = url.split_once("?hash=").expect("a hash");
+    assert_eq!(path, "/openapi/v3/apis/elasticsearch.k8s.elastic.co/v1");
+    let document = get(&client, url).await;
+    assert_eq!(document.status, 200);
+    assert_eq!(document.headers[CONTENT_TYPE], "application/json");
+    assert_eq!(document.headers["cache-control"], "public, immutable");
+    assert_eq!(document.headers["etag"], format!("\"{hash}\""));
+    let patch = &document.body["paths"]["/apis/elasticsearch.k8s.elastic.co/v1/namespaces/{namespace}/elasticsearches/{name}"]
+        ["patch"];
+    assert_eq!(
+        patch["x-kubernetes-group-version-kind"],
+        json!({"group": ES_GROUP, "version": "v1", "kind": "Elasticsearch"})
+    );
+    let parameters: Vec<&str> = patch["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(parameters, ["dryRun", "fieldManager", "fieldValidation"]);
+    let unhashed = get(&client, path).await;
+    assert_eq!(unhashed.headers["cache-control"], "no-cache, private");
+    assert_eq!(unhashed.body, document.body);
+    let stale = get(&client, &format!("{path}?hash=0123")).await;
+    assert_eq!(stale.status, 301);
+    assert_eq!(stale.headers["location"], url);
 }
 
 #[tokio::test]
@@ -1139,4 +1188,139 @@ async fn kubectl_creates_a_secret_from_a_file_in_protobuf() {
     let requests = sandbox.api("sandbox").requests();
     let create = requests.last().expect("the create request");
     assert_eq!((create.method.as_str(), create.status), ("POST", 201));
+}
+
+/// Runs kubectl against the sandbox's `sandbox` context, with `dir` as its home, off the
+/// test's runtime.
+async fn kubectl_in(
+    sandbox: &Sandbox,
+    dir: &std::path::Path,
+    args: &[&str],
+) -> (bool, String, String) {
+    let kubeconfig = dir.join("kubeconfig");
+    sandbox.write_kubeconfig(&kubeconfig).expect("written");
+    let home = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        kubectl(&kubeconfig, &home, &args)
+    })
+    .await
+    .expect("joined")
+}
+
+/// The manifest a user edits: cluster-one's apiVersion, kind, name, namespace and spec.
+fn cluster_one_manifest(api: &KubeApi) -> Value {
+    let es = api
+        .get_object(ES_GROUP, "elasticsearches", Some("ns-one"), "cluster-one")
+        .expect("cluster-one");
+    json!({
+        "apiVersion": "elasticsearch.k8s.elastic.co/v1",
+        "kind": "Elasticsearch",
+        "metadata": {"name": "cluster-one", "namespace": "ns-one"},
+        "spec": es["spec"],
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_applies_an_edited_manifest_with_validation_left_to_the_server() {
+    let sandbox = standard().await;
+    let api = sandbox.api("sandbox");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut manifest = cluster_one_manifest(api);
+    manifest["spec"]["nodeSets"][0]["config"]["node.attr.zone"] = json!("a");
+    let file = dir.path().join("es.yaml");
+    std::fs::write(&file, serde_yaml::to_string(&manifest).expect("YAML")).expect("written");
+    let before = api.requests().len();
+    let file = file.display().to_string();
+    let (ok, out, err) = kubectl_in(&sandbox, dir.path(), &["apply", "-f", &file]).await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "elasticsearch.elasticsearch.k8s.elastic.co/cluster-one configured\n"
+    );
+    let es = api
+        .get_object(ES_GROUP, "elasticsearches", Some("ns-one"), "cluster-one")
+        .expect("cluster-one");
+    assert_eq!(es["spec"]["nodeSets"][0]["config"]["node.attr.zone"], "a");
+    let asked: Vec<String> = api.requests()[before..]
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r.method,
+                r.path.split("?hash=").next().unwrap_or_default(),
+                r.status
+            )
+        })
+        .collect();
+    for expected in [
+        "GET /openapi/v3?timeout=32s 200",
+        "GET /openapi/v3/apis/elasticsearch.k8s.elastic.co/v1 200",
+        "PATCH /apis/elasticsearch.k8s.elastic.co/v1/namespaces/ns-one/elasticsearches/cluster-one?fieldManager=kubectl-client-side-apply&fieldValidation=Strict 200",
+    ] {
+        assert!(
+            asked.iter().any(|a| a == expected),
+            "{expected} not in {asked:#?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_apply_of_an_unknown_spec_field_is_refused_by_the_server() {
+    let sandbox = standard().await;
+    let api = sandbox.api("sandbox");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut manifest = cluster_one_manifest(api);
+    manifest["spec"]["versoin"] = json!("8.18.0");
+    let file = dir.path().join("es.json");
+    std::fs::write(&file, manifest.to_string()).expect("written");
+    let file = file.display().to_string();
+    let (ok, _, err) = kubectl_in(&sandbox, dir.path(), &["apply", "-f", &file]).await;
+    assert!(!ok, "an unknown field passed strict validation");
+    assert!(
+        err.contains(r#"strict decoding error: unknown field "spec.versoin""#),
+        "{err}"
+    );
+    let es = api
+        .get_object(ES_GROUP, "elasticsearches", Some("ns-one"), "cluster-one")
+        .expect("cluster-one");
+    assert_eq!(es["spec"].get("versoin"), None);
+    let refused = api.requests().pop().expect("recorded");
+    assert_eq!((refused.method.as_str(), refused.status), ("PATCH", 400));
+    assert!(
+        refused.path.contains("fieldValidation=Strict"),
+        "{}",
+        refused.path
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_creates_a_secret_from_a_manifest() {
+    let sandbox = standard().await;
+    let api = sandbox.api("sandbox");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("secret.yaml");
+    let manifest = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: remote-certs\n  namespace: ns-one\nstringData:\n  ca.crt: a CA\n";
+    std::fs::write(&file, manifest).expect("written");
+    let file = file.display().to_string();
+    let (ok, out, err) = kubectl_in(&sandbox, dir.path(), &["create", "-f", &file]).await;
+    assert!(ok, "{err}");
+    assert_eq!(out, "secret/remote-certs created\n");
+    assert_eq!(
+        decoded(&secret(api, "ns-one", "remote-certs"), "ca.crt"),
+        "a CA"
+    );
+    let requests = api.requests();
+    let asked: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert!(
+        asked
+            .iter()
+            .any(|p| p.starts_with("/openapi/v3/api/v1?hash=")),
+        "{asked:#?}"
+    );
+    assert!(
+        !asked.iter().any(|p| p.starts_with("/openapi/v2")),
+        "{asked:#?}"
+    );
 }
