@@ -29,8 +29,7 @@ for s in ONE TWO; do
   k $s create secret generic remote-certs --from-file=remote.ca.crt="$WORK/$(other $s).ca.crt"
 done
 for s in ONE TWO; do
-  # The sandbox serves no OpenAPI document for client-side validation.
-  k $s apply --validate=false -f "$(side $s MANIFEST)"
+  k $s apply -f "$(side $s MANIFEST)"
 done
 
 # 3. Wait for each transport service's load balancer address.
