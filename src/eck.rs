@@ -242,7 +242,8 @@ mod tests {
         assert!(!http_tls_disabled(&with_http_tls(json!({}))));
         let not_disabled = json!({"selfSignedCertificate": {"disabled": false}});
         assert!(!http_tls_disabled(&with_http_tls(not_disabled)));
-        let sans_only = json!({"selfSignedCertificate": {"subjectAltNames": [{"dns": "es.example"}]}});
+        let sans_only =
+            json!({"selfSignedCertificate": {"subjectAltNames": [{"dns": "es.example"}]}});
         assert!(!http_tls_disabled(&with_http_tls(sans_only)));
     }
 }
