@@ -93,13 +93,13 @@ pub async fn reach_eck_cluster(
             let endpoint = Endpoint::url(url, format!("{whereabouts}, at {}", shown(url)));
             (endpoint, choose_trust(trust, eck_http.ca(), output)?)
         }
-        (None, EckHttp::Tls(eck_ca)) => {
-            let endpoint = Endpoint::port_forward(kube, cluster, &whereabouts, Scheme::Https);
-            (endpoint.await?, choose_trust(trust, eck_ca, output)?)
-        }
         (None, EckHttp::Plain) => {
             let endpoint = Endpoint::port_forward(kube, cluster, &whereabouts, Scheme::Http);
             (endpoint.await?, Trust::plain_http()?)
+        }
+        (None, eck_http) => {
+            let endpoint = Endpoint::port_forward(kube, cluster, &whereabouts, Scheme::Https);
+            (endpoint.await?, choose_trust(trust, eck_http.ca(), output)?)
         }
     };
     client(endpoint, trust, &credentials)
@@ -240,7 +240,7 @@ impl Trust {
 /// What ECK says of a cluster's HTTP layer.
 enum EckHttp {
     /// TLS, verified against ECK's HTTP CA when ecr read it.
-    Tls(Option<Trust>),
+    Tls(Option<Box<Trust>>),
     /// TLS turned off in the cluster's spec: ECK publishes no HTTP CA.
     Plain,
 }
@@ -248,7 +248,7 @@ enum EckHttp {
 impl EckHttp {
     fn ca(self) -> Option<Trust> {
         match self {
-            EckHttp::Tls(ca) => ca,
+            EckHttp::Tls(ca) => ca.map(|ca| *ca),
             EckHttp::Plain => None,
         }
     }
@@ -328,13 +328,13 @@ async fn read_eck_http(kube: &Kube, cluster: &str) -> anyhow::Result<EckHttp> {
         kube.namespace()
     );
     let roots = pem_roots(&pem, &what)?;
-    Ok(EckHttp::Tls(Some(Trust {
+    Ok(EckHttp::Tls(Some(Box::new(Trust {
         config: tls::client_config(roots)?,
         source: CaSource::EckSecret {
             secret,
             namespace: kube.namespace().to_string(),
         },
-    })))
+    }))))
 }
 
 /// One key of one of ECK's secrets for `cluster`; a missing secret or key is explained.
