@@ -32,6 +32,39 @@ fn setting_puts(endpoint: &EsEndpoint) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_http_tls_off_on_both_clusters_connect_works_in_plain_http() {
+    let env = Env::without_http_tls().await;
+    env.trust_and_expose_both_ways();
+    let run = connect_one_to_two(&env, &["--yes"]).success();
+    assert!(
+        run.stderr
+            .contains("Connected _remote/info says cluster-two: connected true"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        endpoint(&env, "ns-one", "cluster-one")
+            .handle
+            .persistent_settings()["cluster.remote.cluster-two.mode"],
+        "proxy"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_http_tls_off_on_both_clusters_status_sees_the_link() {
+    let env = Env::without_http_tls().await;
+    env.trust_and_expose_both_ways();
+    connect_one_to_two(&env, &["--yes"]).success();
+    let run = env
+        .ecr(&["status", "cluster-one", "-n", "ns-one", "-o", "json"])
+        .success();
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(report["remotes"][0]["alias"], "cluster-two");
+    assert_eq!(report["remotes"][0]["connected"], true);
+    assert_eq!(report["warnings"], json!([]), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_four_steps_with_ecr_alone_connect_both_ways_through_port_forwards() {
     let env = Env::start().await;
     env.trust_and_expose_both_ways();

@@ -249,6 +249,74 @@ async fn the_port_forward_closes_when_the_client_is_dropped() {
     panic!("the loopback port {port} still accepts connections");
 }
 
+/// The API requests of reaching cluster-one through a port-forward and reading `GET /`.
+async fn requests_to_reach(env: &Env) -> Vec<String> {
+    let since = env.api().requests().len();
+    let es = through_port_forward(env).await.expect("reached");
+    es.info().await.expect("GET /");
+    env.api().requests()[since..]
+        .iter()
+        .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_http_tls_on_ecr_reads_the_password_the_ca_and_the_pods_and_nothing_more() {
+    let env = Env::start().await;
+    assert_eq!(
+        requests_to_reach(&env).await,
+        [
+            "GET /api/v1/namespaces/ns-one/secrets/cluster-one-es-elastic-user 200",
+            "GET /api/v1/namespaces/ns-one/secrets/cluster-one-es-http-certs-public 200",
+            "GET /api/v1/namespaces/ns-one/pods?&labelSelector=elasticsearch.k8s.elastic.co%2Fcluster-name%3Dcluster-one 200",
+            "GET /api/v1/namespaces/ns-one/pods/cluster-one-es-default-0/portforward?&ports=9200 101",
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_http_tls_off_ecr_speaks_plain_http_through_the_port_forward() {
+    let env = Env::without_http_tls().await;
+    let es = through_port_forward(&env).await.expect("reached");
+    assert_eq!(
+        es.description(),
+        format!("{THROUGH_POD} (plain HTTP: TLS is disabled on this cluster)")
+    );
+    assert_eq!(es.url().scheme(), "http");
+    assert_eq!(es.url().host_str(), Some("cluster-one-es-http.ns-one.svc"));
+    assert_eq!(es.info().await.expect("GET /").cluster_name, "cluster-one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_http_tls_off_the_missing_ca_costs_one_read_of_the_resource() {
+    let env = Env::without_http_tls().await;
+    let requests = requests_to_reach(&env).await;
+    assert_eq!(
+        requests[1..3],
+        [
+            "GET /api/v1/namespaces/ns-one/secrets/cluster-one-es-http-certs-public 404",
+            "GET /apis/elasticsearch.k8s.elastic.co/v1/namespaces/ns-one/elasticsearches/cluster-one 200",
+        ]
+    );
+    assert_eq!(requests.len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_http_ca_with_http_tls_on_is_still_a_missing_secret() {
+    let env = Env::start().await;
+    let name = "cluster-one-es-http-certs-public";
+    env.api().delete_object("", "secrets", Some("ns-one"), name);
+    let failure = failure(through_port_forward(&env).await);
+    assert_eq!(failure.kind, FailureKind::NotFound);
+    assert_says(
+        &failure,
+        format!(
+            "the Elasticsearch cluster cluster-one exists in ns-one, but its secret {name} does not"
+        ),
+        "ECK creates it when it reconciles the cluster: see kubectl describe es cluster-one -n ns-one",
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_are_reused_and_each_new_one_gets_its_own_port_forward() {
     let env = Env::start().await;

@@ -66,7 +66,8 @@ pub fn parse_url(text: &str) -> Result<Url, Failure> {
 
 /// The ECK cluster `cluster` in the client's namespace, as its `elastic` user: through a
 /// port-forward to one of its running pods, verified against ECK's HTTP CA with the HTTP
-/// service's DNS name; or at `url` when one is given.
+/// service's DNS name (or in plain HTTP when the cluster turns HTTP TLS off); or at `url`
+/// when one is given, whose scheme then decides.
 pub async fn reach_eck_cluster(
     kube: &Kube,
     cluster: &str,
@@ -76,23 +77,32 @@ pub async fn reach_eck_cluster(
 ) -> anyhow::Result<Elasticsearch> {
     k8s::validate_name("cluster name", cluster)?;
     let credentials = elastic_credentials(kube, cluster).await?;
-    let eck_ca = match (&trust.ca_file, trust.insecure) {
-        (None, false) => Some(read_http_ca(kube, cluster).await?),
-        _ => None,
+    let eck_http = match (&trust.ca_file, trust.insecure) {
+        (None, false) => read_eck_http(kube, cluster).await?,
+        // The operator chose what to trust: ECK's CA is not read.
+        _ => EckHttp::Tls(None),
     };
     let context = match &kube.server().context {
         Some(context) => format!("context {context}"),
         None => "in-cluster".to_string(),
     };
     let whereabouts = format!("{cluster} in {} ({context})", kube.namespace());
-    let endpoint = match url {
-        Some(url) => {
+    let (endpoint, trust) = match (url, eck_http) {
+        (Some(url), eck_http) => {
             warn_if_plain_http(url, output);
-            Endpoint::url(url, format!("{whereabouts}, at {}", shown(url)))
+            let endpoint = Endpoint::url(url, format!("{whereabouts}, at {}", shown(url)));
+            (endpoint, choose_trust(trust, eck_http.ca(), output)?)
         }
-        None => Endpoint::port_forward(kube, cluster, &whereabouts).await?,
+        (None, EckHttp::Plain) => {
+            let endpoint = Endpoint::port_forward(kube, cluster, &whereabouts, Scheme::Http);
+            (endpoint.await?, Trust::plain_http()?)
+        }
+        (None, eck_http) => {
+            let endpoint = Endpoint::port_forward(kube, cluster, &whereabouts, Scheme::Https);
+            (endpoint.await?, choose_trust(trust, eck_http.ca(), output)?)
+        }
     };
-    client(endpoint, choose_trust(trust, eck_ca, output)?, &credentials)
+    client(endpoint, trust, &credentials)
 }
 
 /// Any Elasticsearch at `url` (checked by `parse_url`), with these credentials.
@@ -116,6 +126,31 @@ fn warn_if_plain_http(url: &Url, output: &Output) {
     }
 }
 
+/// How a pod's HTTP port speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    Https,
+    /// HTTP TLS turned off in the cluster's spec.
+    Http,
+}
+
+impl Scheme {
+    fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Https => "https",
+            Scheme::Http => "http",
+        }
+    }
+
+    /// What the description of a port-forward adds.
+    fn remark(self) -> &'static str {
+        match self {
+            Scheme::Https => "",
+            Scheme::Http => " (plain HTTP: TLS is disabled on this cluster)",
+        }
+    }
+}
+
 /// Where requests go, and how messages name it.
 struct Endpoint {
     base: Url,
@@ -135,15 +170,28 @@ impl Endpoint {
     }
 
     /// A port-forward to a running pod of `cluster`, addressed by its HTTP service's name.
-    async fn port_forward(kube: &Kube, cluster: &str, whereabouts: &str) -> anyhow::Result<Self> {
+    /// In plain HTTP ecr still puts no credentials on the network in the clear: the only
+    /// plain hop is from ecr to its own loopback listener, and from there the port-forward
+    /// travels inside ecr's TLS connection to the API server, which hands it to the kubelet,
+    /// which reaches the pod's port from inside the pod's network namespace.
+    async fn port_forward(
+        kube: &Kube,
+        cluster: &str,
+        whereabouts: &str,
+        scheme: Scheme,
+    ) -> anyhow::Result<Self> {
         let pod = running_pod(kube, cluster).await?;
         let port_forward = PortForward::start(kube, &pod, HTTP_PORT).await?;
         let host = eck::http_service_host(cluster, kube.namespace());
-        let base = Url::parse(&format!("https://{host}:{}", port_forward.address().port()))
+        let port = port_forward.address().port();
+        let base = Url::parse(&format!("{}://{host}:{port}", scheme.as_str()))
             .map_err(|error| anyhow::anyhow!("the service name {host} makes no URL: {error}"))?;
         Ok(Endpoint {
             base,
-            description: format!("{whereabouts}, through a port-forward to pod {pod}"),
+            description: format!(
+                "{whereabouts}, through a port-forward to pod {pod}{}",
+                scheme.remark()
+            ),
             route: Route::PortForward {
                 pod,
                 namespace: kube.namespace().to_string(),
@@ -177,6 +225,33 @@ async fn elastic_credentials(kube: &Kube, cluster: &str) -> anyhow::Result<Crede
 struct Trust {
     config: rustls::ClientConfig,
     source: CaSource,
+}
+
+impl Trust {
+    /// For plain HTTP, where no certificate comes to be verified: trusts nothing.
+    fn plain_http() -> anyhow::Result<Self> {
+        Ok(Trust {
+            config: tls::client_config(rustls::RootCertStore::empty())?,
+            source: CaSource::PlainHttp,
+        })
+    }
+}
+
+/// What ECK says of a cluster's HTTP layer.
+enum EckHttp {
+    /// TLS, verified against ECK's HTTP CA when ecr read it.
+    Tls(Option<Box<Trust>>),
+    /// TLS turned off in the cluster's spec: ECK publishes no HTTP CA.
+    Plain,
+}
+
+impl EckHttp {
+    fn ca(self) -> Option<Trust> {
+        match self {
+            EckHttp::Tls(ca) => ca.map(|ca| *ca),
+            EckHttp::Plain => None,
+        }
+    }
 }
 
 /// `--insecure`, else `--es-ca-file`, else ECK's HTTP CA when there is one, else the system roots.
@@ -236,22 +311,30 @@ fn pem_roots(pem: &[u8], what: &str) -> Result<rustls::RootCertStore, Failure> {
         .ok_or_else(|| not_a_bundle("a certificate is not usable as a CA".into()))
 }
 
-/// ECK's HTTP CA of `cluster`, from its public secret.
-async fn read_http_ca(kube: &Kube, cluster: &str) -> anyhow::Result<Trust> {
+/// ECK's HTTP CA of `cluster`, from its public secret; where that is missing, the cluster's
+/// resource says whether it is because HTTP TLS is off (one more request, only then).
+async fn read_eck_http(kube: &Kube, cluster: &str) -> anyhow::Result<EckHttp> {
     let secret = eck::http_ca_secret(cluster);
-    let pem = read_secret_key(kube, cluster, &secret, CA_KEY).await?;
+    let Some(found) = kube.get::<Secret>(&secret).await? else {
+        let resource = eck::read_elasticsearch(kube, cluster).await?;
+        if eck::http_tls_disabled(&resource) {
+            return Ok(EckHttp::Plain);
+        }
+        return Err(missing_secret(kube, cluster, &secret));
+    };
+    let pem = secret_key(found, kube, cluster, &secret, CA_KEY)?;
     let what = format!(
         "the {CA_KEY} of the secret {secret} in {}",
         kube.namespace()
     );
     let roots = pem_roots(&pem, &what)?;
-    Ok(Trust {
+    Ok(EckHttp::Tls(Some(Box::new(Trust {
         config: tls::client_config(roots)?,
         source: CaSource::EckSecret {
             secret,
             namespace: kube.namespace().to_string(),
         },
-    })
+    }))))
 }
 
 /// One key of one of ECK's secrets for `cluster`; a missing secret or key is explained.
@@ -261,19 +344,36 @@ async fn read_secret_key(
     secret: &str,
     key: &str,
 ) -> anyhow::Result<Vec<u8>> {
-    let namespace = kube.namespace();
     let Some(found) = kube.get::<Secret>(secret).await? else {
         // A missing cluster (or namespace) is the likelier cause: say that if so.
         eck::read_elasticsearch(kube, cluster).await?;
-        return Err(Failure::new(
-            FailureKind::NotFound,
-            format!("the Elasticsearch cluster {cluster} exists in {namespace}, but its secret {secret} does not"),
-        )
-        .with_hint(format!(
-            "ECK creates it when it reconciles the cluster: see kubectl describe es {cluster} -n {namespace}"
-        ))
-        .into());
+        return Err(missing_secret(kube, cluster, secret));
     };
+    secret_key(found, kube, cluster, secret, key)
+}
+
+/// A secret of ECK's for an existing cluster is missing.
+fn missing_secret(kube: &Kube, cluster: &str, secret: &str) -> anyhow::Error {
+    let namespace = kube.namespace();
+    Failure::new(
+        FailureKind::NotFound,
+        format!("the Elasticsearch cluster {cluster} exists in {namespace}, but its secret {secret} does not"),
+    )
+    .with_hint(format!(
+        "ECK creates it when it reconciles the cluster: see kubectl describe es {cluster} -n {namespace}"
+    ))
+    .into()
+}
+
+/// One key of one of ECK's secrets for `cluster`; a missing key is explained.
+fn secret_key(
+    found: Secret,
+    kube: &Kube,
+    cluster: &str,
+    secret: &str,
+    key: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let namespace = kube.namespace();
     found
         .data
         .and_then(|mut data| data.remove(key))

@@ -1,5 +1,5 @@
-//! `Elasticsearch`: one cluster reached over HTTPS, with the typed calls ecr makes. Reads are
-//! retried while they fail for a passing reason; writes are sent once.
+//! `Elasticsearch`: one cluster reached over HTTPS (or plain HTTP), with the typed calls ecr
+//! makes. Reads are retried while they fail for a passing reason; writes are sent once.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,5 +1,6 @@
-//! A port-forward to a pod's HTTPS port as a loopback address: each connection accepted on
-//! 127.0.0.1 gets its own port-forward through the API server, and all stop when it is dropped.
+//! A port-forward to a pod's HTTP port (HTTPS or plain) as a loopback address: each connection
+//! accepted on 127.0.0.1 gets its own port-forward through the API server, and all stop when
+//! it is dropped.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -24,6 +24,8 @@ pub enum CaSource {
     SystemRoots,
     /// `--insecure`: no verification.
     Unverified,
+    /// Plain HTTP (TLS turned off on the cluster): nothing to verify.
+    PlainHttp,
 }
 
 impl fmt::Display for CaSource {
@@ -35,6 +37,7 @@ impl fmt::Display for CaSource {
             CaSource::File(path) => write!(f, "the CA file {}", path.display()),
             CaSource::SystemRoots => f.write_str("the system's trusted roots"),
             CaSource::Unverified => f.write_str("no CA (--insecure)"),
+            CaSource::PlainHttp => f.write_str("no CA (plain HTTP)"),
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The emulated Elasticsearch behind each Elasticsearch resource: made once ECK has made the
 //! cluster's certificates, dropped with the resource, and served over HTTPS both directly on
-//! a loopback port and, for port-forwards, over in-memory connections with ECK's certificate.
+//! a loopback port and, for port-forwards, over in-memory connections with ECK's certificate;
+//! or over plain HTTP on both when the resource turns HTTP TLS off. A change of that setting
+//! is followed as ECK's rolled pods would: same cluster state, served the other way, directly
+//! on a new port.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,7 +17,6 @@ use tokio_rustls::TlsAcceptor;
 use super::api::KubeApi;
 use super::eck::{ClusterMaterial, http_certificate_names};
 use super::elasticsearch::{ClusterId, Elasticsearch, ElasticsearchConfig, Topology};
-use super::object;
 use super::resources::ELASTICSEARCHES;
 use super::server::{self, ServerHandle};
 use super::tls;
@@ -27,9 +29,10 @@ const PIPE_CAPACITY: usize = 64 * 1024;
 pub struct EsEndpoint {
     pub cluster: ClusterId,
     /// `https://127.0.0.1:PORT`, with a certificate from the cluster's HTTP CA whose names
-    /// are ECK's plus `127.0.0.1` and `localhost`.
+    /// are ECK's plus `127.0.0.1` and `localhost`; `http://127.0.0.1:PORT` when HTTP TLS is off.
     pub url: String,
-    /// The PEM of the cluster's HTTP CA (`NAME-es-http-certs-public`, `ca.crt`).
+    /// The PEM of the cluster's HTTP CA (`NAME-es-http-certs-public`, `ca.crt`), which
+    /// nothing serves or publishes while HTTP TLS is off.
     pub http_ca_pem: String,
     /// The password of the `elastic` user.
     pub elastic_password: String,
@@ -40,8 +43,9 @@ pub struct EsEndpoint {
 struct HostedCluster {
     endpoint: EsEndpoint,
     router: Router,
-    /// TLS with the certificate ECK publishes (service names only), for port-forwards.
-    port_forward_tls: TlsAcceptor,
+    /// TLS with the certificate ECK publishes (service names only), for port-forwards; none
+    /// when HTTP TLS is off.
+    port_forward_tls: Option<TlsAcceptor>,
     /// Stops the direct listener when the cluster goes.
     _direct: ServerHandle,
 }
@@ -61,20 +65,28 @@ impl Hosting {
 
     /// Called after every write to an Elasticsearch resource: starts its emulated
     /// Elasticsearch the first time ECK has made its certificates (version from
-    /// `spec.version`, fixed from then on).
+    /// `spec.version`, fixed from then on), and serves it again, HTTPS or plain HTTP, when ECK
+    /// has turned its HTTP TLS on or off.
     pub fn cluster_changed(&self, api: &KubeApi, namespace: &str, name: &str) {
         let key = (namespace.to_string(), name.to_string());
         let mut clusters = self.lock();
-        if clusters.contains_key(&key) {
-            return;
-        }
         let (Some(resource), Some(material)) = (
             api.inner.store.get(&ELASTICSEARCHES, namespace, name),
             api.cluster_material(namespace, name),
         ) else {
             return;
         };
-        match host(api, &resource, material) {
+        let cluster = ClusterId {
+            context: api.inner.context.clone(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        };
+        let handle = match clusters.get(&key) {
+            Some(hosted) if hosted.port_forward_tls.is_some() == material.http_tls => return,
+            Some(hosted) => hosted.endpoint.handle.clone(),
+            None => new_elasticsearch(&cluster, api, &resource, &material),
+        };
+        match host(api, cluster, handle, material) {
             Ok(hosted) => {
                 clusters.insert(key, hosted);
             }
@@ -101,14 +113,16 @@ impl Hosting {
             .collect()
     }
 
-    /// Opens an in-memory connection to the cluster's HTTPS port, as a pod's port 9200
-    /// answers: TLS with ECK's HTTP certificate, then the cluster's API.
+    /// Opens an in-memory connection to the cluster's HTTP port, as a pod's port 9200
+    /// answers: TLS with ECK's HTTP certificate (unless HTTP TLS is off), then the cluster's
+    /// API.
     pub fn connect(&self, namespace: &str, name: &str) -> Option<DuplexStream> {
         let (acceptor, router) = {
             let clusters = self.lock();
             let hosted = clusters.get(&(namespace.to_string(), name.to_string()))?;
             (hosted.port_forward_tls.clone(), hosted.router.clone())
         };
+        // No acceptor: the pod's port speaks plain HTTP (HTTP TLS off).
         let (client, server) = tokio::io::duplex(PIPE_CAPACITY);
         tokio::spawn(server::serve_connection(
             acceptor,
@@ -119,42 +133,54 @@ impl Hosting {
     }
 }
 
-/// Makes the emulated Elasticsearch of a resource and starts its direct listener.
-fn host(
+/// The emulated Elasticsearch of a resource.
+fn new_elasticsearch(
+    cluster: &ClusterId,
     api: &KubeApi,
     resource: &Value,
-    material: ClusterMaterial,
-) -> anyhow::Result<HostedCluster> {
-    let cluster = ClusterId {
-        context: api.inner.context.clone(),
-        namespace: object::namespace(resource).to_string(),
-        name: object::name(resource).to_string(),
-    };
+    material: &ClusterMaterial,
+) -> Elasticsearch {
     let version = resource["spec"]["version"].as_str().unwrap_or_default();
     let topology: Arc<dyn Topology> = api.inner.topology.clone();
-    let handle = Elasticsearch::new(
+    Elasticsearch::new(
         ElasticsearchConfig::new(cluster.clone(), version, &material.elastic_password),
         topology,
-    );
+    )
+}
+
+/// Serves an emulated Elasticsearch as ECK configured its HTTP layer: starts its direct
+/// listener and prepares its port-forward TLS, if any.
+fn host(
+    api: &KubeApi,
+    cluster: ClusterId,
+    handle: Elasticsearch,
+    material: ClusterMaterial,
+) -> anyhow::Result<HostedCluster> {
     let router = handle.router();
-    let mut direct_names = http_certificate_names(&cluster.namespace, &cluster.name);
-    direct_names.extend(["127.0.0.1".to_string(), "localhost".to_string()]);
-    let direct_cert = material.http_ca.issue(&direct_names[0], &direct_names)?;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")
         .context("binding a loopback port for Elasticsearch")?;
     listener
         .set_nonblocking(true)
         .context("making the Elasticsearch listener non-blocking")?;
-    let url = format!("https://{}", listener.local_addr()?);
+    let (scheme, direct_tls, port_forward_tls) = if material.http_tls {
+        let mut direct_names = http_certificate_names(&cluster.namespace, &cluster.name);
+        direct_names.extend(["127.0.0.1".to_string(), "localhost".to_string()]);
+        let direct_cert = material.http_ca.issue(&direct_names[0], &direct_names)?;
+        let port_forward = TlsAcceptor::from(tls::server_config(&material.http_cert)?);
+        (
+            "https",
+            Some(tls::server_config(&direct_cert)?),
+            Some(port_forward),
+        )
+    } else {
+        ("http", None, None)
+    };
+    let url = format!("{scheme}://{}", listener.local_addr()?);
     // Writes may come from outside the runtime (tests holding a handle): enter it to serve.
     let _runtime = api.inner.runtime.enter();
     let listener = tokio::net::TcpListener::from_std(listener)
         .context("registering the Elasticsearch listener")?;
-    let direct = server::serve_with(
-        listener,
-        tls::server_config(&direct_cert)?,
-        server::answer_with(router.clone()),
-    );
+    let direct = server::serve_with(listener, direct_tls, server::answer_with(router.clone()));
     Ok(HostedCluster {
         endpoint: EsEndpoint {
             cluster,
@@ -164,7 +190,84 @@ fn host(
             handle,
         },
         router,
-        port_forward_tls: TlsAcceptor::from(tls::server_config(&material.http_cert)?),
+        port_forward_tls,
         _direct: direct,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+
+    use crate::sandbox::{ElasticsearchSpec, KubeClusterSpec, Sandbox, SandboxSpec};
+
+    const SECRET: &str = "plain-es-http-certs-public";
+
+    async fn plain_sandbox() -> Sandbox {
+        let cluster = ElasticsearchSpec {
+            http_tls: false,
+            ..ElasticsearchSpec::new("ns", "plain")
+        };
+        let spec = SandboxSpec {
+            kube_clusters: vec![KubeClusterSpec::new("k", vec![cluster])],
+        };
+        Sandbox::start(spec).await.expect("the sandbox starts")
+    }
+
+    /// `GET /` in plain HTTP/1.1 as `elastic`: the status line of the answer, if any.
+    async fn plain_get(mut stream: impl AsyncRead + AsyncWrite + Unpin, password: &str) -> String {
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("elastic:{password}"));
+        let request = format!(
+            "GET / HTTP/1.1\r\nHost: es\r\nAuthorization: Basic {basic}\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.expect("sent");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer).await;
+        answer.lines().next().unwrap_or_default().to_string()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cluster_without_http_tls_publishes_no_http_ca_and_answers_plain_http() {
+        let sandbox = plain_sandbox().await;
+        let api = sandbox.api("k");
+        assert!(api.get_object("", "secrets", Some("ns"), SECRET).is_none());
+        let es = sandbox.elasticsearch("k", "ns", "plain").expect("served");
+        let address = es.url.strip_prefix("http://").expect("a plain URL");
+        let direct = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("listens");
+        assert_eq!(
+            plain_get(direct, &es.elastic_password).await,
+            "HTTP/1.1 200 OK"
+        );
+        let pod_port = api.inner.hosting.connect("ns", "plain").expect("served");
+        assert_eq!(
+            plain_get(pod_port, &es.elastic_password).await,
+            "HTTP/1.1 200 OK"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn turning_http_tls_on_again_publishes_the_ca_and_serves_https() {
+        let sandbox = plain_sandbox().await;
+        let api = sandbox.api("k");
+        let group = "elasticsearch.k8s.elastic.co";
+        let mut resource = api
+            .get_object(group, "elasticsearches", Some("ns"), "plain")
+            .expect("the resource");
+        resource["spec"]
+            .as_object_mut()
+            .expect("a spec")
+            .remove("http");
+        api.put_object(group, "elasticsearches", resource);
+        assert!(api.get_object("", "secrets", Some("ns"), SECRET).is_some());
+        let es = sandbox.elasticsearch("k", "ns", "plain").expect("served");
+        assert!(es.url.starts_with("https://"), "{}", es.url);
+        let pod_port = api.inner.hosting.connect("ns", "plain").expect("served");
+        // A TLS alert, not an HTTP answer.
+        let answer = plain_get(pod_port, &es.elastic_password).await;
+        assert!(!answer.starts_with("HTTP/"), "{answer}");
+        assert_eq!(api.rolling_restarts("ns", "plain"), 1);
+    }
 }

@@ -85,6 +85,10 @@ pub struct ElasticsearchSpec {
     pub version: String,
     /// (nodeSet name, count).
     pub node_sets: Vec<(String, u32)>,
+    /// false: HTTP TLS turned off as ECK users do it, in the resource's spec
+    /// (`spec.http.tls.selfSignedCertificate.disabled: true`): plain HTTP on port 9200, no
+    /// `NAME-es-http-certs-public`. Changing the resource later is followed too.
+    pub http_tls: bool,
 }
 
 impl ElasticsearchSpec {
@@ -95,6 +99,7 @@ impl ElasticsearchSpec {
             name: name.to_string(),
             version: DEFAULT_VERSION.to_string(),
             node_sets: vec![("default".to_string(), 3)],
+            http_tls: true,
         }
     }
 
@@ -105,12 +110,17 @@ impl ElasticsearchSpec {
             .iter()
             .map(|(name, count)| json!({"name": name, "count": count, "config": {"node.store.allow_mmap": false}}))
             .collect();
-        json!({
+        let mut resource = json!({
             "apiVersion": ELASTICSEARCHES.api_version(),
             "kind": ELASTICSEARCHES.kind,
             "metadata": {"name": self.name, "namespace": self.namespace},
             "spec": {"version": self.version, "nodeSets": node_sets},
-        })
+        });
+        if !self.http_tls {
+            resource["spec"]["http"] =
+                json!({"tls": {"selfSignedCertificate": {"disabled": true}}});
+        }
+        resource
     }
 }
 

@@ -1,6 +1,7 @@
-//! HTTPS serving for the sandbox (HTTP/1.1 and h2, upgrades included): the TLS accept loop
-//! shared by the API servers and the emulated Elasticsearch clusters, and what comes before
-//! routing for every API request: recording, fault injection and authentication.
+//! HTTPS serving for the sandbox (HTTP/1.1 and h2, upgrades included): the accept loop
+//! shared by the API servers and the emulated Elasticsearch clusters (which serve plain HTTP
+//! when their HTTP TLS is off), and what comes before routing for every API request:
+//! recording, fault injection and authentication.
 
 use std::sync::Arc;
 
@@ -55,7 +56,7 @@ pub fn serve(
     let faults = api.clone();
     serve_admitting(
         listener,
-        tls,
+        Some(tls),
         move || !faults.inner.faults.gone(),
         move |request| handle(api.clone(), router.clone(), request),
     )
@@ -72,11 +73,12 @@ pub fn answer_with(
     move |request| router.clone().oneshot(request.map(Body::new))
 }
 
-/// Accepts TLS connections on `listener` and answers every request on them with `handler`
-/// (an error closes the connection without an answer).
+/// Accepts connections on `listener`, TLS ones when `tls` is given and plain HTTP ones
+/// otherwise, and answers every request on them with `handler` (an error closes the
+/// connection without an answer).
 pub fn serve_with<H, F, E>(
     listener: TcpListener,
-    tls: Arc<rustls::ServerConfig>,
+    tls: Option<Arc<rustls::ServerConfig>>,
     handler: H,
 ) -> ServerHandle
 where
@@ -91,7 +93,7 @@ where
 /// server that went away).
 fn serve_admitting<A, H, F, E>(
     listener: TcpListener,
-    tls: Arc<rustls::ServerConfig>,
+    tls: Option<Arc<rustls::ServerConfig>>,
     admit: A,
     handler: H,
 ) -> ServerHandle
@@ -101,7 +103,7 @@ where
     F: Future<Output = Result<Response, E>> + Send + 'static,
     E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
 {
-    let acceptor = TlsAcceptor::from(tls);
+    let acceptor = tls.map(TlsAcceptor::from);
     ServerHandle(tokio::spawn(async move {
         // Dropping the set (when this task is aborted) aborts every connection.
         let mut connections = JoinSet::new();
@@ -122,18 +124,33 @@ where
     }))
 }
 
-/// Serves HTTP/1.1 or h2 (upgrades included) over one TLS connection on `stream`, which
-/// may be a socket or an in-memory pipe, until either side closes it.
-pub async fn serve_connection<S, H, F, E>(acceptor: TlsAcceptor, stream: S, handler: H)
+/// Serves HTTP/1.1 or h2 (upgrades included) over one connection on `stream`, which may be
+/// a socket or an in-memory pipe, until either side closes it: TLS first when `acceptor` is
+/// given, plain HTTP otherwise.
+pub async fn serve_connection<S, H, F, E>(acceptor: Option<TlsAcceptor>, stream: S, handler: H)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     H: Fn(http::Request<Incoming>) -> F + Send + Sync + 'static,
     F: Future<Output = Result<Response, E>> + Send + 'static,
     E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
 {
-    let Ok(stream) = acceptor.accept(stream).await else {
-        return;
-    };
+    match acceptor {
+        Some(acceptor) => {
+            if let Ok(stream) = acceptor.accept(stream).await {
+                serve_http(stream, handler).await;
+            }
+        }
+        None => serve_http(stream, handler).await,
+    }
+}
+
+async fn serve_http<S, H, F, E>(stream: S, handler: H)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    H: Fn(http::Request<Incoming>) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<Response, E>> + Send + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
     let service = hyper::service::service_fn(handler);
     let builder = auto::Builder::new(TokioExecutor::new());
     // A client going away mid-request is not the server's problem.

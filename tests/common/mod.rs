@@ -83,6 +83,16 @@ impl Env {
         Self::with(SandboxSpec::standard()).await
     }
 
+    /// The standard sandbox with HTTP TLS off on both clusters
+    /// (`spec.http.tls.selfSignedCertificate.disabled: true`).
+    pub async fn without_http_tls() -> Self {
+        let mut spec = SandboxSpec::standard();
+        for cluster in &mut spec.kube_clusters[0].elasticsearch {
+            cluster.http_tls = false;
+        }
+        Self::with(spec).await
+    }
+
     pub async fn with(spec: SandboxSpec) -> Self {
         let sandbox = Sandbox::start(spec).await.expect("the sandbox starts");
         let dir = tempfile::tempdir().expect("a temp dir");

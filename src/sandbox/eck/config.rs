@@ -73,7 +73,8 @@ pub fn transport_ca_paths(config: &Value) -> Vec<String> {
 }
 
 fn own_settings(cluster: &Cluster<'_>) -> Value {
-    json!({
+    let mut settings = http_ssl_settings(cluster);
+    settings.extend(json_map(json!({
         "cluster.name": cluster.name,
         "discovery.seed_providers": "file",
         "network.host": "0.0.0.0",
@@ -83,10 +84,6 @@ fn own_settings(cluster: &Cluster<'_>) -> Value {
         "path.logs": "/usr/share/elasticsearch/logs",
         "xpack.security.authc.reserved_realm.enabled": "false",
         "xpack.security.enabled": "true",
-        "xpack.security.http.ssl.certificate": format!("{CONFIG_DIR}/http-certs/tls.crt"),
-        "xpack.security.http.ssl.certificate_authorities": format!("{CONFIG_DIR}/http-certs/ca.crt"),
-        "xpack.security.http.ssl.enabled": "true",
-        "xpack.security.http.ssl.key": format!("{CONFIG_DIR}/http-certs/tls.key"),
         "xpack.security.transport.ssl.certificate": format!("{CONFIG_DIR}/node-transport-cert/transport.tls.crt"),
         "xpack.security.transport.ssl.certificate_authorities": [
             OWN_TRANSPORT_CA,
@@ -95,7 +92,29 @@ fn own_settings(cluster: &Cluster<'_>) -> Value {
         "xpack.security.transport.ssl.enabled": "true",
         "xpack.security.transport.ssl.key": format!("{CONFIG_DIR}/node-transport-cert/transport.tls.key"),
         "xpack.security.transport.ssl.verification_mode": "certificate",
+    })));
+    Value::Object(settings)
+}
+
+/// HTTPS with ECK's certificate, or plain HTTP when the spec turns HTTP TLS off.
+fn http_ssl_settings(cluster: &Cluster<'_>) -> Map<String, Value> {
+    json_map(if cluster.http_tls {
+        json!({
+            "xpack.security.http.ssl.certificate": format!("{CONFIG_DIR}/http-certs/tls.crt"),
+            "xpack.security.http.ssl.certificate_authorities": format!("{CONFIG_DIR}/http-certs/ca.crt"),
+            "xpack.security.http.ssl.enabled": "true",
+            "xpack.security.http.ssl.key": format!("{CONFIG_DIR}/http-certs/tls.key"),
+        })
+    } else {
+        json!({"xpack.security.http.ssl.enabled": "false"})
     })
+}
+
+fn json_map(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
 }
 
 /// The same settings with every dotted key expanded into nested maps.
@@ -166,6 +185,20 @@ mod tests {
         assert_eq!(authorities(json!({ key: [] })), json!(OWN));
         assert_eq!(authorities(json!({ key: null })), json!(OWN));
         assert_eq!(authorities(json!({ key: "/x/a.crt" })), json!("/x/a.crt"));
+    }
+
+    #[test]
+    fn http_ssl_is_off_when_the_spec_turns_http_tls_off() {
+        let resource = json!({"metadata": {"name": "c", "namespace": "n"},
+            "spec": {"version": "8.17.0", "http": {"tls": {"selfSignedCertificate": {"disabled": true}}},
+                "nodeSets": [{"name": "default", "count": 1}]}});
+        let cluster = Cluster::new(&resource, 1);
+        let config: Value =
+            serde_yaml::from_str(&render(&cluster, &cluster.node_sets[0])).expect("YAML");
+        assert_eq!(
+            config["xpack"]["security"]["http"]["ssl"],
+            json!({"enabled": "false"})
+        );
     }
 
     #[test]

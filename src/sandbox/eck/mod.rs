@@ -1,7 +1,8 @@
 //! Emulation of the ECK operator, kept to what ecr relies on: for each Elasticsearch
 //! resource the certificates, secrets, services and pods ECK makes, its status, the
-//! ConfigMap of extra transport CAs, the pause annotations, and a count of the rolling
-//! restarts ECK would do. It acts synchronously after each write, so tests see its result
+//! ConfigMap of extra transport CAs, the pause annotations, HTTP TLS turned off
+//! (`spec.http.tls.selfSignedCertificate.disabled`), and a count of the rolling restarts ECK
+//! would do. It acts synchronously after each write, so tests see its result
 //! as soon as their request returns (load-balancer addresses excepted: see `cloud`).
 
 mod config;
@@ -38,6 +39,9 @@ pub struct ClusterMaterial {
     /// The HTTP server certificate, with the SANs ECK gives it.
     pub http_cert: IssuedCert,
     pub elastic_password: String,
+    /// Whether the HTTP layer speaks TLS, as ECK last configured it from `spec.http.tls`
+    /// (pods rolled with a change of it come back speaking the other way).
+    pub http_tls: bool,
 }
 
 /// The names ECK puts in a cluster's HTTP certificate: service names, not `localhost`.
@@ -61,6 +65,7 @@ impl ClusterMaterial {
             http_cert: http_ca.issue(&sans[0], &sans)?,
             http_ca: Arc::new(http_ca),
             elastic_password: object::random_secret(24),
+            http_tls: true,
         })
     }
 }
@@ -114,6 +119,8 @@ pub(super) struct Cluster<'a> {
     pub version: &'a str,
     pub node_sets: Vec<NodeSet<'a>>,
     pub index: u32,
+    /// Whether Elasticsearch serves HTTPS (else plain HTTP), from `spec.http.tls`.
+    pub http_tls: bool,
 }
 
 pub(super) struct NodeSet<'a> {
@@ -144,6 +151,7 @@ impl<'a> Cluster<'a> {
             version: spec["version"].as_str().unwrap_or_default(),
             node_sets,
             index,
+            http_tls: http_tls_enabled(&spec["http"]["tls"]),
         }
     }
 
@@ -176,7 +184,8 @@ impl<'a> Cluster<'a> {
         self.node_sets
             .iter()
             .map(|ns| {
-                let template = json!({"version": self.version, "config": ns.config, "podTemplate": ns.pod_template});
+                let template = json!({"version": self.version, "config": ns.config,
+                    "podTemplate": ns.pod_template, "httpTls": self.http_tls});
                 (ns.name.to_string(), template)
             })
             .collect()
@@ -210,6 +219,15 @@ impl<'a> Cluster<'a> {
     }
 }
 
+/// ECK's `TLSOptions.Enabled()`: TLS is on unless the self-signed certificate is disabled and
+/// no certificate of the user's is named. (The sandbox's own reading, kept apart from ecr's.)
+fn http_tls_enabled(tls: &Value) -> bool {
+    tls["selfSignedCertificate"]["disabled"] != true
+        || tls["certificate"]["secretName"]
+            .as_str()
+            .is_some_and(|name| !name.is_empty())
+}
+
 fn paused(resource: &Value) -> bool {
     object::annotation(resource, PAUSE_ANNOTATION) == Some("true")
         || object::annotation(resource, MANAGED_ANNOTATION) == Some("false")
@@ -237,6 +255,7 @@ impl Eck {
         };
         let cluster = Cluster::new(&resource, cluster_state.index);
         cluster_state.observe(cluster.pod_templates());
+        cluster_state.material.http_tls = cluster.http_tls;
         let material = cluster_state.material.clone();
         let mut secrets = secrets::desired(api, &cluster, &material);
         secrets.extend(
@@ -248,6 +267,9 @@ impl Eck {
         let pods = pods::desired(&cluster, api.node_address());
         for (rt, objects) in [(&SECRETS, &secrets), (&PODS, &pods)] {
             remove_stale(api, rt, &cluster, objects);
+        }
+        if !cluster.http_tls {
+            secrets::remove_http_certs(api, &cluster);
         }
         for secret in secrets {
             apply_owned(api, &SECRETS, secret);

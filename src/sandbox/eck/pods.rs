@@ -205,7 +205,7 @@ fn elasticsearch_container(
     container.insert(
         "ports".into(),
         json!([
-            {"name": "https", "containerPort": 9200, "protocol": "TCP"},
+            {"name": if cluster.http_tls { "https" } else { "http" }, "containerPort": 9200, "protocol": "TCP"},
             {"name": "transport", "containerPort": 9300, "protocol": "TCP"},
         ]),
     );

@@ -1,6 +1,6 @@
 //! The secrets ECK publishes for a cluster: the public transport CA (with the CAs of the
 //! `certificateAuthorities` ConfigMap appended, soft-owned: labels, no ownerReference),
-//! the public HTTP certificates and the `elastic` user's password.
+//! the public HTTP certificates (none when HTTP TLS is off) and the `elastic` user's password.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -8,7 +8,8 @@ use serde_json::{Map, Value, json};
 
 use super::{Cluster, ClusterMaterial};
 use crate::sandbox::api::KubeApi;
-use crate::sandbox::resources::{CONFIGMAPS, ELASTICSEARCHES};
+use crate::sandbox::object;
+use crate::sandbox::resources::{CONFIGMAPS, ELASTICSEARCHES, SECRETS};
 
 /// The ConfigMap named by `spec.transport.tls.certificateAuthorities.configMapName`.
 pub fn ca_config_map(resource: &Value) -> Option<&str> {
@@ -31,32 +32,48 @@ pub fn desired(api: &KubeApi, cluster: &Cluster<'_>, material: &ClusterMaterial)
     );
     let mut credentials = cluster.labels();
     credentials.insert("eck.k8s.elastic.co/credentials".into(), json!("true"));
-    vec![
+    let transport = secret(
+        cluster,
+        &format!("{name}-es-transport-certs-public"),
+        soft_owned,
+        false,
+        &[("ca.crt", &transport_ca_bundle(api, cluster, material))],
+    );
+    let http = cluster.http_tls.then(|| {
         secret(
             cluster,
-            &format!("{name}-es-transport-certs-public"),
-            soft_owned,
-            false,
-            &[("ca.crt", &transport_ca_bundle(api, cluster, material))],
-        ),
-        secret(
-            cluster,
-            &format!("{name}-es-http-certs-public"),
+            &http_certs_public(name),
             cluster.labels(),
             true,
             &[
                 ("ca.crt", material.http_ca.cert_pem()),
                 ("tls.crt", &material.http_cert.cert_pem),
             ],
-        ),
-        secret(
-            cluster,
-            &format!("{name}-es-elastic-user"),
-            credentials,
-            true,
-            &[("elastic", &material.elastic_password)],
-        ),
-    ]
+        )
+    });
+    let elastic_user = secret(
+        cluster,
+        &format!("{name}-es-elastic-user"),
+        credentials,
+        true,
+        &[("elastic", &material.elastic_password)],
+    );
+    [Some(transport), http, Some(elastic_user)]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn http_certs_public(cluster: &str) -> String {
+    format!("{cluster}-es-http-certs-public")
+}
+
+/// ECK removes the public HTTP certificates of a cluster whose HTTP TLS was turned off.
+pub fn remove_http_certs(api: &KubeApi, cluster: &Cluster<'_>) {
+    let name = http_certs_public(cluster.name);
+    api.remove_unless(&SECRETS, cluster.namespace, |secret| {
+        object::name(secret) != name
+    });
 }
 
 /// The cluster's own transport CA followed by the CAs of its ConfigMap (when it exists

@@ -34,6 +34,15 @@ const TRANSPORT: Shape = Shape {
     headless_by_default: true,
 };
 
+/// ECK names the HTTP port after its protocol: `http` when HTTP TLS is off.
+fn port_name(cluster: &Cluster<'_>, shape: &Shape) -> &'static str {
+    if shape.name == HTTP.name && !cluster.http_tls {
+        "http"
+    } else {
+        shape.port_name
+    }
+}
+
 pub fn desired(cluster: &Cluster<'_>) -> Vec<Value> {
     [HTTP, TRANSPORT]
         .iter()
@@ -69,7 +78,7 @@ fn service(cluster: &Cluster<'_>, shape: &Shape) -> Value {
     default_if_empty(
         &mut spec,
         "ports",
-        || json!([{"name": shape.port_name, "port": shape.port, "protocol": "TCP", "targetPort": shape.port}]),
+        || json!([{"name": port_name(cluster, shape), "port": shape.port, "protocol": "TCP", "targetPort": shape.port}]),
     );
     default_if_empty(&mut spec, "selector", || Value::Object(cluster.labels()));
     if shape.headless_by_default {
