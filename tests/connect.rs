@@ -235,19 +235,7 @@ async fn a_re_run_writes_nothing() {
 async fn without_trust_the_connect_fails_in_time_and_names_the_missing_trust() {
     let env = Env::start().await;
     // cluster-two trusts cluster-one, but not the other way round.
-    env.ecr(&[
-        "trust",
-        "add",
-        "cluster-two",
-        "-n",
-        "ns-two",
-        "--from",
-        "cluster-one",
-        "--from-namespace",
-        "ns-one",
-        "--yes",
-    ])
-    .success();
+    env.trust_two_from_one().success();
     env.ecr(&["expose", "cluster-two", "-n", "ns-two", "--yes"])
         .success();
     let started = std::time::Instant::now();

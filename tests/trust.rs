@@ -63,23 +63,7 @@ async fn both_ways_every_node_set_trusts_and_everything_else_is_kept() {
     );
 
     env.trust_one_from_two(&["--yes"]).success();
-    eprintln!(
-        "after first: {}",
-        restarts(&env, "sandbox", "ns-one", "cluster-one")
-    );
-    env.ecr(&[
-        "trust",
-        "add",
-        "cluster-two",
-        "-n",
-        "ns-two",
-        "--from",
-        "cluster-one",
-        "--from-namespace",
-        "ns-one",
-        "--yes",
-    ])
-    .success();
+    env.trust_two_from_one().success();
 
     let after = elasticsearch(&env, "sandbox", "ns-one", "cluster-one");
     for (old, new) in before["spec"]["nodeSets"]
@@ -708,19 +692,7 @@ async fn removing_the_last_ca_leaves_a_bundle_elasticsearch_still_loads() {
         "--yes",
     ])
     .success();
-    env.ecr(&[
-        "trust",
-        "add",
-        "cluster-two",
-        "-n",
-        "ns-two",
-        "--from",
-        "cluster-one",
-        "--from-namespace",
-        "ns-one",
-        "--yes",
-    ])
-    .success();
+    env.trust_two_from_one().success();
     for (cluster, namespace) in [("cluster-one", "ns-one"), ("cluster-two", "ns-two")] {
         env.ecr(&["expose", cluster, "-n", namespace, "--yes"])
             .success();

@@ -133,6 +133,22 @@ impl Env {
         self.ecr(&[&args[..], extra].concat())
     }
 
+    /// `ecr trust add cluster-two -n ns-two --from cluster-one --from-namespace ns-one --yes`.
+    pub fn trust_two_from_one(&self) -> Run {
+        self.ecr(&[
+            "trust",
+            "add",
+            "cluster-two",
+            "-n",
+            "ns-two",
+            "--from",
+            "cluster-one",
+            "--from-namespace",
+            "ns-one",
+            "--yes",
+        ])
+    }
+
     /// `ecr connect cluster-one -n ns-one --proxy --remote cluster-two --remote-namespace
     /// ns-two EXTRA`.
     pub fn connect_one_to_two(&self, extra: &[&str]) -> Run {
