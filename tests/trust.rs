@@ -350,12 +350,11 @@ async fn via_config_map_never_restarts() {
     assert_eq!(env.writes_since("sandbox", since), Vec::<String>::new());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_ca_file_is_trusted_under_its_alias() {
-    let env = Env::start().await;
+/// `ecr trust add cluster-one --ca-file FILE --alias partner`, FILE holding `pem`; FILE.
+fn trust_partner(env: &Env, pem: &str) -> String {
     let file = env.dir.path().join("partner-ca.pem");
-    let pem = env.transport_ca("sandbox", "ns-two", "cluster-two");
-    std::fs::write(&file, &pem).unwrap();
+    std::fs::write(&file, pem).unwrap();
+    let file = file.to_str().unwrap().to_string();
     env.ecr(&[
         "trust",
         "add",
@@ -363,12 +362,20 @@ async fn a_ca_file_is_trusted_under_its_alias() {
         "-n",
         "ns-one",
         "--ca-file",
-        file.to_str().unwrap(),
+        &file,
         "--alias",
         "partner",
         "--yes",
     ])
     .success();
+    file
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ca_file_is_trusted_under_its_alias() {
+    let env = Env::start().await;
+    let pem = env.transport_ca("sandbox", "ns-two", "cluster-two");
+    let file = trust_partner(&env, &pem);
     let secret = env
         .api()
         .get_object("", "secrets", Some("ns-one"), "remote-certs")
@@ -378,7 +385,7 @@ async fn a_ca_file_is_trusted_under_its_alias() {
     assert_eq!(trusted[0].pem, pem);
     assert_eq!(
         trusted[0].source.file.as_deref(),
-        Some(file.to_str().unwrap())
+        Some(file.as_str())
     );
 }
 
@@ -671,27 +678,12 @@ async fn removing_the_last_ca_leaves_a_bundle_elasticsearch_still_loads() {
     // cluster-one trusts cluster-two through ECK's ConfigMap, and a partner through the secret.
     env.trust_one_from_two(&["--via", "config-map", "--yes"])
         .success();
-    let partner = env.dir.path().join("partner-ca.pem");
     let partner_ca = env
         .sandbox
         .elasticsearch("sandbox", "ns-one", "cluster-one")
         .unwrap()
         .http_ca_pem;
-    std::fs::write(&partner, partner_ca).unwrap();
-    let partner = partner.to_str().unwrap();
-    env.ecr(&[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--ca-file",
-        partner,
-        "--alias",
-        "partner",
-        "--yes",
-    ])
-    .success();
+    trust_partner(&env, &partner_ca);
     env.trust_two_from_one().success();
     for (cluster, namespace) in [("cluster-one", "ns-one"), ("cluster-two", "ns-two")] {
         env.ecr(&["expose", cluster, "-n", namespace, "--yes"])
