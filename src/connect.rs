@@ -15,7 +15,7 @@ use crate::expose::{self, Address, ServiceType};
 use crate::output::Output;
 use crate::plan::{Plan, SettingsWrite, Write};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
-use crate::trust::planner::{Placement, Via, trusted_fingerprints};
+use crate::trust::planner::loaded_fingerprints;
 
 /// How often `_remote/info` is asked while a link is being made.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -307,17 +307,10 @@ pub async fn license_finding(es: &Elasticsearch) -> Option<String> {
 async fn trusts(truster: &EckCluster, trusted: &EckCluster) -> anyhow::Result<bool> {
     let ca = eck::read_transport_ca(&trusted.kube, &trusted.cluster).await?;
     let wanted = &ca.certificates[0].sha256_fingerprint;
-    for via in [Via::SecretMount, Via::ConfigMap] {
-        let placement = Placement::default_for(via)?;
-        if trusted_fingerprints(truster, &placement)
-            .await?
-            .iter()
-            .any(|fp| fp == wanted)
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    Ok(loaded_fingerprints(truster)
+        .await?
+        .iter()
+        .any(|known| known == wanted))
 }
 
 /// One line on what `_remote/info` says about a link that is not up.

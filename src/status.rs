@@ -108,7 +108,7 @@ pub async fn gather(
     let placements = Placement::all_in_place(&resource["spec"])?;
     let mut trust = Vec::new();
     for placement in &placements {
-        let (store, cas) = planner::trusted_store(local, placement).await?;
+        let (store, cas) = planner::trusted_store(local, &resource["spec"], placement).await?;
         for ca in cas {
             trust.push(
                 ca_status(base, &store, ca, &own_ca.certificates[0].sha256_fingerprint).await,
@@ -205,17 +205,8 @@ async fn ca_status(
 }
 
 async fn trusts_fingerprint(cluster: &EckCluster, fingerprint: &str) -> Option<bool> {
-    let resource = eck::read_elasticsearch(&cluster.kube, &cluster.cluster)
-        .await
-        .ok()?;
-    let mut known = false;
-    for placement in Placement::all_in_place(&resource["spec"]).ok()? {
-        let fingerprints = planner::trusted_fingerprints(cluster, &placement)
-            .await
-            .ok()?;
-        known |= fingerprints.iter().any(|f| f == fingerprint);
-    }
-    Some(known)
+    let loaded = planner::loaded_fingerprints(cluster).await.ok()?;
+    Some(loaded.iter().any(|known| known == fingerprint))
 }
 
 async fn exposure(kube: &Kube, cluster: &str) -> anyhow::Result<ExposureStatus> {

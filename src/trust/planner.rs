@@ -172,38 +172,41 @@ pub async fn trusted_aliases(
         .unwrap_or_default())
 }
 
-/// SHA-256 fingerprints of the certificates a cluster really loads through ecr's store: none
-/// in secret-mount mode unless every nodeSet mounts and lists the bundle.
-pub async fn trusted_fingerprints(
-    truster: &EckCluster,
-    placement: &Placement,
-) -> anyhow::Result<Vec<String>> {
-    if placement.via == Via::SecretMount {
-        let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
-        if !node_sets_trusting(&resource["spec"], &placement.layout)
-            .iter()
-            .all(|(_, trusting)| *trusting)
-        {
-            return Ok(Vec::new());
+/// The SHA-256 fingerprints of every CA `truster` loads through ecr's stores, wherever they
+/// are (every place [`Placement::all_in_place`] finds in its spec). A secret counts only when
+/// every nodeSet mounts it: a node without it does not trust those CAs.
+pub async fn loaded_fingerprints(truster: &EckCluster) -> anyhow::Result<Vec<String>> {
+    let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
+    let spec = &resource["spec"];
+    let mut fingerprints = Vec::new();
+    for placement in Placement::all_in_place(spec)? {
+        let mounted_everywhere = || {
+            node_sets_trusting(spec, &placement.layout)
+                .iter()
+                .all(|(_, trusting)| *trusting)
+        };
+        if placement.via == Via::SecretMount && !mounted_everywhere() {
+            continue;
         }
+        let (_, cas) = trusted_store(truster, spec, &placement).await?;
+        fingerprints.extend(
+            cas.iter()
+                .flat_map(|ca| certs::parse_bundle(ca.pem.as_bytes()).unwrap_or_default())
+                .map(|certificate| certificate.sha256_fingerprint),
+        );
     }
-    let (kind, _, existing) = read_store(truster, placement).await?;
-    let cas = existing
-        .map(|store| trusted_cas(&store, kind))
-        .unwrap_or_default();
-    Ok(cas
-        .iter()
-        .flat_map(|ca| certs::parse_bundle(ca.pem.as_bytes()).unwrap_or_default())
-        .map(|certificate| certificate.sha256_fingerprint)
-        .collect())
+    Ok(fingerprints)
 }
 
-/// The CAs a cluster trusts through ecr's store, with the store's `Kind/name`.
+/// The CAs a cluster with this `spec` trusts through ecr's store, with the store's
+/// `Kind/name`.
 pub async fn trusted_store(
     truster: &EckCluster,
+    spec: &Value,
     placement: &Placement,
 ) -> anyhow::Result<(String, Vec<TrustedCa>)> {
-    let (kind, name, existing) = read_store(truster, placement).await?;
+    let (kind, name) = store_name_in(spec, placement);
+    let existing = truster.kube.get_json(&store_resource(kind), &name).await?;
     let label = format!("{}/{name}", store_resource(kind).kind);
     Ok((
         label,
@@ -229,15 +232,24 @@ pub(crate) async fn store_name(
     placement: &Placement,
 ) -> anyhow::Result<(StoreKind, String)> {
     Ok(match placement.via {
-        Via::SecretMount => (StoreKind::Secret, placement.layout.secret.clone()),
+        Via::SecretMount => store_name_in(&Value::Null, placement),
         Via::ConfigMap => {
             let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
-            (
-                StoreKind::ConfigMap,
-                spec_with_ca_config_map(&resource["spec"], &placement.layout.secret).1,
-            )
+            store_name_in(&resource["spec"], placement)
         }
     })
+}
+
+/// The kind and name of the store of a cluster with this `spec` (a ConfigMap already named
+/// there is kept).
+fn store_name_in(spec: &Value, placement: &Placement) -> (StoreKind, String) {
+    match placement.via {
+        Via::SecretMount => (StoreKind::Secret, placement.layout.secret.clone()),
+        Via::ConfigMap => (
+            StoreKind::ConfigMap,
+            spec_with_ca_config_map(spec, &placement.layout.secret).1,
+        ),
+    }
 }
 
 pub(crate) async fn store_write(
