@@ -383,10 +383,7 @@ async fn a_ca_file_is_trusted_under_its_alias() {
     let trusted = trusted_cas(&secret, StoreKind::Secret);
     assert_eq!(trusted[0].alias, "partner");
     assert_eq!(trusted[0].pem, pem);
-    assert_eq!(
-        trusted[0].source.file.as_deref(),
-        Some(file.as_str())
-    );
+    assert_eq!(trusted[0].source.file.as_deref(), Some(file.as_str()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
