@@ -34,21 +34,41 @@ pub fn elasticsearch_resource() -> ApiResource {
     }
 }
 
-/// Why ECK will not act on changes to this Elasticsearch resource, if it will not: the
-/// annotations that pause its orchestration.
-pub fn paused(resource: &Value) -> Option<&'static str> {
+/// What keeps ECK from acting on changes to an Elasticsearch resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paused {
+    /// `eck.k8s.elastic.co/pause-orchestration: "true"` (ECK 3.5+): only the StatefulSets wait
+    /// (no pod rolls); certificates, the ConfigMap of CAs, services, users and remote-cluster
+    /// settings still reconcile (ECK: pkg/controller/elasticsearch/driver/stateful/driver.go).
+    Orchestration,
+    /// `eck.k8s.elastic.co/managed: "false"`: ECK acts on nothing of the cluster.
+    Unmanaged,
+}
+
+impl Paused {
+    /// The annotation, as it is written on the resource.
+    pub fn annotation(self) -> &'static str {
+        match self {
+            Paused::Orchestration => "eck.k8s.elastic.co/pause-orchestration: \"true\"",
+            Paused::Unmanaged => "eck.k8s.elastic.co/managed: \"false\"",
+        }
+    }
+}
+
+/// Whether, and how, the resource's annotations pause ECK (the stronger one when both are set).
+pub fn paused(resource: &Value) -> Option<Paused> {
     let annotations = &resource["metadata"]["annotations"];
-    if annotations["eck.k8s.elastic.co/pause-orchestration"] == "true" {
-        Some("eck.k8s.elastic.co/pause-orchestration: \"true\"")
-    } else if annotations["eck.k8s.elastic.co/managed"] == "false" {
-        Some("eck.k8s.elastic.co/managed: \"false\"")
+    if annotations["eck.k8s.elastic.co/managed"] == "false" {
+        Some(Paused::Unmanaged)
+    } else if annotations["eck.k8s.elastic.co/pause-orchestration"] == "true" {
+        Some(Paused::Orchestration)
     } else {
         None
     }
 }
 
 /// The secret in which ECK publishes a cluster's transport CA (its own CA first, then every
-/// CA it was told to trust).
+/// CA it was told to trust: see `TransportCa::own_ca_pem`).
 pub fn transport_ca_secret(cluster: &str) -> String {
     format!("{cluster}-es-transport-certs-public")
 }
@@ -101,6 +121,19 @@ pub struct TransportCa {
     /// The PEM exactly as stored, byte for byte.
     pub pem: String,
     pub certificates: Vec<CertificateInfo>,
+}
+
+impl TransportCa {
+    /// The cluster's own CA, alone: the bundle's first certificate. ECK publishes its own CA
+    /// first and then every CA of the cluster's `certificateAuthorities` ConfigMap (ECK:
+    /// pkg/controller/elasticsearch/certificates/transport/public_secret.go); copying those
+    /// too would make trust transitive, and keep a CA after the cluster dropped it.
+    pub fn own_ca_pem(&self) -> String {
+        crate::trust::pem::split(&self.pem)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    }
 }
 
 /// Reads and checks the transport CA of `cluster` in the client's namespace: one request when

@@ -176,11 +176,13 @@ async fn ca_status(
         .flatten();
     let in_sync = match &source {
         Some(cluster) => match eck::read_transport_ca(&cluster.kube, &cluster.cluster).await {
-            Ok(current) => Some(current.certificates.iter().all(|c| {
+            // The source's own CA only: the CAs it trusts come and go without making the
+            // copy stale (ECK publishes them after its own, see `TransportCa::own_ca_pem`).
+            Ok(current) => Some(
                 stored
                     .iter()
-                    .any(|s| s.sha256_fingerprint == c.sha256_fingerprint)
-            })),
+                    .any(|s| s.sha256_fingerprint == current.certificates[0].sha256_fingerprint),
+            ),
             Err(_) => None,
         },
         None => None,

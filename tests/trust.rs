@@ -661,8 +661,8 @@ async fn a_paused_cluster_is_said_to_be_paused() {
     let run = env.trust_one_from_two(&["--dry-run"]).success();
     assert!(
         run.stderr.contains(
-            "warning: cluster-one carries eck.k8s.elastic.co/pause-orchestration: \"true\": \
-             ECK stores these changes but acts on them only once it is removed"
+            "warning: cluster-one carries eck.k8s.elastic.co/pause-orchestration: \"true\": ECK rolls no pods \
+             while it is there, so the nodes of nodeSet(s) default load the new CA file only once it is removed"
         ),
         "{}",
         run.stderr

@@ -232,6 +232,12 @@ impl KubeApi {
         self.inner.eck.rotate_transport_ca(self, namespace, name);
     }
 
+    /// Renews that Elasticsearch cluster's transport CA as ECK does before it expires (same
+    /// key, new certificate) and updates its public transport secret.
+    pub fn renew_transport_ca(&self, namespace: &str, name: &str) {
+        self.inner.eck.renew_transport_ca(self, namespace, name);
+    }
+
     /// How many rolling restarts ECK would have done for that cluster: one per change that
     /// rebuilt the pods (config, podTemplate or version) of any of its nodeSets.
     pub fn rolling_restarts(&self, namespace: &str, name: &str) -> u32 {

@@ -53,6 +53,25 @@ impl CertificateAuthority {
         })
     }
 
+    /// The same CA renewed as ECK renews its own: a new certificate (new validity and serial
+    /// number) for the same key and subject, so what it issued keeps verifying.
+    pub fn renewed(&self) -> anyhow::Result<Self> {
+        let mut params = self.params.clone();
+        set_validity(&mut params);
+        let serial = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
+        params.serial_number = Some(rcgen::SerialNumber::from(serial));
+        let key = KeyPair::from_pem(&self.key.serialize_pem()).context("copying the CA key")?;
+        let cert_pem = params
+            .self_signed(&key)
+            .context("self-signing a renewed CA certificate")?
+            .pem();
+        Ok(CertificateAuthority {
+            params,
+            key,
+            cert_pem,
+        })
+    }
+
     pub fn cert_pem(&self) -> &str {
         &self.cert_pem
     }

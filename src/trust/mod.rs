@@ -4,7 +4,7 @@
 
 mod config;
 mod json;
-mod pem;
+pub(crate) mod pem;
 pub mod planner;
 pub mod spec;
 pub mod store;
@@ -26,8 +26,10 @@ pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "ecr");
 /// Elasticsearch's config directory: SSL files must be inside it.
 const CONFIG_DIR: &str = "/usr/share/elasticsearch/config/";
 /// Names ECK and Elasticsearch use directly inside the config directory: ECK's own mounts
-/// (a user mount at the same path silently replaces ECK's), the directory ECK's settings point
-/// the node certificate at, and the files the init container puts there.
+/// (a user mount at the same path silently replaces ECK's; `transport-certs` also holds each
+/// node's certificate, `POD.tls.crt|key`: ECK's settings/merged_config.go), the files ECK's
+/// init container links there (initcontainer/prepare_fs.go: the file realm, roles, seed hosts
+/// and service tokens), and Elasticsearch's own files.
 const RESERVED_IN_CONFIG_DIR: &[&str] = &[
     "transport-certs",
     "transport-remote-certs",
@@ -35,15 +37,34 @@ const RESERVED_IN_CONFIG_DIR: &[&str] = &[
     "operator",
     "client-trust-bundle",
     "client-cert",
-    "node-transport-cert",
+    "users",
+    "roles.yml",
+    "users_roles",
+    "unicast_hosts.txt",
+    "service_tokens",
     "elasticsearch.yml",
     "elasticsearch.keystore",
     "jvm.options",
     "jvm.options.d",
     "log4j2.properties",
 ];
-/// ECK names its own volumes so; a user volume of such a name replaces ECK's.
+/// ECK names most of its own volumes so; a user volume of such a name replaces ECK's.
 const ECK_VOLUME_PREFIX: &str = "elastic-internal";
+/// ECK's pod volumes with plain names (ECK: pkg/controller/elasticsearch/volume/names.go), and
+/// what a user volume of that name would replace.
+const ECK_VOLUMES: &[(&str, &str)] = &[
+    (
+        "elasticsearch-data",
+        "the data volume: the data would move to ephemeral storage during the roll",
+    ),
+    ("elasticsearch-logs", "the logs volume"),
+    ("tmp-volume", "the /tmp volume"),
+    (
+        "downward-api",
+        "the volume of the pod's labels and annotations",
+    ),
+    ("file-settings", "the file-based settings volume"),
+];
 /// Longest alias: a Kubernetes label-like name (the annotation key's name part).
 const MAX_ALIAS_LEN: usize = 63;
 
@@ -136,16 +157,18 @@ fn validate_secret(secret: &str) -> Result<(), Failure> {
             .downcast::<Failure>()
             .unwrap_or_else(|error| Failure::new(FailureKind::Invalid, error.to_string()))
     })?;
-    if secret.starts_with(ECK_VOLUME_PREFIX) {
-        return Err(Failure::new(
-            FailureKind::Invalid,
-            format!("the secret name {secret:?} would name a volume like ECK's own"),
-        )
-        .with_hint(format!(
-            "the volume is named after the secret, and a volume named {ECK_VOLUME_PREFIX}-* replaces ECK's; choose another --secret"
-        )));
-    }
-    Ok(())
+    let replaced = match ECK_VOLUMES.iter().find(|(name, _)| *name == secret) {
+        Some((_, what)) => format!("ECK's own {secret} volume, {what}"),
+        None if secret.starts_with(ECK_VOLUME_PREFIX) => {
+            format!("ECK's own volumes named {ECK_VOLUME_PREFIX}-*")
+        }
+        None => return Ok(()),
+    };
+    Err(Failure::new(
+        FailureKind::Invalid,
+        format!("the secret name {secret:?} would name a volume like one of ECK's: it would replace {replaced}"),
+    )
+    .with_hint("the volume is named after the secret; choose another --secret"))
 }
 
 fn validate_mount_path(path: &str) -> Result<(), Failure> {
@@ -244,8 +267,13 @@ mod tests {
             "/usr/share/elasticsearch/config/operator",
             "/usr/share/elasticsearch/config/client-trust-bundle",
             "/usr/share/elasticsearch/config/client-cert/x",
-            "/usr/share/elasticsearch/config/node-transport-cert",
             "/usr/share/elasticsearch/config/elasticsearch.yml",
+            "/usr/share/elasticsearch/config/transport-certs/extra",
+            "/usr/share/elasticsearch/config/users",
+            "/usr/share/elasticsearch/config/roles.yml",
+            "/usr/share/elasticsearch/config/users_roles",
+            "/usr/share/elasticsearch/config/unicast_hosts.txt",
+            "/usr/share/elasticsearch/config/service_tokens",
             "/usr/share/elasticsearch/config/other\n",
         ] {
             let failure = MountLayout::new("remote-certs", bad).unwrap_err();
@@ -261,6 +289,11 @@ mod tests {
             "Remote",
             "remote_certs",
             "elastic-internal-transport-certificates",
+            "elasticsearch-data",
+            "elasticsearch-logs",
+            "tmp-volume",
+            "downward-api",
+            "file-settings",
         ] {
             let failure = MountLayout::new(bad, DEFAULT_MOUNT_PATH).unwrap_err();
             assert_eq!(failure.kind, FailureKind::Invalid, "{bad}");

@@ -66,7 +66,8 @@ impl Placement {
     }
 }
 
-/// The transport CA of an ECK-managed cluster, with where it came from.
+/// The own transport CA of an ECK-managed cluster (not the CAs it trusts), with where it
+/// came from.
 pub async fn ca_of_cluster(cluster: &EckCluster, alias: Option<&str>) -> anyhow::Result<TrustedCa> {
     let transport_ca = eck::read_transport_ca(&cluster.kube, &cluster.cluster).await?;
     let alias = alias.unwrap_or(&cluster.cluster).to_string();
@@ -80,7 +81,7 @@ pub async fn ca_of_cluster(cluster: &EckCluster, alias: Option<&str>) -> anyhow:
             file: None,
             sha256: transport_ca.certificates[0].sha256_fingerprint.clone(),
         },
-        pem: transport_ca.pem,
+        pem: transport_ca.own_ca_pem(),
     })
 }
 
@@ -92,12 +93,6 @@ pub async fn plan_add(
 ) -> anyhow::Result<Plan> {
     let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
     let mut plan = Plan::default();
-    if let Some(annotation) = eck::paused(&resource) {
-        plan.warn(format!(
-            "{} carries {annotation}: ECK stores these changes but acts on them only once it is removed",
-            truster.cluster
-        ));
-    }
     match placement.via {
         Via::SecretMount => {
             let store = &placement.layout.secret;
@@ -107,6 +102,10 @@ pub async fn plan_add(
                 &placement.layout,
                 placement.node_sets.as_deref(),
             )?;
+            if let Some(warning) = pause_warning(truster, &resource, &edit.rolled_node_sets, false)
+            {
+                plan.warn(warning);
+            }
             plan.push(resource_write(
                 truster,
                 resource,
@@ -117,6 +116,9 @@ pub async fn plan_add(
         Via::ConfigMap => {
             let (spec, store) =
                 spec_with_ca_config_map(&resource["spec"], &placement.layout.secret);
+            if let Some(warning) = pause_warning(truster, &resource, &[], true) {
+                plan.warn(warning);
+            }
             plan.push(store_write(truster, StoreKind::ConfigMap, &store, ca).await?);
             plan.push(resource_write(
                 truster,
@@ -127,6 +129,32 @@ pub async fn plan_add(
         }
     }
     Ok(plan)
+}
+
+/// What a pause annotation on `resource` holds back of a trust change, when it matters: with
+/// `pause-orchestration` ECK still reconciles certificates and the ConfigMap of CAs, and a
+/// mounted secret's data reaches the pods without ECK, so only nodeSets to roll wait; with
+/// `managed: "false"` ECK also ignores the ConfigMap (`via_eck`).
+pub(crate) fn pause_warning(
+    truster: &EckCluster,
+    resource: &Value,
+    rolled_node_sets: &[String],
+    via_eck: bool,
+) -> Option<String> {
+    let paused = eck::paused(resource)?;
+    let cluster = &truster.cluster;
+    let annotation = paused.annotation();
+    if !rolled_node_sets.is_empty() {
+        return Some(format!(
+            "{cluster} carries {annotation}: ECK rolls no pods while it is there, so the nodes of nodeSet(s) {} load the new CA file only once it is removed",
+            rolled_node_sets.join(", ")
+        ));
+    }
+    (via_eck && paused == eck::Paused::Unmanaged).then(|| {
+        format!(
+            "{cluster} carries {annotation}: ECK reads the ConfigMap of CAs only once it is removed"
+        )
+    })
 }
 
 /// The write that removes `alias`'s CA from the store; the resource is never touched.
@@ -410,7 +438,7 @@ async fn stores_in(
         .collect())
 }
 
-/// The transport CA `source` names, as it is now: read with `base`'s kubeconfig in the
+/// The transport CA bundle `source` names, as it is now: read with `base`'s kubeconfig in the
 /// source's context (`base`'s when none is recorded) and namespace. `None` for a CA file.
 pub async fn current_source_ca(
     base: &Target,
@@ -468,7 +496,7 @@ pub async fn read_sources(
                 read_as.context = None;
             }
             match current_source_ca(base, &read_as).await {
-                Ok(Some(now)) => current.insert(&trusted.source, now.pem),
+                Ok(Some(now)) => current.insert(&trusted.source, now.own_ca_pem()),
                 Ok(None) => {}
                 Err(error) => problems.push(format!(
                     "cannot read the source of {} in the {}, {}: {error:#}",

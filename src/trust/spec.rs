@@ -139,12 +139,37 @@ fn node_set_names(spec: &Value) -> Result<Vec<String>, Failure> {
 
 /// Puts the volume, the mount and the CA path on one nodeSet.
 fn mount(node_set: &mut Value, layout: &MountLayout, name: &str) -> Result<(), Failure> {
+    refuse_claim_name(node_set, layout, name)?;
     let pod_spec = object_at(node_set, &["podTemplate", "spec"])
         .ok_or_else(|| malformed(name, "podTemplate.spec"))?;
     ensure_volume(pod_spec, layout, name)?;
     ensure_volume_mount(pod_spec, layout, name)?;
     let config = object_at(node_set, &["config"]).ok_or_else(|| malformed(name, "config"))?;
     ensure_ca_path(config, &layout.bundle_path(), name)
+}
+
+/// A volume named like one of the nodeSet's volumeClaimTemplates would fight ECK's claim
+/// volume for the name (the StatefulSet puts the claim in its place), so the secret would not
+/// be mounted, or the claim not where ECK expects it.
+fn refuse_claim_name(node_set: &Value, layout: &MountLayout, name: &str) -> Result<(), Failure> {
+    let claims = node_set["volumeClaimTemplates"]
+        .as_array()
+        .into_iter()
+        .flatten();
+    if !claims
+        .filter_map(|claim| claim["metadata"]["name"].as_str())
+        .any(|claim| claim == layout.volume)
+    {
+        return Ok(());
+    }
+    Err(Failure::new(
+        FailureKind::Invalid,
+        format!(
+            "the volume {} would take the name of a volumeClaimTemplate of nodeSet {name}",
+            layout.volume
+        ),
+    )
+    .with_hint("choose another --secret: ecr names its volume after the secret"))
 }
 
 fn ensure_volume(
@@ -380,6 +405,20 @@ mod tests {
             names(&["masters", "data", "coordinating"])
         );
         assert_crd_shape(&edit.spec);
+    }
+
+    #[test]
+    fn a_volume_named_like_a_claim_template_is_refused() {
+        let claim = MountLayout::new("data-claim", DEFAULT_MOUNT_PATH).unwrap();
+        let mut spec = production();
+        spec["nodeSets"][1]["volumeClaimTemplates"] =
+            json!([{"metadata": {"name": "data-claim"}, "spec": {}}]);
+        let failure = spec_with_mount(&spec, &claim, None).unwrap_err();
+        assert_eq!(
+            failure.message,
+            "the volume data-claim would take the name of a volumeClaimTemplate of nodeSet data"
+        );
+        assert!(spec_with_mount(&spec, &claim, Some(&names(&["masters"]))).is_ok());
     }
 
     #[test]

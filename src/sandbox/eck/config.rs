@@ -84,13 +84,15 @@ fn own_settings(cluster: &Cluster<'_>) -> Value {
         "path.logs": "/usr/share/elasticsearch/logs",
         "xpack.security.authc.reserved_realm.enabled": "false",
         "xpack.security.enabled": "true",
-        "xpack.security.transport.ssl.certificate": format!("{CONFIG_DIR}/node-transport-cert/transport.tls.crt"),
+        // Each node's own certificate, in ECK's transport-certs directory
+        // (ECK: settings/merged_config.go).
+        "xpack.security.transport.ssl.certificate": format!("{CONFIG_DIR}/transport-certs/${{POD_NAME}}.tls.crt"),
         "xpack.security.transport.ssl.certificate_authorities": [
             OWN_TRANSPORT_CA,
             format!("{CONFIG_DIR}/transport-remote-certs/ca.crt"),
         ],
         "xpack.security.transport.ssl.enabled": "true",
-        "xpack.security.transport.ssl.key": format!("{CONFIG_DIR}/node-transport-cert/transport.tls.key"),
+        "xpack.security.transport.ssl.key": format!("{CONFIG_DIR}/transport-certs/${{POD_NAME}}.tls.key"),
         "xpack.security.transport.ssl.verification_mode": "certificate",
     })));
     Value::Object(settings)

@@ -1,6 +1,7 @@
 //! Emulation of the ECK operator, kept to what ecr relies on: for each Elasticsearch
 //! resource the certificates, secrets, services and pods ECK makes, its status, the
-//! ConfigMap of extra transport CAs, the pause annotations, HTTP TLS turned off
+//! ConfigMap of extra transport CAs (a missing one stops the reconcile), the pause
+//! annotations (pause-orchestration holds back only pods and their config), HTTP TLS turned off
 //! (`spec.http.tls.selfSignedCertificate.disabled`), and a count of the rolling restarts ECK
 //! would do. It acts synchronously after each write, so tests see its result
 //! as soon as their request returns (load-balancer addresses excepted: see `cloud`).
@@ -39,6 +40,10 @@ pub struct ClusterMaterial {
     /// The HTTP server certificate, with the SANs ECK gives it.
     pub http_cert: IssuedCert,
     pub elastic_password: String,
+    /// The `ca.crt` of `config/transport-certs` as ECK last wrote it: the own CA, then the CAs
+    /// of the `certificateAuthorities` ConfigMap. Kept as it was while that ConfigMap (or its
+    /// `ca.crt`) is missing, since ECK's transport reconcile then fails.
+    pub transport_bundle: String,
     /// Whether the HTTP layer speaks TLS, as ECK last configured it from `spec.http.tls`
     /// (pods rolled with a change of it come back speaking the other way).
     pub http_tls: bool,
@@ -60,8 +65,10 @@ impl ClusterMaterial {
     fn new(namespace: &str, name: &str) -> anyhow::Result<Self> {
         let http_ca = CertificateAuthority::new(&format!("{name}-http"), Some(name))?;
         let sans = http_certificate_names(namespace, name);
+        let transport_ca = transport_ca(name)?;
         Ok(ClusterMaterial {
-            transport_ca: Arc::new(transport_ca(name)?),
+            transport_bundle: transport_ca.cert_pem().to_string(),
+            transport_ca: Arc::new(transport_ca),
             http_cert: http_ca.issue(&sans[0], &sans)?,
             http_ca: Arc::new(http_ca),
             elastic_password: object::random_secret(24),
@@ -228,9 +235,25 @@ fn http_tls_enabled(tls: &Value) -> bool {
             .is_some_and(|name| !name.is_empty())
 }
 
-fn paused(resource: &Value) -> bool {
-    object::annotation(resource, PAUSE_ANNOTATION) == Some("true")
-        || object::annotation(resource, MANAGED_ANNOTATION) == Some("false")
+/// How much of the cluster ECK leaves alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pause {
+    /// `pause-orchestration` (ECK 3.5): StatefulSets (pods, their rendered config) wait, the
+    /// rest (certificates, services, users, remote-cluster settings) still reconciles
+    /// (ECK: pkg/controller/elasticsearch/driver/stateful/driver.go).
+    Orchestration,
+    /// `managed: "false"`: ECK does nothing.
+    Everything,
+}
+
+fn paused(resource: &Value) -> Option<Pause> {
+    if object::annotation(resource, MANAGED_ANNOTATION) == Some("false") {
+        Some(Pause::Everything)
+    } else if object::annotation(resource, PAUSE_ANNOTATION) == Some("true") {
+        Some(Pause::Orchestration)
+    } else {
+        None
+    }
 }
 
 impl Eck {
@@ -247,26 +270,41 @@ impl Eck {
         let Some(resource) = api.inner.store.get(&ELASTICSEARCHES, namespace, name) else {
             return;
         };
-        if paused(&resource) {
+        let pause = paused(&resource);
+        if pause == Some(Pause::Everything) {
             return;
         }
         let Some(cluster_state) = state.cluster(namespace, name) else {
             return;
         };
         let cluster = Cluster::new(&resource, cluster_state.index);
-        cluster_state.observe(cluster.pod_templates());
-        cluster_state.material.http_tls = cluster.http_tls;
+        // A missing certificateAuthorities ConfigMap fails the transport reconcile, and the
+        // rest of ECK's loop with it: StatefulSets wait too (ECK: certificates/reconcile.go,
+        // driver/stateful/driver.go).
+        let transport = secrets::transport_ca_bundle(api, &cluster, &cluster_state.material);
+        let transport_ok = transport.is_some();
+        if let Some(bundle) = transport {
+            cluster_state.material.transport_bundle = bundle;
+        }
+        let orchestrated = pause.is_none() && transport_ok;
+        if orchestrated {
+            cluster_state.observe(cluster.pod_templates());
+            cluster_state.material.http_tls = cluster.http_tls;
+        }
         let material = cluster_state.material.clone();
-        let mut secrets = secrets::desired(api, &cluster, &material);
-        secrets.extend(
-            cluster
+        let mut secrets = secrets::desired(&cluster, &material);
+        let mut pods = Vec::new();
+        if orchestrated {
+            pods = pods::desired(&cluster, api.node_address());
+            let configs: Vec<Value> = cluster
                 .node_sets
                 .iter()
-                .map(|ns| config::secret(&cluster, ns)),
-        );
-        let pods = pods::desired(&cluster, api.node_address());
-        for (rt, objects) in [(&SECRETS, &secrets), (&PODS, &pods)] {
-            remove_stale(api, rt, &cluster, objects);
+                .map(|ns| config::secret(&cluster, ns))
+                .collect();
+            for (rt, objects) in [(&SECRETS, &configs), (&PODS, &pods)] {
+                remove_stale(api, rt, &cluster, objects);
+            }
+            secrets.extend(configs);
         }
         if !cluster.http_tls {
             secrets::remove_http_certs(api, &cluster);
@@ -317,13 +355,29 @@ impl Eck {
         }
     }
 
+    /// Replaces the cluster's transport CA with one of a new key: a user-provided CA replaced.
     pub fn rotate_transport_ca(&self, api: &KubeApi, namespace: &str, name: &str) {
+        self.replace_transport_ca(api, namespace, name, |_| transport_ca(name));
+    }
+
+    /// Renews the cluster's transport CA as ECK does before it expires: same key.
+    pub fn renew_transport_ca(&self, api: &KubeApi, namespace: &str, name: &str) {
+        self.replace_transport_ca(api, namespace, name, CertificateAuthority::renewed);
+    }
+
+    fn replace_transport_ca(
+        &self,
+        api: &KubeApi,
+        namespace: &str,
+        name: &str,
+        new_ca: impl FnOnce(&CertificateAuthority) -> anyhow::Result<CertificateAuthority>,
+    ) {
         {
             let mut state = self.lock();
             let Some(cluster) = state.cluster(namespace, name) else {
                 return;
             };
-            match transport_ca(name) {
+            match new_ca(&cluster.material.transport_ca) {
                 Ok(ca) => cluster.material.transport_ca = Arc::new(ca),
                 Err(error) => {
                     tracing::error!("cannot make a new transport CA for {name}: {error:#}")
@@ -340,13 +394,9 @@ impl Eck {
             .map_or(0, |c| c.rolling_restarts)
     }
 
-    /// The `ca.crt` ECK mounts at `config/transport-certs`: the cluster's current transport
-    /// CA followed by the CAs of its `certificateAuthorities` ConfigMap.
-    pub fn transport_certs_ca(&self, api: &KubeApi, namespace: &str, name: &str) -> Option<String> {
-        let material = self.material(namespace, name)?;
-        let resource = api.inner.store.get(&ELASTICSEARCHES, namespace, name)?;
-        let cluster = Cluster::new(&resource, 0);
-        Some(secrets::transport_ca_bundle(api, &cluster, &material))
+    /// The `ca.crt` ECK mounts at `config/transport-certs`, as it last wrote it.
+    pub fn transport_certs_ca(&self, namespace: &str, name: &str) -> Option<String> {
+        Some(self.material(namespace, name)?.transport_bundle)
     }
 
     pub fn material(&self, namespace: &str, name: &str) -> Option<ClusterMaterial> {

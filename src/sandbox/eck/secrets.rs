@@ -18,7 +18,7 @@ pub fn ca_config_map(resource: &Value) -> Option<&str> {
         .filter(|name| !name.is_empty())
 }
 
-pub fn desired(api: &KubeApi, cluster: &Cluster<'_>, material: &ClusterMaterial) -> Vec<Value> {
+pub fn desired(cluster: &Cluster<'_>, material: &ClusterMaterial) -> Vec<Value> {
     let name = cluster.name;
     let mut soft_owned = cluster.labels();
     soft_owned.insert(
@@ -37,7 +37,7 @@ pub fn desired(api: &KubeApi, cluster: &Cluster<'_>, material: &ClusterMaterial)
         &format!("{name}-es-transport-certs-public"),
         soft_owned,
         false,
-        &[("ca.crt", &transport_ca_bundle(api, cluster, material))],
+        &[("ca.crt", &material.transport_bundle)],
     );
     let http = cluster.http_tls.then(|| {
         secret(
@@ -76,33 +76,35 @@ pub fn remove_http_certs(api: &KubeApi, cluster: &Cluster<'_>) {
     });
 }
 
-/// The cluster's own transport CA followed by the CAs of its ConfigMap (when it exists
-/// and has `ca.crt`; otherwise ECK's transport reconcile fails and only the own CA shows).
+/// The cluster's own transport CA followed by the CAs of its ConfigMap (ECK:
+/// certificates/transport/public_secret.go); `None` when the ConfigMap or its `ca.crt` is
+/// missing, which fails ECK's transport reconcile (certificates/transport/trust.go).
 pub fn transport_ca_bundle(
     api: &KubeApi,
     cluster: &Cluster<'_>,
     material: &ClusterMaterial,
-) -> String {
+) -> Option<String> {
     let mut bundle = material.transport_ca.cert_pem().to_string();
-    let extra = ca_config_map(cluster.resource)
-        .and_then(|cm| api.inner.store.get(&CONFIGMAPS, cluster.namespace, cm))
+    let Some(config_map) = ca_config_map(cluster.resource) else {
+        return Some(bundle);
+    };
+    let extra = api
+        .inner
+        .store
+        .get(&CONFIGMAPS, cluster.namespace, config_map)
         .and_then(|cm| cm["data"]["ca.crt"].as_str().map(str::to_string));
-    match extra {
-        Some(extra) => {
-            if !bundle.ends_with('\n') {
-                bundle.push('\n');
-            }
-            bundle.push_str(&extra);
-        }
-        None if ca_config_map(cluster.resource).is_some() => {
-            tracing::warn!(
-                "{}: the certificateAuthorities ConfigMap or its ca.crt is missing",
-                cluster.name
-            );
-        }
-        None => {}
+    let Some(extra) = extra else {
+        tracing::warn!(
+            "{}: the certificateAuthorities ConfigMap {config_map} or its ca.crt is missing: the transport certificates are not reconciled",
+            cluster.name
+        );
+        return None;
+    };
+    if !bundle.ends_with('\n') {
+        bundle.push('\n');
     }
-    bundle
+    bundle.push_str(&extra);
+    Some(bundle)
 }
 
 fn secret(

@@ -95,7 +95,7 @@ fn secret_file(api: &KubeApi, pod: &Value, secret: &str, key: &str) -> Option<St
     if secret == transport_certs_secret(statefulset) {
         let cluster = object::label(pod, CLUSTER_NAME_LABEL)?;
         return (key == "ca.crt")
-            .then(|| api.inner.eck.transport_certs_ca(api, namespace, cluster))
+            .then(|| api.inner.eck.transport_certs_ca(namespace, cluster))
             .flatten();
     }
     stored_secret_text(api, namespace, secret, key)
