@@ -30,19 +30,21 @@ pub enum TrustCommand {
     /// change and Kubernetes updates mounted secrets in place, so every later trust add and
     /// trust remove changes only the secret. With --via config-map, ECK (2.8+)
     /// reads the CAs from a ConfigMap named in spec.transport.tls.certificateAuthorities:
-    /// no restart at all, and ECK also publishes those CAs in the cluster's own public
-    /// transport secret (so clusters that trust this one's bundle trust them too).
+    /// no restart at all. ECK also publishes those CAs after the cluster's own CA in its
+    /// public transport secret; ecr copies only a remote's own CA (the first), so trusting
+    /// a cluster never means trusting whom it trusts.
     Add(AddArgs),
     /// Stop trusting a remote's CA: changes only the secret (or ConfigMap), never restarts
     Remove(RemoveArgs),
     /// Refresh the trusted CAs from their sources, after a CA rotation: writes only the store
     ///
-    /// Re-reads the source recorded with each alias (the remote's public transport secret, in
-    /// the kube context and namespace trust add read it from) and, where its CA changed, adds
-    /// the new certificates under the same alias, before the old ones. The old ones stay
-    /// until they expire (or until --prune), so connections survive the overlap: ECK renews
-    /// its CAs keeping the key, and nodes move to the renewed CA over time, while a
-    /// user-provided CA replaced with a new key needs the new one trusted at once.
+    /// Re-reads the source recorded with each alias (the remote's own CA, the first of its
+    /// public transport secret, in the kube context and namespace trust add read it from) and,
+    /// where it changed, adds the new certificate under the same alias, before the old ones.
+    /// The old ones stay until they expire (or until --prune), so connections survive the
+    /// overlap: ECK renews its CAs keeping the key, and nodes move to the renewed CA over
+    /// time, while a user-provided CA replaced with a new key needs the new one trusted at
+    /// once.
     ///
     /// Only the secret (or ConfigMap) is written, never the Elasticsearch resource: no
     /// restart, since Elasticsearch reloads CA files when they change. A second run writes

@@ -158,17 +158,17 @@ fn validate_secret(secret: &str) -> Result<(), Failure> {
             .unwrap_or_else(|error| Failure::new(FailureKind::Invalid, error.to_string()))
     })?;
     let replaced = match ECK_VOLUMES.iter().find(|(name, _)| *name == secret) {
-        Some((_, what)) => format!("ECK's own {secret} volume, {what}"),
+        Some((_, what)) => format!("ECK's own {secret} volume ({what})"),
         None if secret.starts_with(ECK_VOLUME_PREFIX) => {
-            format!("ECK's own volumes named {ECK_VOLUME_PREFIX}-*")
+            format!("one of ECK's own volumes, named {ECK_VOLUME_PREFIX}-*")
         }
         None => return Ok(()),
     };
     Err(Failure::new(
         FailureKind::Invalid,
-        format!("the secret name {secret:?} would name a volume like one of ECK's: it would replace {replaced}"),
+        format!("the secret name {secret:?} would name a volume that replaces {replaced}"),
     )
-    .with_hint("the volume is named after the secret; choose another --secret"))
+    .with_hint("ecr names its volume after the secret; choose another --secret"))
 }
 
 fn validate_mount_path(path: &str) -> Result<(), Failure> {
@@ -299,6 +299,16 @@ mod tests {
             assert_eq!(failure.kind, FailureKind::Invalid, "{bad}");
             assert!(failure.hint.is_some(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_secret_named_like_ecks_data_volume_says_what_it_would_do() {
+        let failure = MountLayout::new("elasticsearch-data", DEFAULT_MOUNT_PATH).unwrap_err();
+        assert_eq!(
+            failure.message,
+            "the secret name \"elasticsearch-data\" would name a volume that replaces ECK's own \
+             elasticsearch-data volume (the data volume: the data would move to ephemeral storage during the roll)"
+        );
     }
 
     #[test]
