@@ -295,7 +295,14 @@ async fn a_missing_ca_config_map_stops_ecks_transport_reconcile_until_it_exists(
         .api()
         .get_object("", "configmaps", Some("ns-one"), "remote-certs")
         .unwrap();
-    config_map["metadata"] = json!({"name": "missing", "namespace": "ns-one", "labels": {"eck.k8s.elastic.co/watched": "true"}});
+    // ECK (3.5+, --restrict-watched-resources) sees a ConfigMap only with its label.
+    config_map["metadata"] = json!({"name": "missing", "namespace": "ns-one"});
+    env.api().put_object("", "configmaps", config_map.clone());
+    assert_eq!(
+        env.api().rolling_restarts("ns-one", "cluster-one"),
+        restarts
+    );
+    config_map["metadata"]["labels"] = json!({"eck.k8s.elastic.co/watched": "true"});
     env.api().put_object("", "configmaps", config_map);
     assert_eq!(
         env.api().rolling_restarts("ns-one", "cluster-one"),
@@ -305,4 +312,27 @@ async fn a_missing_ca_config_map_stops_ecks_transport_reconcile_until_it_exists(
         fingerprints(&env.transport_ca("sandbox", "ns-one", "cluster-one")).len(),
         2
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecks_public_secrets_are_soft_owned_by_labels_not_owner_references() {
+    let env = Env::start().await;
+    for secret in [
+        "cluster-one-es-transport-certs-public",
+        "cluster-one-es-http-certs-public",
+    ] {
+        let secret = env
+            .api()
+            .get_object("", "secrets", Some("ns-one"), secret)
+            .unwrap();
+        assert_eq!(
+            secret["metadata"]["ownerReferences"],
+            Value::Null,
+            "{secret}"
+        );
+        let labels = &secret["metadata"]["labels"];
+        assert_eq!(labels["eck.k8s.elastic.co/owner-name"], "cluster-one");
+        assert_eq!(labels["eck.k8s.elastic.co/owner-namespace"], "ns-one");
+        assert_eq!(labels["eck.k8s.elastic.co/owner-kind"], "Elasticsearch");
+    }
 }

@@ -11,6 +11,9 @@ use crate::sandbox::api::KubeApi;
 use crate::sandbox::object;
 use crate::sandbox::resources::{CONFIGMAPS, ELASTICSEARCHES, SECRETS};
 
+/// The label ECK's restricted watches select on.
+const WATCHED_LABEL: &str = "eck.k8s.elastic.co/watched";
+
 /// The ConfigMap named by `spec.transport.tls.certificateAuthorities.configMapName`.
 pub fn ca_config_map(resource: &Value) -> Option<&str> {
     resource["spec"]["transport"]["tls"]["certificateAuthorities"]["configMapName"]
@@ -35,7 +38,7 @@ pub fn desired(cluster: &Cluster<'_>, material: &ClusterMaterial) -> Vec<Value> 
     let transport = secret(
         cluster,
         &format!("{name}-es-transport-certs-public"),
-        soft_owned,
+        soft_owned.clone(),
         false,
         &[("ca.crt", &material.transport_bundle)],
     );
@@ -43,8 +46,9 @@ pub fn desired(cluster: &Cluster<'_>, material: &ClusterMaterial) -> Vec<Value> 
         secret(
             cluster,
             &http_certs_public(name),
-            cluster.labels(),
-            true,
+            // Soft-owned too (ECK: common/certificates/http_reconcile.go).
+            soft_owned,
+            false,
             &[
                 ("ca.crt", material.http_ca.cert_pem()),
                 ("tls.crt", &material.http_cert.cert_pem),
@@ -78,7 +82,9 @@ pub fn remove_http_certs(api: &KubeApi, cluster: &Cluster<'_>) {
 
 /// The cluster's own transport CA followed by the CAs of its ConfigMap (ECK:
 /// certificates/transport/public_secret.go); `None` when the ConfigMap or its `ca.crt` is
-/// missing, which fails ECK's transport reconcile (certificates/transport/trust.go).
+/// missing, which fails ECK's transport reconcile (certificates/transport/trust.go). The
+/// sandbox's ECK runs as with `--restrict-watched-resources` (ECK 3.5+): it sees only
+/// ConfigMaps labelled `eck.k8s.elastic.co/watched: "true"` (cmd/manager/main.go).
 pub fn transport_ca_bundle(
     api: &KubeApi,
     cluster: &Cluster<'_>,
@@ -92,10 +98,11 @@ pub fn transport_ca_bundle(
         .inner
         .store
         .get(&CONFIGMAPS, cluster.namespace, config_map)
+        .filter(|cm| object::label(cm, WATCHED_LABEL) == Some("true"))
         .and_then(|cm| cm["data"]["ca.crt"].as_str().map(str::to_string));
     let Some(extra) = extra else {
         tracing::warn!(
-            "{}: the certificateAuthorities ConfigMap {config_map} or its ca.crt is missing: the transport certificates are not reconciled",
+            "{}: the certificateAuthorities ConfigMap {config_map} (labelled {WATCHED_LABEL}) or its ca.crt is missing: the transport certificates are not reconciled",
             cluster.name
         );
         return None;
