@@ -496,7 +496,7 @@ pub async fn read_sources(
                 read_as.context = None;
             }
             match current_source_ca(base, &read_as).await {
-                Ok(Some(now)) => current.insert(&trusted.source, now.own_ca_pem()),
+                Ok(Some(now)) => current.insert(&trusted.source, now.pem),
                 Ok(None) => {}
                 Err(error) => problems.push(format!(
                     "cannot read the source of {} in the {}, {}: {error:#}",

@@ -19,8 +19,8 @@ pub struct SyncRules {
     pub prune: bool,
 }
 
-/// The CA bundles of the sources as read now, by where they were read (the recorded
-/// fingerprint aside).
+/// The CA bundles the sources publish now (their own CA first), by where they were read
+/// (the recorded fingerprint aside).
 #[derive(Debug, Clone, Default)]
 pub struct CurrentCas(BTreeMap<CaSource, String>);
 
@@ -34,8 +34,8 @@ impl CurrentCas {
     }
 }
 
-/// `existing` with every alias whose source was read now refreshed: the current certificates
-/// first (the recorded fingerprint is the first one's), then the earlier ones they replace,
+/// `existing` with every alias whose source was read now refreshed: the source's own CA
+/// first (the recorded fingerprint is its), then the earlier ones it replaces,
 /// each kept while `rules` allow. Aliases not read now, and everything ecr did not write,
 /// stay as they are. Syncing the result again with the same rules changes nothing.
 pub fn store_synced(
@@ -55,7 +55,10 @@ pub fn store_synced(
     Ok(store)
 }
 
-/// `trusted` as it must be once its source holds `now_pem`.
+/// `trusted` as it must be once its source publishes `now_pem`: the source's own CA (the
+/// bundle's first certificate), then the certificates it replaced. Those the source publishes
+/// after its own are CAs it trusts, not earlier versions of its own: they go at once (a copy
+/// made of a whole bundle holds them).
 fn refreshed(trusted: &TrustedCa, now_pem: &str, rules: &SyncRules) -> Result<TrustedCa, Failure> {
     let unusable = |error: String| {
         Failure::new(
@@ -66,21 +69,19 @@ fn refreshed(trusted: &TrustedCa, now_pem: &str, rules: &SyncRules) -> Result<Tr
             ),
         )
     };
-    let current = described_blocks(now_pem).map_err(unusable)?;
-    let Some((_, first)) = current.first() else {
+    let published = described_blocks(now_pem).map_err(unusable)?;
+    let Some(own) = published.first().cloned() else {
         return Err(unusable("it holds no certificate".into()));
     };
-    let sha256 = first.sha256_fingerprint.clone();
+    let sha256 = own.1.sha256_fingerprint.clone();
     let stored = described_blocks(&trusted.pem).unwrap_or_default();
     let kept = stored.into_iter().filter(|(_, stored)| {
-        !current
+        !published
             .iter()
             .any(|(_, now)| now.sha256_fingerprint == stored.sha256_fingerprint)
             && still_kept(stored, rules)
     });
-    let pem = current
-        .iter()
-        .cloned()
+    let pem = std::iter::once(own)
         .chain(kept)
         .map(|(block, _)| block)
         .collect();
@@ -208,6 +209,30 @@ mod tests {
                 let pruned = store_synced(&synced, kind, &current, &rules(365, true)).unwrap();
                 assert_eq!(pruned, expired);
             }
+        }
+    }
+
+    #[test]
+    fn only_the_sources_own_ca_is_copied_and_the_cas_it_trusts_go() {
+        let partner = &CAS[0];
+        let whole_bundle = format!("{}{partner}", ROTATIONS[0]);
+        for kind in [StoreKind::Secret, StoreKind::ConfigMap] {
+            // A copy made of the whole bundle, as ecr made them before.
+            let trusted = TrustedCa {
+                alias: "b".into(),
+                pem: whole_bundle.clone(),
+                source: source_of_b(),
+            };
+            let store =
+                store_with(Some(&fixtures::hand_made(kind)), kind, "", "", &trusted).unwrap();
+            let same = store_synced(&store, kind, &now_holding(&whole_bundle), &rules(1, false));
+            assert_eq!(b_of(&same.unwrap(), kind).pem, ROTATIONS[0]);
+            let renewed = format!("{}{partner}", ROTATIONS[1]);
+            let synced =
+                store_synced(&store, kind, &now_holding(&renewed), &rules(1, false)).unwrap();
+            let b = b_of(&synced, kind);
+            assert_eq!(b.pem, format!("{}{}", ROTATIONS[1], ROTATIONS[0]));
+            assert_eq!(b.source.sha256, fingerprint(&ROTATIONS[1]));
         }
     }
 
