@@ -653,23 +653,6 @@ async fn an_unknown_node_set_lists_those_that_exist() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_paused_cluster_is_said_to_be_paused() {
-    let env = Env::start().await;
-    let mut resource = elasticsearch(&env, "sandbox", "ns-one", "cluster-one");
-    resource["metadata"]["annotations"] = json!({"eck.k8s.elastic.co/pause-orchestration": "true"});
-    env.api().put_object(ES_GROUP, "elasticsearches", resource);
-    let run = env.trust_one_from_two(&["--dry-run"]).success();
-    assert!(
-        run.stderr.contains(
-            "warning: cluster-one carries eck.k8s.elastic.co/pause-orchestration: \"true\": ECK rolls no pods \
-             while it is there, so the nodes of nodeSet(s) default load the new CA file only once it is removed"
-        ),
-        "{}",
-        run.stderr
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removing_the_last_ca_leaves_a_bundle_elasticsearch_still_loads() {
     let env = Env::start().await;
     // cluster-one trusts cluster-two through ECK's ConfigMap, and a partner through the secret.
