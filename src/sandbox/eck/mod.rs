@@ -293,19 +293,12 @@ impl Eck {
         }
         let material = cluster_state.material.clone();
         let mut secrets = secrets::desired(&cluster, &material);
-        let mut pods = Vec::new();
-        if orchestrated {
-            pods = pods::desired(&cluster, api.node_address());
-            let configs: Vec<Value> = cluster
-                .node_sets
-                .iter()
-                .map(|ns| config::secret(&cluster, ns))
-                .collect();
-            for (rt, objects) in [(&SECRETS, &configs), (&PODS, &pods)] {
-                remove_stale(api, rt, &cluster, objects);
-            }
-            secrets.extend(configs);
-        }
+        let (configs, pods) = if orchestrated {
+            stateful_objects(api, &cluster)
+        } else {
+            Default::default()
+        };
+        secrets.extend(configs);
         if !cluster.http_tls {
             secrets::remove_http_certs(api, &cluster);
         }
@@ -428,6 +421,21 @@ impl State {
         }
         self.clusters.get_mut(&key)
     }
+}
+
+/// What ECK's StatefulSets make of the cluster's nodeSets: each one's rendered config secret
+/// and its pods, those no longer wanted deleted.
+fn stateful_objects(api: &KubeApi, cluster: &Cluster<'_>) -> (Vec<Value>, Vec<Value>) {
+    let pods = pods::desired(cluster, api.node_address());
+    let configs: Vec<Value> = cluster
+        .node_sets
+        .iter()
+        .map(|ns| config::secret(cluster, ns))
+        .collect();
+    for (rt, objects) in [(&SECRETS, &configs), (&PODS, &pods)] {
+        remove_stale(api, rt, cluster, objects);
+    }
+    (configs, pods)
 }
 
 /// Deletes the cluster's per-nodeSet objects (pods, config secrets) that are no longer
