@@ -62,7 +62,9 @@ async fn side_plan(
         &placement.layout,
         placement.node_sets.as_deref(),
     )?;
-    if let Some(warning) = planner::pause_warning(side, &resource, &edit.rolled_node_sets, false) {
+    if let Some(warning) =
+        planner::pause_warning(&side.cluster, &resource, &edit.rolled_node_sets, false)
+    {
         plan.warn(warning);
     }
     let mut spec = edit.spec;

@@ -102,7 +102,8 @@ pub async fn plan_add(
                 &placement.layout,
                 placement.node_sets.as_deref(),
             )?;
-            if let Some(warning) = pause_warning(truster, &resource, &edit.rolled_node_sets, false)
+            if let Some(warning) =
+                pause_warning(&truster.cluster, &resource, &edit.rolled_node_sets, false)
             {
                 plan.warn(warning);
             }
@@ -116,7 +117,7 @@ pub async fn plan_add(
         Via::ConfigMap => {
             let (spec, store) =
                 spec_with_ca_config_map(&resource["spec"], &placement.layout.secret);
-            if let Some(warning) = pause_warning(truster, &resource, &[], true) {
+            if let Some(warning) = pause_warning(&truster.cluster, &resource, &[], true) {
                 plan.warn(warning);
             }
             plan.push(store_write(truster, StoreKind::ConfigMap, &store, ca).await?);
@@ -136,13 +137,12 @@ pub async fn plan_add(
 /// mounted secret's data reaches the pods without ECK, so only nodeSets to roll wait; with
 /// `managed: "false"` ECK also ignores the ConfigMap (`via_eck`).
 pub(crate) fn pause_warning(
-    truster: &EckCluster,
+    cluster: &str,
     resource: &Value,
     rolled_node_sets: &[String],
     via_eck: bool,
 ) -> Option<String> {
     let paused = eck::paused(resource)?;
-    let cluster = &truster.cluster;
     let annotation = paused.annotation();
     if !rolled_node_sets.is_empty() {
         return Some(format!(
@@ -547,4 +547,38 @@ pub async fn plan_sync(
         });
     }
     Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn annotated(annotations: Value) -> Value {
+        json!({"metadata": {"annotations": annotations}})
+    }
+
+    #[test]
+    fn a_pause_is_mentioned_only_where_it_holds_something_back() {
+        let paused = annotated(json!({"eck.k8s.elastic.co/pause-orchestration": "true"}));
+        let unmanaged = annotated(json!({"eck.k8s.elastic.co/managed": "false"}));
+        let rolled = ["hot".to_string()];
+        for (resource, rolled, via_eck, warned) in [
+            (&paused, &rolled[..], false, true),
+            (&paused, &[][..], false, false),
+            (&paused, &[][..], true, false),
+            (&unmanaged, &rolled[..], false, true),
+            (&unmanaged, &[][..], false, false),
+            (&unmanaged, &[][..], true, true),
+            (&annotated(json!({})), &rolled[..], true, false),
+        ] {
+            let warning = pause_warning("one", resource, rolled, via_eck);
+            assert_eq!(warning.is_some(), warned, "{resource} {rolled:?} {via_eck}");
+        }
+        assert_eq!(
+            pause_warning("one", &paused, &rolled, false).unwrap(),
+            "one carries eck.k8s.elastic.co/pause-orchestration: \"true\": ECK rolls no pods while it is there, \
+             so the nodes of nodeSet(s) hot load the new CA file only once it is removed"
+        );
+    }
 }
