@@ -12,6 +12,7 @@ use crate::eck::EckCluster;
 use crate::elasticsearch::{Elasticsearch, RemoteClusterInfo};
 use crate::error::{Failure, FailureKind, name_list};
 use crate::expose::{self, Address, ServiceType};
+use crate::foreign_settings;
 use crate::output::Output;
 use crate::plan::{Plan, SettingsWrite, Write};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
@@ -83,22 +84,13 @@ pub async fn plan_disconnect(es: &Arc<Elasticsearch>, alias: &str) -> anyhow::Re
     Ok(plan)
 }
 
-/// The aliases ECK manages through `spec.remoteClusters` (ecr must not take them over).
-pub fn ref_aliases(resource: &Value) -> Vec<String> {
-    resource
-        .pointer("/spec/remoteClusters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| entry["name"].as_str().map(str::to_string))
-        .collect()
-}
-
-/// Refuses a proxy alias that `spec.remoteClusters` already names: ECK writes sniff settings
-/// for those, and the two would fight.
-pub async fn refuse_ref_collision(local: &EckCluster, alias: &str) -> anyhow::Result<()> {
+/// Checks what else configures `alias` in `local` before a proxy remote is written: refuses an
+/// alias that `spec.remoteClusters` names (ECK writes sniff settings for those, and the two
+/// would fight) or one whose `elasticsearch.yml` has sniff settings; returns what the plan
+/// should warn about.
+pub async fn check_connect(local: &EckCluster, alias: &str) -> anyhow::Result<Vec<String>> {
     let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
-    if ref_aliases(&resource).iter().any(|name| name == alias) {
+    if foreign_settings::managed_by_eck(&resource, alias) {
         return Err(Failure::new(
             FailureKind::Invalid,
             format!(
@@ -109,18 +101,49 @@ pub async fn refuse_ref_collision(local: &EckCluster, alias: &str) -> anyhow::Re
         .with_hint("choose another --alias, or remove that entry with ecr disconnect --ref")
         .into());
     }
-    Ok(())
+    let found = foreign_settings::in_node_configs(&resource["spec"], alias);
+    Ok(foreign_settings::judge_for_connect(
+        &local.cluster,
+        alias,
+        &found,
+    )?)
+}
+
+/// Checks what else configures `alias` in `local` before its settings are removed: refuses an
+/// alias ECK manages (it would add it back); returns what the plan should warn about.
+pub async fn check_disconnect(local: &EckCluster, alias: &str) -> anyhow::Result<Vec<String>> {
+    let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    foreign_settings::refuse_disconnect_of_managed(
+        &resource,
+        &local.cluster,
+        local.kube.namespace(),
+        alias,
+    )?;
+    let found = foreign_settings::in_node_configs(&resource["spec"], alias);
+    Ok(foreign_settings::warnings_for_disconnect(
+        &local.cluster,
+        &found,
+    ))
 }
 
 /// The `spec.remoteClusters` entry `{name: alias, elasticsearchRef: {name, namespace}}` added,
 /// keeping the others (the list is written whole, conditional on the version read).
+/// Refused when the alias is a proxy-mode remote of `local` already (`es` reads its settings).
 pub async fn plan_ref(
     local: &EckCluster,
+    es: &Elasticsearch,
     alias: &str,
     remote: &str,
     remote_namespace: &str,
 ) -> anyhow::Result<Plan> {
     let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    foreign_settings::refuse_ref_over_proxy(
+        &es.cluster_settings().await?,
+        &foreign_settings::in_node_configs(&resource["spec"], alias),
+        &local.cluster,
+        local.kube.namespace(),
+        alias,
+    )?;
     let wanted =
         json!({"name": alias, "elasticsearchRef": {"name": remote, "namespace": remote_namespace}});
     let mut entries = resource

@@ -10,6 +10,8 @@ use common::recipe::Es;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+const ES_GROUP: &str = "elasticsearch.k8s.elastic.co";
+
 
 fn es_one(env: &Env) -> Es {
     Es::of(&env.sandbox, "sandbox", "ns-one", "cluster-one")
@@ -55,5 +57,138 @@ async fn moving_a_sniff_alias_with_its_proxy_to_proxy_mode_clears_every_sniff_se
             "cluster.remote.cluster-two.proxy_address",
             "cluster.remote.cluster-two.transport.compression_scheme",
         ]
+    );
+}
+
+/// Adds `config` to that of the only nodeSet of cluster-one (which ECK renders into
+/// elasticsearch.yml), keeping the trust ecr put there.
+fn set_node_set_config(env: &Env, config: Value) {
+    let api = env.api();
+    let mut resource = api
+        .get_object(ES_GROUP, "elasticsearches", Some("ns-one"), "cluster-one")
+        .expect("cluster-one");
+    let node_set_config = &mut resource["spec"]["nodeSets"][0]["config"];
+    if node_set_config.is_null() {
+        *node_set_config = json!({});
+    }
+    let (Value::Object(existing), Value::Object(added)) = (node_set_config, config) else {
+        panic!("configs are objects");
+    };
+    existing.extend(added);
+    api.put_object(ES_GROUP, "elasticsearches", resource);
+}
+
+fn setting_puts(es: &Es) -> usize {
+    es.endpoint
+        .handle
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .count()
+}
+
+/// Item 4: sniff settings of the alias in elasticsearch.yml make Elasticsearch refuse proxy
+/// mode, and no settings update can remove them: refused before writing, saying where.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sniff_settings_of_the_alias_in_elasticsearch_yml_are_refused_before_writing() {
+    let env = Env::start().await;
+    env.trust_and_expose_both_ways();
+    set_node_set_config(
+        &env,
+        json!({"cluster.remote.cluster-two.seeds": ["10.9.9.9:9300"]}),
+    );
+    let es = es_one(&env);
+    let (_, settings) = es.send(Method::GET, "/_cluster/settings", None).await;
+    assert_eq!(settings["persistent"], json!({}), "invisible without include_defaults");
+    let run = env.connect_one_to_two(&["--yes"]).failure();
+    assert_eq!(
+        run.stderr,
+        "error: the config (elasticsearch.yml) of nodeSet default of cluster-one sets \
+         cluster.remote.cluster-two.seeds: Elasticsearch refuses proxy mode next to these sniff-mode \
+         settings, and no settings update can remove them\n\
+         hint: remove them from spec.nodeSets[].config (ECK then restarts the nodes one by one), or \
+         choose another --alias\n"
+    );
+    assert_eq!(setting_puts(&es), 0);
+}
+
+/// Item 4: proxy settings of the alias in elasticsearch.yml are overridden by what ecr writes,
+/// and outlive `disconnect`: both plans say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_settings_of_the_alias_in_elasticsearch_yml_are_warned_about() {
+    let env = Env::start().await;
+    env.trust_and_expose_both_ways();
+    set_node_set_config(
+        &env,
+        json!({"cluster": {"remote": {"cluster-two": {"mode": "proxy", "proxy_address": "10.9.9.9:9300"}}}}),
+    );
+    let run = env.connect_one_to_two(&["--yes"]).success();
+    assert!(
+        run.stderr.contains(
+            "the config (elasticsearch.yml) of nodeSet default of cluster-one also sets \
+             cluster.remote.cluster-two.mode, cluster.remote.cluster-two.proxy_address"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = env
+        .ecr(&["disconnect", "cluster-one", "-n", "ns-one", "--alias", "cluster-two", "--yes"])
+        .success();
+    assert!(
+        run.stderr.contains("a settings update cannot remove it"),
+        "{}",
+        run.stderr
+    );
+    let (_, info) = es_one(&env).send(Method::GET, "/_remote/info", None).await;
+    assert_eq!(info["cluster-two"]["proxy_address"], "10.9.9.9:9300", "{info}");
+}
+
+/// Item 12: ECK writes only seeds for the aliases of spec.remoteClusters; over a proxy alias
+/// Elasticsearch would refuse them on every reconcile: refused before writing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ref_over_a_proxy_alias_is_refused() {
+    let env = Env::start().await;
+    env.trust_and_expose_both_ways();
+    env.connect_one_to_two(&["--yes"]).success();
+    let before = env
+        .api()
+        .get_object(ES_GROUP, "elasticsearches", Some("ns-one"), "cluster-one")
+        .expect("cluster-one");
+    let run = env.connect_ref_one_to_two().failure();
+    assert!(
+        run.stderr.starts_with(
+            "error: cluster-two is a proxy-mode remote of cluster-one (the persistent cluster settings): \
+             ECK writes only seeds"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: remove the proxy remote first (ecr disconnect cluster-one -n ns-one --alias cluster-two)"),
+        "{}",
+        run.stderr
+    );
+    let after = env
+        .api()
+        .get_object(ES_GROUP, "elasticsearches", Some("ns-one"), "cluster-one")
+        .expect("cluster-one");
+    assert_eq!(after["spec"], before["spec"]);
+}
+
+/// Item 12: removing the settings of an alias ECK manages is undone by ECK: refused, pointing
+/// to --ref.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disconnect_of_an_alias_eck_manages_points_to_ref() {
+    let env = Env::start().await;
+    env.connect_ref_one_to_two().success();
+    let run = env
+        .ecr(&["disconnect", "cluster-one", "-n", "ns-one", "--alias", "cluster-two", "--yes"])
+        .failure();
+    assert_eq!(
+        run.stderr,
+        "error: the alias cluster-two is managed by ECK through spec.remoteClusters of cluster-one: \
+         removing its settings is undone at ECK's next reconcile, which writes them again\n\
+         hint: remove the entry instead: ecr disconnect cluster-one -n ns-one --alias cluster-two --ref\n"
     );
 }

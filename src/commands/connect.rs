@@ -124,12 +124,15 @@ pub async fn connect(args: &ConnectArgs, global: &GlobalArgs) -> anyhow::Result<
         None => None,
     };
     let wanted = proxy_remote(args, remote_cluster.as_ref()).await?;
-    if let Some(local) = &local {
-        connect::refuse_ref_collision(local, &wanted.alias).await?;
-    }
+    let warnings = match &local {
+        Some(local) => connect::check_connect(local, &wanted.alias).await?,
+        None => Vec::new(),
+    };
     let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
-    let outcome = plan::carry_out(&output, global.approval(), || {
-        connect::plan_connect(&es, &wanted)
+    let outcome = plan::carry_out(&output, global.approval(), || async {
+        let mut plan = connect::plan_connect(&es, &wanted).await?;
+        warnings.iter().for_each(|warning| plan.warn(warning));
+        Ok(plan)
     })
     .await?;
     let goal = format!(
@@ -212,8 +215,9 @@ async fn connect_by_ref(
         .clone()
         .unwrap_or_else(|| local.kube.namespace().to_string());
     crate::k8s::validate_name("namespace", &namespace)?;
+    let es = reach(&args.es, Some(local), output).await?;
     let outcome = plan::carry_out(output, global.approval(), || {
-        connect::plan_ref(local, &alias, remote, &namespace)
+        connect::plan_ref(local, &es, &alias, remote, &namespace)
     })
     .await?;
     outcome.report(
@@ -244,9 +248,15 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
             ),
         );
     }
+    let warnings = match &local {
+        Some(local) => connect::check_disconnect(local, &args.alias).await?,
+        None => Vec::new(),
+    };
     let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
-    let outcome = plan::carry_out(&output, global.approval(), || {
-        connect::plan_disconnect(&es, &args.alias)
+    let outcome = plan::carry_out(&output, global.approval(), || async {
+        let mut plan = connect::plan_disconnect(&es, &args.alias).await?;
+        warnings.iter().for_each(|warning| plan.warn(warning));
+        Ok(plan)
     })
     .await?;
     outcome.report(

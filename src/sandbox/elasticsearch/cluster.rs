@@ -9,7 +9,8 @@ use super::errors::EsError;
 use super::faults::Faults;
 use super::journal::Journal;
 use super::remote::{self, LinkFailure, LinkStatus, Links, RemoteConfig};
-use super::settings::{AppliedUpdate, ClusterSettings, SettingsUpdate};
+use super::registry::{self, FlatSettings};
+use super::settings::{self, AppliedUpdate, ClusterSettings, SettingsUpdate};
 use super::version::Version;
 use super::{ElasticsearchConfig, Topology, lock};
 
@@ -65,12 +66,27 @@ impl Cluster {
         lock(&self.state).settings.clone()
     }
 
-    /// Applies a settings update; links whose settings changed start connecting anew.
+    /// The remote cluster settings of the nodes' `elasticsearch.yml` (the union of the
+    /// nodes', first one first).
+    pub fn node_settings(&self) -> FlatSettings {
+        let mut node = FlatSettings::new();
+        for config in self.topology.node_configs(&self.config.cluster) {
+            for (key, value) in settings::node_remote_settings(&config) {
+                node.entry(key).or_insert(value);
+            }
+        }
+        node
+    }
+
+    /// Applies a settings update; links whose settings changed start connecting anew. The
+    /// result is checked together with the node settings, which it cannot remove.
     pub fn update_settings(&self, update: &SettingsUpdate) -> Result<AppliedUpdate, EsError> {
+        let node = self.node_settings();
         let mut state = lock(&self.state);
         let applied = state.settings.apply(update)?;
-        let before = state.settings.effective();
-        let after = applied.settings.effective();
+        let before = state.settings.over(&node);
+        let after = applied.settings.over(&node);
+        registry::check_dependencies(&after).map_err(EsError::illegal_argument)?;
         state
             .links
             .settings_changed(&before, &after, Instant::now());
@@ -80,7 +96,8 @@ impl Cluster {
 
     /// The remote clusters the effective settings configure.
     pub fn remotes(&self) -> Vec<RemoteConfig> {
-        let effective = lock(&self.state).settings.effective();
+        let node = self.node_settings();
+        let effective = lock(&self.state).settings.over(&node);
         remote::configured_remotes(&effective, &self.version)
     }
 

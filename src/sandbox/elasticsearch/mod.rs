@@ -42,6 +42,11 @@ pub trait Topology: Send + Sync + 'static {
     fn formed(&self, _cluster: &ClusterId) -> bool {
         true
     }
+    /// The `elasticsearch.yml` of each running node of `cluster`, as nested JSON: its
+    /// settings are node settings, which `_cluster/settings` shows only as defaults.
+    fn node_configs(&self, _cluster: &ClusterId) -> Vec<serde_json::Value> {
+        Vec::new()
+    }
 }
 
 /// An Elasticsearch resource: its Kubernetes context, namespace and name.

@@ -81,7 +81,10 @@ async fn get_settings(State(cluster): Shared, uri: Uri, Query(params): Query<Par
         "transient": render(&settings.transient, flat),
     });
     if flag(&params, "include_defaults")? {
-        let defaults = registry::defaults_not_set(&settings.effective());
+        // Node settings (elasticsearch.yml) show among the defaults, and only there.
+        let node = cluster.node_settings();
+        let mut defaults = registry::defaults_not_set(&settings.over(&node));
+        defaults.extend(node.into_iter().filter(|(key, _)| !settings.effective().contains_key(key)));
         body["defaults"] = render(&defaults, flat);
     }
     Ok(axum::Json(body))

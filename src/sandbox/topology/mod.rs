@@ -95,4 +95,15 @@ impl Topology for SandboxTopology {
     fn formed(&self, cluster: &ClusterId) -> bool {
         self.nodes_trust(cluster, cluster)
     }
+
+    /// The `elasticsearch.yml` ECK rendered for each running node.
+    fn node_configs(&self, cluster: &ClusterId) -> Vec<serde_json::Value> {
+        let Some(api) = self.api(&cluster.context) else {
+            return Vec::new();
+        };
+        trust::running_nodes(&api, &cluster.namespace, &cluster.name)
+            .iter()
+            .filter_map(|pod| trust::node_config(&api, pod))
+            .collect()
+    }
 }
