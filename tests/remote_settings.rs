@@ -192,3 +192,93 @@ async fn disconnect_of_an_alias_eck_manages_points_to_ref() {
          hint: remove the entry instead: ecr disconnect cluster-one -n ns-one --alias cluster-two --ref\n"
     );
 }
+
+/// An operator license of ECK (`license.k8s.elastic.co/scope: operator`) of `license_type`.
+fn install_eck_license(env: &Env, license_type: &str) {
+    use base64::Engine;
+    let license = json!({"license": {"type": license_type, "uid": "sandbox"}}).to_string();
+    env.api().put_object(
+        "",
+        "secrets",
+        json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "eck-license", "namespace": "ns-one",
+                "labels": {"license.k8s.elastic.co/scope": "operator"}},
+            "data": {"license": base64::engine::general_purpose::STANDARD.encode(license)}}),
+    );
+}
+
+fn es_resource(env: &Env, namespace: &str, name: &str) -> Value {
+    env.api()
+        .get_object(ES_GROUP, "elasticsearches", Some(namespace), name)
+        .expect("the Elasticsearch resource")
+}
+
+fn remote_ca(env: &Env, namespace: &str, name: &str) -> String {
+    let secret = env
+        .api()
+        .get_object("", "secrets", Some(namespace), &format!("{name}-es-remote-ca"))
+        .expect("ECK's remote CA secret");
+    common::decode(&secret["data"]["ca.crt"])
+}
+
+/// The sandbox's ECK handles spec.remoteClusters as ECK 3.5 does: nothing without an
+/// enterprise license (a trial counts), then sniff seeds to the remote's transport service,
+/// the managed aliases recorded in an annotation and only those removed, the remote CAs
+/// exchanged through NAME-es-remote-ca; and seeds over a proxy alias refused by Elasticsearch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandboxs_eck_handles_remote_clusters_like_eck() {
+    let env = Env::start().await;
+    let es = es_one(&env);
+    env.connect_ref_one_to_two().success();
+    assert_eq!(persistent_of(&es, "cluster-two"), Vec::<String>::new(), "no license, no settings");
+    assert_eq!(
+        es_resource(&env, "ns-one", "cluster-one")["metadata"]["annotations"]
+            ["elasticsearch.k8s.elastic.co/managed-remote-clusters"],
+        Value::Null
+    );
+    install_eck_license(&env, "enterprise_trial");
+    // A user's own alias, which ECK must leave alone.
+    let (status, body) = put_settings(
+        &es,
+        json!({"persistent": {"cluster.remote.mine.seeds": ["10.1.1.1:9300"]}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    env.ecr(&[
+        "disconnect", "cluster-one", "-n", "ns-one", "--alias", "cluster-two", "--ref", "--yes",
+    ])
+    .success();
+    env.connect_ref_one_to_two().success();
+    assert_eq!(
+        es.endpoint.handle.persistent_settings()["cluster.remote.cluster-two.seeds"],
+        json!(["cluster-two-es-transport.ns-two.svc:9300"])
+    );
+    assert_eq!(
+        es_resource(&env, "ns-one", "cluster-one")["metadata"]["annotations"]
+            ["elasticsearch.k8s.elastic.co/managed-remote-clusters"],
+        "cluster-two"
+    );
+    let one_ca = env.transport_ca("sandbox", "ns-one", "cluster-one");
+    let two_ca = env.transport_ca("sandbox", "ns-two", "cluster-two");
+    assert!(remote_ca(&env, "ns-one", "cluster-one").contains(two_ca.trim()));
+    assert!(remote_ca(&env, "ns-two", "cluster-two").contains(one_ca.trim()));
+    env.ecr(&[
+        "disconnect", "cluster-one", "-n", "ns-one", "--alias", "cluster-two", "--ref", "--yes",
+    ])
+    .success();
+    assert_eq!(persistent_of(&es, "cluster-two"), Vec::<String>::new());
+    assert_eq!(persistent_of(&es, "mine"), ["cluster.remote.mine.seeds"]);
+    // Written behind ecr's back: ECK's seeds over a proxy alias are refused, every time.
+    es.connect_to("cluster-two", "10.9.9.9:9300").await;
+    let mut resource = es_resource(&env, "ns-one", "cluster-one");
+    resource["spec"]["remoteClusters"] =
+        json!([{"name": "cluster-two", "elasticsearchRef": {"name": "cluster-two", "namespace": "ns-two"}}]);
+    env.api().put_object(ES_GROUP, "elasticsearches", resource);
+    assert_eq!(
+        persistent_of(&es, "cluster-two"),
+        [
+            "cluster.remote.cluster-two.mode",
+            "cluster.remote.cluster-two.proxy_address"
+        ]
+    );
+}

@@ -143,6 +143,15 @@ impl Elasticsearch {
         self.cluster.faults.clear();
     }
 
+    /// Applies a `PUT _cluster/settings` body as a client of the cluster would (ECK does);
+    /// Elasticsearch's reason when it refuses it.
+    pub fn update_settings(&self, body: &serde_json::Value) -> Result<(), String> {
+        settings::SettingsUpdate::from_json(body)
+            .and_then(|update| self.cluster.update_settings(&update))
+            .map(drop)
+            .map_err(|error| error.reason().to_owned())
+    }
+
     /// The persistent settings as a flat JSON object (`{"cluster.remote.a.mode": "proxy"}`).
     pub fn persistent_settings(&self) -> serde_json::Value {
         settings::to_flat_json(&self.cluster.settings().persistent)
