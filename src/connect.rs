@@ -68,7 +68,23 @@ pub async fn plan_connect(es: &Arc<Elasticsearch>, remote: &ProxyRemote) -> anyh
             remote.alias, remote.address
         ),
     });
+    if !plan.is_empty() && major_version(&es.info().await?.version.number) >= 9 {
+        plan.warn(CERTIFICATE_MODEL_DEPRECATED);
+    }
     Ok(plan)
+}
+
+/// Said once in a plan that links 9.x clusters (Elasticsearch 9.0 deprecates the
+/// certificate-based security model of remote clusters).
+const CERTIFICATE_MODEL_DEPRECATED: &str = "Elasticsearch 9 deprecates certificate-based remote \
+     clusters (trust between transport CAs, as here) in favour of API-key ones; such links still work";
+
+fn major_version(number: &str) -> u32 {
+    number
+        .split('.')
+        .next()
+        .and_then(|major| major.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The settings change that removes every setting of `alias`; nothing when none is left.
@@ -351,14 +367,35 @@ pub fn describe_link(alias: &str, info: Option<&RemoteClusterInfo>) -> String {
     }
 }
 
-/// The failure of a link that did not come up, with what was found.
+/// What to say of an API-key link that is not up: its trust and port are not the transport
+/// layer's, so ecr's transport checks do not apply (Elasticsearch: `RemoteConnectionInfo`
+/// shows `cluster_credentials` when the keystore holds `cluster.remote.ALIAS.credentials`).
+pub fn api_key_link(alias: &str, address: Option<&str>) -> String {
+    let mut text = format!(
+        "the remote {alias} is not connected: it is an API-key link (cluster.remote.{alias}.credentials in the \
+         keystore), which goes to the remote's remote cluster server (port 9443, service REMOTE-es-remote-cluster \
+         with spec.remoteClusterServer.enabled) and trusts its CA through xpack.security.remote_cluster_client.ssl, \
+         not the transport CA; ecr does not set these links up yet"
+    );
+    if let Some(address) = address.filter(|a| a.ends_with(":9300")) {
+        text.push_str(&format!(
+            "; {address} is the transport port, not the remote cluster server's"
+        ));
+    }
+    text
+}
+
+/// The failure of a link that did not come up, with what was found. The transport findings
+/// do not apply to an API-key link.
 pub fn not_connected(
     alias: &str,
     waited: &str,
     info: Option<&RemoteClusterInfo>,
     findings: &[String],
 ) -> Failure {
-    let hint = if findings.is_empty() {
+    let hint = if let Some(info) = info.filter(|info| info.uses_api_key()) {
+        api_key_link(alias, info.proxy_address.as_deref())
+    } else if findings.is_empty() {
         "check that each side trusts the other's transport CA (ecr trust add), that the remote is exposed at \
          that address (ecr expose), and that nothing between them drops port 9300"
             .to_string()

@@ -105,7 +105,7 @@ impl Plan {
     /// Adds another plan's changes after this one's.
     pub fn append(&mut self, other: Plan) {
         self.changes.extend(other.changes);
-        self.warnings.extend(other.warnings);
+        other.warnings.into_iter().for_each(|warning| self.warn(warning));
         self.then.extend(other.then);
     }
 
@@ -115,8 +115,12 @@ impl Plan {
     }
 
     /// Something the operator should know before approving; shown only with changes.
+    /// Said once, however many changes call for it.
     pub fn warn(&mut self, warning: impl Into<String>) {
-        self.warnings.push(warning.into());
+        let warning = warning.into();
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -282,3 +282,93 @@ async fn the_sandboxs_eck_handles_remote_clusters_like_eck() {
         ]
     );
 }
+
+/// Puts a cross-cluster API key for `alias` into cluster-one's keystore, as ECK builds it from
+/// spec.secureSettings (the value is never read).
+fn add_api_key_to_keystore(env: &Env, alias: &str) {
+    use base64::Engine;
+    let key = base64::engine::general_purpose::STANDARD.encode("not-a-real-key");
+    env.api().put_object(
+        "",
+        "secrets",
+        json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "remote-keys", "namespace": "ns-one"},
+            "data": {format!("cluster.remote.{alias}.credentials"): key}}),
+    );
+    let mut resource = es_resource(env, "ns-one", "cluster-one");
+    resource["spec"]["secureSettings"] = json!([{"secretName": "remote-keys"}]);
+    env.api().put_object(ES_GROUP, "elasticsearches", resource);
+}
+
+/// Item 7: an alias whose key is in the keystore is an API-key link; status says so instead
+/// of calling it a plain disconnected remote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_recognises_an_api_key_link() {
+    let env = Env::start().await;
+    add_api_key_to_keystore(&env, "cluster-two");
+    es_one(&env).connect_to("cluster-two", "10.9.9.9:9300").await;
+    let (_, info) = es_one(&env).send(Method::GET, "/_remote/info", None).await;
+    assert_eq!(info["cluster-two"]["cluster_credentials"], "::es_redacted::");
+    // Exit status 1: something needs attention.
+    let run = env
+        .ecr(&["status", "cluster-one", "-n", "ns-one", "-o", "json"])
+        .failure();
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(report["remotes"][0]["api_key"], true, "{}", run.stdout);
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("the remote cluster-two is not connected: it is an API-key link"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("10.9.9.9:9300 is the transport port, not the remote cluster server's"),
+        "{warnings}"
+    );
+}
+
+/// Item 7: connect's diagnosis of an API-key link does not blame transport trust.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connects_diagnosis_of_an_api_key_link_does_not_blame_transport_trust() {
+    let env = Env::start().await;
+    env.ecr(&["expose", "cluster-two", "-n", "ns-two", "--yes"])
+        .success();
+    add_api_key_to_keystore(&env, "cluster-two");
+    let run = env
+        .connect_one_to_two(&["--yes", "--timeout", "2s"])
+        .failure();
+    let hint = run
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("hint: "))
+        .expect("a hint");
+    assert!(
+        hint.starts_with("hint: the remote cluster-two is not connected: it is an API-key link"),
+        "{hint}"
+    );
+    assert!(!hint.contains("does not trust"), "{hint}");
+}
+
+/// Item 7: on 9.x, where certificate-based remote clusters are deprecated, the plan says so,
+/// once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_9_the_plan_says_once_that_certificate_based_links_are_deprecated() {
+    let mut spec = ecr::sandbox::SandboxSpec::standard();
+    for cluster in &mut spec.kube_clusters[0].elasticsearch {
+        cluster.version = "9.1.0".into();
+    }
+    let env = Env::with(spec).await;
+    env.trust_and_expose_both_ways();
+    let run = env.connect_one_to_two(&["--dry-run"]).success();
+    assert_eq!(
+        run.stderr
+            .matches("Elasticsearch 9 deprecates certificate-based remote clusters")
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    let eight = Env::start().await;
+    eight.trust_and_expose_both_ways();
+    let run = eight.connect_one_to_two(&["--dry-run"]).success();
+    assert!(!run.stderr.contains("deprecates"), "{}", run.stderr);
+}

@@ -66,6 +66,14 @@ impl Cluster {
         lock(&self.state).settings.clone()
     }
 
+    /// Whether the keystore holds a cross-cluster API key for `alias`
+    /// (`cluster.remote.ALIAS.credentials`, a secure setting only).
+    pub fn has_credentials(&self, alias: &str) -> bool {
+        self.topology
+            .keystore(&self.config.cluster)
+            .contains(&format!("cluster.remote.{alias}.credentials"))
+    }
+
     /// The remote cluster settings of the nodes' `elasticsearch.yml` (the union of the
     /// nodes', first one first).
     pub fn node_settings(&self) -> FlatSettings {

@@ -42,6 +42,10 @@ pub trait Topology: Send + Sync + 'static {
     fn formed(&self, _cluster: &ClusterId) -> bool {
         true
     }
+    /// The names of the secure settings in the nodes' keystore.
+    fn keystore(&self, _cluster: &ClusterId) -> std::collections::BTreeSet<String> {
+        std::collections::BTreeSet::new()
+    }
     /// The `elasticsearch.yml` of each running node of `cluster`, as nested JSON: its
     /// settings are node settings, which `_cluster/settings` shows only as defaults.
     fn node_configs(&self, _cluster: &ClusterId) -> Vec<serde_json::Value> {

@@ -138,7 +138,12 @@ async fn remote_info(State(cluster): Shared, uri: Uri, Query(params): Query<Para
         .iter()
         .map(|remote| {
             let connected = cluster.link_status(remote) == LinkStatus::Connected;
-            (remote.alias.clone(), remote::info_json(remote, connected))
+            let mut entry = remote::info_json(remote, connected);
+            // Elasticsearch: RemoteConnectionInfo shows that a key is there, never the key.
+            if cluster.has_credentials(&remote.alias) {
+                entry["cluster_credentials"] = json!("::es_redacted::");
+            }
+            (remote.alias.clone(), entry)
         })
         .collect();
     Ok(axum::Json(Value::Object(entries)))

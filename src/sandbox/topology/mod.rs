@@ -3,6 +3,7 @@
 //! may be in another kube cluster. Addresses are in `exposure`, trust in `trust`.
 
 mod exposure;
+mod keystore;
 mod mounts;
 mod trust;
 
@@ -94,6 +95,13 @@ impl Topology for SandboxTopology {
     /// The nodes trust their own cluster's current transport CA.
     fn formed(&self, cluster: &ClusterId) -> bool {
         self.nodes_trust(cluster, cluster)
+    }
+
+    /// The names in the keystore ECK builds from `spec.secureSettings`.
+    fn keystore(&self, cluster: &ClusterId) -> std::collections::BTreeSet<String> {
+        self.api(&cluster.context)
+            .map(|api| keystore::setting_names(&api, &cluster.namespace, &cluster.name))
+            .unwrap_or_default()
     }
 
     /// The `elasticsearch.yml` ECK rendered for each running node.
