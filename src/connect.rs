@@ -287,7 +287,10 @@ pub async fn diagnose(
     remote: &EckCluster,
     address: &ProxyAddress,
 ) -> Diagnosis {
-    let mut findings = Vec::new();
+    let mut findings: Vec<String> = hostname_finding(local, Some(remote), address)
+        .await
+        .into_iter()
+        .collect();
     for (truster, trusted) in [(local, remote), (remote, local)] {
         match trusts(truster, trusted).await {
             Ok(true) => {}
@@ -326,6 +329,42 @@ pub async fn diagnose(
         }
     }
     Diagnosis { findings }
+}
+
+/// The transport SSL setting whose `full` makes Elasticsearch check host names.
+const VERIFICATION_MODE: &str = "xpack.security.transport.ssl.verification_mode";
+
+/// When `local` checks host names on transport connections (a nodeSet's config sets
+/// `verification_mode: full`, the default of a cluster outside ECK), the remote's certificate
+/// must carry the host of the proxy address, or the `server_name`, which is sent as SNI and
+/// checked first (Elasticsearch: `SecurityNetty4Transport`; JDK:
+/// `X509TrustManagerImpl.checkIdentity`). ECK's transport certificates carry the transport
+/// service's name and pod names, not a load balancer's address.
+pub async fn hostname_finding(
+    local: &EckCluster,
+    remote: Option<&EckCluster>,
+    address: &ProxyAddress,
+) -> Option<String> {
+    let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await.ok()?;
+    let (node_set, _) = foreign_settings::node_config_values(&resource["spec"], VERIFICATION_MODE)
+        .into_iter()
+        .find(|(_, mode)| mode.as_str() == Some("full"))?;
+    let service_name = match remote {
+        Some(remote) => format!(
+            "{}.{}.svc",
+            eck::transport_service(&remote.cluster),
+            remote.kube.namespace()
+        ),
+        None => "REMOTE-es-transport.NS.svc".to_string(),
+    };
+    Some(format!(
+        "{} checks host names on transport connections ({VERIFICATION_MODE}: full in nodeSet {node_set}): the \
+         remote's transport certificate must carry {}, the host of the proxy address, and ECK's carry {service_name} \
+         and pod names only; add {} to the remote's spec.transport.tls.subjectAltNames (ECK reissues the \
+         certificates), or connect with --server-name {service_name}: Elasticsearch sends it as SNI and the host \
+         check tries it first",
+        local.cluster, address.host, address.host
+    ))
 }
 
 /// A license that is not active stops remote clusters; any active one, basic included,
@@ -397,7 +436,9 @@ pub fn not_connected(
         api_key_link(alias, info.proxy_address.as_deref())
     } else if findings.is_empty() {
         "check that each side trusts the other's transport CA (ecr trust add), that the remote is exposed at \
-         that address (ecr expose), and that nothing between them drops port 9300"
+         that address (ecr expose), and that nothing between them drops port 9300; a cluster outside ECK also \
+         checks host names (verification_mode: full by default): the remote's certificate must then carry the \
+         proxy address's host or the --server-name"
             .to_string()
     } else {
         name_list(findings, "")

@@ -41,6 +41,21 @@ pub fn in_node_configs(spec: &Value, alias: &str) -> Vec<NodeSetSettings> {
         .collect()
 }
 
+/// The value each nodeSet's `config` gives `key` (dotted, nested or mixed), where it does.
+pub fn node_config_values(spec: &Value, key: &str) -> Vec<(String, Value)> {
+    spec["nodeSets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|node_set| {
+            let mut flat = Map::new();
+            flatten(&node_set["config"], "", &mut flat);
+            let name = node_set["name"].as_str().unwrap_or_default().to_string();
+            flat.remove(key).map(|value| (name, value))
+        })
+        .collect()
+}
+
 fn flatten(value: &Value, prefix: &str, into: &mut Map<String, Value>) {
     match value {
         Value::Object(fields) => {

@@ -372,3 +372,43 @@ async fn on_9_the_plan_says_once_that_certificate_based_links_are_deprecated() {
     let run = eight.connect_one_to_two(&["--dry-run"]).success();
     assert!(!run.stderr.contains("deprecates"), "{}", run.stderr);
 }
+
+/// Item 5: a cluster that checks host names (verification_mode: full, the default outside
+/// ECK) refuses the remote's certificate for a load balancer's address; the diagnosis says so
+/// and what --server-name does, and with the transport service's name as SNI the link works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostname_verification_is_diagnosed_and_server_name_is_checked_first() {
+    let env = Env::start().await;
+    env.trust_and_expose_both_ways();
+    set_node_set_config(
+        &env,
+        json!({"xpack.security.transport.ssl.verification_mode": "full"}),
+    );
+    let run = env
+        .connect_one_to_two(&["--yes", "--timeout", "2s"])
+        .failure();
+    let hint = run
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("hint: "))
+        .expect("a hint");
+    assert!(
+        hint.contains(
+            "cluster-one checks host names on transport connections \
+             (xpack.security.transport.ssl.verification_mode: full in nodeSet default)"
+        ),
+        "{hint}"
+    );
+    assert!(
+        hint.contains("or connect with --server-name cluster-two-es-transport.ns-two.svc"),
+        "{hint}"
+    );
+    env.connect_one_to_two(&[
+        "--yes",
+        "--timeout",
+        "10s",
+        "--server-name",
+        "cluster-two-es-transport.ns-two.svc",
+    ])
+    .success();
+}

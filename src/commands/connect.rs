@@ -190,6 +190,10 @@ async fn prove(
                         .await
                         .findings
                 }
+                (Some(local), None) => connect::hostname_finding(local, None, &wanted.address)
+                    .await
+                    .into_iter()
+                    .collect(),
                 _ => Vec::new(),
             };
             let waited = humantime::format_duration(args.timeout).to_string();

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use super::errors::EsError;
 use super::faults::Faults;
 use super::journal::Journal;
-use super::remote::{self, LinkFailure, LinkStatus, Links, RemoteConfig};
+use super::remote::{self, Connection, Handshake, LinkFailure, LinkStatus, Links, RemoteConfig};
 use super::registry::{self, FlatSettings};
 use super::settings::{self, AppliedUpdate, ClusterSettings, SettingsUpdate};
 use super::version::Version;
@@ -111,11 +111,47 @@ impl Cluster {
 
     /// Where the link to `remote` stands now, judged from the emulated network and trust.
     pub fn link_status(&self, remote: &RemoteConfig) -> LinkStatus {
-        let handshake = remote::probe(remote, &self.config.cluster, self.topology.as_ref());
+        let handshake = remote::probe(remote, &self.config.cluster, self.topology.as_ref())
+            .and_then(|found| self.verify_host(remote, found));
         let now = Instant::now();
         lock(&self.state)
             .links
             .observe(&remote.alias, handshake, now, self.config.connect_delay)
+    }
+
+    /// With `verification_mode: full` (Elasticsearch's default; ECK sets `certificate`), the
+    /// remote's certificate must carry the SNI `server_name` (checked first) or else the host
+    /// of the address as written (Elasticsearch: `SecurityNetty4Transport`'s client SSL
+    /// engine gets that host; the JDK's `X509TrustManagerImpl.checkIdentity` tries the SNI
+    /// name, then the peer host).
+    fn verify_host(&self, remote: &RemoteConfig, found: Handshake) -> Result<Handshake, LinkFailure> {
+        let Connection::Proxy { server_name, .. } = &remote.connection else {
+            return Ok(found);
+        };
+        let (Some(target), true) = (self.topology.transport_at(&found.address), self.verifies_hosts()) else {
+            return Ok(found);
+        };
+        let host = host_of(&found.address);
+        let carried = |name: &str| !name.is_empty() && self.topology.certificate_names_match(&target, name);
+        match carried(server_name) || carried(&host) {
+            true => Ok(found),
+            false => Err(LinkFailure::HostNotInCertificate {
+                address: found.address,
+                host,
+            }),
+        }
+    }
+
+    /// Whether the nodes check host names on transport connections: the setting absent (the
+    /// default is `full`) or `full` in any node's elasticsearch.yml.
+    fn verifies_hosts(&self) -> bool {
+        self.topology
+            .node_configs(&self.config.cluster)
+            .iter()
+            .any(|config| {
+                let mode = &config["xpack"]["security"]["transport"]["ssl"]["verification_mode"];
+                mode.is_null() || mode == "full"
+            })
     }
 
     /// Like [`Cluster::link_status`], but waits for a connection under way to complete, as a
@@ -133,6 +169,12 @@ impl Cluster {
             status => status,
         }
     }
+}
+
+/// The host of `HOST:PORT` as written (IPv6 without its brackets).
+fn host_of(address: &str) -> String {
+    let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+    host.trim_start_matches('[').trim_end_matches(']').to_string()
 }
 
 /// A 22-character URL-safe identifier, different for every cluster instance.

@@ -42,6 +42,10 @@ pub trait Topology: Send + Sync + 'static {
     fn formed(&self, _cluster: &ClusterId) -> bool {
         true
     }
+    /// Whether `cluster`'s transport certificates carry `host` (a DNS name or an IP).
+    fn certificate_names_match(&self, _cluster: &ClusterId, _host: &str) -> bool {
+        true
+    }
     /// The names of the secure settings in the nodes' keystore.
     fn keystore(&self, _cluster: &ClusterId) -> std::collections::BTreeSet<String> {
         std::collections::BTreeSet::new()

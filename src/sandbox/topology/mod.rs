@@ -2,6 +2,7 @@
 //! from the live Kubernetes state of every context of the sandbox on each call: a remote
 //! may be in another kube cluster. Addresses are in `exposure`, trust in `trust`.
 
+mod certificate_names;
 mod exposure;
 mod keystore;
 mod mounts;
@@ -95,6 +96,14 @@ impl Topology for SandboxTopology {
     /// The nodes trust their own cluster's current transport CA.
     fn formed(&self, cluster: &ClusterId) -> bool {
         self.nodes_trust(cluster, cluster)
+    }
+
+    /// Whether the transport certificates ECK issued to `cluster` carry `host`.
+    fn certificate_names_match(&self, cluster: &ClusterId, host: &str) -> bool {
+        self.api(&cluster.context).is_some_and(|api| {
+            let names = certificate_names::transport_names(&api, &cluster.namespace, &cluster.name);
+            certificate_names::matches(&names, host)
+        })
     }
 
     /// The names in the keystore ECK builds from `spec.secureSettings`.
