@@ -345,7 +345,9 @@ pub async fn hostname_finding(
     remote: Option<&EckCluster>,
     address: &ProxyAddress,
 ) -> Option<String> {
-    let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await.ok()?;
+    let resource = eck::read_elasticsearch(&local.kube, &local.cluster)
+        .await
+        .ok()?;
     let (node_set, _) = foreign_settings::node_config_values(&resource["spec"], VERIFICATION_MODE)
         .into_iter()
         .find(|(_, mode)| mode.as_str() == Some("full"))?;

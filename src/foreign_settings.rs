@@ -106,9 +106,9 @@ pub fn judge_for_connect(
                 keys(blocking)
             ),
         )
-        .with_hint(format!(
-            "remove them from spec.nodeSets[].config (ECK then restarts the nodes one by one), or choose another --alias"
-        )));
+        .with_hint(
+            "remove them from spec.nodeSets[].config (ECK then restarts the nodes one by one), or choose another --alias",
+        ));
     }
     Ok(found
         .iter()
@@ -266,7 +266,11 @@ mod tests {
         let found = in_node_configs(&spec(), "two");
         let refused = judge_for_connect("one", "two", &found).unwrap_err();
         assert_eq!(refused.kind, FailureKind::Invalid);
-        assert!(refused.message.contains("nodeSet data of one sets cluster.remote.two.seeds"));
+        assert!(
+            refused
+                .message
+                .contains("nodeSet data of one sets cluster.remote.two.seeds")
+        );
         let warnings = judge_for_connect("one", "two", &found[1..]).unwrap();
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("cluster.remote.two.mode, cluster.remote.two.proxy_address"));

@@ -105,7 +105,10 @@ impl Plan {
     /// Adds another plan's changes after this one's.
     pub fn append(&mut self, other: Plan) {
         self.changes.extend(other.changes);
-        other.warnings.into_iter().for_each(|warning| self.warn(warning));
+        other
+            .warnings
+            .into_iter()
+            .for_each(|warning| self.warn(warning));
         self.then.extend(other.then);
     }
 

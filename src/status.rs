@@ -379,6 +379,10 @@ mod tests {
             "{}",
             found[0]
         );
-        assert!(found[0].contains("10.0.0.7:9300 is the transport port"), "{}", found[0]);
+        assert!(
+            found[0].contains("10.0.0.7:9300 is the transport port"),
+            "{}",
+            found[0]
+        );
     }
 }

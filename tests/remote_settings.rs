@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 
 const ES_GROUP: &str = "elasticsearch.k8s.elastic.co";
 
-
 fn es_one(env: &Env) -> Es {
     Es::of(&env.sandbox, "sandbox", "ns-one", "cluster-one")
 }
@@ -99,7 +98,11 @@ async fn sniff_settings_of_the_alias_in_elasticsearch_yml_are_refused_before_wri
     );
     let es = es_one(&env);
     let (_, settings) = es.send(Method::GET, "/_cluster/settings", None).await;
-    assert_eq!(settings["persistent"], json!({}), "invisible without include_defaults");
+    assert_eq!(
+        settings["persistent"],
+        json!({}),
+        "invisible without include_defaults"
+    );
     let run = env.connect_one_to_two(&["--yes"]).failure();
     assert_eq!(
         run.stderr,
@@ -132,7 +135,15 @@ async fn proxy_settings_of_the_alias_in_elasticsearch_yml_are_warned_about() {
         run.stderr
     );
     let run = env
-        .ecr(&["disconnect", "cluster-one", "-n", "ns-one", "--alias", "cluster-two", "--yes"])
+        .ecr(&[
+            "disconnect",
+            "cluster-one",
+            "-n",
+            "ns-one",
+            "--alias",
+            "cluster-two",
+            "--yes",
+        ])
         .success();
     assert!(
         run.stderr.contains("a settings update cannot remove it"),
@@ -140,7 +151,10 @@ async fn proxy_settings_of_the_alias_in_elasticsearch_yml_are_warned_about() {
         run.stderr
     );
     let (_, info) = es_one(&env).send(Method::GET, "/_remote/info", None).await;
-    assert_eq!(info["cluster-two"]["proxy_address"], "10.9.9.9:9300", "{info}");
+    assert_eq!(
+        info["cluster-two"]["proxy_address"], "10.9.9.9:9300",
+        "{info}"
+    );
 }
 
 /// Item 12: ECK writes only seeds for the aliases of spec.remoteClusters; over a proxy alias
@@ -183,7 +197,15 @@ async fn disconnect_of_an_alias_eck_manages_points_to_ref() {
     let env = Env::start().await;
     env.connect_ref_one_to_two().success();
     let run = env
-        .ecr(&["disconnect", "cluster-one", "-n", "ns-one", "--alias", "cluster-two", "--yes"])
+        .ecr(&[
+            "disconnect",
+            "cluster-one",
+            "-n",
+            "ns-one",
+            "--alias",
+            "cluster-two",
+            "--yes",
+        ])
         .failure();
     assert_eq!(
         run.stderr,
@@ -216,7 +238,12 @@ fn es_resource(env: &Env, namespace: &str, name: &str) -> Value {
 fn remote_ca(env: &Env, namespace: &str, name: &str) -> String {
     let secret = env
         .api()
-        .get_object("", "secrets", Some(namespace), &format!("{name}-es-remote-ca"))
+        .get_object(
+            "",
+            "secrets",
+            Some(namespace),
+            &format!("{name}-es-remote-ca"),
+        )
         .expect("ECK's remote CA secret");
     common::decode(&secret["data"]["ca.crt"])
 }
@@ -230,10 +257,13 @@ async fn the_sandboxs_eck_handles_remote_clusters_like_eck() {
     let env = Env::start().await;
     let es = es_one(&env);
     env.connect_ref_one_to_two().success();
-    assert_eq!(persistent_of(&es, "cluster-two"), Vec::<String>::new(), "no license, no settings");
     assert_eq!(
-        es_resource(&env, "ns-one", "cluster-one")["metadata"]["annotations"]
-            ["elasticsearch.k8s.elastic.co/managed-remote-clusters"],
+        persistent_of(&es, "cluster-two"),
+        Vec::<String>::new(),
+        "no license, no settings"
+    );
+    assert_eq!(
+        es_resource(&env, "ns-one", "cluster-one")["metadata"]["annotations"]["elasticsearch.k8s.elastic.co/managed-remote-clusters"],
         Value::Null
     );
     install_eck_license(&env, "enterprise_trial");
@@ -245,7 +275,14 @@ async fn the_sandboxs_eck_handles_remote_clusters_like_eck() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     env.ecr(&[
-        "disconnect", "cluster-one", "-n", "ns-one", "--alias", "cluster-two", "--ref", "--yes",
+        "disconnect",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--alias",
+        "cluster-two",
+        "--ref",
+        "--yes",
     ])
     .success();
     env.connect_ref_one_to_two().success();
@@ -254,8 +291,7 @@ async fn the_sandboxs_eck_handles_remote_clusters_like_eck() {
         json!(["cluster-two-es-transport.ns-two.svc:9300"])
     );
     assert_eq!(
-        es_resource(&env, "ns-one", "cluster-one")["metadata"]["annotations"]
-            ["elasticsearch.k8s.elastic.co/managed-remote-clusters"],
+        es_resource(&env, "ns-one", "cluster-one")["metadata"]["annotations"]["elasticsearch.k8s.elastic.co/managed-remote-clusters"],
         "cluster-two"
     );
     let one_ca = env.transport_ca("sandbox", "ns-one", "cluster-one");
@@ -263,7 +299,14 @@ async fn the_sandboxs_eck_handles_remote_clusters_like_eck() {
     assert!(remote_ca(&env, "ns-one", "cluster-one").contains(two_ca.trim()));
     assert!(remote_ca(&env, "ns-two", "cluster-two").contains(one_ca.trim()));
     env.ecr(&[
-        "disconnect", "cluster-one", "-n", "ns-one", "--alias", "cluster-two", "--ref", "--yes",
+        "disconnect",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--alias",
+        "cluster-two",
+        "--ref",
+        "--yes",
     ])
     .success();
     assert_eq!(persistent_of(&es, "cluster-two"), Vec::<String>::new());
@@ -271,8 +314,7 @@ async fn the_sandboxs_eck_handles_remote_clusters_like_eck() {
     // Written behind ecr's back: ECK's seeds over a proxy alias are refused, every time.
     es.connect_to("cluster-two", "10.9.9.9:9300").await;
     let mut resource = es_resource(&env, "ns-one", "cluster-one");
-    resource["spec"]["remoteClusters"] =
-        json!([{"name": "cluster-two", "elasticsearchRef": {"name": "cluster-two", "namespace": "ns-two"}}]);
+    resource["spec"]["remoteClusters"] = json!([{"name": "cluster-two", "elasticsearchRef": {"name": "cluster-two", "namespace": "ns-two"}}]);
     env.api().put_object(ES_GROUP, "elasticsearches", resource);
     assert_eq!(
         persistent_of(&es, "cluster-two"),
@@ -306,9 +348,14 @@ fn add_api_key_to_keystore(env: &Env, alias: &str) {
 async fn status_recognises_an_api_key_link() {
     let env = Env::start().await;
     add_api_key_to_keystore(&env, "cluster-two");
-    es_one(&env).connect_to("cluster-two", "10.9.9.9:9300").await;
+    es_one(&env)
+        .connect_to("cluster-two", "10.9.9.9:9300")
+        .await;
     let (_, info) = es_one(&env).send(Method::GET, "/_remote/info", None).await;
-    assert_eq!(info["cluster-two"]["cluster_credentials"], "::es_redacted::");
+    assert_eq!(
+        info["cluster-two"]["cluster_credentials"],
+        "::es_redacted::"
+    );
     // Exit status 1: something needs attention.
     let run = env
         .ecr(&["status", "cluster-one", "-n", "ns-one", "-o", "json"])

@@ -83,7 +83,12 @@ fn update_settings(api: &KubeApi, resource: &Value, licensed: bool) {
     let (namespace, name) = (object::namespace(resource), object::name(resource));
     let wanted = entries(resource);
     let annotated: BTreeSet<String> = object::annotation(resource, MANAGED_ANNOTATION)
-        .map(|list| list.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect())
+        .map(|list| {
+            list.split(',')
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     if wanted.is_empty() && annotated.is_empty() {
         return;

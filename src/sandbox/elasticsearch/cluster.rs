@@ -8,8 +8,8 @@ use tokio::time::Instant;
 use super::errors::EsError;
 use super::faults::Faults;
 use super::journal::Journal;
-use super::remote::{self, Connection, Handshake, LinkFailure, LinkStatus, Links, RemoteConfig};
 use super::registry::{self, FlatSettings};
+use super::remote::{self, Connection, Handshake, LinkFailure, LinkStatus, Links, RemoteConfig};
 use super::settings::{self, AppliedUpdate, ClusterSettings, SettingsUpdate};
 use super::version::Version;
 use super::{ElasticsearchConfig, Topology, lock};
@@ -124,15 +124,23 @@ impl Cluster {
     /// of the address as written (Elasticsearch: `SecurityNetty4Transport`'s client SSL
     /// engine gets that host; the JDK's `X509TrustManagerImpl.checkIdentity` tries the SNI
     /// name, then the peer host).
-    fn verify_host(&self, remote: &RemoteConfig, found: Handshake) -> Result<Handshake, LinkFailure> {
+    fn verify_host(
+        &self,
+        remote: &RemoteConfig,
+        found: Handshake,
+    ) -> Result<Handshake, LinkFailure> {
         let Connection::Proxy { server_name, .. } = &remote.connection else {
             return Ok(found);
         };
-        let (Some(target), true) = (self.topology.transport_at(&found.address), self.verifies_hosts()) else {
+        let (Some(target), true) = (
+            self.topology.transport_at(&found.address),
+            self.verifies_hosts(),
+        ) else {
             return Ok(found);
         };
         let host = host_of(&found.address);
-        let carried = |name: &str| !name.is_empty() && self.topology.certificate_names_match(&target, name);
+        let carried =
+            |name: &str| !name.is_empty() && self.topology.certificate_names_match(&target, name);
         match carried(server_name) || carried(&host) {
             true => Ok(found),
             false => Err(LinkFailure::HostNotInCertificate {
@@ -174,7 +182,9 @@ impl Cluster {
 /// The host of `HOST:PORT` as written (IPv6 without its brackets).
 fn host_of(address: &str) -> String {
     let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
-    host.trim_start_matches('[').trim_end_matches(']').to_string()
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string()
 }
 
 /// A 22-character URL-safe identifier, different for every cluster instance.

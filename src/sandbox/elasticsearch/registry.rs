@@ -578,10 +578,7 @@ mod tests {
 
     #[test]
     fn sniff_modes_proxy_needs_seeds_and_sniff_mode() {
-        let alone = FlatSettings::from([(
-            "cluster.remote.a.proxy".into(),
-            text_value("lb:9300"),
-        )]);
+        let alone = FlatSettings::from([("cluster.remote.a.proxy".into(), text_value("lb:9300"))]);
         assert_eq!(
             check_dependencies(&alone),
             Err("missing required setting [cluster.remote.a.seeds] for setting [cluster.remote.a.proxy]".into())
@@ -591,7 +588,10 @@ mod tests {
         assert_eq!(check_dependencies(&with_seeds), Ok(()));
         let mut proxy_mode = FlatSettings::from([
             ("cluster.remote.a.mode".into(), text_value("proxy")),
-            ("cluster.remote.a.proxy_address".into(), text_value("h:9300")),
+            (
+                "cluster.remote.a.proxy_address".into(),
+                text_value("h:9300"),
+            ),
         ]);
         proxy_mode.insert("cluster.remote.a.proxy".into(), text_value("lb:9300"));
         proxy_mode.insert("cluster.remote.a.seeds".into(), text_value("h:9300"));
@@ -603,7 +603,10 @@ mod tests {
 
     #[test]
     fn knows_the_compression_scheme() {
-        assert_eq!(check("cluster.remote.a.transport.compression_scheme", "lz4"), Ok(()));
+        assert_eq!(
+            check("cluster.remote.a.transport.compression_scheme", "lz4"),
+            Ok(())
+        );
         assert_eq!(
             check("cluster.remote.a.transport.compression_scheme", "zip"),
             Err("No enum constant org.elasticsearch.transport.Compression.Scheme.ZIP".into())

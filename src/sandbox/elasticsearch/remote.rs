@@ -160,7 +160,9 @@ impl LinkFailure {
             // Java's HostnameChecker, as the TLS handshake reports it.
             LinkFailure::HostNotInCertificate { address, host } => {
                 let reason = match host.parse::<std::net::IpAddr>() {
-                    Ok(_) => format!("No subject alternative names matching IP address {host} found"),
+                    Ok(_) => {
+                        format!("No subject alternative names matching IP address {host} found")
+                    }
                     Err(_) => format!("No subject alternative DNS name matching {host} found."),
                 };
                 general_failure(address).caused_by(tls_failure(&reason))

@@ -84,7 +84,10 @@ async fn get_settings(State(cluster): Shared, uri: Uri, Query(params): Query<Par
         // Node settings (elasticsearch.yml) show among the defaults, and only there.
         let node = cluster.node_settings();
         let mut defaults = registry::defaults_not_set(&settings.over(&node));
-        defaults.extend(node.into_iter().filter(|(key, _)| !settings.effective().contains_key(key)));
+        defaults.extend(
+            node.into_iter()
+                .filter(|(key, _)| !settings.effective().contains_key(key)),
+        );
         body["defaults"] = render(&defaults, flat);
     }
     Ok(axum::Json(body))

@@ -65,7 +65,10 @@ mod tests {
 
     #[test]
     fn names_match_exactly_or_by_a_leftmost_wildcard() {
-        let names = vec!["two-es-transport.ns.svc".to_string(), "*.lb.example".to_string()];
+        let names = vec![
+            "two-es-transport.ns.svc".to_string(),
+            "*.lb.example".to_string(),
+        ];
         assert!(matches(&names, "TWO-es-transport.ns.svc"));
         assert!(matches(&names, "a.lb.example"));
         assert!(!matches(&names, "a.b.lb.example"));

@@ -37,7 +37,11 @@ fn names_of(api: &KubeApi, namespace: &str, source: &Value) -> Vec<String> {
     match source["entries"].as_array() {
         Some(entries) => entries
             .iter()
-            .filter(|entry| entry["key"].as_str().is_some_and(|k| keys.iter().any(|x| x == k)))
+            .filter(|entry| {
+                entry["key"]
+                    .as_str()
+                    .is_some_and(|k| keys.iter().any(|x| x == k))
+            })
             .filter_map(|entry| entry["path"].as_str().or(entry["key"].as_str()))
             .map(str::to_string)
             .collect(),
