@@ -25,33 +25,34 @@ pub struct NodeSetSettings {
 /// every settings update is checked together with them, and no update can remove them.
 pub fn in_node_configs(spec: &Value, alias: &str) -> Vec<NodeSetSettings> {
     let prefix = alias_prefix(alias);
-    spec["nodeSets"]
-        .as_array()
+    flat_configs(spec)
         .into_iter()
-        .flatten()
-        .filter_map(|node_set| {
-            let mut flat = Map::new();
-            flatten(&node_set["config"], "", &mut flat);
-            flat.retain(|key, _| key.starts_with(&prefix));
-            (!flat.is_empty()).then(|| NodeSetSettings {
-                node_set: node_set["name"].as_str().unwrap_or_default().to_string(),
-                settings: flat,
-            })
+        .filter_map(|(node_set, mut settings)| {
+            settings.retain(|key, _| key.starts_with(&prefix));
+            (!settings.is_empty()).then_some(NodeSetSettings { node_set, settings })
         })
         .collect()
 }
 
 /// The value each nodeSet's `config` gives `key` (dotted, nested or mixed), where it does.
 pub fn node_config_values(spec: &Value, key: &str) -> Vec<(String, Value)> {
+    flat_configs(spec)
+        .into_iter()
+        .filter_map(|(node_set, mut settings)| settings.remove(key).map(|value| (node_set, value)))
+        .collect()
+}
+
+/// Each nodeSet's name and `config` with flat keys.
+fn flat_configs(spec: &Value) -> Vec<(String, Map<String, Value>)> {
     spec["nodeSets"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|node_set| {
+        .map(|node_set| {
             let mut flat = Map::new();
             flatten(&node_set["config"], "", &mut flat);
             let name = node_set["name"].as_str().unwrap_or_default().to_string();
-            flat.remove(key).map(|value| (name, value))
+            (name, flat)
         })
         .collect()
 }

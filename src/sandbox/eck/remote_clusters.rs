@@ -58,8 +58,17 @@ fn enterprise_enabled(api: &KubeApi) -> bool {
         })
 }
 
-/// `(alias, namespace, name)` of each entry with an `elasticsearchRef`.
-fn entries(resource: &Value) -> Vec<(String, String, String, bool)> {
+/// One entry of `spec.remoteClusters` that names an Elasticsearch resource.
+struct Entry {
+    alias: String,
+    namespace: String,
+    name: String,
+    /// `apiKey` is set: the remote cluster server is the seed.
+    api_key: bool,
+}
+
+/// The entries with an `elasticsearchRef` (its namespace defaults to the resource's).
+fn entries(resource: &Value) -> Vec<Entry> {
     let own_namespace = object::namespace(resource);
     resource["spec"]["remoteClusters"]
         .as_array()
@@ -69,12 +78,12 @@ fn entries(resource: &Value) -> Vec<(String, String, String, bool)> {
             let reference = &entry["elasticsearchRef"];
             let name = reference["name"].as_str().filter(|n| !n.is_empty())?;
             let namespace = reference["namespace"].as_str().unwrap_or(own_namespace);
-            Some((
-                entry["name"].as_str()?.to_string(),
-                namespace.to_string(),
-                name.to_string(),
-                !entry["apiKey"].is_null(),
-            ))
+            Some(Entry {
+                alias: entry["name"].as_str()?.to_string(),
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+                api_key: !entry["apiKey"].is_null(),
+            })
         })
         .collect()
 }
@@ -111,13 +120,16 @@ fn update_settings(api: &KubeApi, resource: &Value, licensed: bool) {
         .collect();
     let mut managed: BTreeSet<String> = BTreeSet::new();
     let mut remote = Map::new();
-    for (alias, remote_namespace, remote_name, api_key) in &wanted {
-        let seed = match api_key {
-            true => format!("{remote_name}-es-remote-cluster.{remote_namespace}.svc:9443"),
-            false => format!("{remote_name}-es-transport.{remote_namespace}.svc:9300"),
+    for entry in &wanted {
+        let seed = match entry.api_key {
+            true => format!(
+                "{}-es-remote-cluster.{}.svc:9443",
+                entry.name, entry.namespace
+            ),
+            false => format!("{}-es-transport.{}.svc:9300", entry.name, entry.namespace),
         };
-        remote.insert(alias.clone(), json!({"seeds": [seed]}));
-        managed.insert(alias.clone());
+        remote.insert(entry.alias.clone(), json!({"seeds": [seed]}));
+        managed.insert(entry.alias.clone());
     }
     for alias in annotated.difference(&managed.clone()) {
         if in_es.contains(alias) {
@@ -166,13 +178,13 @@ fn remote_ca(api: &KubeApi, resource: &Value, all: &[Value], licensed: bool) {
     let (namespace, name) = (object::namespace(resource), object::name(resource));
     let mut linked: BTreeSet<(String, String)> = BTreeSet::new();
     if licensed {
-        for (_, remote_namespace, remote_name, _) in entries(resource) {
-            linked.insert((remote_namespace, remote_name));
+        for entry in entries(resource) {
+            linked.insert((entry.namespace, entry.name));
         }
         for other in all {
             if entries(other)
                 .iter()
-                .any(|(_, ns, n, _)| ns == namespace && n == name)
+                .any(|entry| entry.namespace == namespace && entry.name == name)
             {
                 linked.insert((object::namespace(other).into(), object::name(other).into()));
             }
