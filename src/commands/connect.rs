@@ -23,7 +23,10 @@ use crate::trust;
 ///
 /// With --proxy, writes the persistent settings cluster.remote.ALIAS.mode: proxy and
 /// cluster.remote.ALIAS.proxy_address (plus --server-name, --skip-unavailable and
-/// --proxy-socket-connections when given) with PUT _cluster/settings, then polls
+/// --proxy-socket-connections when given) with PUT _cluster/settings, removing the alias's
+/// sniff-mode settings (seeds, node_connections, proxy) and transient settings in the same
+/// request. Refused when ECK manages the alias (spec.remoteClusters) or a nodeSet's config
+/// (elasticsearch.yml) gives it sniff settings, which no settings update can remove. Then polls
 /// _remote/info until ALIAS is connected and asks _resolve/cluster whether data flows. When
 /// it does not connect, ecr says what _remote/info says and checks the usual causes where it
 /// can: a CA not trusted on one side, the remote not exposed or at another address, pods
@@ -64,7 +67,9 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "NAME")]
     pub alias: Option<String>,
 
-    /// TLS server name (SNI) to send, for a proxy or ingress that routes by it
+    /// TLS server name (SNI) to send, for a proxy or ingress that routes by it; a cluster that
+    /// checks host names (verification_mode: full) checks it against the remote's certificate
+    /// before the proxy address's host
     #[arg(
         long,
         value_name = "HOST",
@@ -94,6 +99,10 @@ pub struct ConnectArgs {
 }
 
 /// Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry
+///
+/// Without --ref, refused for an alias that ECK manages through spec.remoteClusters (ECK would
+/// write it again): remove that entry with --ref. Settings of the alias in a nodeSet's config
+/// (elasticsearch.yml) cannot be removed this way; the plan says so.
 #[derive(Debug, Args)]
 pub struct DisconnectArgs {
     /// The ECK cluster that has the remote [omit it to reach any Elasticsearch by --es-url]
