@@ -591,6 +591,17 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn a_warning_is_said_once_however_many_plans_call_for_it() {
+        let mut plan = Plan::default();
+        plan.warn("deprecated");
+        let mut other = Plan::default();
+        other.warn("deprecated");
+        other.warn("also");
+        plan.append(other);
+        assert_eq!(plan.warnings, ["deprecated", "also"]);
+    }
+
+    #[test]
     fn a_merge_patch_holds_only_what_changed() {
         let before = json!({"a": 1, "b": {"c": 2, "d": 3}, "list": [1, 2], "gone": true});
         let after = json!({"a": 1, "b": {"c": 2, "d": 4}, "list": [1, 2, 3], "new": "x"});

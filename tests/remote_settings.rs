@@ -88,11 +88,18 @@ async fn sniff_settings_of_the_alias_in_elasticsearch_yml_are_refused_before_wri
         json!({"cluster.remote.cluster-two.seeds": ["10.9.9.9:9300"]}),
     );
     let es = es_one(&env);
-    let (_, settings) = es.send(Method::GET, "/_cluster/settings", None).await;
+    let (_, settings) = es
+        .send(
+            Method::GET,
+            "/_cluster/settings?include_defaults&flat_settings",
+            None,
+        )
+        .await;
+    assert_eq!(settings["persistent"], json!({}));
     assert_eq!(
-        settings["persistent"],
-        json!({}),
-        "invisible without include_defaults"
+        settings["defaults"]["cluster.remote.cluster-two.seeds"],
+        json!(["10.9.9.9:9300"]),
+        "shown among the defaults only"
     );
     let run = env.connect_one_to_two(&["--yes"]).failure();
     assert_eq!(
