@@ -257,7 +257,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecr' -ScriptBlock {
             [CompletionResult]::new('--remote-namespace', '--remote-namespace', [CompletionResultType]::ParameterName, 'Namespace of the remote [default: the namespace of CLUSTER, or --remote-context''s]')
             [CompletionResult]::new('--remote-context', '--remote-context', [CompletionResultType]::ParameterName, 'Kube context of the remote [default: --context]')
             [CompletionResult]::new('--alias', '--alias', [CompletionResultType]::ParameterName, 'The remote''s alias in this cluster [default: the remote''s name]')
-            [CompletionResult]::new('--server-name', '--server-name', [CompletionResultType]::ParameterName, 'TLS server name (SNI) to send, for a proxy or ingress that routes by it')
+            [CompletionResult]::new('--server-name', '--server-name', [CompletionResultType]::ParameterName, 'TLS server name (SNI) to send, for a proxy or ingress that routes by it; a cluster that checks host names (verification_mode: full) checks it against the remote''s certificate before the proxy address''s host')
             [CompletionResult]::new('--skip-unavailable', '--skip-unavailable', [CompletionResultType]::ParameterName, 'Let searches skip this remote when it is unavailable (true when given without a value)')
             [CompletionResult]::new('--proxy-socket-connections', '--proxy-socket-connections', [CompletionResultType]::ParameterName, 'How many sockets to open to the proxy [Elasticsearch''s default: 18]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the connection, e.g. 60s or 2m')

@@ -238,7 +238,7 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand --remote-namespace 'Namespace of the remote [default: the namespace of CLUSTER, or --remote-context''s]'
             cand --remote-context 'Kube context of the remote [default: --context]'
             cand --alias 'The remote''s alias in this cluster [default: the remote''s name]'
-            cand --server-name 'TLS server name (SNI) to send, for a proxy or ingress that routes by it'
+            cand --server-name 'TLS server name (SNI) to send, for a proxy or ingress that routes by it; a cluster that checks host names (verification_mode: full) checks it against the remote''s certificate before the proxy address''s host'
             cand --skip-unavailable 'Let searches skip this remote when it is unavailable (true when given without a value)'
             cand --proxy-socket-connections 'How many sockets to open to the proxy [Elasticsearch''s default: 18]'
             cand --timeout 'How long to wait for the connection, e.g. 60s or 2m'

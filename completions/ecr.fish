@@ -167,7 +167,7 @@ complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote -d 'The remot
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote-namespace -d 'Namespace of the remote [default: the namespace of CLUSTER, or --remote-context\'s]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote-context -d 'Kube context of the remote [default: --context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l alias -d 'The remote\'s alias in this cluster [default: the remote\'s name]' -r
-complete -c ecr -n "__fish_ecr_using_subcommand connect" -l server-name -d 'TLS server name (SNI) to send, for a proxy or ingress that routes by it' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l server-name -d 'TLS server name (SNI) to send, for a proxy or ingress that routes by it; a cluster that checks host names (verification_mode: full) checks it against the remote\'s certificate before the proxy address\'s host' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l skip-unavailable -d 'Let searches skip this remote when it is unavailable (true when given without a value)' -r -f -a "true\t''
 false\t''"
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l proxy-socket-connections -d 'How many sockets to open to the proxy [Elasticsearch\'s default: 18]' -r

@@ -12,6 +12,7 @@ use crate::eck::EckCluster;
 use crate::elasticsearch::{Elasticsearch, RemoteClusterInfo};
 use crate::error::{Failure, FailureKind, name_list};
 use crate::expose::{self, Address, ServiceType};
+use crate::foreign_settings;
 use crate::output::Output;
 use crate::plan::{Plan, SettingsWrite, Write};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
@@ -67,7 +68,23 @@ pub async fn plan_connect(es: &Arc<Elasticsearch>, remote: &ProxyRemote) -> anyh
             remote.alias, remote.address
         ),
     });
+    if !plan.is_empty() && major_version(&es.info().await?.version.number) >= 9 {
+        plan.warn(CERTIFICATE_MODEL_DEPRECATED);
+    }
     Ok(plan)
+}
+
+/// Said once in a plan that links 9.x clusters (Elasticsearch 9.0 deprecates the
+/// certificate-based security model of remote clusters).
+const CERTIFICATE_MODEL_DEPRECATED: &str = "Elasticsearch 9 deprecates certificate-based remote \
+     clusters (trust between transport CAs, as here) in favour of API-key ones; such links still work";
+
+fn major_version(number: &str) -> u32 {
+    number
+        .split('.')
+        .next()
+        .and_then(|major| major.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The settings change that removes every setting of `alias`; nothing when none is left.
@@ -83,22 +100,13 @@ pub async fn plan_disconnect(es: &Arc<Elasticsearch>, alias: &str) -> anyhow::Re
     Ok(plan)
 }
 
-/// The aliases ECK manages through `spec.remoteClusters` (ecr must not take them over).
-pub fn ref_aliases(resource: &Value) -> Vec<String> {
-    resource
-        .pointer("/spec/remoteClusters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| entry["name"].as_str().map(str::to_string))
-        .collect()
-}
-
-/// Refuses a proxy alias that `spec.remoteClusters` already names: ECK writes sniff settings
-/// for those, and the two would fight.
-pub async fn refuse_ref_collision(local: &EckCluster, alias: &str) -> anyhow::Result<()> {
+/// Checks what else configures `alias` in `local` before a proxy remote is written: refuses an
+/// alias that `spec.remoteClusters` names (ECK writes sniff settings for those, and the two
+/// would fight) or one whose `elasticsearch.yml` has sniff settings; returns what the plan
+/// should warn about.
+pub async fn check_connect(local: &EckCluster, alias: &str) -> anyhow::Result<Vec<String>> {
     let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
-    if ref_aliases(&resource).iter().any(|name| name == alias) {
+    if foreign_settings::managed_by_eck(&resource, alias) {
         return Err(Failure::new(
             FailureKind::Invalid,
             format!(
@@ -109,18 +117,49 @@ pub async fn refuse_ref_collision(local: &EckCluster, alias: &str) -> anyhow::Re
         .with_hint("choose another --alias, or remove that entry with ecr disconnect --ref")
         .into());
     }
-    Ok(())
+    let found = foreign_settings::in_node_configs(&resource["spec"], alias);
+    Ok(foreign_settings::judge_for_connect(
+        &local.cluster,
+        alias,
+        &found,
+    )?)
+}
+
+/// Checks what else configures `alias` in `local` before its settings are removed: refuses an
+/// alias ECK manages (it would add it back); returns what the plan should warn about.
+pub async fn check_disconnect(local: &EckCluster, alias: &str) -> anyhow::Result<Vec<String>> {
+    let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    foreign_settings::refuse_disconnect_of_managed(
+        &resource,
+        &local.cluster,
+        local.kube.namespace(),
+        alias,
+    )?;
+    let found = foreign_settings::in_node_configs(&resource["spec"], alias);
+    Ok(foreign_settings::warnings_for_disconnect(
+        &local.cluster,
+        &found,
+    ))
 }
 
 /// The `spec.remoteClusters` entry `{name: alias, elasticsearchRef: {name, namespace}}` added,
 /// keeping the others (the list is written whole, conditional on the version read).
+/// Refused when the alias is a proxy-mode remote of `local` already (`es` reads its settings).
 pub async fn plan_ref(
     local: &EckCluster,
+    es: &Elasticsearch,
     alias: &str,
     remote: &str,
     remote_namespace: &str,
 ) -> anyhow::Result<Plan> {
     let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    foreign_settings::refuse_ref_over_proxy(
+        &es.cluster_settings().await?,
+        &foreign_settings::in_node_configs(&resource["spec"], alias),
+        &local.cluster,
+        local.kube.namespace(),
+        alias,
+    )?;
     let wanted =
         json!({"name": alias, "elasticsearchRef": {"name": remote, "namespace": remote_namespace}});
     let mut entries = resource
@@ -248,7 +287,10 @@ pub async fn diagnose(
     remote: &EckCluster,
     address: &ProxyAddress,
 ) -> Diagnosis {
-    let mut findings = Vec::new();
+    let mut findings: Vec<String> = hostname_finding(local, Some(remote), address)
+        .await
+        .into_iter()
+        .collect();
     for (truster, trusted) in [(local, remote), (remote, local)] {
         match trusts(truster, trusted).await {
             Ok(true) => {}
@@ -287,6 +329,44 @@ pub async fn diagnose(
         }
     }
     Diagnosis { findings }
+}
+
+/// The transport SSL setting whose `full` makes Elasticsearch check host names.
+const VERIFICATION_MODE: &str = "xpack.security.transport.ssl.verification_mode";
+
+/// When `local` checks host names on transport connections (a nodeSet's config sets
+/// `verification_mode: full`, the default of a cluster outside ECK), the remote's certificate
+/// must carry the host of the proxy address, or the `server_name`, which is sent as SNI and
+/// checked first (Elasticsearch: `SecurityNetty4Transport`; JDK:
+/// `X509TrustManagerImpl.checkIdentity`). ECK's transport certificates carry the transport
+/// service's name and pod names, not a load balancer's address.
+pub async fn hostname_finding(
+    local: &EckCluster,
+    remote: Option<&EckCluster>,
+    address: &ProxyAddress,
+) -> Option<String> {
+    let resource = eck::read_elasticsearch(&local.kube, &local.cluster)
+        .await
+        .ok()?;
+    let (node_set, _) = foreign_settings::node_config_values(&resource["spec"], VERIFICATION_MODE)
+        .into_iter()
+        .find(|(_, mode)| mode.as_str() == Some("full"))?;
+    let service_name = match remote {
+        Some(remote) => format!(
+            "{}.{}.svc",
+            eck::transport_service(&remote.cluster),
+            remote.kube.namespace()
+        ),
+        None => "REMOTE-es-transport.NS.svc".to_string(),
+    };
+    Some(format!(
+        "{} checks host names on transport connections ({VERIFICATION_MODE}: full in nodeSet {node_set}): the \
+         remote's transport certificate must carry {}, the host of the proxy address, and ECK's carry {service_name} \
+         and pod names only; add {} to the remote's spec.transport.tls.subjectAltNames (ECK reissues the \
+         certificates), or connect with --server-name {service_name}: Elasticsearch sends it as SNI and the host \
+         check tries it first",
+        local.cluster, address.host, address.host
+    ))
 }
 
 /// A license that is not active stops remote clusters; any active one, basic included,
@@ -328,16 +408,39 @@ pub fn describe_link(alias: &str, info: Option<&RemoteClusterInfo>) -> String {
     }
 }
 
-/// The failure of a link that did not come up, with what was found.
+/// What to say of an API-key link that is not up: its trust and port are not the transport
+/// layer's, so ecr's transport checks do not apply (Elasticsearch: `RemoteConnectionInfo`
+/// shows `cluster_credentials` when the keystore holds `cluster.remote.ALIAS.credentials`).
+pub fn api_key_link(alias: &str, address: Option<&str>) -> String {
+    let mut text = format!(
+        "the remote {alias} is not connected: it is an API-key link (cluster.remote.{alias}.credentials in the \
+         keystore), which goes to the remote's remote cluster server (port 9443, service REMOTE-es-remote-cluster \
+         with spec.remoteClusterServer.enabled) and trusts its CA through xpack.security.remote_cluster_client.ssl, \
+         not the transport CA; ecr does not set these links up yet"
+    );
+    if let Some(address) = address.filter(|a| a.ends_with(":9300")) {
+        text.push_str(&format!(
+            "; {address} is the transport port, not the remote cluster server's"
+        ));
+    }
+    text
+}
+
+/// The failure of a link that did not come up, with what was found. The transport findings
+/// do not apply to an API-key link.
 pub fn not_connected(
     alias: &str,
     waited: &str,
     info: Option<&RemoteClusterInfo>,
     findings: &[String],
 ) -> Failure {
-    let hint = if findings.is_empty() {
+    let hint = if let Some(info) = info.filter(|info| info.uses_api_key()) {
+        api_key_link(alias, info.proxy_address.as_deref())
+    } else if findings.is_empty() {
         "check that each side trusts the other's transport CA (ecr trust add), that the remote is exposed at \
-         that address (ecr expose), and that nothing between them drops port 9300"
+         that address (ecr expose), and that nothing between them drops port 9300; a cluster outside ECK also \
+         checks host names (verification_mode: full by default): the remote's certificate must then carry the \
+         proxy address's host or the --server-name"
             .to_string()
     } else {
         name_list(findings, "")

@@ -14,6 +14,7 @@ pub mod eck;
 pub mod elasticsearch;
 pub mod error;
 pub mod expose;
+pub mod foreign_settings;
 pub mod k8s;
 pub mod output;
 pub mod plan;

@@ -105,7 +105,10 @@ impl Plan {
     /// Adds another plan's changes after this one's.
     pub fn append(&mut self, other: Plan) {
         self.changes.extend(other.changes);
-        self.warnings.extend(other.warnings);
+        other
+            .warnings
+            .into_iter()
+            .for_each(|warning| self.warn(warning));
         self.then.extend(other.then);
     }
 
@@ -115,8 +118,12 @@ impl Plan {
     }
 
     /// Something the operator should know before approving; shown only with changes.
+    /// Said once, however many changes call for it.
     pub fn warn(&mut self, warning: impl Into<String>) {
-        self.warnings.push(warning.into());
+        let warning = warning.into();
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -582,6 +589,17 @@ fn confirm(approval: Approval) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_warning_is_said_once_however_many_plans_call_for_it() {
+        let mut plan = Plan::default();
+        plan.warn("deprecated");
+        let mut other = Plan::default();
+        other.warn("deprecated");
+        other.warn("also");
+        plan.append(other);
+        assert_eq!(plan.warnings, ["deprecated", "also"]);
+    }
 
     #[test]
     fn a_merge_patch_holds_only_what_changed() {

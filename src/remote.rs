@@ -205,7 +205,9 @@ pub fn wanted_settings(remote: &ProxyRemote) -> BTreeMap<String, String> {
 }
 
 /// Settings that belong to sniff mode: Elasticsearch refuses them next to `mode: proxy`.
-const SNIFF_ONLY: [&str; 2] = ["seeds", "node_connections"];
+/// `proxy` is sniff mode's own, undocumented proxy, still known in 9.x
+/// (Elasticsearch: `RemoteClusterSettings.SniffConnectionStrategySettings`).
+pub const SNIFF_ONLY: [&str; 3] = ["seeds", "node_connections", "proxy"];
 
 /// The change that makes `alias` a proxy-mode remote at `address`: the wanted persistent keys
 /// that differ, sniff-only keys of the alias removed, and the alias's transient keys removed
@@ -339,6 +341,9 @@ mod tests {
             json!({
                 "cluster.remote.two.mode": "sniff",
                 "cluster.remote.two.seeds": ["10.1.1.1:9300"],
+                "cluster.remote.two.node_connections": "3",
+                "cluster.remote.two.proxy": "10.1.1.9:9300",
+                "cluster.remote.two.transport.compression_scheme": "lz4",
                 "cluster.remote.two.transport.ping_schedule": "30s",
                 "cluster.remote.other.mode": "proxy",
                 "cluster.routing.allocation.enable": "all",
@@ -353,6 +358,8 @@ mod tests {
                     "cluster.remote.two.mode": "proxy",
                     "cluster.remote.two.proxy_address": "127.0.0.3:9300",
                     "cluster.remote.two.seeds": null,
+                    "cluster.remote.two.node_connections": null,
+                    "cluster.remote.two.proxy": null,
                 },
                 "transient": {"cluster.remote.two.proxy_address": null},
             })
@@ -361,6 +368,10 @@ mod tests {
         assert_eq!(
             after.persistent["cluster.remote.two.transport.ping_schedule"],
             "30s"
+        );
+        assert_eq!(
+            after.persistent["cluster.remote.two.transport.compression_scheme"],
+            "lz4"
         );
         assert_eq!(after.persistent["cluster.remote.other.mode"], "proxy");
         assert_eq!(
@@ -441,7 +452,7 @@ mod tests {
 
     fn flat_settings() -> impl Strategy<Value = Map<String, Value>> {
         let key = prop_oneof![
-            "cluster\\.remote\\.(two|three)\\.(mode|proxy_address|seeds|node_connections|server_name|skip_unavailable|transport\\.ping_schedule)",
+            "cluster\\.remote\\.(two|three)\\.(mode|proxy_address|proxy|seeds|node_connections|server_name|skip_unavailable|transport\\.ping_schedule|transport\\.compression_scheme)",
             "cluster\\.routing\\.[a-z]{1,6}",
         ];
         prop::collection::btree_map(key, "[a-z0-9:.]{1,8}", 0..8)
@@ -469,6 +480,10 @@ mod tests {
                 prop_assert_eq!(after.persistent.get(&key), Some(&json!(value)));
             }
             prop_assert!(!after.transient.keys().any(|k| k.starts_with("cluster.remote.two.")));
+            for setting in SNIFF_ONLY {
+                let key = format!("cluster.remote.two.{setting}");
+                prop_assert!(!after.persistent.contains_key(&key));
+            }
         }
 
         #[test]

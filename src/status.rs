@@ -76,6 +76,8 @@ pub struct RemoteStatus {
     pub address: Option<String>,
     pub connected: bool,
     pub skip_unavailable: bool,
+    /// An API-key link (a cross-cluster API key in the keystore), not a certificate-based one.
+    pub api_key: bool,
 }
 
 /// Each nodeSet, and whether it mounts and lists the bundle of one of `layouts`.
@@ -128,6 +130,7 @@ pub async fn gather(
             .into_iter()
             .map(|(alias, info)| RemoteStatus {
                 alias,
+                api_key: info.uses_api_key(),
                 mode: info.mode,
                 address: info.proxy_address.or_else(|| info.seeds.first().cloned()),
                 connected: info.connected,
@@ -276,7 +279,10 @@ pub fn warnings(status: &Status) -> Vec<String> {
         ));
     }
     for remote in status.remotes.iter().filter(|r| !r.connected) {
-        warnings.push(format!("the remote {} is not connected", remote.alias));
+        warnings.push(match remote.api_key {
+            true => crate::connect::api_key_link(&remote.alias, remote.address.as_deref()),
+            false => format!("the remote {} is not connected", remote.alias),
+        });
     }
     if status.phase != "Ready" {
         warnings.push(format!(
@@ -329,6 +335,7 @@ mod tests {
                 address: None,
                 connected,
                 skip_unavailable: false,
+                api_key: false,
             }],
             ref_remotes: Vec::new(),
             warnings: Vec::new(),
@@ -359,6 +366,25 @@ mod tests {
                 "the remote two is not connected",
                 "one is in phase ApplyingChanges: pods may still be rolling",
             ]
+        );
+    }
+
+    #[test]
+    fn an_api_key_link_is_not_blamed_on_transport_trust() {
+        let mut status = status(200, Some(true), false, "Ready");
+        status.remotes[0].api_key = true;
+        status.remotes[0].address = Some("10.0.0.7:9300".into());
+        let found = warnings(&status);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("the remote two is not connected: it is an API-key link"),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[0].contains("10.0.0.7:9300 is the transport port"),
+            "{}",
+            found[0]
         );
     }
 }

@@ -23,7 +23,10 @@ use crate::trust;
 ///
 /// With --proxy, writes the persistent settings cluster.remote.ALIAS.mode: proxy and
 /// cluster.remote.ALIAS.proxy_address (plus --server-name, --skip-unavailable and
-/// --proxy-socket-connections when given) with PUT _cluster/settings, then polls
+/// --proxy-socket-connections when given) with PUT _cluster/settings, removing the alias's
+/// sniff-mode settings (seeds, node_connections, proxy) and transient settings in the same
+/// request. Refused when ECK manages the alias (spec.remoteClusters) or a nodeSet's config
+/// (elasticsearch.yml) gives it sniff settings, which no settings update can remove. Then polls
 /// _remote/info until ALIAS is connected and asks _resolve/cluster whether data flows. When
 /// it does not connect, ecr says what _remote/info says and checks the usual causes where it
 /// can: a CA not trusted on one side, the remote not exposed or at another address, pods
@@ -64,7 +67,9 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "NAME")]
     pub alias: Option<String>,
 
-    /// TLS server name (SNI) to send, for a proxy or ingress that routes by it
+    /// TLS server name (SNI) to send, for a proxy or ingress that routes by it; a cluster that
+    /// checks host names (verification_mode: full) checks it against the remote's certificate
+    /// before the proxy address's host
     #[arg(
         long,
         value_name = "HOST",
@@ -94,6 +99,10 @@ pub struct ConnectArgs {
 }
 
 /// Remove a remote cluster: every setting of its alias, or its spec.remoteClusters entry
+///
+/// Without --ref, refused for an alias that ECK manages through spec.remoteClusters (ECK would
+/// write it again): remove that entry with --ref. Settings of the alias in a nodeSet's config
+/// (elasticsearch.yml) cannot be removed this way; the plan says so.
 #[derive(Debug, Args)]
 pub struct DisconnectArgs {
     /// The ECK cluster that has the remote [omit it to reach any Elasticsearch by --es-url]
@@ -124,12 +133,15 @@ pub async fn connect(args: &ConnectArgs, global: &GlobalArgs) -> anyhow::Result<
         None => None,
     };
     let wanted = proxy_remote(args, remote_cluster.as_ref()).await?;
-    if let Some(local) = &local {
-        connect::refuse_ref_collision(local, &wanted.alias).await?;
-    }
+    let warnings = match &local {
+        Some(local) => connect::check_connect(local, &wanted.alias).await?,
+        None => Vec::new(),
+    };
     let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
-    let outcome = plan::carry_out(&output, global.approval(), || {
-        connect::plan_connect(&es, &wanted)
+    let outcome = plan::carry_out(&output, global.approval(), || async {
+        let mut plan = connect::plan_connect(&es, &wanted).await?;
+        warnings.iter().for_each(|warning| plan.warn(warning));
+        Ok(plan)
     })
     .await?;
     let goal = format!(
@@ -187,6 +199,10 @@ async fn prove(
                         .await
                         .findings
                 }
+                (Some(local), None) => connect::hostname_finding(local, None, &wanted.address)
+                    .await
+                    .into_iter()
+                    .collect(),
                 _ => Vec::new(),
             };
             let waited = humantime::format_duration(args.timeout).to_string();
@@ -212,8 +228,9 @@ async fn connect_by_ref(
         .clone()
         .unwrap_or_else(|| local.kube.namespace().to_string());
     crate::k8s::validate_name("namespace", &namespace)?;
+    let es = reach(&args.es, Some(local), output).await?;
     let outcome = plan::carry_out(output, global.approval(), || {
-        connect::plan_ref(local, &alias, remote, &namespace)
+        connect::plan_ref(local, &es, &alias, remote, &namespace)
     })
     .await?;
     outcome.report(
@@ -244,9 +261,15 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
             ),
         );
     }
+    let warnings = match &local {
+        Some(local) => connect::check_disconnect(local, &args.alias).await?,
+        None => Vec::new(),
+    };
     let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
-    let outcome = plan::carry_out(&output, global.approval(), || {
-        connect::plan_disconnect(&es, &args.alias)
+    let outcome = plan::carry_out(&output, global.approval(), || async {
+        let mut plan = connect::plan_disconnect(&es, &args.alias).await?;
+        warnings.iter().for_each(|warning| plan.warn(warning));
+        Ok(plan)
     })
     .await?;
     outcome.report(

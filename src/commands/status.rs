@@ -152,7 +152,10 @@ fn render(status: &Status) -> String {
     for remote in &status.remotes {
         remotes.add_row(vec![
             remote.alias.clone(),
-            remote.mode.clone(),
+            match remote.api_key {
+                true => format!("{} (API key)", remote.mode),
+                false => remote.mode.clone(),
+            },
             remote.address.clone().unwrap_or_default(),
             yes_no(Some(remote.connected)),
             remote.skip_unavailable.to_string(),

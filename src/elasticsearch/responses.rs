@@ -78,6 +78,18 @@ pub struct RemoteClusterInfo {
     pub seeds: Vec<String>,
     #[serde(default)]
     pub num_nodes_connected: Option<u32>,
+    /// `::es_redacted::` when the keystore holds a cross-cluster API key for the alias
+    /// (`cluster.remote.ALIAS.credentials`): an API-key link, not a certificate-based one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_credentials: Option<String>,
+}
+
+impl RemoteClusterInfo {
+    /// Whether this is an API-key link: it goes to the remote cluster server (port 9443),
+    /// trusted through `xpack.security.remote_cluster_client.ssl`, not the transport CA.
+    pub fn uses_api_key(&self) -> bool {
+        self.cluster_credentials.is_some()
+    }
 }
 
 /// `GET _remote/info`: each configured alias.
@@ -133,6 +145,8 @@ mod tests {
         .unwrap();
         let two = &answer["two"];
         assert!(two.connected);
+        assert!(two.uses_api_key());
+        assert!(!answer["old"].uses_api_key());
         assert_eq!(two.proxy_address.as_deref(), Some("10.0.0.1:9300"));
         assert_eq!(two.num_proxy_sockets_connected, Some(18));
         let old = &answer["old"];

@@ -261,6 +261,7 @@ impl KubeApi {
         } else if rt == &ELASTICSEARCHES {
             self.inner.eck.reconcile(self, namespace, name);
             self.inner.hosting.cluster_changed(self, namespace, name);
+            self.inner.eck.remote_clusters(self, namespace, name);
         } else if rt == &CONFIGMAPS {
             self.inner.eck.config_map_changed(self, namespace, name);
         } else if rt == &SERVICES && !deleted {

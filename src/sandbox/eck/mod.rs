@@ -8,6 +8,7 @@
 
 mod config;
 mod pods;
+mod remote_clusters;
 mod secrets;
 mod services;
 
@@ -314,6 +315,15 @@ impl Eck {
         api.update_status(&ELASTICSEARCHES, namespace, name, |_| {
             Some(cluster.status())
         });
+    }
+
+    /// ECK's `spec.remoteClusters` handling, once the cluster's Elasticsearch answers; it
+    /// goes on while orchestration is paused (only `managed: "false"` stops it).
+    pub fn remote_clusters(&self, api: &KubeApi, namespace: &str, name: &str) {
+        let resource = api.inner.store.get(&ELASTICSEARCHES, namespace, name);
+        if resource.is_some_and(|r| object::annotation(&r, MANAGED_ANNOTATION) != Some("false")) {
+            remote_clusters::reconcile(api, namespace, name);
+        }
     }
 
     /// ECK watches the ConfigMaps of extra CAs: reconcile the clusters that use this one.

@@ -8,8 +8,9 @@ use tokio::time::Instant;
 use super::errors::EsError;
 use super::faults::Faults;
 use super::journal::Journal;
-use super::remote::{self, LinkFailure, LinkStatus, Links, RemoteConfig};
-use super::settings::{AppliedUpdate, ClusterSettings, SettingsUpdate};
+use super::registry::{self, FlatSettings};
+use super::remote::{self, Connection, Handshake, LinkFailure, LinkStatus, Links, RemoteConfig};
+use super::settings::{self, AppliedUpdate, ClusterSettings, SettingsUpdate};
 use super::version::Version;
 use super::{ElasticsearchConfig, Topology, lock};
 
@@ -65,12 +66,35 @@ impl Cluster {
         lock(&self.state).settings.clone()
     }
 
-    /// Applies a settings update; links whose settings changed start connecting anew.
+    /// Whether the keystore holds a cross-cluster API key for `alias`
+    /// (`cluster.remote.ALIAS.credentials`, a secure setting only).
+    pub fn has_credentials(&self, alias: &str) -> bool {
+        self.topology
+            .keystore(&self.config.cluster)
+            .contains(&format!("cluster.remote.{alias}.credentials"))
+    }
+
+    /// The remote cluster settings of the nodes' `elasticsearch.yml` (the union of the
+    /// nodes', first one first).
+    pub fn node_settings(&self) -> FlatSettings {
+        let mut node = FlatSettings::new();
+        for config in self.topology.node_configs(&self.config.cluster) {
+            for (key, value) in settings::node_remote_settings(&config) {
+                node.entry(key).or_insert(value);
+            }
+        }
+        node
+    }
+
+    /// Applies a settings update; links whose settings changed start connecting anew. The
+    /// result is checked together with the node settings, which it cannot remove.
     pub fn update_settings(&self, update: &SettingsUpdate) -> Result<AppliedUpdate, EsError> {
+        let node = self.node_settings();
         let mut state = lock(&self.state);
         let applied = state.settings.apply(update)?;
-        let before = state.settings.effective();
-        let after = applied.settings.effective();
+        let before = state.settings.over(&node);
+        let after = applied.settings.over(&node);
+        registry::check_dependencies(&after).map_err(EsError::illegal_argument)?;
         state
             .links
             .settings_changed(&before, &after, Instant::now());
@@ -80,17 +104,62 @@ impl Cluster {
 
     /// The remote clusters the effective settings configure.
     pub fn remotes(&self) -> Vec<RemoteConfig> {
-        let effective = lock(&self.state).settings.effective();
+        let node = self.node_settings();
+        let effective = lock(&self.state).settings.over(&node);
         remote::configured_remotes(&effective, &self.version)
     }
 
     /// Where the link to `remote` stands now, judged from the emulated network and trust.
     pub fn link_status(&self, remote: &RemoteConfig) -> LinkStatus {
-        let handshake = remote::probe(remote, &self.config.cluster, self.topology.as_ref());
+        let handshake = remote::probe(remote, &self.config.cluster, self.topology.as_ref())
+            .and_then(|found| self.verify_host(remote, found));
         let now = Instant::now();
         lock(&self.state)
             .links
             .observe(&remote.alias, handshake, now, self.config.connect_delay)
+    }
+
+    /// With `verification_mode: full` (Elasticsearch's default; ECK sets `certificate`), the
+    /// remote's certificate must carry the SNI `server_name` (checked first) or else the host
+    /// of the address as written (Elasticsearch: `SecurityNetty4Transport`'s client SSL
+    /// engine gets that host; the JDK's `X509TrustManagerImpl.checkIdentity` tries the SNI
+    /// name, then the peer host).
+    fn verify_host(
+        &self,
+        remote: &RemoteConfig,
+        found: Handshake,
+    ) -> Result<Handshake, LinkFailure> {
+        let Connection::Proxy { server_name, .. } = &remote.connection else {
+            return Ok(found);
+        };
+        let (Some(target), true) = (
+            self.topology.transport_at(&found.address),
+            self.verifies_hosts(),
+        ) else {
+            return Ok(found);
+        };
+        let host = host_of(&found.address);
+        let carried =
+            |name: &str| !name.is_empty() && self.topology.certificate_names_match(&target, name);
+        match carried(server_name) || carried(&host) {
+            true => Ok(found),
+            false => Err(LinkFailure::HostNotInCertificate {
+                address: found.address,
+                host,
+            }),
+        }
+    }
+
+    /// Whether the nodes check host names on transport connections: the setting absent (the
+    /// default is `full`) or `full` in any node's elasticsearch.yml.
+    fn verifies_hosts(&self) -> bool {
+        self.topology
+            .node_configs(&self.config.cluster)
+            .iter()
+            .any(|config| {
+                let mode = &config["xpack"]["security"]["transport"]["ssl"]["verification_mode"];
+                mode.is_null() || mode == "full"
+            })
     }
 
     /// Like [`Cluster::link_status`], but waits for a connection under way to complete, as a
@@ -108,6 +177,14 @@ impl Cluster {
             status => status,
         }
     }
+}
+
+/// The host of `HOST:PORT` as written (IPv6 without its brackets).
+fn host_of(address: &str) -> String {
+    let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string()
 }
 
 /// A 22-character URL-safe identifier, different for every cluster instance.

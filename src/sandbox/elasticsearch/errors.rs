@@ -89,7 +89,6 @@ impl EsError {
     }
 
     /// The exception's reason, or the bare message.
-    #[cfg(test)]
     pub fn reason(&self) -> &str {
         match &self.body {
             ErrorBody::Exception(cause) => &cause.reason,

@@ -42,6 +42,19 @@ pub trait Topology: Send + Sync + 'static {
     fn formed(&self, _cluster: &ClusterId) -> bool {
         true
     }
+    /// Whether `cluster`'s transport certificates carry `host` (a DNS name or an IP).
+    fn certificate_names_match(&self, _cluster: &ClusterId, _host: &str) -> bool {
+        true
+    }
+    /// The names of the secure settings in the nodes' keystore.
+    fn keystore(&self, _cluster: &ClusterId) -> std::collections::BTreeSet<String> {
+        std::collections::BTreeSet::new()
+    }
+    /// The `elasticsearch.yml` of each running node of `cluster`, as nested JSON: its
+    /// settings are node settings, which `_cluster/settings` shows only as defaults.
+    fn node_configs(&self, _cluster: &ClusterId) -> Vec<serde_json::Value> {
+        Vec::new()
+    }
 }
 
 /// An Elasticsearch resource: its Kubernetes context, namespace and name.
@@ -136,6 +149,15 @@ impl Elasticsearch {
     /// Disarms the faults not used up yet, as when the cluster recovers.
     pub fn clear_faults(&self) {
         self.cluster.faults.clear();
+    }
+
+    /// Applies a `PUT _cluster/settings` body as a client of the cluster would (ECK does);
+    /// Elasticsearch's reason when it refuses it.
+    pub fn update_settings(&self, body: &serde_json::Value) -> Result<(), String> {
+        settings::SettingsUpdate::from_json(body)
+            .and_then(|update| self.cluster.update_settings(&update))
+            .map(drop)
+            .map_err(|error| error.reason().to_owned())
     }
 
     /// The persistent settings as a flat JSON object (`{"cluster.remote.a.mode": "proxy"}`).

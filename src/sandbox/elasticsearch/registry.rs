@@ -76,6 +76,8 @@ enum Requirement {
 struct Definition {
     kind: ValueKind,
     requirement: Requirement,
+    /// Another setting of the same alias that must be set too (an affix dependency).
+    needs: Option<&'static str>,
 }
 
 const MODE: ValueKind = ValueKind::Choice {
@@ -86,8 +88,15 @@ const COMPRESSION: ValueKind = ValueKind::Choice {
     allowed: &["TRUE", "FALSE", "INDEXING_DATA"],
     error: "No enum constant org.elasticsearch.transport.Compression.Enabled.{}",
 };
+const COMPRESSION_SCHEME: ValueKind = ValueKind::Choice {
+    allowed: &["DEFLATE", "LZ4"],
+    error: "No enum constant org.elasticsearch.transport.Compression.Scheme.{}",
+};
 
-/// The settings of each remote alias, by what follows `cluster.remote.ALIAS.`.
+/// The settings of each remote alias, by what follows `cluster.remote.ALIAS.`
+/// (Elasticsearch: `RemoteClusterSettings`, formerly `RemoteClusterService`,
+/// `SniffConnectionStrategy` and `ProxyConnectionStrategy`). `proxy` is sniff mode's
+/// undocumented proxy, still there in 9.x, and it needs `seeds`.
 const REMOTE_SETTINGS: &[(&str, Definition)] = &[
     ("mode", definition(MODE, Requirement::Nothing)),
     ("proxy_address", proxy_only(ValueKind::HostPort)),
@@ -98,8 +107,19 @@ const REMOTE_SETTINGS: &[(&str, Definition)] = &[
     ),
     ("seeds", sniff_only(ValueKind::HostPortList)),
     ("node_connections", sniff_only(ValueKind::IntAtLeast(1))),
+    (
+        "proxy",
+        Definition {
+            needs: Some("seeds"),
+            ..sniff_only(ValueKind::HostPort)
+        },
+    ),
     ("skip_unavailable", when_enabled(ValueKind::Bool)),
     ("transport.compress", when_enabled(COMPRESSION)),
+    (
+        "transport.compression_scheme",
+        when_enabled(COMPRESSION_SCHEME),
+    ),
     ("transport.ping_schedule", when_enabled(ValueKind::Time)),
 ];
 
@@ -155,7 +175,11 @@ pub fn defaults_not_set(settings: &FlatSettings) -> FlatSettings {
 }
 
 const fn definition(kind: ValueKind, requirement: Requirement) -> Definition {
-    Definition { kind, requirement }
+    Definition {
+        kind,
+        requirement,
+        needs: None,
+    }
 }
 
 const fn proxy_only(kind: ValueKind) -> Definition {
@@ -387,6 +411,13 @@ fn check_requirement(key: &str, settings: &FlatSettings) -> Result<(), String> {
         return Ok(());
     };
     let remote = AliasSettings::new(settings, alias);
+    if let Some(needed) = definition.needs
+        && remote.get(needed).is_none()
+    {
+        return Err(format!(
+            "missing required setting [cluster.remote.{alias}.{needed}] for setting [{key}]"
+        ));
+    }
     match definition.requirement {
         Requirement::Mode(required) if remote.mode() != required => Err(format!(
             "Setting \"{key}\" cannot be used with the configured \"cluster.remote.{alias}.mode\" [required={}, configured={}]",
@@ -542,6 +573,43 @@ mod tests {
         assert_eq!(
             check_dependencies(&sniff_with_address),
             Err("Setting \"cluster.remote.a.proxy_address\" cannot be used with the configured \"cluster.remote.a.mode\" [required=PROXY, configured=SNIFF]".into())
+        );
+    }
+
+    #[test]
+    fn sniff_modes_proxy_needs_seeds_and_sniff_mode() {
+        let alone = FlatSettings::from([("cluster.remote.a.proxy".into(), text_value("lb:9300"))]);
+        assert_eq!(
+            check_dependencies(&alone),
+            Err("missing required setting [cluster.remote.a.seeds] for setting [cluster.remote.a.proxy]".into())
+        );
+        let mut with_seeds = alone.clone();
+        with_seeds.insert("cluster.remote.a.seeds".into(), text_value("h:9300"));
+        assert_eq!(check_dependencies(&with_seeds), Ok(()));
+        let mut proxy_mode = FlatSettings::from([
+            ("cluster.remote.a.mode".into(), text_value("proxy")),
+            (
+                "cluster.remote.a.proxy_address".into(),
+                text_value("h:9300"),
+            ),
+        ]);
+        proxy_mode.insert("cluster.remote.a.proxy".into(), text_value("lb:9300"));
+        proxy_mode.insert("cluster.remote.a.seeds".into(), text_value("h:9300"));
+        assert_eq!(
+            check_dependencies(&proxy_mode),
+            Err("Setting \"cluster.remote.a.proxy\" cannot be used with the configured \"cluster.remote.a.mode\" [required=SNIFF, configured=PROXY]".into())
+        );
+    }
+
+    #[test]
+    fn knows_the_compression_scheme() {
+        assert_eq!(
+            check("cluster.remote.a.transport.compression_scheme", "lz4"),
+            Ok(())
+        );
+        assert_eq!(
+            check("cluster.remote.a.transport.compression_scheme", "zip"),
+            Err("No enum constant org.elasticsearch.transport.Compression.Scheme.ZIP".into())
         );
     }
 

@@ -119,6 +119,9 @@ pub enum LinkFailure {
     NoSeedNodeLeft { alias: String },
     /// Still connecting when the caller stopped waiting.
     Timeout { address: String },
+    /// Hostname verification (`verification_mode: full`): the remote's certificate carries
+    /// neither the SNI `server_name` nor the host of the address.
+    HostNotInCertificate { address: String, host: String },
 }
 
 impl LinkFailure {
@@ -154,6 +157,16 @@ impl LinkFailure {
                 address,
                 &format!("connect_timeout[{INITIAL_CONNECT_TIMEOUT}]"),
             ),
+            // Java's HostnameChecker, as the TLS handshake reports it.
+            LinkFailure::HostNotInCertificate { address, host } => {
+                let reason = match host.parse::<std::net::IpAddr>() {
+                    Ok(_) => {
+                        format!("No subject alternative names matching IP address {host} found")
+                    }
+                    Err(_) => format!("No subject alternative DNS name matching {host} found."),
+                };
+                general_failure(address).caused_by(tls_failure(&reason))
+            }
         }
     }
 }

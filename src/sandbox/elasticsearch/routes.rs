@@ -81,7 +81,13 @@ async fn get_settings(State(cluster): Shared, uri: Uri, Query(params): Query<Par
         "transient": render(&settings.transient, flat),
     });
     if flag(&params, "include_defaults")? {
-        let defaults = registry::defaults_not_set(&settings.effective());
+        // Node settings (elasticsearch.yml) show among the defaults, and only there.
+        let node = cluster.node_settings();
+        let mut defaults = registry::defaults_not_set(&settings.over(&node));
+        defaults.extend(
+            node.into_iter()
+                .filter(|(key, _)| !settings.effective().contains_key(key)),
+        );
         body["defaults"] = render(&defaults, flat);
     }
     Ok(axum::Json(body))
@@ -135,7 +141,12 @@ async fn remote_info(State(cluster): Shared, uri: Uri, Query(params): Query<Para
         .iter()
         .map(|remote| {
             let connected = cluster.link_status(remote) == LinkStatus::Connected;
-            (remote.alias.clone(), remote::info_json(remote, connected))
+            let mut entry = remote::info_json(remote, connected);
+            // Elasticsearch: RemoteConnectionInfo shows that a key is there, never the key.
+            if cluster.has_credentials(&remote.alias) {
+                entry["cluster_credentials"] = json!("::es_redacted::");
+            }
+            (remote.alias.clone(), entry)
         })
         .collect();
     Ok(axum::Json(Value::Object(entries)))

@@ -166,6 +166,16 @@ impl ClusterSettings {
         })
     }
 
+    /// What `_cluster/settings` updates are checked against and remotes are built from:
+    /// node settings (`elasticsearch.yml`), then persistent, then transient values
+    /// (Elasticsearch: `SettingsUpdater.updateSettings` ends with `validateUpdate`, which
+    /// puts the node settings first).
+    pub fn over(&self, node: &FlatSettings) -> FlatSettings {
+        let mut merged = node.clone();
+        merged.extend(self.effective());
+        merged
+    }
+
     /// The settings in force: transient values over persistent ones.
     pub fn effective(&self) -> FlatSettings {
         let mut effective = self.persistent.clone();
@@ -203,6 +213,20 @@ fn apply_scope(
     next.retain(|key, _| !removals.iter().any(|pattern| wildcard_match(pattern, key)));
     next.extend(values.clone());
     Ok((next, values))
+}
+
+/// The remote cluster settings of a node's `elasticsearch.yml` (nested or dotted keys), the
+/// only node settings the emulated cluster acts on. A file it cannot read gives none.
+pub fn node_remote_settings(config: &Value) -> FlatSettings {
+    let mut changes = ScopeChanges::new();
+    if flatten_into(&mut changes, "", config).is_err() {
+        return FlatSettings::new();
+    }
+    changes
+        .into_iter()
+        .filter(|(key, _)| registry::remote_key(key).is_some() && registry::is_known(key))
+        .filter_map(|(key, value)| Some((key, value?)))
+        .collect()
 }
 
 /// Elasticsearch's `Regex.simpleMatch`: `*` matches any run of characters.
@@ -412,6 +436,22 @@ mod tests {
                 json!({"transient": {"cluster.remote.a.server_name": "x.example"}})
             )
             .contains("[required=PROXY, configured=SNIFF]")
+        );
+    }
+
+    #[test]
+    fn reads_remote_settings_from_a_nodes_yaml_only() {
+        let config = json!({"cluster": {"name": "one", "remote": {"a": {"seeds": ["h:9300"]}}},
+            "cluster.remote.a.node_connections": 2, "xpack.security.enabled": true});
+        assert_eq!(
+            node_remote_settings(&config),
+            FlatSettings::from([
+                ("cluster.remote.a.node_connections".into(), text("2")),
+                (
+                    "cluster.remote.a.seeds".into(),
+                    SettingValue::List(vec!["h:9300".into()])
+                ),
+            ])
         );
     }
 

@@ -2,7 +2,9 @@
 //! from the live Kubernetes state of every context of the sandbox on each call: a remote
 //! may be in another kube cluster. Addresses are in `exposure`, trust in `trust`.
 
+mod certificate_names;
 mod exposure;
+mod keystore;
 mod mounts;
 mod trust;
 
@@ -94,5 +96,31 @@ impl Topology for SandboxTopology {
     /// The nodes trust their own cluster's current transport CA.
     fn formed(&self, cluster: &ClusterId) -> bool {
         self.nodes_trust(cluster, cluster)
+    }
+
+    /// Whether the transport certificates ECK issued to `cluster` carry `host`.
+    fn certificate_names_match(&self, cluster: &ClusterId, host: &str) -> bool {
+        self.api(&cluster.context).is_some_and(|api| {
+            let names = certificate_names::transport_names(&api, &cluster.namespace, &cluster.name);
+            certificate_names::matches(&names, host)
+        })
+    }
+
+    /// The names in the keystore ECK builds from `spec.secureSettings`.
+    fn keystore(&self, cluster: &ClusterId) -> std::collections::BTreeSet<String> {
+        self.api(&cluster.context)
+            .map(|api| keystore::setting_names(&api, &cluster.namespace, &cluster.name))
+            .unwrap_or_default()
+    }
+
+    /// The `elasticsearch.yml` ECK rendered for each running node.
+    fn node_configs(&self, cluster: &ClusterId) -> Vec<serde_json::Value> {
+        let Some(api) = self.api(&cluster.context) else {
+            return Vec::new();
+        };
+        trust::running_nodes(&api, &cluster.namespace, &cluster.name)
+            .iter()
+            .filter_map(|pod| trust::node_config(&api, pod))
+            .collect()
     }
 }

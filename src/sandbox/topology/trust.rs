@@ -20,7 +20,7 @@ pub fn every_node_trusts(api: &KubeApi, namespace: &str, name: &str, anchor: &Tr
     !nodes.is_empty() && nodes.iter().all(|pod| node_trusts(api, pod, anchor))
 }
 
-fn running_nodes(api: &KubeApi, namespace: &str, name: &str) -> Vec<Value> {
+pub(super) fn running_nodes(api: &KubeApi, namespace: &str, name: &str) -> Vec<Value> {
     let (pods, _) = api.inner.store.list(&PODS, Some(namespace));
     pods.into_iter()
         .filter(|pod| {
@@ -47,12 +47,15 @@ fn node_trusts(api: &KubeApi, pod: &Value, anchor: &TrustAnchor) -> bool {
 
 /// The CA files listed by the `elasticsearch.yml` ECK rendered for the node's StatefulSet.
 fn ca_files(api: &KubeApi, pod: &Value) -> Vec<String> {
-    let Some(statefulset) = object::label(pod, STATEFULSET_LABEL) else {
-        return Vec::new();
-    };
+    node_config(api, pod)
+        .map(|config| transport_ca_paths(&config))
+        .unwrap_or_default()
+}
+
+/// The `elasticsearch.yml` ECK rendered for the node's StatefulSet, as nested JSON.
+pub(super) fn node_config(api: &KubeApi, pod: &Value) -> Option<Value> {
+    let statefulset = object::label(pod, STATEFULSET_LABEL)?;
     let secret = config_secret_name(statefulset);
     mounts::stored_secret_text(api, object::namespace(pod), &secret, "elasticsearch.yml")
         .and_then(|yaml| serde_yaml::from_str::<Value>(&yaml).ok())
-        .map(|config| transport_ca_paths(&config))
-        .unwrap_or_default()
 }
