@@ -3,6 +3,7 @@
 //! own error body shown as its reason. The one place where Elasticsearch errors are read.
 
 use reqwest::{StatusCode, Url};
+use rustls::AlertDescription;
 use serde::Deserialize;
 
 use super::call::{Call, CallError};
@@ -22,6 +23,8 @@ pub struct Target {
     pub who: String,
     pub credentials: CredentialSource,
     pub route: Route,
+    /// Where the client certificate ecr shows came from, if it has one.
+    pub client_certificate: Option<String>,
 }
 
 /// How the client reaches Elasticsearch.
@@ -128,17 +131,21 @@ fn explain_transport(
     attempts: usize,
 ) -> Failure {
     let description = &target.description;
-    if let Some(reason) = tls_failure(error) {
-        return Failure::new(
-            FailureKind::Invalid,
-            format!(
-                "cannot verify the TLS certificate of {description} with {}: {reason}",
-                target.ca
-            ),
-        )
-        .with_hint(
-            "pass the CA that signed Elasticsearch's HTTP certificate with --es-ca-file FILE",
-        );
+    match tls_failure(error) {
+        Some(TlsProblem::Untrusted(reason)) => {
+            return Failure::new(
+                FailureKind::Invalid,
+                format!(
+                    "cannot verify the TLS certificate of {description} with {}: {reason}",
+                    target.ca
+                ),
+            )
+            .with_hint(
+                "pass the CA that signed Elasticsearch's HTTP certificate with --es-ca-file FILE",
+            );
+        }
+        Some(TlsProblem::Refused(alert)) => return refused_handshake(alert, target),
+        None => {}
     }
     if error.is_timeout() {
         return Failure::new(
@@ -187,14 +194,52 @@ pub fn shown(url: &Url) -> &str {
     url.as_str().trim_end_matches('/')
 }
 
-/// Why rustls refused the server's certificate, if that is why the call failed.
-pub fn tls_failure(error: &reqwest::Error) -> Option<String> {
+/// Elasticsearch ended the TLS handshake with this alert: with client authentication
+/// required (`xpack.security.http.ssl.client_authentication: required`, which ECK 3.4+ sets
+/// for `spec.http.tls.client.authentication`), it refuses a client without a certificate, or
+/// with one it does not trust.
+fn refused_handshake(alert: AlertDescription, target: &Target) -> Failure {
+    let description = &target.description;
+    let (said, hint) = match &target.client_certificate {
+        None => (
+            format!("{description} refused the TLS handshake ({alert:?}): it requires a client certificate, and ecr showed none"),
+            "pass one with --es-client-cert FILE and --es-client-key FILE, or --es-client-cert-secret \
+             NAME (a secret with tls.crt and tls.key); Elasticsearch must trust its CA \
+             (xpack.security.http.ssl.certificate_authorities)"
+                .to_string(),
+        ),
+        Some(source) => (
+            format!("{description} refused the TLS handshake ({alert:?}): it does not accept the client certificate from {source}"),
+            "the certificate must be valid now and signed by a CA Elasticsearch trusts for HTTP \
+             clients (xpack.security.http.ssl.certificate_authorities: the ca.crt of the HTTP \
+             certificate, and the CAs added in the nodeSets' config)"
+                .to_string(),
+        ),
+    };
+    Failure::new(FailureKind::Unauthorized, said).with_hint(hint)
+}
+
+/// What went wrong in a TLS handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// rustls refused the server's certificate: why.
+    Untrusted(String),
+    /// The server ended the handshake with this alert.
+    Refused(AlertDescription),
+}
+
+/// Whether the call failed in the TLS handshake, and how.
+pub fn tls_failure(error: &reqwest::Error) -> Option<TlsProblem> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = cause {
-        if let Some(tls @ rustls::Error::InvalidCertificate(_)) =
-            current.downcast_ref::<rustls::Error>()
-        {
-            return Some(tls.to_string());
+        match current.downcast_ref::<rustls::Error>() {
+            Some(tls @ rustls::Error::InvalidCertificate(_)) => {
+                return Some(TlsProblem::Untrusted(tls.to_string()));
+            }
+            Some(rustls::Error::AlertReceived(alert)) => {
+                return Some(TlsProblem::Refused(*alert));
+            }
+            _ => {}
         }
         // An io::Error hides the error it wraps from `source()`: go inside it first.
         let wrapped = current
@@ -296,6 +341,7 @@ mod tests {
                 namespace: "ns-one".into(),
             },
             route: Route::Url(Url::parse("https://es.example:9200").unwrap()),
+            client_certificate: None,
         }
     }
 
