@@ -74,7 +74,7 @@ impl EsAccessArgs {
                 elasticsearch::reach_eck_cluster(kube, cluster, url.as_ref(), &trust, output).await
             }
             (None, Some(url)) => {
-                let credentials = Credentials::from_environment_or_prompt(url.as_str())?;
+                let credentials = Credentials::from_environment_or_prompt(url.as_str(), None)?;
                 elasticsearch::reach_url(&url, &trust, credentials, output).await
             }
             (None, None) => Err(Failure::new(

@@ -107,7 +107,14 @@ pub async fn reach_eck_cluster(
             (endpoint.await?, trust)
         }
     };
-    client(endpoint, trust, identity, &credentials)
+    let client_authentication = spec.client_authentication;
+    client(
+        endpoint,
+        trust,
+        identity,
+        &credentials,
+        client_authentication,
+    )
 }
 
 /// Any Elasticsearch at `url` (checked by `parse_url`), with these credentials.
@@ -124,7 +131,7 @@ pub async fn reach_url(
         None => None,
     };
     let trust = choose_trust(trust, None, output)?;
-    client(endpoint, trust, identity, &credentials)
+    client(endpoint, trust, identity, &credentials, false)
 }
 
 fn warn_if_plain_http(url: &Url, output: &Output) {
@@ -242,19 +249,16 @@ async fn cluster_credentials(
     let Some(found) = found else {
         let why = match spec.elastic_user_disabled {
             true => format!(
-                "{cluster} in {namespace} has no elastic user (spec.auth.disableElasticUser)"
+                "the Elasticsearch cluster {cluster} in {namespace} has no elastic user \
+                 (spec.auth.disableElasticUser)"
             ),
-            false => format!("{cluster} in {namespace} has no secret {secret}"),
+            false => format!(
+                "the Elasticsearch cluster {cluster} in {namespace} has no secret {secret} (its \
+                 elastic user's password)"
+            ),
         };
-        return Credentials::from_environment_or_prompt(&format!("{cluster} in {namespace}"))
-            .map_err(|error| match Failure::find(&error) {
-                Some(failure) => Failure {
-                    message: format!("{why}; {}", failure.message),
-                    ..failure.clone()
-                }
-                .into(),
-                None => error,
-            });
+        let target = format!("{cluster} in {namespace}");
+        return Credentials::from_environment_or_prompt(&target, Some(&why));
     };
     let password = secret_key(found, kube, cluster, &secret, ELASTIC_USER)?;
     let password = String::from_utf8(password).map_err(|_| {
@@ -495,6 +499,7 @@ fn client(
     mut trust: Trust,
     identity: Option<ClientIdentity>,
     credentials: &Credentials,
+    client_authentication: bool,
 ) -> anyhow::Result<Elasticsearch> {
     if let Some(identity) = &identity {
         identity.present_in(&mut trust.config);
@@ -510,6 +515,7 @@ fn client(
             credentials: credentials.source().clone(),
             route: endpoint.route,
             client_certificate: identity.map(|identity| identity.source),
+            client_authentication,
         },
         port_forward: endpoint.port_forward,
     })

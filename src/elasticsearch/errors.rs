@@ -3,7 +3,6 @@
 //! own error body shown as its reason. The one place where Elasticsearch errors are read.
 
 use reqwest::{StatusCode, Url};
-use rustls::AlertDescription;
 use serde::Deserialize;
 
 use super::call::{Call, CallError};
@@ -25,6 +24,8 @@ pub struct Target {
     pub route: Route,
     /// Where the client certificate ecr shows came from, if it has one.
     pub client_certificate: Option<String>,
+    /// Whether the cluster's spec asks Elasticsearch to require client certificates.
+    pub client_authentication: bool,
 }
 
 /// How the client reaches Elasticsearch.
@@ -144,7 +145,11 @@ fn explain_transport(
                 "pass the CA that signed Elasticsearch's HTTP certificate with --es-ca-file FILE",
             );
         }
-        Some(TlsProblem::Refused(alert)) => return refused_handshake(alert, target),
+        Some(TlsProblem::Refused(alert)) => return refused_handshake(Some(alert), target),
+        // The alert can lose the race with the closed connection (HTTP/2 reports that).
+        None if target.client_authentication && closed_early(error) => {
+            return refused_handshake(None, target);
+        }
         None => {}
     }
     if error.is_timeout() {
@@ -198,25 +203,41 @@ pub fn shown(url: &Url) -> &str {
 /// required (`xpack.security.http.ssl.client_authentication: required`, which ECK 3.4+ sets
 /// for `spec.http.tls.client.authentication`), it refuses a client without a certificate, or
 /// with one it does not trust.
-fn refused_handshake(alert: AlertDescription, target: &Target) -> Failure {
-    let description = &target.description;
+fn refused_handshake(alert: Option<String>, target: &Target) -> Failure {
+    let ended = match alert {
+        Some(alert) => format!("{} refused the TLS handshake ({alert})", target.description),
+        None => format!(
+            "{} closed the connection right after the TLS handshake",
+            target.description
+        ),
+    };
     let (said, hint) = match &target.client_certificate {
         None => (
-            format!("{description} refused the TLS handshake ({alert:?}): it requires a client certificate, and ecr showed none"),
+            format!("{ended}: it requires a client certificate, and ecr showed none"),
             "pass one with --es-client-cert FILE and --es-client-key FILE, or --es-client-cert-secret \
              NAME (a secret with tls.crt and tls.key); Elasticsearch must trust its CA \
-             (xpack.security.http.ssl.certificate_authorities)"
-                .to_string(),
+             (xpack.security.http.ssl.certificate_authorities)",
         ),
         Some(source) => (
-            format!("{description} refused the TLS handshake ({alert:?}): it does not accept the client certificate from {source}"),
+            format!("{ended}: it does not accept the client certificate from {source}"),
             "the certificate must be valid now and signed by a CA Elasticsearch trusts for HTTP \
              clients (xpack.security.http.ssl.certificate_authorities: the ca.crt of the HTTP \
-             certificate, and the CAs added in the nodeSets' config)"
-                .to_string(),
+             certificate, and the CAs added in the nodeSets' config)",
         ),
     };
     Failure::new(FailureKind::Unauthorized, said).with_hint(hint)
+}
+
+/// Whether the connection closed before any answer came (no timeout, no refused connect).
+fn closed_early(error: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(hyper) = current.downcast_ref::<hyper::Error>() {
+            return hyper.is_canceled() || hyper.is_incomplete_message() || hyper.is_closed();
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// What went wrong in a TLS handshake.
@@ -224,9 +245,12 @@ fn refused_handshake(alert: AlertDescription, target: &Target) -> Failure {
 pub enum TlsProblem {
     /// rustls refused the server's certificate: why.
     Untrusted(String),
-    /// The server ended the handshake with this alert.
-    Refused(AlertDescription),
+    /// The server ended the handshake with this alert (as rustls names it).
+    Refused(String),
 }
+
+/// How rustls words an alert it received.
+const ALERT_PREFIX: &str = "received fatal alert: ";
 
 /// Whether the call failed in the TLS handshake, and how.
 pub fn tls_failure(error: &reqwest::Error) -> Option<TlsProblem> {
@@ -237,9 +261,17 @@ pub fn tls_failure(error: &reqwest::Error) -> Option<TlsProblem> {
                 return Some(TlsProblem::Untrusted(tls.to_string()));
             }
             Some(rustls::Error::AlertReceived(alert)) => {
-                return Some(TlsProblem::Refused(*alert));
+                return Some(TlsProblem::Refused(format!("{alert:?}")));
             }
             _ => {}
+        }
+        // After the handshake (TLS 1.3 checks the client's certificate then), tokio-rustls
+        // hands the alert on as the text of an InvalidData io::Error.
+        if let Some(io) = current.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::InvalidData
+            && let Some(alert) = io.to_string().strip_prefix(ALERT_PREFIX)
+        {
+            return Some(TlsProblem::Refused(alert.to_string()));
         }
         // An io::Error hides the error it wraps from `source()`: go inside it first.
         let wrapped = current
@@ -342,6 +374,7 @@ mod tests {
             },
             route: Route::Url(Url::parse("https://es.example:9200").unwrap()),
             client_certificate: None,
+            client_authentication: false,
         }
     }
 

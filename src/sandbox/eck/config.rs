@@ -118,7 +118,7 @@ fn json_map(value: Value) -> Map<String, Value> {
 }
 
 /// The same settings with every dotted key expanded into nested maps.
-fn nested(config: &Value) -> Value {
+pub(super) fn nested(config: &Value) -> Value {
     let Some(map) = config.as_object() else {
         return config.clone();
     };
