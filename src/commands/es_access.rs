@@ -19,15 +19,18 @@ use crate::output::Output;
 pub struct EsAccessArgs {
     /// Reach Elasticsearch at this http(s) URL instead of through a port-forward to one of
     /// the cluster's pods [default: a port-forward over the Kubernetes API to port 9200 of a
-    /// running pod, verified against the HTTP service's name CLUSTER-es-http.NS.svc]. With a
-    /// CLUSTER, its elastic password and HTTP CA are still used; without one, any
-    /// Elasticsearch, also outside Kubernetes
+    /// running pod with the remote_cluster_client role, in HTTPS or plain HTTP as the
+    /// cluster's spec.http.tls says, verified against the HTTP service's name
+    /// CLUSTER-es-http.NS.svc, or a name the user's own certificate carries]. With a CLUSTER,
+    /// its elastic password and HTTP CA are still used; without one, any Elasticsearch, also
+    /// outside Kubernetes
     #[arg(long, value_name = "URL")]
     pub es_url: Option<String>,
 
-    /// PEM file of the CA(s) that signed Elasticsearch's HTTP certificate [default: the
-    /// cluster's HTTP CA from the secret CLUSTER-es-http-certs-public; with --es-url alone,
-    /// the system's trusted roots]
+    /// PEM file of the CA(s) that signed Elasticsearch's HTTP certificate [default: the ca.crt
+    /// of the secret CLUSTER-es-http-certs-public, which ECK publishes (a user's own
+    /// certificate may come without one: then the system's trusted roots); with --es-url
+    /// alone, the system's trusted roots]
     #[arg(long, value_name = "FILE")]
     pub es_ca_file: Option<PathBuf>,
 
