@@ -236,15 +236,53 @@ mod tests {
     }
 
     /// `GET /` in plain HTTP/1.1 as `elastic`: the status line of the answer, if any.
-    async fn plain_get(mut stream: impl AsyncRead + AsyncWrite + Unpin, password: &str) -> String {
+    async fn plain_get(stream: impl AsyncRead + AsyncWrite + Unpin, password: &str) -> String {
+        let answer = plain_answer(stream, "/", password).await;
+        answer.lines().next().unwrap_or_default().to_string()
+    }
+
+    /// `GET path` in plain HTTP/1.1 as `elastic`: the whole answer.
+    async fn plain_answer(
+        mut stream: impl AsyncRead + AsyncWrite + Unpin,
+        path: &str,
+        password: &str,
+    ) -> String {
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("elastic:{password}"));
         let request = format!(
-            "GET / HTTP/1.1\r\nHost: es\r\nAuthorization: Basic {basic}\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: es\r\nAuthorization: Basic {basic}\r\nConnection: close\r\n\r\n"
         );
         stream.write_all(request.as_bytes()).await.expect("sent");
         let mut answer = String::new();
         let _ = stream.read_to_string(&mut answer).await;
-        answer.lines().next().unwrap_or_default().to_string()
+        answer
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_node_without_the_remote_cluster_client_role_refuses_remote_info() {
+        let sandbox = plain_sandbox().await;
+        let api = sandbox.api("k");
+        let es = sandbox.elasticsearch("k", "ns", "plain").expect("served");
+        let node = Some("plain-es-default-0");
+        let pod_port = api
+            .inner
+            .hosting
+            .connect("ns", "plain", node)
+            .expect("served");
+        let answer = plain_answer(pod_port, "/_remote/info", &es.elastic_password).await;
+        assert!(answer.starts_with("HTTP/1.1 400 Bad Request"), "{answer}");
+        assert!(
+            answer.contains(
+                "node [plain-es-default-0] does not have the [remote_cluster_client] role"
+            ),
+            "{answer}"
+        );
+        let pod_port = api
+            .inner
+            .hosting
+            .connect("ns", "plain", None)
+            .expect("served");
+        let answer = plain_answer(pod_port, "/_remote/info", &es.elastic_password).await;
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

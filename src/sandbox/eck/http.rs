@@ -156,6 +156,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ecks_tls_crt_is_the_leaf_followed_by_the_ca() {
+        let ca = crate::sandbox::tls::CertificateAuthority::new("one-http", Some("one")).unwrap();
+        let names = http_certificate_names("ns", "one", &[]);
+        let leaf = ca.issue(&names[0], &names).unwrap();
+        let certificates = eck_certificates(&leaf, ca.cert_pem());
+        let blocks = certificates
+            .served
+            .cert_pem
+            .matches("BEGIN CERTIFICATE")
+            .count();
+        assert_eq!(blocks, 2);
+        assert!(certificates.served.cert_pem.ends_with(ca.cert_pem()));
+        assert_eq!(certificates.public_ca.as_deref(), Some(ca.cert_pem()));
+    }
+
+    #[test]
     fn names_are_ecks_with_the_internal_service_and_node_set_wildcards() {
         assert_eq!(
             http_certificate_names("ns", "one", &["default"]),
