@@ -262,13 +262,15 @@ mod tests {
         let sandbox = plain_sandbox().await;
         let api = sandbox.api("k");
         let es = sandbox.elasticsearch("k", "ns", "plain").expect("served");
-        let node = Some("plain-es-default-0");
-        let pod_port = api
-            .inner
-            .hosting
-            .connect("ns", "plain", node)
-            .expect("served");
-        let answer = plain_answer(pod_port, "/_remote/info", &es.elastic_password).await;
+        let remote_info = |node: Option<&str>| {
+            let pod_port = api.inner.hosting.connect("ns", "plain", node);
+            plain_answer(
+                pod_port.expect("served"),
+                "/_remote/info",
+                &es.elastic_password,
+            )
+        };
+        let answer = remote_info(Some("plain-es-default-0")).await;
         assert!(answer.starts_with("HTTP/1.1 400 Bad Request"), "{answer}");
         assert!(
             answer.contains(
@@ -276,12 +278,7 @@ mod tests {
             ),
             "{answer}"
         );
-        let pod_port = api
-            .inner
-            .hosting
-            .connect("ns", "plain", None)
-            .expect("served");
-        let answer = plain_answer(pod_port, "/_remote/info", &es.elastic_password).await;
+        let answer = remote_info(None).await;
         assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
     }
 
