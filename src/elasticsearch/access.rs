@@ -1,6 +1,8 @@
-//! Reaching Elasticsearch: an ECK cluster through a port-forward to one of its pods (or at a
-//! URL) with ECK's password and HTTP CA, or any Elasticsearch by URL with a CA file or the
-//! system roots. Every missing piece is a failure saying what to check.
+//! Reaching Elasticsearch: an ECK cluster as its resource's spec says (a port-forward to a pod
+//! that may make cross-cluster requests, or a URL; plain HTTP or TLS with ECK's or the user's
+//! certificate; ECK's password or the environment's credentials), or any Elasticsearch by
+//! URL with a CA file or the system roots; with a client certificate where one is given.
+//! Every missing piece is a failure saying what to check.
 
 use std::path::PathBuf;
 
@@ -22,8 +24,8 @@ use crate::error::{Failure, FailureKind};
 use crate::k8s::Kube;
 use crate::output::Output;
 
-/// What ecr trusts for Elasticsearch's certificate, besides the default (ECK's HTTP CA for
-/// an ECK cluster, the system roots for a URL).
+/// What ecr trusts for Elasticsearch's certificate, besides the default (the HTTP CA ECK
+/// publishes for an ECK cluster, the system roots for a URL), and what it shows of its own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustOptions {
     /// A PEM file of CA certificates (`--es-ca-file`).
@@ -85,21 +87,22 @@ pub async fn reach_eck_cluster(
     let spec = ClusterSpec::read(&resource);
     let credentials = cluster_credentials(kube, cluster, &spec).await?;
     let http = read_eck_http(kube, cluster, &spec.http_tls, trust).await?;
-    let identity = client_identity(kube, trust).await?;
+    let identity = client_identity(Some(kube), trust).await?;
     let context = match &kube.server().context {
         Some(context) => format!("context {context}"),
         None => "in-cluster".to_string(),
     };
     let whereabouts = format!("{cluster} in {} ({context})", kube.namespace());
-    let (endpoint, trust) = match (url, http) {
-        (Some(url), http) => {
+    let (endpoint, trust) = match url {
+        Some(url) => {
             warn_if_plain_http(url, output);
             let endpoint = Endpoint::url(url, format!("{whereabouts}, at {}", shown(url)));
             (endpoint, choose_trust(trust, http.ca, output)?)
         }
-        (None, http) => {
+        None => {
             let pod = choose_pod(kube, cluster, &resource).await?;
-            let endpoint = Endpoint::port_forward(kube, pod, &http.host, &whereabouts, http.scheme);
+            let host = http.host?;
+            let endpoint = Endpoint::port_forward(kube, pod, &host, &whereabouts, http.scheme);
             let trust = match http.scheme {
                 Scheme::Http => Trust::plain_http()?,
                 Scheme::Https => choose_trust(trust, http.ca, output)?,
@@ -107,13 +110,12 @@ pub async fn reach_eck_cluster(
             (endpoint.await?, trust)
         }
     };
-    let client_authentication = spec.client_authentication;
     client(
         endpoint,
         trust,
         identity,
         &credentials,
-        client_authentication,
+        spec.client_authentication,
     )
 }
 
@@ -126,10 +128,7 @@ pub async fn reach_url(
 ) -> anyhow::Result<Elasticsearch> {
     warn_if_plain_http(url, output);
     let endpoint = Endpoint::url(url, shown(url).to_string());
-    let identity = match &trust.client_certificate {
-        Some(certificate) => Some(certificate.load(None).await?),
-        None => None,
-    };
+    let identity = client_identity(None, trust).await?;
     let trust = choose_trust(trust, None, output)?;
     client(endpoint, trust, identity, &credentials, false)
 }
@@ -294,7 +293,8 @@ impl Trust {
 /// verified against, and the CA published for it (when ecr is to trust that one).
 struct EckHttp {
     scheme: Scheme,
-    host: String,
+    /// Only needed through a port-forward (with --es-url, the URL's host is verified).
+    host: Result<String, Failure>,
     ca: Option<Trust>,
 }
 
@@ -367,7 +367,7 @@ async fn read_eck_http(
 ) -> anyhow::Result<EckHttp> {
     let service_host = eck::http_service_host(cluster, kube.namespace());
     let chosen = options.ca_file.is_some() || options.insecure;
-    let https = |host: String, ca: Option<Trust>| EckHttp {
+    let https = |host: Result<String, Failure>, ca: Option<Trust>| EckHttp {
         scheme: Scheme::Https,
         host,
         ca,
@@ -375,14 +375,17 @@ async fn read_eck_http(
     match tls {
         HttpTls::Off => Ok(EckHttp {
             scheme: Scheme::Http,
-            host: service_host,
+            host: Ok(service_host),
             ca: None,
         }),
-        HttpTls::Eck if chosen => Ok(https(service_host, None)),
+        HttpTls::Eck if chosen => Ok(https(Ok(service_host), None)),
         HttpTls::Eck => {
             let (secret, found) = public_http_secret(kube, cluster).await?;
             let pem = secret_key(found, kube, cluster, &secret, CA_KEY)?;
-            Ok(https(service_host, Some(published_ca(kube, secret, &pem)?)))
+            Ok(https(
+                Ok(service_host),
+                Some(published_ca(kube, secret, &pem)?),
+            ))
         }
         HttpTls::User { secret: users } => {
             let (secret, found) = public_http_secret(kube, cluster).await?;
@@ -391,7 +394,7 @@ async fn read_eck_http(
             let host = certificate
                 .as_deref()
                 .and_then(|pem| tls::host_to_verify(pem, &service_host))
-                .ok_or_else(|| no_name_to_verify(kube, cluster, users))?;
+                .ok_or_else(|| no_name_to_verify(kube, cluster, users));
             let ca = match data.remove(CA_KEY) {
                 Some(pem) if !chosen => Some(published_ca(kube, secret, &pem.0)?),
                 _ => None,
@@ -418,7 +421,7 @@ fn published_ca(kube: &Kube, secret: String, pem: &[u8]) -> anyhow::Result<Trust
 }
 
 /// The user's HTTP certificate names no DNS name to verify it against.
-fn no_name_to_verify(kube: &Kube, cluster: &str, users: &str) -> anyhow::Error {
+fn no_name_to_verify(kube: &Kube, cluster: &str, users: &str) -> Failure {
     let namespace = kube.namespace();
     Failure::new(
         FailureKind::Invalid,
@@ -431,7 +434,6 @@ fn no_name_to_verify(kube: &Kube, cluster: &str, users: &str) -> anyhow::Error {
         "give the certificate a DNS name (such as {}), or pass --es-url with an address it names",
         eck::http_service_host(cluster, namespace)
     ))
-    .into()
 }
 
 /// The secret `CLUSTER-es-http-certs-public`, which ECK publishes whether HTTP TLS is on or not.
@@ -481,15 +483,15 @@ fn secret_key(
         })
 }
 
-/// The client certificate the operator gave, if any. A cluster whose spec asks for one
-/// may still not require it (ECK applies it only with an enterprise license): a refused
-/// handshake is explained instead.
+/// The client certificate the operator gave, if any (a secret is read through `kube`). A
+/// cluster whose spec asks for one may still not require it (ECK applies it only with an
+/// enterprise license): a refused handshake is explained instead.
 async fn client_identity(
-    kube: &Kube,
+    kube: Option<&Kube>,
     trust: &TrustOptions,
 ) -> anyhow::Result<Option<ClientIdentity>> {
     match &trust.client_certificate {
-        Some(certificate) => Ok(Some(certificate.load(Some(kube)).await?)),
+        Some(certificate) => Ok(Some(certificate.load(kube).await?)),
         None => Ok(None),
     }
 }
