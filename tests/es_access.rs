@@ -340,3 +340,33 @@ async fn without_an_elastic_user_the_environment_gives_the_credentials() {
     ];
     env.ecr_with_environment(&status, &credentials).success();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_elastic_user_secret_the_environment_gives_the_credentials() {
+    let env = Env::start().await;
+    let password = env
+        .sandbox
+        .elasticsearch("sandbox", "ns-one", "cluster-one")
+        .expect("served")
+        .elastic_password;
+    // Users defined elsewhere: the secret is gone, the spec says nothing.
+    let elastic_user = "cluster-one-es-elastic-user";
+    env.api()
+        .delete_object("", "secrets", Some("ns-one"), elastic_user);
+    let status = ["status", "cluster-one", "-n", "ns-one", "-o", "json"];
+    let refused = env.ecr(&status).failure();
+    let said = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(
+        said.contains(
+            "the Elasticsearch cluster cluster-one in ns-one has no secret \
+             cluster-one-es-elastic-user (its elastic user's password), and the environment \
+             holds no credentials"
+        ),
+        "{said}"
+    );
+    let credentials = [
+        ("ES_USERNAME", "elastic"),
+        ("ES_PASSWORD", password.as_str()),
+    ];
+    env.ecr_with_environment(&status, &credentials).success();
+}
