@@ -353,7 +353,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__connect)
-            opts="-n -o -y -v -q -h -V --proxy --ref --remote --remote-namespace --remote-context --alias --server-name --skip-unavailable --proxy-socket-connections --timeout --no-verify --es-url --es-ca-file --insecure --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            opts="-n -o -y -v -q -h -V --proxy --ref --remote --remote-namespace --remote-context --alias --server-name --skip-unavailable --proxy-socket-connections --timeout --no-verify --es-url --es-ca-file --insecure --es-client-cert --es-client-key --es-client-cert-secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,6 +407,18 @@ _ecr() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --es-client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --es-client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --es-client-cert-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -439,7 +451,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__disconnect)
-            opts="-n -o -y -v -q -h -V --alias --ref --es-url --es-ca-file --insecure --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            opts="-n -o -y -v -q -h -V --alias --ref --es-url --es-ca-file --insecure --es-client-cert --es-client-key --es-client-cert-secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -454,6 +466,18 @@ _ecr() {
                     return 0
                     ;;
                 --es-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --es-client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --es-client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --es-client-cert-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1025,7 +1049,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__status)
-            opts="-n -o -y -v -q -h -V --es-url --es-ca-file --insecure --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            opts="-n -o -y -v -q -h -V --es-url --es-ca-file --insecure --es-client-cert --es-client-key --es-client-cert-secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1036,6 +1060,18 @@ _ecr() {
                     return 0
                     ;;
                 --es-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --es-client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --es-client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --es-client-cert-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -101,17 +101,6 @@ pub fn http_service_host(cluster: &str, namespace: &str) -> String {
     format!("{cluster}-es-http.{namespace}.svc")
 }
 
-/// Whether the resource turns TLS off on the HTTP layer, as ECK reads `spec.http.tls`: its
-/// self-signed certificate disabled and no certificate of the user's named. Elasticsearch then
-/// serves plain HTTP on its HTTP port, and ECK publishes no `http_ca_secret`.
-pub fn http_tls_disabled(resource: &Value) -> bool {
-    let tls = &resource["spec"]["http"]["tls"];
-    let own_certificate = tls["certificate"]["secretName"]
-        .as_str()
-        .is_some_and(|name| !name.is_empty());
-    tls["selfSignedCertificate"]["disabled"] == true && !own_certificate
-}
-
 /// A cluster's public transport CA bundle, as ECK publishes it.
 #[derive(Debug, Clone, Serialize)]
 pub struct TransportCa {
@@ -245,38 +234,5 @@ async fn explain_missing_cluster(kube: &Kube, cluster: &str) -> anyhow::Error {
             ))
             .into(),
         Err(error) => error,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn with_http_tls(tls: Value) -> Value {
-        json!({"spec": {"version": "8.17.0", "http": {"tls": tls}}})
-    }
-
-    #[test]
-    fn http_tls_is_off_only_without_the_self_signed_certificate_nor_one_of_the_users() {
-        let disabled = json!({"selfSignedCertificate": {"disabled": true}});
-        assert!(http_tls_disabled(&with_http_tls(disabled)));
-        let users_certificate = json!({"selfSignedCertificate": {"disabled": true},
-            "certificate": {"secretName": "my-http-cert"}});
-        assert!(!http_tls_disabled(&with_http_tls(users_certificate)));
-        let blank_name = json!({"selfSignedCertificate": {"disabled": true},
-            "certificate": {"secretName": ""}});
-        assert!(http_tls_disabled(&with_http_tls(blank_name)));
-    }
-
-    #[test]
-    fn http_tls_is_on_by_default() {
-        assert!(!http_tls_disabled(&json!({"spec": {"version": "8.17.0"}})));
-        assert!(!http_tls_disabled(&with_http_tls(json!({}))));
-        let not_disabled = json!({"selfSignedCertificate": {"disabled": false}});
-        assert!(!http_tls_disabled(&with_http_tls(not_disabled)));
-        let sans_only =
-            json!({"selfSignedCertificate": {"subjectAltNames": [{"dns": "es.example"}]}});
-        assert!(!http_tls_disabled(&with_http_tls(sans_only)));
     }
 }

@@ -1,32 +1,39 @@
-//! Reaching Elasticsearch: an ECK cluster through a port-forward to one of its pods (or at a
-//! URL) with ECK's password and HTTP CA, or any Elasticsearch by URL with a CA file or the
-//! system roots. Every missing piece is a failure saying what to check.
+//! Reaching Elasticsearch: an ECK cluster as its resource's spec says (a port-forward to a pod
+//! that may make cross-cluster requests, or a URL; plain HTTP or TLS with ECK's or the user's
+//! certificate; ECK's password or the environment's credentials), or any Elasticsearch by
+//! URL with a CA file or the system roots; with a client certificate where one is given.
+//! Every missing piece is a failure saying what to check.
 
 use std::path::PathBuf;
 
-use k8s_openapi::api::core::v1::{Pod, Secret};
-use kube::ResourceExt as _;
+use k8s_openapi::api::core::v1::Secret;
 use reqwest::Url;
+use serde_json::Value;
 
 use super::client::{Connection, Elasticsearch};
+use super::client_cert::{ClientCertificate, ClientIdentity};
+use super::cluster_spec::{ClusterSpec, HttpTls};
 use super::credentials::{self, Credentials};
 use super::errors::{Route, Target, shown};
+use super::pod_choice;
 use super::portforward::PortForward;
 use super::tls::{self, CaSource};
 use crate::certs;
 use crate::eck::{self, CA_KEY, CLUSTER_NAME_LABEL, ELASTIC_USER, HTTP_PORT};
 use crate::error::{Failure, FailureKind};
-use crate::k8s::{self, Kube};
+use crate::k8s::Kube;
 use crate::output::Output;
 
-/// What ecr trusts for Elasticsearch's certificate, besides the default (ECK's HTTP CA for
-/// an ECK cluster, the system roots for a URL).
+/// What ecr trusts for Elasticsearch's certificate, besides the default (the HTTP CA ECK
+/// publishes for an ECK cluster, the system roots for a URL), and what it shows of its own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustOptions {
     /// A PEM file of CA certificates (`--es-ca-file`).
     pub ca_file: Option<PathBuf>,
     /// Verify nothing (`--insecure`), with a warning each time.
     pub insecure: bool,
+    /// The certificate ecr shows when Elasticsearch asks for one.
+    pub client_certificate: Option<ClientCertificate>,
 }
 
 /// Checks an Elasticsearch URL: http or https, a host, no credentials, no query.
@@ -64,10 +71,11 @@ pub fn parse_url(text: &str) -> Result<Url, Failure> {
     Ok(url)
 }
 
-/// The ECK cluster `cluster` in the client's namespace, as its `elastic` user: through a
-/// port-forward to one of its running pods, verified against ECK's HTTP CA with the HTTP
-/// service's DNS name (or in plain HTTP when the cluster turns HTTP TLS off); or at `url`
-/// when one is given, whose scheme then decides.
+/// The ECK cluster `cluster` in the client's namespace: through a port-forward to a running
+/// pod that may make cross-cluster requests, or at `url` when one is given (whose scheme then
+/// decides). The resource's `spec.http.tls` says whether HTTP speaks TLS and with whose
+/// certificate; ecr authenticates as the `elastic` user ECK keeps, or, where the cluster has
+/// no such secret, with credentials from the environment.
 pub async fn reach_eck_cluster(
     kube: &Kube,
     cluster: &str,
@@ -75,34 +83,40 @@ pub async fn reach_eck_cluster(
     trust: &TrustOptions,
     output: &Output,
 ) -> anyhow::Result<Elasticsearch> {
-    k8s::validate_name("cluster name", cluster)?;
-    let credentials = elastic_credentials(kube, cluster).await?;
-    let eck_http = match (&trust.ca_file, trust.insecure) {
-        (None, false) => read_eck_http(kube, cluster).await?,
-        // The operator chose what to trust: ECK's CA is not read.
-        _ => EckHttp::Tls(None),
-    };
+    let resource = eck::read_elasticsearch(kube, cluster).await?;
+    let spec = ClusterSpec::read(&resource);
+    let credentials = cluster_credentials(kube, cluster, &spec).await?;
+    let http = read_eck_http(kube, cluster, &spec.http_tls, trust).await?;
+    let identity = client_identity(Some(kube), trust).await?;
     let context = match &kube.server().context {
         Some(context) => format!("context {context}"),
         None => "in-cluster".to_string(),
     };
     let whereabouts = format!("{cluster} in {} ({context})", kube.namespace());
-    let (endpoint, trust) = match (url, eck_http) {
-        (Some(url), eck_http) => {
+    let (endpoint, trust) = match url {
+        Some(url) => {
             warn_if_plain_http(url, output);
             let endpoint = Endpoint::url(url, format!("{whereabouts}, at {}", shown(url)));
-            (endpoint, choose_trust(trust, eck_http.ca(), output)?)
+            (endpoint, choose_trust(trust, http.ca, output)?)
         }
-        (None, EckHttp::Plain) => {
-            let endpoint = Endpoint::port_forward(kube, cluster, &whereabouts, Scheme::Http);
-            (endpoint.await?, Trust::plain_http()?)
-        }
-        (None, eck_http) => {
-            let endpoint = Endpoint::port_forward(kube, cluster, &whereabouts, Scheme::Https);
-            (endpoint.await?, choose_trust(trust, eck_http.ca(), output)?)
+        None => {
+            let pod = choose_pod(kube, cluster, &resource).await?;
+            let host = http.host?;
+            let endpoint = Endpoint::port_forward(kube, pod, &host, &whereabouts, http.scheme);
+            let trust = match http.scheme {
+                Scheme::Http => Trust::plain_http()?,
+                Scheme::Https => choose_trust(trust, http.ca, output)?,
+            };
+            (endpoint.await?, trust)
         }
     };
-    client(endpoint, trust, &credentials)
+    client(
+        endpoint,
+        trust,
+        identity,
+        &credentials,
+        spec.client_authentication,
+    )
 }
 
 /// Any Elasticsearch at `url` (checked by `parse_url`), with these credentials.
@@ -114,7 +128,9 @@ pub async fn reach_url(
 ) -> anyhow::Result<Elasticsearch> {
     warn_if_plain_http(url, output);
     let endpoint = Endpoint::url(url, shown(url).to_string());
-    client(endpoint, choose_trust(trust, None, output)?, &credentials)
+    let identity = client_identity(None, trust).await?;
+    let trust = choose_trust(trust, None, output)?;
+    client(endpoint, trust, identity, &credentials, false)
 }
 
 fn warn_if_plain_http(url: &Url, output: &Output) {
@@ -169,23 +185,24 @@ impl Endpoint {
         }
     }
 
-    /// A port-forward to a running pod of `cluster`, addressed by its HTTP service's name.
+    /// A port-forward to `pod`, addressed as `host` (a name its HTTP certificate carries).
     /// In plain HTTP ecr still puts no credentials on the network in the clear: the only
     /// plain hop is from ecr to its own loopback listener, and from there the port-forward
     /// travels inside ecr's TLS connection to the API server, which hands it to the kubelet,
     /// which reaches the pod's port from inside the pod's network namespace.
     async fn port_forward(
         kube: &Kube,
-        cluster: &str,
+        pod: String,
+        host: &str,
         whereabouts: &str,
         scheme: Scheme,
     ) -> anyhow::Result<Self> {
-        let pod = running_pod(kube, cluster).await?;
         let port_forward = PortForward::start(kube, &pod, HTTP_PORT).await?;
-        let host = eck::http_service_host(cluster, kube.namespace());
         let port = port_forward.address().port();
-        let base = Url::parse(&format!("{}://{host}:{port}", scheme.as_str()))
-            .map_err(|error| anyhow::anyhow!("the service name {host} makes no URL: {error}"))?;
+        let base =
+            Url::parse(&format!("{}://{host}:{port}", scheme.as_str())).map_err(|error| {
+                anyhow::anyhow!("the certificate name {host} makes no URL: {error}")
+            })?;
         Ok(Endpoint {
             base,
             description: format!(
@@ -201,23 +218,58 @@ impl Endpoint {
     }
 }
 
-/// The `elastic` user with the password ECK keeps for it.
-async fn elastic_credentials(kube: &Kube, cluster: &str) -> anyhow::Result<Credentials> {
+/// The pod to port-forward to: running, ready if possible, with the remote_cluster_client role.
+async fn choose_pod(kube: &Kube, cluster: &str, resource: &Value) -> anyhow::Result<String> {
+    let selector = format!("{CLUSTER_NAME_LABEL}={cluster}");
+    let pods = kube.list_pods(&selector).await?;
+    Ok(pod_choice::choose(
+        &pods,
+        resource,
+        cluster,
+        kube.namespace(),
+        &selector,
+    )?)
+}
+
+/// The `elastic` user with the password ECK keeps for it; where the cluster has none
+/// (`spec.auth.disableElasticUser`, or its secret missing because the user is defined
+/// elsewhere), credentials from the environment or a password prompt.
+async fn cluster_credentials(
+    kube: &Kube,
+    cluster: &str,
+    spec: &ClusterSpec,
+) -> anyhow::Result<Credentials> {
+    let namespace = kube.namespace();
     let secret = eck::elastic_user_secret(cluster);
-    let password = read_secret_key(kube, cluster, &secret, ELASTIC_USER).await?;
+    let found = match spec.elastic_user_disabled {
+        true => None,
+        false => kube.get::<Secret>(&secret).await?,
+    };
+    let Some(found) = found else {
+        let why = match spec.elastic_user_disabled {
+            true => format!(
+                "the Elasticsearch cluster {cluster} in {namespace} has no elastic user \
+                 (spec.auth.disableElasticUser)"
+            ),
+            false => format!(
+                "the Elasticsearch cluster {cluster} in {namespace} has no secret {secret} (its \
+                 elastic user's password)"
+            ),
+        };
+        let target = format!("{cluster} in {namespace}");
+        return Credentials::from_environment_or_prompt(&target, Some(&why));
+    };
+    let password = secret_key(found, kube, cluster, &secret, ELASTIC_USER)?;
     let password = String::from_utf8(password).map_err(|_| {
         Failure::new(
             FailureKind::Invalid,
-            format!(
-                "the password in the secret {secret} in {} is not text",
-                kube.namespace()
-            ),
+            format!("the password in the secret {secret} in {namespace} is not text"),
         )
     })?;
     Ok(Credentials::eck_elastic(
         credentials::Secret::new(password),
         secret,
-        kube.namespace().to_string(),
+        namespace.to_string(),
     ))
 }
 
@@ -237,21 +289,13 @@ impl Trust {
     }
 }
 
-/// What ECK says of a cluster's HTTP layer.
-enum EckHttp {
-    /// TLS, verified against ECK's HTTP CA when ecr read it.
-    Tls(Option<Box<Trust>>),
-    /// TLS turned off in the cluster's spec: ECK publishes no HTTP CA.
-    Plain,
-}
-
-impl EckHttp {
-    fn ca(self) -> Option<Trust> {
-        match self {
-            EckHttp::Tls(ca) => ca.map(|ca| *ca),
-            EckHttp::Plain => None,
-        }
-    }
+/// What ecr needs of a cluster's HTTP layer: how it speaks, the name its certificate is
+/// verified against, and the CA published for it (when ecr is to trust that one).
+struct EckHttp {
+    scheme: Scheme,
+    /// Only needed through a port-forward (with --es-url, the URL's host is verified).
+    host: Result<String, Failure>,
+    ca: Option<Trust>,
 }
 
 /// `--insecure`, else `--es-ca-file`, else ECK's HTTP CA when there is one, else the system roots.
@@ -311,45 +355,94 @@ fn pem_roots(pem: &[u8], what: &str) -> Result<rustls::RootCertStore, Failure> {
         .ok_or_else(|| not_a_bundle("a certificate is not usable as a CA".into()))
 }
 
-/// ECK's HTTP CA of `cluster`, from its public secret; where that is missing, the cluster's
-/// resource says whether it is because HTTP TLS is off (one more request, only then).
-async fn read_eck_http(kube: &Kube, cluster: &str) -> anyhow::Result<EckHttp> {
-    let secret = eck::http_ca_secret(cluster);
-    let Some(found) = kube.get::<Secret>(&secret).await? else {
-        let resource = eck::read_elasticsearch(kube, cluster).await?;
-        if eck::http_tls_disabled(&resource) {
-            return Ok(EckHttp::Plain);
-        }
-        return Err(missing_secret(kube, cluster, &secret));
-    };
-    let pem = secret_key(found, kube, cluster, &secret, CA_KEY)?;
-    let what = format!(
-        "the {CA_KEY} of the secret {secret} in {}",
-        kube.namespace()
-    );
-    let roots = pem_roots(&pem, &what)?;
-    Ok(EckHttp::Tls(Some(Box::new(Trust {
-        config: tls::client_config(roots)?,
-        source: CaSource::EckSecret {
-            secret,
-            namespace: kube.namespace().to_string(),
-        },
-    }))))
-}
-
-/// One key of one of ECK's secrets for `cluster`; a missing secret or key is explained.
-async fn read_secret_key(
+/// How `cluster`'s HTTP layer speaks, as its spec says, and what its public secret
+/// `CLUSTER-es-http-certs-public` holds: ECK's CA and ECK's names, or the user's certificate
+/// (whose names are the user's) with `ca.crt` only when the user's secret has one. ECK's CA
+/// is not read when the operator chose what to trust.
+async fn read_eck_http(
     kube: &Kube,
     cluster: &str,
-    secret: &str,
-    key: &str,
-) -> anyhow::Result<Vec<u8>> {
-    let Some(found) = kube.get::<Secret>(secret).await? else {
-        // A missing cluster (or namespace) is the likelier cause: say that if so.
-        eck::read_elasticsearch(kube, cluster).await?;
-        return Err(missing_secret(kube, cluster, secret));
+    tls: &HttpTls,
+    options: &TrustOptions,
+) -> anyhow::Result<EckHttp> {
+    let service_host = eck::http_service_host(cluster, kube.namespace());
+    let chosen = options.ca_file.is_some() || options.insecure;
+    let https = |host: Result<String, Failure>, ca: Option<Trust>| EckHttp {
+        scheme: Scheme::Https,
+        host,
+        ca,
     };
-    secret_key(found, kube, cluster, secret, key)
+    match tls {
+        HttpTls::Off => Ok(EckHttp {
+            scheme: Scheme::Http,
+            host: Ok(service_host),
+            ca: None,
+        }),
+        HttpTls::Eck if chosen => Ok(https(Ok(service_host), None)),
+        HttpTls::Eck => {
+            let (secret, found) = public_http_secret(kube, cluster).await?;
+            let pem = secret_key(found, kube, cluster, &secret, CA_KEY)?;
+            Ok(https(
+                Ok(service_host),
+                Some(published_ca(kube, secret, &pem)?),
+            ))
+        }
+        HttpTls::User { secret: users } => {
+            let (secret, found) = public_http_secret(kube, cluster).await?;
+            let mut data = found.data.unwrap_or_default();
+            let certificate = data.remove(CERTIFICATE_KEY).map(|bytes| bytes.0);
+            let host = certificate
+                .as_deref()
+                .and_then(|pem| tls::host_to_verify(pem, &service_host))
+                .ok_or_else(|| no_name_to_verify(kube, cluster, users));
+            let ca = match data.remove(CA_KEY) {
+                Some(pem) if !chosen => Some(published_ca(kube, secret, &pem.0)?),
+                _ => None,
+            };
+            Ok(https(host, ca))
+        }
+    }
+}
+
+/// The key of the public secret holding the HTTP certificate (leaf first).
+const CERTIFICATE_KEY: &str = "tls.crt";
+
+/// The `ca.crt` of the public secret `secret`, as trust roots.
+fn published_ca(kube: &Kube, secret: String, pem: &[u8]) -> anyhow::Result<Trust> {
+    let namespace = kube.namespace().to_string();
+    let roots = pem_roots(
+        pem,
+        &format!("the {CA_KEY} of the secret {secret} in {namespace}"),
+    )?;
+    Ok(Trust {
+        config: tls::client_config(roots)?,
+        source: CaSource::EckSecret { secret, namespace },
+    })
+}
+
+/// The user's HTTP certificate names no DNS name to verify it against.
+fn no_name_to_verify(kube: &Kube, cluster: &str, users: &str) -> Failure {
+    let namespace = kube.namespace();
+    Failure::new(
+        FailureKind::Invalid,
+        format!(
+            "the HTTP certificate of {cluster} in {namespace}, the user's own from the secret \
+             {users} (spec.http.tls.certificate), names no DNS name to verify it against"
+        ),
+    )
+    .with_hint(format!(
+        "give the certificate a DNS name (such as {}), or pass --es-url with an address it names",
+        eck::http_service_host(cluster, namespace)
+    ))
+}
+
+/// The secret `CLUSTER-es-http-certs-public`, which ECK publishes whether HTTP TLS is on or not.
+async fn public_http_secret(kube: &Kube, cluster: &str) -> anyhow::Result<(String, Secret)> {
+    let name = eck::http_ca_secret(cluster);
+    match kube.get::<Secret>(&name).await? {
+        Some(found) => Ok((name, found)),
+        None => Err(missing_secret(kube, cluster, &name)),
+    }
 }
 
 /// A secret of ECK's for an existing cluster is missing.
@@ -390,64 +483,29 @@ fn secret_key(
         })
 }
 
-/// A running pod of the cluster, a ready one if there is one.
-async fn running_pod(kube: &Kube, cluster: &str) -> anyhow::Result<String> {
-    let namespace = kube.namespace();
-    let selector = format!("{CLUSTER_NAME_LABEL}={cluster}");
-    let mut pods = kube.list_pods(&selector).await?;
-    pods.sort_by_key(|pod| (!is_ready(pod), pod.name_any()));
-    if let Some(pod) = pods.iter().find(|pod| is_running(pod)) {
-        return Ok(pod.name_any());
+/// The client certificate the operator gave, if any (a secret is read through `kube`). A
+/// cluster whose spec asks for one may still not require it (ECK applies it only with an
+/// enterprise license): a refused handshake is explained instead.
+async fn client_identity(
+    kube: Option<&Kube>,
+    trust: &TrustOptions,
+) -> anyhow::Result<Option<ClientIdentity>> {
+    match &trust.client_certificate {
+        Some(certificate) => Ok(Some(certificate.load(kube).await?)),
+        None => Ok(None),
     }
-    let hint = if pods.is_empty() {
-        format!(
-            "it has no pods (label {selector}): see kubectl describe es {cluster} -n {namespace}"
-        )
-    } else {
-        let states: Vec<String> = pods
-            .iter()
-            .map(|pod| format!("{} ({})", pod.name_any(), phase(pod)))
-            .collect();
-        format!(
-            "its pods: {}; see kubectl get pods -n {namespace} -l {selector}",
-            states.join(", ")
-        )
-    };
-    Err(Failure::new(
-        FailureKind::NotFound,
-        format!("no running pod of the Elasticsearch cluster {cluster} in {namespace} to port-forward to"),
-    )
-    .with_hint(hint)
-    .into())
-}
-
-fn phase(pod: &Pod) -> &str {
-    pod.status
-        .as_ref()
-        .and_then(|status| status.phase.as_deref())
-        .unwrap_or("Unknown")
-}
-
-fn is_running(pod: &Pod) -> bool {
-    phase(pod) == "Running" && pod.metadata.deletion_timestamp.is_none()
-}
-
-fn is_ready(pod: &Pod) -> bool {
-    let conditions = pod
-        .status
-        .as_ref()
-        .and_then(|status| status.conditions.as_ref());
-    conditions
-        .into_iter()
-        .flatten()
-        .any(|condition| condition.type_ == "Ready" && condition.status == "True")
 }
 
 fn client(
     endpoint: Endpoint,
-    trust: Trust,
+    mut trust: Trust,
+    identity: Option<ClientIdentity>,
     credentials: &Credentials,
+    client_authentication: bool,
 ) -> anyhow::Result<Elasticsearch> {
+    if let Some(identity) = &identity {
+        identity.present_in(&mut trust.config);
+    }
     Elasticsearch::new(Connection {
         base: endpoint.base,
         tls: trust.config,
@@ -458,6 +516,8 @@ fn client(
             who: credentials.who(),
             credentials: credentials.source().clone(),
             route: endpoint.route,
+            client_certificate: identity.map(|identity| identity.source),
+            client_authentication,
         },
         port_forward: endpoint.port_forward,
     })

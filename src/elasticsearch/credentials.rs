@@ -119,15 +119,16 @@ impl Credentials {
     }
 
     /// Credentials from the process environment, or else a password prompt on stderr when
-    /// stdin and stderr are terminals; `target` names what the password is for.
-    pub fn from_environment_or_prompt(target: &str) -> anyhow::Result<Self> {
+    /// stdin and stderr are terminals; `target` names what the password is for, `why` (if
+    /// given) why ecr has none of its own.
+    pub fn from_environment_or_prompt(target: &str, why: Option<&str>) -> anyhow::Result<Self> {
         let variables = [USERNAME_VARIABLE, PASSWORD_VARIABLE, API_KEY_VARIABLE]
             .into_iter()
             .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)))
             .collect();
         match Self::from_variables(&variables)? {
             FromEnvironment::Found(credentials) => Ok(credentials),
-            FromEnvironment::PasswordMissing { username } => prompt(username, target),
+            FromEnvironment::PasswordMissing { username } => prompt(username, target, why),
         }
     }
 
@@ -175,12 +176,15 @@ impl Credentials {
 }
 
 /// Asks for `username`'s password on the terminal, or says which variables to set.
-fn prompt(username: String, target: &str) -> anyhow::Result<Credentials> {
+fn prompt(username: String, target: &str, why: Option<&str>) -> anyhow::Result<Credentials> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Err(Failure::new(
-            FailureKind::Unauthorized,
-            format!("no credentials for {target}, and no terminal to ask for a password"),
-        )
+        let message = match why {
+            Some(why) => format!(
+                "{why}, and the environment holds no credentials (no terminal to ask for a password)"
+            ),
+            None => format!("no credentials for {target}, and no terminal to ask for a password"),
+        };
+        return Err(Failure::new(FailureKind::Unauthorized, message)
         .with_hint(format!(
             "set {USERNAME_VARIABLE} and {PASSWORD_VARIABLE}, or {API_KEY_VARIABLE}, in the environment"
         ))

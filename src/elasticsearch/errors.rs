@@ -22,6 +22,10 @@ pub struct Target {
     pub who: String,
     pub credentials: CredentialSource,
     pub route: Route,
+    /// Where the client certificate ecr shows came from, if it has one.
+    pub client_certificate: Option<String>,
+    /// Whether the cluster's spec asks Elasticsearch to require client certificates.
+    pub client_authentication: bool,
 }
 
 /// How the client reaches Elasticsearch.
@@ -128,17 +132,25 @@ fn explain_transport(
     attempts: usize,
 ) -> Failure {
     let description = &target.description;
-    if let Some(reason) = tls_failure(error) {
-        return Failure::new(
-            FailureKind::Invalid,
-            format!(
-                "cannot verify the TLS certificate of {description} with {}: {reason}",
-                target.ca
-            ),
-        )
-        .with_hint(
-            "pass the CA that signed Elasticsearch's HTTP certificate with --es-ca-file FILE",
-        );
+    match tls_failure(error) {
+        Some(TlsProblem::Untrusted(reason)) => {
+            return Failure::new(
+                FailureKind::Invalid,
+                format!(
+                    "cannot verify the TLS certificate of {description} with {}: {reason}",
+                    target.ca
+                ),
+            )
+            .with_hint(
+                "pass the CA that signed Elasticsearch's HTTP certificate with --es-ca-file FILE",
+            );
+        }
+        Some(TlsProblem::Refused(alert)) => return refused_handshake(Some(alert), target),
+        // The alert can lose the race with the closed connection (HTTP/2 reports that).
+        None if target.client_authentication && closed_early(error) => {
+            return refused_handshake(None, target);
+        }
+        None => {}
     }
     if error.is_timeout() {
         return Failure::new(
@@ -187,14 +199,79 @@ pub fn shown(url: &Url) -> &str {
     url.as_str().trim_end_matches('/')
 }
 
-/// Why rustls refused the server's certificate, if that is why the call failed.
-pub fn tls_failure(error: &reqwest::Error) -> Option<String> {
+/// Elasticsearch ended the TLS handshake with this alert: with client authentication
+/// required (`xpack.security.http.ssl.client_authentication: required`, which ECK 3.4+ sets
+/// for `spec.http.tls.client.authentication`), it refuses a client without a certificate, or
+/// with one it does not trust.
+fn refused_handshake(alert: Option<String>, target: &Target) -> Failure {
+    let ended = match alert {
+        Some(alert) => format!("{} refused the TLS handshake ({alert})", target.description),
+        None => format!(
+            "{} closed the connection right after the TLS handshake",
+            target.description
+        ),
+    };
+    let (said, hint) = match &target.client_certificate {
+        None => (
+            format!("{ended}: it requires a client certificate, and ecr showed none"),
+            "pass one with --es-client-cert FILE and --es-client-key FILE, or --es-client-cert-secret \
+             NAME (a secret with tls.crt and tls.key); Elasticsearch must trust its CA \
+             (xpack.security.http.ssl.certificate_authorities)",
+        ),
+        Some(source) => (
+            format!("{ended}: it does not accept the client certificate from {source}"),
+            "the certificate must be valid now and signed by a CA Elasticsearch trusts for HTTP \
+             clients (xpack.security.http.ssl.certificate_authorities: the ca.crt of the HTTP \
+             certificate, and the CAs added in the nodeSets' config)",
+        ),
+    };
+    Failure::new(FailureKind::Unauthorized, said).with_hint(hint)
+}
+
+/// Whether the connection closed before any answer came (no timeout, no refused connect).
+fn closed_early(error: &reqwest::Error) -> bool {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = cause {
-        if let Some(tls @ rustls::Error::InvalidCertificate(_)) =
-            current.downcast_ref::<rustls::Error>()
+        if let Some(hyper) = current.downcast_ref::<hyper::Error>() {
+            return hyper.is_canceled() || hyper.is_incomplete_message() || hyper.is_closed();
+        }
+        cause = current.source();
+    }
+    false
+}
+
+/// What went wrong in a TLS handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// rustls refused the server's certificate: why.
+    Untrusted(String),
+    /// The server ended the handshake with this alert (as rustls names it).
+    Refused(String),
+}
+
+/// How rustls words an alert it received.
+const ALERT_PREFIX: &str = "received fatal alert: ";
+
+/// Whether the call failed in the TLS handshake, and how.
+pub fn tls_failure(error: &reqwest::Error) -> Option<TlsProblem> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        match current.downcast_ref::<rustls::Error>() {
+            Some(tls @ rustls::Error::InvalidCertificate(_)) => {
+                return Some(TlsProblem::Untrusted(tls.to_string()));
+            }
+            Some(rustls::Error::AlertReceived(alert)) => {
+                return Some(TlsProblem::Refused(format!("{alert:?}")));
+            }
+            _ => {}
+        }
+        // After the handshake (TLS 1.3 checks the client's certificate then), tokio-rustls
+        // hands the alert on as the text of an InvalidData io::Error.
+        if let Some(io) = current.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::InvalidData
+            && let Some(alert) = io.to_string().strip_prefix(ALERT_PREFIX)
         {
-            return Some(tls.to_string());
+            return Some(TlsProblem::Refused(alert.to_string()));
         }
         // An io::Error hides the error it wraps from `source()`: go inside it first.
         let wrapped = current
@@ -296,6 +373,8 @@ mod tests {
                 namespace: "ns-one".into(),
             },
             route: Route::Url(Url::parse("https://es.example:9200").unwrap()),
+            client_certificate: None,
+            client_authentication: false,
         }
     }
 

@@ -4,14 +4,18 @@
 mod access;
 mod call;
 mod client;
+mod client_cert;
+mod cluster_spec;
 mod credentials;
 mod errors;
+mod pod_choice;
 mod portforward;
 mod responses;
 pub mod tls;
 
 pub use access::{TrustOptions, parse_url, reach_eck_cluster, reach_url};
 pub use client::Elasticsearch;
+pub use client_cert::ClientCertificate;
 pub use credentials::{CredentialSource, Credentials, FromEnvironment, Secret};
 pub use responses::{
     ClusterSettings, Info, License, RemoteClusterInfo, ResolvedCluster, SettingsUpdated, Version,

@@ -69,6 +69,35 @@ pub fn roots_from_pem(pem: &[u8]) -> Option<RootCertStore> {
     (!roots.is_empty()).then_some(roots)
 }
 
+/// The name to verify a server certificate (`pem`, leaf first) against: `preferred` when the
+/// certificate carries it (also through a wildcard), else its first DNS name; `None` when it
+/// names no host at all.
+pub fn host_to_verify(pem: &[u8], preferred: &str) -> Option<String> {
+    let leaf = CertificateDer::pem_slice_iter(pem).next()?.ok()?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(&leaf).ok()?;
+    let names: Vec<String> = parsed
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .into_iter()
+        .flat_map(|extension| extension.value.general_names.iter())
+        .filter_map(|name| match name {
+            x509_parser::extensions::GeneralName::DNSName(dns) => Some(dns.to_string()),
+            _ => None,
+        })
+        .collect();
+    let matches = |name: &str| match name.strip_prefix("*.") {
+        Some(domain) => preferred
+            .split_once('.')
+            .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(domain)),
+        None => name.eq_ignore_ascii_case(preferred),
+    };
+    if names.iter().any(|name| matches(name)) {
+        return Some(preferred.to_string());
+    }
+    names.into_iter().find(|name| !name.starts_with("*."))
+}
+
 /// The operating system's trusted roots (those that load; unreadable ones are logged).
 pub fn system_roots() -> Result<RootCertStore, Failure> {
     let found = rustls_native_certs::load_native_certs();
@@ -160,6 +189,30 @@ mod tests {
             roots_from_pem(b"-----BEGIN CERTIFICATE-----\naGk=\n-----END CERTIFICATE-----\n")
                 .is_none()
         );
+    }
+
+    fn certificate_for(names: &[&str]) -> String {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+        let params = rcgen::CertificateParams::new(names).unwrap();
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    #[test]
+    fn the_host_to_verify_is_the_preferred_name_if_carried_else_the_first_dns_name() {
+        let preferred = "one-es-http.ns.svc";
+        let host = |names: &[&str]| host_to_verify(certificate_for(names).as_bytes(), preferred);
+        assert_eq!(host(&["es.example", preferred]).as_deref(), Some(preferred));
+        assert_eq!(
+            host(&["*.ns.svc", "es.example"]).as_deref(),
+            Some(preferred)
+        );
+        assert_eq!(
+            host(&["*.other.svc", "es.example"]).as_deref(),
+            Some("es.example")
+        );
+        assert_eq!(host(&["10.0.0.1"]), None);
+        assert_eq!(host_to_verify(b"", preferred), None);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The emulated Elasticsearch behind each Elasticsearch resource: made once ECK has made the
 //! cluster's certificates, dropped with the resource, and served over HTTPS both directly on
-//! a loopback port and, for port-forwards, over in-memory connections with ECK's certificate;
-//! or over plain HTTP on both when the resource turns HTTP TLS off. A change of that setting
+//! a loopback port and, for port-forwards, over in-memory connections with the certificate
+//! ECK mounts (its own or the user's), requiring a client certificate when the spec asks;
+//! or over plain HTTP on both when the resource turns HTTP TLS off. A change of that layer
 //! is followed as ECK's rolled pods would: same cluster state, served the other way, directly
-//! on a new port.
+//! on a new port. A port-forward to a pod without the `remote_cluster_client` role reaches a
+//! node that refuses cross-cluster requests.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,8 +17,10 @@ use tokio::io::DuplexStream;
 use tokio_rustls::TlsAcceptor;
 
 use super::api::KubeApi;
-use super::eck::{ClusterMaterial, http_certificate_names};
-use super::elasticsearch::{ClusterId, Elasticsearch, ElasticsearchConfig, Topology};
+use super::eck::{ClusterMaterial, HttpLayer};
+use super::elasticsearch::{
+    ClusterId, Elasticsearch, ElasticsearchConfig, Topology, without_remote_cluster_client,
+};
 use super::resources::ELASTICSEARCHES;
 use super::server::{self, ServerHandle};
 use super::tls;
@@ -28,11 +32,11 @@ const PIPE_CAPACITY: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct EsEndpoint {
     pub cluster: ClusterId,
-    /// `https://127.0.0.1:PORT`, with a certificate from the cluster's HTTP CA whose names
-    /// are ECK's plus `127.0.0.1` and `localhost`; `http://127.0.0.1:PORT` when HTTP TLS is off.
+    /// `https://127.0.0.1:PORT`, with a certificate from ECK's HTTP CA whose names are ECK's
+    /// plus `127.0.0.1` and `localhost` (even where pods serve a user's certificate);
+    /// `http://127.0.0.1:PORT` when HTTP TLS is off.
     pub url: String,
-    /// The PEM of the cluster's HTTP CA (`NAME-es-http-certs-public`, `ca.crt`), which
-    /// nothing serves or publishes while HTTP TLS is off.
+    /// The PEM of ECK's self-signed HTTP CA (which nothing serves while HTTP TLS is off).
     pub http_ca_pem: String,
     /// The password of the `elastic` user.
     pub elastic_password: String,
@@ -43,7 +47,9 @@ pub struct EsEndpoint {
 struct HostedCluster {
     endpoint: EsEndpoint,
     router: Router,
-    /// TLS with the certificate ECK publishes (service names only), for port-forwards; none
+    /// What the pods serve, as ECK configured it when this was hosted.
+    layer: HttpLayer,
+    /// TLS with the certificate ECK mounts (service names only), for port-forwards; none
     /// when HTTP TLS is off.
     port_forward_tls: Option<TlsAcceptor>,
     /// Stops the direct listener when the cluster goes.
@@ -82,7 +88,7 @@ impl Hosting {
             name: name.to_string(),
         };
         let handle = match clusters.get(&key) {
-            Some(hosted) if hosted.port_forward_tls.is_some() == material.http_tls => return,
+            Some(hosted) if hosted.layer == material.http => return,
             Some(hosted) => hosted.endpoint.handle.clone(),
             None => new_elasticsearch(&cluster, api, &resource, &material),
         };
@@ -114,14 +120,22 @@ impl Hosting {
     }
 
     /// Opens an in-memory connection to the cluster's HTTP port, as a pod's port 9200
-    /// answers: TLS with ECK's HTTP certificate (unless HTTP TLS is off), then the cluster's
-    /// API.
-    pub fn connect(&self, namespace: &str, name: &str) -> Option<DuplexStream> {
-        let (acceptor, router) = {
+    /// answers: TLS with the mounted HTTP certificate (unless HTTP TLS is off), then the
+    /// cluster's API, as the node `without_role` answers when it lacks `remote_cluster_client`.
+    pub fn connect(
+        &self,
+        namespace: &str,
+        name: &str,
+        without_role: Option<&str>,
+    ) -> Option<DuplexStream> {
+        let (acceptor, mut router) = {
             let clusters = self.lock();
             let hosted = clusters.get(&(namespace.to_string(), name.to_string()))?;
             (hosted.port_forward_tls.clone(), hosted.router.clone())
         };
+        if let Some(node) = without_role {
+            router = without_remote_cluster_client(router, node.to_string());
+        }
         // No acceptor: the pod's port speaks plain HTTP (HTTP TLS off).
         let (client, server) = tokio::io::duplex(PIPE_CAPACITY);
         tokio::spawn(server::serve_connection(
@@ -162,15 +176,20 @@ fn host(
     listener
         .set_nonblocking(true)
         .context("making the Elasticsearch listener non-blocking")?;
-    let (scheme, direct_tls, port_forward_tls) = if material.http_tls {
-        let mut direct_names = http_certificate_names(&cluster.namespace, &cluster.name);
+    let layer = material.http.clone();
+    let (scheme, direct_tls, port_forward_tls) = if layer.tls {
+        let client_cas = layer
+            .client_authentication
+            .then_some(layer.certificates.ca_pem.as_str());
+        let mut direct_names = material.http_cert_names.clone();
         direct_names.extend(["127.0.0.1".to_string(), "localhost".to_string()]);
         let direct_cert = material.http_ca.issue(&direct_names[0], &direct_names)?;
-        let port_forward = TlsAcceptor::from(tls::server_config(&material.http_cert)?);
+        let served = &layer.certificates.served;
+        let port_forward = tls::server_config_for_clients(served, client_cas)?;
         (
             "https",
-            Some(tls::server_config(&direct_cert)?),
-            Some(port_forward),
+            Some(tls::server_config_for_clients(&direct_cert, client_cas)?),
+            Some(TlsAcceptor::from(port_forward)),
         )
     } else {
         ("http", None, None)
@@ -190,6 +209,7 @@ fn host(
             handle,
         },
         router,
+        layer,
         port_forward_tls,
         _direct: direct,
     })
@@ -216,22 +236,59 @@ mod tests {
     }
 
     /// `GET /` in plain HTTP/1.1 as `elastic`: the status line of the answer, if any.
-    async fn plain_get(mut stream: impl AsyncRead + AsyncWrite + Unpin, password: &str) -> String {
+    async fn plain_get(stream: impl AsyncRead + AsyncWrite + Unpin, password: &str) -> String {
+        let answer = plain_answer(stream, "/", password).await;
+        answer.lines().next().unwrap_or_default().to_string()
+    }
+
+    /// `GET path` in plain HTTP/1.1 as `elastic`: the whole answer.
+    async fn plain_answer(
+        mut stream: impl AsyncRead + AsyncWrite + Unpin,
+        path: &str,
+        password: &str,
+    ) -> String {
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("elastic:{password}"));
         let request = format!(
-            "GET / HTTP/1.1\r\nHost: es\r\nAuthorization: Basic {basic}\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: es\r\nAuthorization: Basic {basic}\r\nConnection: close\r\n\r\n"
         );
         stream.write_all(request.as_bytes()).await.expect("sent");
         let mut answer = String::new();
         let _ = stream.read_to_string(&mut answer).await;
-        answer.lines().next().unwrap_or_default().to_string()
+        answer
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_cluster_without_http_tls_publishes_no_http_ca_and_answers_plain_http() {
+    async fn a_node_without_the_remote_cluster_client_role_refuses_remote_info() {
         let sandbox = plain_sandbox().await;
         let api = sandbox.api("k");
-        assert!(api.get_object("", "secrets", Some("ns"), SECRET).is_none());
+        let es = sandbox.elasticsearch("k", "ns", "plain").expect("served");
+        let remote_info = |node: Option<&str>| {
+            let pod_port = api.inner.hosting.connect("ns", "plain", node);
+            plain_answer(
+                pod_port.expect("served"),
+                "/_remote/info",
+                &es.elastic_password,
+            )
+        };
+        let answer = remote_info(Some("plain-es-default-0")).await;
+        assert!(answer.starts_with("HTTP/1.1 400 Bad Request"), "{answer}");
+        assert!(
+            answer.contains(
+                "node [plain-es-default-0] does not have the [remote_cluster_client] role"
+            ),
+            "{answer}"
+        );
+        let answer = remote_info(None).await;
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cluster_without_http_tls_still_publishes_its_http_certificate_and_answers_plain_http()
+     {
+        let sandbox = plain_sandbox().await;
+        let api = sandbox.api("k");
+        // ECK reconciles the HTTP certificates with GarbageCollectSecrets: false.
+        assert!(api.get_object("", "secrets", Some("ns"), SECRET).is_some());
         let es = sandbox.elasticsearch("k", "ns", "plain").expect("served");
         let address = es.url.strip_prefix("http://").expect("a plain URL");
         let direct = tokio::net::TcpStream::connect(address)
@@ -241,7 +298,11 @@ mod tests {
             plain_get(direct, &es.elastic_password).await,
             "HTTP/1.1 200 OK"
         );
-        let pod_port = api.inner.hosting.connect("ns", "plain").expect("served");
+        let pod_port = api
+            .inner
+            .hosting
+            .connect("ns", "plain", None)
+            .expect("served");
         assert_eq!(
             plain_get(pod_port, &es.elastic_password).await,
             "HTTP/1.1 200 OK"
@@ -264,7 +325,11 @@ mod tests {
         assert!(api.get_object("", "secrets", Some("ns"), SECRET).is_some());
         let es = sandbox.elasticsearch("k", "ns", "plain").expect("served");
         assert!(es.url.starts_with("https://"), "{}", es.url);
-        let pod_port = api.inner.hosting.connect("ns", "plain").expect("served");
+        let pod_port = api
+            .inner
+            .hosting
+            .connect("ns", "plain", None)
+            .expect("served");
         // A TLS alert, not an HTTP answer.
         let answer = plain_get(pod_port, &es.elastic_password).await;
         assert!(!answer.starts_with("HTTP/"), "{answer}");

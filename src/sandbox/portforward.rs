@@ -33,6 +33,8 @@ use super::status::ApiError;
 
 /// The subprotocols served, preferred first.
 const PROTOCOLS: [&str; 2] = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
+/// ECK's label saying whether a pod's node has the `remote_cluster_client` role.
+const REMOTE_CLUSTER_CLIENT_LABEL: &str = "elasticsearch.k8s.elastic.co/node-remote_cluster_client";
 /// The only port a pod answers on: Elasticsearch's HTTPS.
 const HTTP_PORT: u16 = 9200;
 /// v5's channel for closing one direction of a stream: `[255, channel]`.
@@ -161,6 +163,8 @@ struct PodTarget {
     namespace: String,
     /// The Elasticsearch cluster the pod belongs to.
     cluster: Option<String>,
+    /// The pod's name when its node lacks the `remote_cluster_client` role (ECK's label).
+    without_role: Option<String>,
     uid: String,
 }
 
@@ -170,6 +174,8 @@ impl PodTarget {
             api: api.clone(),
             namespace: object::namespace(pod).to_string(),
             cluster: object::label(pod, CLUSTER_NAME_LABEL).map(str::to_string),
+            without_role: (object::label(pod, REMOTE_CLUSTER_CLIENT_LABEL) == Some("false"))
+                .then(|| object::name(pod).to_string()),
             uid: object::meta_str(pod, "uid").to_string(),
         }
     }
@@ -177,7 +183,11 @@ impl PodTarget {
     /// A connection to `port` inside the pod, if something listens there.
     fn connect(&self, port: u16) -> Option<DuplexStream> {
         let cluster = self.cluster.as_deref().filter(|_| port == HTTP_PORT)?;
-        self.api.inner.hosting.connect(&self.namespace, cluster)
+        let without_role = self.without_role.as_deref();
+        self.api
+            .inner
+            .hosting
+            .connect(&self.namespace, cluster, without_role)
     }
 
     /// What kubectl shows (and the kubelet sends) when nothing listens on `port`.

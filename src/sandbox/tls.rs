@@ -136,16 +136,44 @@ fn set_validity(params: &mut CertificateParams) {
 
 /// A rustls server configuration serving this certificate, offering h2 and HTTP/1.1.
 pub fn server_config(cert: &IssuedCert) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    server_config_for_clients(cert, None)
+}
+
+/// The same, and when `client_cas` (PEM) is given, requiring a client certificate signed by
+/// one of them, as Elasticsearch does with `xpack.security.http.ssl.client_authentication:
+/// required`.
+pub fn server_config_for_clients(
+    cert: &IssuedCert,
+    client_cas: Option<&str>,
+) -> anyhow::Result<Arc<rustls::ServerConfig>> {
     let chain = CertificateDer::pem_slice_iter(cert.cert_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
         .context("reading the server certificate PEM")?;
     let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes())
         .context("reading the server key PEM")?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .context("choosing TLS versions")?
-        .with_no_client_auth()
+        .context("choosing TLS versions")?;
+    let builder = match client_cas {
+        None => builder.with_no_client_auth(),
+        Some(pem) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for ca in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                roots
+                    .add(ca.context("reading a client CA PEM")?)
+                    .context("trusting a client CA")?;
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .context("building the client certificate verifier")?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder
         .with_single_cert(chain, key)
         .context("building the TLS server configuration")?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];

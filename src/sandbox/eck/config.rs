@@ -100,7 +100,7 @@ fn own_settings(cluster: &Cluster<'_>) -> Value {
 
 /// HTTPS with ECK's certificate, or plain HTTP when the spec turns HTTP TLS off.
 fn http_ssl_settings(cluster: &Cluster<'_>) -> Map<String, Value> {
-    json_map(if cluster.http_tls {
+    let mut settings = json_map(if cluster.http_tls {
         json!({
             "xpack.security.http.ssl.certificate": format!("{CONFIG_DIR}/http-certs/tls.crt"),
             "xpack.security.http.ssl.certificate_authorities": format!("{CONFIG_DIR}/http-certs/ca.crt"),
@@ -109,7 +109,23 @@ fn http_ssl_settings(cluster: &Cluster<'_>) -> Map<String, Value> {
         })
     } else {
         json!({"xpack.security.http.ssl.enabled": "false"})
-    })
+    });
+    // ECK 3.4+ (settings/merged_config.go): required client certificates, trusted from the
+    // HTTP CA and the client trust bundle ECK mounts.
+    if cluster.http_tls && cluster.spec()["http"]["tls"]["client"]["authentication"] == true {
+        settings.insert(
+            "xpack.security.http.ssl.client_authentication".into(),
+            json!("required"),
+        );
+        settings.insert(
+            "xpack.security.http.ssl.certificate_authorities".into(),
+            json!([
+                format!("{CONFIG_DIR}/http-certs/ca.crt"),
+                format!("{CONFIG_DIR}/client-trust-bundle/client-trust-bundle.crt"),
+            ]),
+        );
+    }
+    settings
 }
 
 fn json_map(value: Value) -> Map<String, Value> {
@@ -120,7 +136,7 @@ fn json_map(value: Value) -> Map<String, Value> {
 }
 
 /// The same settings with every dotted key expanded into nested maps.
-fn nested(config: &Value) -> Value {
+pub(super) fn nested(config: &Value) -> Value {
     let Some(map) = config.as_object() else {
         return config.clone();
     };

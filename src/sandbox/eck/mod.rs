@@ -7,12 +7,14 @@
 //! as soon as their request returns (load-balancer addresses excepted: see `cloud`).
 
 mod config;
+mod http;
 mod pods;
 mod remote_clusters;
 mod secrets;
 mod services;
 
 pub use config::{config_secret_name, transport_ca_paths};
+pub use http::{HttpLayer, http_certificate_names};
 pub use pods::transport_certs_secret;
 
 use std::collections::{BTreeMap, HashMap};
@@ -38,42 +40,33 @@ const MANAGED_ANNOTATION: &str = "eck.k8s.elastic.co/managed";
 pub struct ClusterMaterial {
     pub transport_ca: Arc<CertificateAuthority>,
     pub http_ca: Arc<CertificateAuthority>,
-    /// The HTTP server certificate, with the SANs ECK gives it.
+    /// ECK's self-signed HTTP certificate (the leaf), and the names it was issued for.
     pub http_cert: IssuedCert,
+    pub http_cert_names: Vec<String>,
     pub elastic_password: String,
     /// The `ca.crt` of `config/transport-certs` as ECK last wrote it: the own CA, then the CAs
     /// of the `certificateAuthorities` ConfigMap. Kept as it was while that ConfigMap (or its
     /// `ca.crt`) is missing, since ECK's transport reconcile then fails.
     pub transport_bundle: String,
-    /// Whether the HTTP layer speaks TLS, as ECK last configured it from `spec.http.tls`
-    /// (pods rolled with a change of it come back speaking the other way).
-    pub http_tls: bool,
-}
-
-/// The names ECK puts in a cluster's HTTP certificate: service names, not `localhost`.
-pub fn http_certificate_names(namespace: &str, name: &str) -> Vec<String> {
-    let service = format!("{name}-es-http");
-    vec![
-        format!("{service}.{namespace}.es.local"),
-        service.clone(),
-        format!("{service}.{namespace}.svc"),
-        format!("{service}.{namespace}"),
-        format!("{service}.{namespace}.svc.cluster.local"),
-    ]
+    /// How the HTTP layer speaks and with which certificate, as ECK last configured it from
+    /// `spec.http.tls` (pods rolled with a change of it come back speaking the other way).
+    pub http: HttpLayer,
 }
 
 impl ClusterMaterial {
     fn new(namespace: &str, name: &str) -> anyhow::Result<Self> {
         let http_ca = CertificateAuthority::new(&format!("{name}-http"), Some(name))?;
-        let sans = http_certificate_names(namespace, name);
+        let names = http_certificate_names(namespace, name, &[]);
+        let http_cert = http_ca.issue(&names[0], &names)?;
         let transport_ca = transport_ca(name)?;
         Ok(ClusterMaterial {
             transport_bundle: transport_ca.cert_pem().to_string(),
             transport_ca: Arc::new(transport_ca),
-            http_cert: http_ca.issue(&sans[0], &sans)?,
+            http: HttpLayer::eck(&http_cert, http_ca.cert_pem()),
+            http_cert,
+            http_cert_names: names,
             http_ca: Arc::new(http_ca),
             elastic_password: object::random_secret(24),
-            http_tls: true,
         })
     }
 }
@@ -193,7 +186,8 @@ impl<'a> Cluster<'a> {
             .iter()
             .map(|ns| {
                 let template = json!({"version": self.version, "config": ns.config,
-                    "podTemplate": ns.pod_template, "httpTls": self.http_tls});
+                    "podTemplate": ns.pod_template, "httpTls": self.http_tls,
+                    "httpClientAuthentication": self.spec()["http"]["tls"]["client"]["authentication"]});
                 (ns.name.to_string(), template)
             })
             .collect()
@@ -288,9 +282,15 @@ impl Eck {
             cluster_state.material.transport_bundle = bundle;
         }
         let orchestrated = pause.is_none() && transport_ok;
+        let serving = cluster_state.material.http.clone();
+        // Certificates reconcile even while orchestration is paused.
+        http::reconcile(api, &cluster, &mut cluster_state.material);
         if orchestrated {
             cluster_state.observe(cluster.pod_templates());
-            cluster_state.material.http_tls = cluster.http_tls;
+        } else {
+            // The pods keep speaking as they were last rolled.
+            cluster_state.material.http.tls = serving.tls;
+            cluster_state.material.http.client_authentication = serving.client_authentication;
         }
         let material = cluster_state.material.clone();
         let mut secrets = secrets::desired(&cluster, &material);
@@ -300,9 +300,6 @@ impl Eck {
             Default::default()
         };
         secrets.extend(configs);
-        if !cluster.http_tls {
-            secrets::remove_http_certs(api, &cluster);
-        }
         for secret in secrets {
             apply_owned(api, &SECRETS, secret);
         }

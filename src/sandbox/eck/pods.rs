@@ -49,6 +49,10 @@ fn pod(
         "elasticsearch.k8s.elastic.co/version".into(),
         json!(cluster.version),
     );
+    for (role, has) in roles(node_set) {
+        let label = format!("elasticsearch.k8s.elastic.co/node-{role}");
+        labels.insert(label, json!(has.to_string()));
+    }
     let mut annotations = template["metadata"]["annotations"]
         .as_object()
         .cloned()
@@ -117,6 +121,35 @@ fn pod(
             }],
         },
     })
+}
+
+/// The roles ECK labels a pod with, as it reads them from the nodeSet's config
+/// (`IsConfiguredWithRole`): `node.roles` when set, else the legacy `node.ROLE` flags, else
+/// every role but `voting_only`.
+fn roles(node_set: &NodeSet<'_>) -> Vec<(&'static str, bool)> {
+    let node = &super::config::nested(node_set.config)["node"];
+    let listed = node["roles"].as_array();
+    [
+        "master",
+        "data",
+        "ingest",
+        "ml",
+        "remote_cluster_client",
+        "voting_only",
+    ]
+    .into_iter()
+    .map(|role| {
+        let has = match listed {
+            Some(roles) => roles.iter().any(|listed| listed == role),
+            None => match &node[role] {
+                Value::Bool(flag) => *flag,
+                Value::String(flag) => flag != "false",
+                _ => role != "voting_only",
+            },
+        };
+        (role, has)
+    })
+    .collect()
 }
 
 /// Stands in for ECK's config-hash annotation: changes when the pods would roll.

@@ -1,6 +1,7 @@
 //! The secrets ECK publishes for a cluster: the public transport CA (with the CAs of the
 //! `certificateAuthorities` ConfigMap appended, soft-owned: labels, no ownerReference),
-//! the public HTTP certificates (none when HTTP TLS is off) and the `elastic` user's password.
+//! the public HTTP certificates (also when HTTP TLS is off, soft-owned too) and the `elastic`
+//! user's password (none with `spec.auth.disableElasticUser`).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -9,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::{Cluster, ClusterMaterial};
 use crate::sandbox::api::KubeApi;
 use crate::sandbox::object;
-use crate::sandbox::resources::{CONFIGMAPS, ELASTICSEARCHES, SECRETS};
+use crate::sandbox::resources::{CONFIGMAPS, ELASTICSEARCHES};
 
 /// The label ECK's restricted watches select on.
 const WATCHED_LABEL: &str = "eck.k8s.elastic.co/watched";
@@ -42,27 +43,30 @@ pub fn desired(cluster: &Cluster<'_>, material: &ClusterMaterial) -> Vec<Value> 
         false,
         &[("ca.crt", &material.transport_bundle)],
     );
-    let http = cluster.http_tls.then(|| {
-        secret(
-            cluster,
-            &http_certs_public(name),
-            // Soft-owned too (ECK: common/certificates/http_reconcile.go).
-            soft_owned,
-            false,
-            &[
-                ("ca.crt", material.http_ca.cert_pem()),
-                ("tls.crt", &material.http_cert.cert_pem),
-            ],
-        )
-    });
-    let elastic_user = secret(
+    // Published whether HTTP TLS is on or not (ECK reconciles it with GarbageCollectSecrets
+    // false), soft-owned like the transport one: `ca.crt` only when there is a CA to publish.
+    let certificates = &material.http.certificates;
+    let mut http_data = vec![("tls.crt", certificates.served.cert_pem.as_str())];
+    http_data.extend(certificates.public_ca.as_deref().map(|ca| ("ca.crt", ca)));
+    let http = secret(
         cluster,
-        &format!("{name}-es-elastic-user"),
-        credentials,
-        true,
-        &[("elastic", &material.elastic_password)],
+        &http_certs_public(name),
+        soft_owned,
+        false,
+        &http_data,
     );
-    [Some(transport), http, Some(elastic_user)]
+    // No `elastic` user, nor its secret, with spec.auth.disableElasticUser.
+    let elastic_user =
+        (cluster.resource["spec"]["auth"]["disableElasticUser"] != true).then(|| {
+            secret(
+                cluster,
+                &format!("{name}-es-elastic-user"),
+                credentials,
+                true,
+                &[("elastic", &material.elastic_password)],
+            )
+        });
+    [Some(transport), Some(http), elastic_user]
         .into_iter()
         .flatten()
         .collect()
@@ -70,14 +74,6 @@ pub fn desired(cluster: &Cluster<'_>, material: &ClusterMaterial) -> Vec<Value> 
 
 fn http_certs_public(cluster: &str) -> String {
     format!("{cluster}-es-http-certs-public")
-}
-
-/// ECK removes the public HTTP certificates of a cluster whose HTTP TLS was turned off.
-pub fn remove_http_certs(api: &KubeApi, cluster: &Cluster<'_>) {
-    let name = http_certs_public(cluster.name);
-    api.remove_unless(&SECRETS, cluster.namespace, |secret| {
-        object::name(secret) != name
-    });
 }
 
 /// The cluster's own transport CA followed by the CAs of its ConfigMap (ECK:

@@ -14,6 +14,7 @@ mod journal;
 mod params;
 mod registry;
 mod remote;
+mod roles;
 mod routes;
 mod settings;
 mod version;
@@ -26,6 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use cluster::Cluster;
+pub use roles::without_remote_cluster_client;
 
 use super::faults::Fault;
 
