@@ -122,18 +122,7 @@ pub async fn gather(
         .collect();
     let node_sets = node_sets_mounting(&resource["spec"], &layouts);
     let remotes = match es {
-        Some(es) => es
-            .remote_info()
-            .await?
-            .into_iter()
-            .map(|(alias, info)| RemoteStatus {
-                alias,
-                mode: info.mode,
-                address: info.proxy_address.or_else(|| info.seeds.first().cloned()),
-                connected: info.connected,
-                skip_unavailable: info.skip_unavailable,
-            })
-            .collect(),
+        Some(es) => remote_statuses(es).await?,
         None => Vec::new(),
     };
     let mut status = Status {
@@ -159,6 +148,31 @@ pub async fn gather(
     let found = warnings(&status);
     status.warnings.extend(found);
     Ok(status)
+}
+
+/// Each remote of `_remote/info`, probed: `_remote/info` alone says `connected: false` for
+/// good after a failed attempt, and the probe (a cross-cluster request, which writes nothing)
+/// makes Elasticsearch try again, as it would for a user's search.
+async fn remote_statuses(es: &Elasticsearch) -> anyhow::Result<Vec<RemoteStatus>> {
+    let version = es.info().await?.version.number;
+    let mut remotes = Vec::new();
+    for (alias, info) in es.remote_info().await? {
+        let connected = match es.probe_remote(&alias, &version).await {
+            Ok(probe) => probe.connected,
+            Err(error) => {
+                tracing::debug!("probing {alias} failed: {error:#}");
+                false
+            }
+        };
+        remotes.push(RemoteStatus {
+            mode: info.mode,
+            address: info.proxy_address.or_else(|| info.seeds.first().cloned()),
+            connected,
+            skip_unavailable: info.skip_unavailable,
+            alias,
+        });
+    }
+    Ok(remotes)
 }
 
 async fn ca_status(

@@ -1,6 +1,7 @@
 //! The state of one emulated cluster (settings and remote links behind one lock) and the
 //! operations the HTTP handlers call on it.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::time::Instant;
@@ -8,7 +9,7 @@ use tokio::time::Instant;
 use super::errors::EsError;
 use super::faults::Faults;
 use super::journal::Journal;
-use super::remote::{self, LinkFailure, LinkStatus, Links, RemoteConfig};
+use super::remote::{self, Demand, LinkFailure, LinkStatus, Links, RemoteConfig};
 use super::settings::{AppliedUpdate, ClusterSettings, SettingsUpdate};
 use super::version::Version;
 use super::{ElasticsearchConfig, Topology, lock};
@@ -23,6 +24,8 @@ pub struct Cluster {
     pub uuid: String,
     pub journal: Journal,
     pub faults: Faults,
+    /// How many of the next settings updates are committed but not acknowledged in time.
+    pub unacknowledged: AtomicU32,
     topology: Arc<dyn Topology>,
     state: Mutex<State>,
 }
@@ -31,6 +34,8 @@ pub struct Cluster {
 struct State {
     settings: ClusterSettings,
     links: Links,
+    /// The node starts the links have seen.
+    node_starts: u64,
 }
 
 impl Cluster {
@@ -40,6 +45,7 @@ impl Cluster {
             uuid: cluster_uuid(&config),
             journal: Journal::default(),
             faults: Faults::default(),
+            unacknowledged: AtomicU32::new(0),
             config,
             topology,
             state: Mutex::default(),
@@ -65,17 +71,31 @@ impl Cluster {
         lock(&self.state).settings.clone()
     }
 
-    /// Applies a settings update; links whose settings changed start connecting anew.
+    /// Applies a settings update; links whose settings changed start connecting anew, with
+    /// what the network and trust allow at this moment.
     pub fn update_settings(&self, update: &SettingsUpdate) -> Result<AppliedUpdate, EsError> {
         let mut state = lock(&self.state);
         let applied = state.settings.apply(update)?;
         let before = state.settings.effective();
         let after = applied.settings.effective();
-        state
-            .links
-            .settings_changed(&before, &after, Instant::now());
+        let changed = state.links.settings_changed(&before, &after);
+        let now = Instant::now();
+        for remote in remote::configured_remotes(&after, &self.version) {
+            if changed.contains(&remote.alias) {
+                let handshake = self.handshake(&remote);
+                state.links.attempt(&remote.alias, handshake, now);
+            }
+        }
         state.settings = applied.settings.clone();
         Ok(applied)
+    }
+
+    /// Whether this committed update is acknowledged: not while `unacknowledged` counts down,
+    /// as when a node does not apply the new cluster state within the ack timeout.
+    pub fn acknowledges(&self) -> bool {
+        self.unacknowledged
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+            .is_err()
     }
 
     /// The remote clusters the effective settings configure.
@@ -84,24 +104,39 @@ impl Cluster {
         remote::configured_remotes(&effective, &self.version)
     }
 
-    /// Where the link to `remote` stands now, judged from the emulated network and trust.
-    pub fn link_status(&self, remote: &RemoteConfig) -> LinkStatus {
-        let handshake = remote::probe(remote, &self.config.cluster, self.topology.as_ref());
-        let now = Instant::now();
-        lock(&self.state)
-            .links
-            .observe(&remote.alias, handshake, now, self.config.connect_delay)
+    fn handshake(&self, remote: &RemoteConfig) -> Result<remote::Handshake, LinkFailure> {
+        remote::probe(remote, &self.config.cluster, self.topology.as_ref())
     }
 
-    /// Like [`Cluster::link_status`], but waits for a connection under way to complete, as a
-    /// cross-cluster request does.
+    /// Where the link to `remote` stands now. A request that only reports (`_remote/info`)
+    /// makes no attempt; a cross-cluster one (`demand`) tries a failed link again.
+    pub fn link_status(&self, remote: &RemoteConfig, demand: Demand) -> LinkStatus {
+        let now = Instant::now();
+        let starts = self.topology.node_starts(&self.config.cluster);
+        let mut state = lock(&self.state);
+        if state.node_starts != starts {
+            // A node (re)started: it connects to its remotes anew.
+            state.node_starts = starts;
+            state.links.nodes_started();
+        }
+        state.links.look(
+            &remote.alias,
+            || self.handshake(remote),
+            demand,
+            now,
+            self.config.connect_delay,
+        )
+    }
+
+    /// Like [`Cluster::link_status`] on demand, but waits for a connection under way to
+    /// complete, as a cross-cluster search of a remote that may not be skipped does.
     pub async fn wait_for_link(&self, remote: &RemoteConfig) -> LinkStatus {
-        let status = self.link_status(remote);
+        let status = self.link_status(remote, Demand::Reconnect);
         let LinkStatus::Connecting { remaining } = status else {
             return status;
         };
         tokio::time::sleep(remaining).await;
-        match self.link_status(remote) {
+        match self.link_status(remote, Demand::Report) {
             LinkStatus::Connecting { .. } => LinkStatus::Failed(LinkFailure::Timeout {
                 address: remote.connection.first_address().to_owned(),
             }),
