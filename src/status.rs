@@ -1,7 +1,7 @@
 //! The whole link of one cluster at a glance: trust (with each copy's expiry and drift), the
 //! exposed transport, the remotes and whether they are connected, and what needs attention.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::core::v1::Service;
 use serde::Serialize;
@@ -16,6 +16,9 @@ use crate::k8s::{Kube, Target};
 use crate::trust::planner::{self, Placement, Via};
 use crate::trust::spec::node_sets_trusting;
 use crate::trust::{CaSource, MountLayout, TrustedCa};
+
+/// How long a second probe waits for Elasticsearch's reconnection in the background.
+const RECONNECT_GRACE: Duration = Duration::from_secs(1);
 
 /// A CA copy expiring within this many days is a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
@@ -157,13 +160,7 @@ async fn remote_statuses(es: &Elasticsearch) -> anyhow::Result<Vec<RemoteStatus>
     let version = es.info().await?.version.number;
     let mut remotes = Vec::new();
     for (alias, info) in es.remote_info().await? {
-        let connected = match es.probe_remote(&alias, &version).await {
-            Ok(probe) => probe.connected,
-            Err(error) => {
-                tracing::debug!("probing {alias} failed: {error:#}");
-                false
-            }
-        };
+        let connected = probe(es, &alias, &version).await;
         remotes.push(RemoteStatus {
             mode: info.mode,
             address: info.proxy_address.or_else(|| info.seeds.first().cloned()),
@@ -173,6 +170,23 @@ async fn remote_statuses(es: &Elasticsearch) -> anyhow::Result<Vec<RemoteStatus>
         });
     }
     Ok(remotes)
+}
+
+/// Whether `alias` answers a probe. Elasticsearch answers the first probe of a link whose
+/// last attempt failed with "not connected" while it connects again in the background
+/// (`_resolve/cluster`); a second probe a moment later tells.
+async fn probe(es: &Elasticsearch, alias: &str, version: &str) -> bool {
+    for attempt in 0..2 {
+        if attempt > 0 {
+            tokio::time::sleep(RECONNECT_GRACE).await;
+        }
+        match es.probe_remote(alias, version).await {
+            Ok(probe) if probe.connected => return true,
+            Ok(_) => {}
+            Err(error) => tracing::debug!("probing {alias} failed: {error:#}"),
+        }
+    }
+    false
 }
 
 async fn ca_status(
