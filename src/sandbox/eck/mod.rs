@@ -454,6 +454,8 @@ fn schedule_reconcile(api: &KubeApi, namespace: &str, name: &str, due: Option<In
     runtime.spawn(async move {
         tokio::time::sleep_until(due).await;
         api.inner.eck.reconcile(&api, &namespace, &name);
+        // The restarted nodes load their files as they are now.
+        api.inner.topology.notice_writes(&api, &namespace);
     });
 }
 

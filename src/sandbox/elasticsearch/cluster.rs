@@ -75,6 +75,7 @@ impl Cluster {
     /// what the network and trust allow at this moment.
     pub fn update_settings(&self, update: &SettingsUpdate) -> Result<AppliedUpdate, EsError> {
         let mut state = lock(&self.state);
+        self.notice_node_starts(&mut state);
         let applied = state.settings.apply(update)?;
         let before = state.settings.effective();
         let after = applied.settings.effective();
@@ -98,6 +99,15 @@ impl Cluster {
             .is_err()
     }
 
+    /// A node that (re)started since the last look connects to its remotes anew.
+    fn notice_node_starts(&self, state: &mut State) {
+        let starts = self.topology.node_starts(&self.config.cluster);
+        if state.node_starts != starts {
+            state.node_starts = starts;
+            state.links.nodes_started();
+        }
+    }
+
     /// The remote clusters the effective settings configure.
     pub fn remotes(&self) -> Vec<RemoteConfig> {
         let effective = lock(&self.state).settings.effective();
@@ -112,13 +122,8 @@ impl Cluster {
     /// makes no attempt; a cross-cluster one (`demand`) tries a failed link again.
     pub fn link_status(&self, remote: &RemoteConfig, demand: Demand) -> LinkStatus {
         let now = Instant::now();
-        let starts = self.topology.node_starts(&self.config.cluster);
         let mut state = lock(&self.state);
-        if state.node_starts != starts {
-            // A node (re)started: it connects to its remotes anew.
-            state.node_starts = starts;
-            state.links.nodes_started();
-        }
+        self.notice_node_starts(&mut state);
         state.links.look(
             &remote.alias,
             || self.handshake(remote),
