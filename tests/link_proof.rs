@@ -183,3 +183,38 @@ async fn a_settings_update_not_acknowledged_in_time_is_read_back() {
         .count();
     assert!(reads >= 2, "the plan's read, and the read after the unacknowledged PUT");
 }
+
+/// A first trust rolls the pods one at a time: setup waits for the roll, says how far it got
+/// when its time runs out, and how to resume.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_waits_for_the_roll_and_says_how_to_resume() {
+    let env = Env::with(SandboxSpec::two_contexts()).await;
+    env.sandbox.set_trust_delays(TrustDelays {
+        pod_restart: Duration::from_millis(1500),
+        ..TrustDelays::default()
+    });
+    let run = env
+        .setup_two_contexts(&["--yes", "--roll-timeout", "2s"])
+        .failure();
+    assert!(
+        run.stderr
+            .contains("error: cluster-one is still restarting its pods after 2s (pods updated ")
+            && run.stderr.contains(" of 3)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("re-run the same ecr setup command to resume"),
+        "{}",
+        run.stderr
+    );
+
+    env.sandbox.set_trust_delays(TrustDelays::default());
+    let resumed = env.setup_two_contexts(&["--yes"]).success();
+    assert!(
+        resumed.stderr.contains("_remote/info says cluster-two: connected true"),
+        "{}",
+        resumed.stderr
+    );
+}

@@ -32,6 +32,8 @@ use crate::trust::planner::{Placement, Via};
 /// both directions, with aliases named after the clusters. The plan lists every change
 /// before anything is written; all spec changes of a cluster are made in one write, so each
 /// cluster rolls its pods at most once (and not at all when its trust is already in place).
+/// Setup waits for that rolling restart (saying how many pods are updated) before it connects,
+/// then proves each link by asking Elasticsearch to reach the remote.
 /// Re-running a finished setup writes nothing; an interrupted setup, re-run, finishes the job.
 #[derive(Debug, Args)]
 pub struct SetupArgs {
