@@ -127,7 +127,9 @@ pub fn roll_progress(resource: &Value) -> Option<(u64, u64)> {
         .pointer("/status/inProgressOperations/upgrade/nodes")
         .and_then(Value::as_array)
         .map_or(0, |nodes| nodes.len() as u64);
-    let generation = resource.pointer("/metadata/generation").and_then(Value::as_i64);
+    let generation = resource
+        .pointer("/metadata/generation")
+        .and_then(Value::as_i64);
     let observed = resource
         .pointer("/status/observedGeneration")
         .and_then(Value::as_i64);
@@ -163,7 +165,9 @@ pub async fn wait_for_roll(
         };
         let now = roll_progress(resource);
         progress(describe_roll(&side.cluster, now));
-        *last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(now);
+        *last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(now);
         now.is_none()
     };
     let found = side

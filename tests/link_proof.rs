@@ -59,9 +59,13 @@ async fn a_connect_rerun_after_fixing_trust_connects() {
     wait_until_rolled(&env, None, "ns-one", "cluster-one");
     env.ecr(&["expose", "cluster-two", "-n", "ns-two", "--yes"])
         .success();
-    let failed = env.connect_one_to_two(&["--yes", "--timeout", "2s"]).failure();
+    let failed = env
+        .connect_one_to_two(&["--yes", "--timeout", "2s"])
+        .failure();
     assert!(
-        failed.stderr.contains("cluster-two did not connect within 2s"),
+        failed
+            .stderr
+            .contains("cluster-two did not connect within 2s"),
         "{}",
         failed.stderr
     );
@@ -86,7 +90,9 @@ async fn a_connect_rerun_after_fixing_trust_connects() {
             .count()
     };
     let before = puts(&one);
-    let rerun = env.connect_one_to_two(&["--yes", "--timeout", "10s"]).success();
+    let rerun = env
+        .connect_one_to_two(&["--yes", "--timeout", "10s"])
+        .success();
     assert!(
         rerun
             .stderr
@@ -120,14 +126,22 @@ async fn status_probes_a_link_whose_first_attempt_failed() {
         .success();
     let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(report["remotes"][0]["alias"], "cluster-two");
-    assert_eq!(report["remotes"][0]["connected"], true, "{run:?}", run = run.stderr);
+    assert_eq!(
+        report["remotes"][0]["connected"],
+        true,
+        "{run:?}",
+        run = run.stderr
+    );
     let writes = one
         .handle
         .requests()
         .iter()
         .filter(|r| r.method != "GET")
         .count();
-    assert_eq!(writes, 1, "status writes nothing (the one PUT is connect's)");
+    assert_eq!(
+        writes, 1,
+        "status writes nothing (the one PUT is connect's)"
+    );
 }
 
 /// Each side already mounts ecr's store (a first trust of another CA, rolled), so setup
@@ -145,8 +159,18 @@ async fn setup_succeeds_when_the_trust_reaches_the_nodes_after_the_settings() {
         ("sandbox-two", "ns-two", "cluster-two"),
     ] {
         env.ecr(&[
-            "trust", "add", cluster, "-n", namespace, "--context", context, "--ca-file", file,
-            "--alias", "partner", "--yes",
+            "trust",
+            "add",
+            cluster,
+            "-n",
+            namespace,
+            "--context",
+            context,
+            "--ca-file",
+            file,
+            "--alias",
+            "partner",
+            "--yes",
         ])
         .success();
         wait_until_rolled(&env, Some(context), namespace, cluster);
@@ -181,7 +205,10 @@ async fn a_settings_update_not_acknowledged_in_time_is_read_back() {
         .iter()
         .filter(|r| r.method == "GET" && r.path.starts_with("/_cluster/settings"))
         .count();
-    assert!(reads >= 2, "the plan's read, and the read after the unacknowledged PUT");
+    assert!(
+        reads >= 2,
+        "the plan's read, and the read after the unacknowledged PUT"
+    );
 }
 
 /// A first trust rolls the pods one at a time: setup waits for the roll, says how far it got
@@ -213,7 +240,9 @@ async fn setup_waits_for_the_roll_and_says_how_to_resume() {
     env.sandbox.set_trust_delays(TrustDelays::default());
     let resumed = env.setup_two_contexts(&["--yes"]).success();
     assert!(
-        resumed.stderr.contains("_remote/info says cluster-two: connected true"),
+        resumed
+            .stderr
+            .contains("_remote/info says cluster-two: connected true"),
         "{}",
         resumed.stderr
     );

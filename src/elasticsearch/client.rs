@@ -42,7 +42,9 @@ pub struct LinkProbe {
 
 /// Whether the version `8.18.1` is `minimum` or later.
 fn at_least(version: &str, minimum: (u32, u32)) -> bool {
-    let mut parts = version.split('.').map(|part| part.parse::<u32>().unwrap_or(0));
+    let mut parts = version
+        .split('.')
+        .map(|part| part.parse::<u32>().unwrap_or(0));
     let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
     found >= minimum
 }
@@ -200,7 +202,11 @@ impl Elasticsearch {
 
     /// `GET _resolve/cluster/ALIAS:*` (Elasticsearch 8.13+), with `?timeout=` where the
     /// version has it (8.18+, ES: `RestResolveClusterAction`).
-    async fn resolve_cluster(&self, alias: &str, version: &str) -> anyhow::Result<ResolvedCluster> {
+    pub async fn resolve_cluster(
+        &self,
+        alias: &str,
+        version: &str,
+    ) -> anyhow::Result<ResolvedCluster> {
         let mut call = Call::get(
             "_resolve/cluster",
             "resolve the remote cluster",
@@ -237,7 +243,11 @@ impl Elasticsearch {
     }
 
     /// A call sent once (a write, or a probe that its caller repeats).
-    async fn once<T: DeserializeOwned>(&self, call: &Call, body: Option<&Value>) -> anyhow::Result<T> {
+    async fn once<T: DeserializeOwned>(
+        &self,
+        call: &Call,
+        body: Option<&Value>,
+    ) -> anyhow::Result<T> {
         let answer = self
             .send(call, body)
             .await

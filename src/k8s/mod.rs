@@ -136,7 +136,13 @@ impl Kube {
         };
         let api = self.dynamic_api(resource);
         let found = self
-            .await_object(api, name, timeout, matches, qualified::<DynamicObject>(resource))
+            .await_object(
+                api,
+                name,
+                timeout,
+                matches,
+                qualified::<DynamicObject>(resource),
+            )
             .await?;
         found.map(to_json).transpose()
     }

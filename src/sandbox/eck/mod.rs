@@ -224,10 +224,15 @@ impl<'a> Cluster<'a> {
             }
             (false, _) => (0, "red", "ApplyingChanges"),
         };
-        let upgrading: Vec<Value> = to_restart
-            .iter()
-            .map(|pod| json!({"name": pod, "status": "PENDING"}))
-            .collect();
+        let mut upgrade = json!({"lastUpdatedTime": null});
+        if !to_restart.is_empty() {
+            // `nodes,omitempty` in ECK's `UpgradeOperation`.
+            let nodes: Vec<Value> = to_restart
+                .iter()
+                .map(|pod| json!({"name": pod, "status": "PENDING"}))
+                .collect();
+            upgrade["nodes"] = json!(nodes);
+        }
         json!({
             "availableNodes": nodes,
             "health": health,
@@ -236,7 +241,7 @@ impl<'a> Cluster<'a> {
             "observedGeneration": self.resource["metadata"]["generation"],
             "inProgressOperations": {
                 "downscale": {"lastUpdatedTime": null},
-                "upgrade": {"lastUpdatedTime": null, "nodes": upgrading},
+                "upgrade": upgrade,
                 "upscale": {"lastUpdatedTime": null},
             },
         })
@@ -310,7 +315,10 @@ impl Eck {
         }
         for pod in pods {
             // A pod waiting for its turn in the roll still runs its old template.
-            if !to_restart.iter().any(|waiting| waiting == object::name(&pod)) {
+            if !to_restart
+                .iter()
+                .any(|waiting| waiting == object::name(&pod))
+            {
                 apply_owned(api, &PODS, pod);
             }
         }

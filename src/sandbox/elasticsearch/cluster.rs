@@ -95,7 +95,9 @@ impl Cluster {
     /// as when a node does not apply the new cluster state within the ack timeout.
     pub fn acknowledges(&self) -> bool {
         self.unacknowledged
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
             .is_err()
     }
 

@@ -298,7 +298,12 @@ impl Links {
     }
 
     /// Starts a connection attempt of `alias` at `now`, with what its handshake found.
-    pub fn attempt(&mut self, alias: &str, handshake: Result<Handshake, LinkFailure>, now: Instant) {
+    pub fn attempt(
+        &mut self,
+        alias: &str,
+        handshake: Result<Handshake, LinkFailure>,
+        now: Instant,
+    ) {
         let outcome = handshake.and_then(|found| self.check_cluster_name(alias, found));
         if let Ok(found) = &outcome {
             self.cluster_names
@@ -335,7 +340,8 @@ impl Links {
             None => self.attempt(alias, handshake(), now),
             // An established connection that dropped is tried again at once.
             Some(LinkStatus::Connected) => {
-                if let Err(failure) = handshake() {
+                let current = handshake().and_then(|found| self.check_cluster_name(alias, found));
+                if let Err(failure) = current {
                     self.attempt(alias, Err(failure), now);
                 }
             }

@@ -643,7 +643,11 @@ async fn resolve_cluster_takes_a_timeout_from_8_18() {
         }
     }
     let old = Sandbox::new("8.12.2").get("/_resolve/cluster/two:*").await;
-    assert_eq!(old.status, StatusCode::BAD_REQUEST, "no such endpoint before 8.13");
+    assert_eq!(
+        old.status,
+        StatusCode::BAD_REQUEST,
+        "no such endpoint before 8.13"
+    );
 }
 
 #[tokio::test]
@@ -658,6 +662,8 @@ async fn a_settings_update_can_be_committed_without_acknowledgement() {
         TWO_TRANSPORT,
         "committed all the same"
     );
-    let again = sandbox.connect_two(json!({"skip_unavailable": false})).await;
+    let again = sandbox
+        .connect_two(json!({"skip_unavailable": false}))
+        .await;
     assert_eq!(again.body["acknowledged"], true);
 }

@@ -100,14 +100,15 @@ impl Nodes {
                 );
                 let files = trust::ca_files(api, pod);
                 let hash = object::annotation(pod, CONFIG_HASH).unwrap_or_default();
-                let view = views.entry(key).or_insert_with(|| NodeView::started(hash, &files));
+                let view = views
+                    .entry(key)
+                    .or_insert_with(|| NodeView::started(hash, &files));
                 view.notice(hash, files, now + delays.volume_sync + delays.ssl_reload);
                 view.settle(now);
                 view.loaded.clone()
             })
             .collect()
     }
-
 }
 
 /// Whether every node of `loaded` trusts `anchor` (and there is at least one node).
@@ -152,5 +153,54 @@ impl NodeView {
                 self.loaded = pending.cas;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ca(key: u8) -> TrustAnchor {
+        TrustAnchor {
+            public_key: vec![key],
+            not_before: 0,
+            not_after: i64::MAX,
+        }
+    }
+
+    #[test]
+    fn a_reload_waits_and_a_failed_one_keeps_the_old_trust() {
+        let start = Instant::now();
+        let later = start + Duration::from_secs(1);
+        let mut node = NodeView::started("h1", &CaFiles::Loaded(vec![ca(1)]));
+        node.notice("h1", CaFiles::Loaded(vec![ca(1), ca(2)]), later);
+        node.settle(start);
+        assert_eq!(node.loaded, [ca(1)], "not reloaded yet");
+        node.settle(later);
+        assert_eq!(node.loaded, [ca(1), ca(2)]);
+        node.notice("h1", CaFiles::Refused, later);
+        node.settle(later + Duration::from_secs(5));
+        assert_eq!(
+            node.loaded,
+            [ca(1), ca(2)],
+            "a failed reload keeps the old trust"
+        );
+    }
+
+    #[test]
+    fn a_restarted_node_loads_its_files_and_stops_on_a_refused_one() {
+        let now = Instant::now();
+        let mut node = NodeView::started("h1", &CaFiles::Loaded(vec![ca(1)]));
+        node.notice("h2", CaFiles::Loaded(vec![ca(1), ca(2)]), now);
+        assert_eq!(
+            node.loaded,
+            [ca(1), ca(2)],
+            "loaded at start, no reload delay"
+        );
+        node.notice("h3", CaFiles::Refused, now);
+        assert!(
+            node.loaded.is_empty(),
+            "a node that cannot start trusts nothing"
+        );
     }
 }
