@@ -208,11 +208,9 @@ pub async fn prove(
         match poll_link(es, alias, &mut version).await {
             Ok((probe, info)) => {
                 last_seen = info;
-                if probe.connected {
-                    if let Some(info) = &last_seen {
-                        spinner.finish_and_clear();
-                        return Ok(Ok(info.clone()));
-                    }
+                if let (true, Some(info)) = (probe.connected, &last_seen) {
+                    spinner.finish_and_clear();
+                    return Ok(Ok(info.clone()));
                 }
                 spinner.set_message(waiting_for(alias, &probe, Instant::now(), deadline));
             }

@@ -148,10 +148,8 @@ impl NodeView {
     }
 
     fn settle(&mut self, now: Instant) {
-        if self.pending.as_ref().is_some_and(|p| p.due <= now) {
-            if let Some(pending) = self.pending.take() {
-                self.loaded = pending.cas;
-            }
+        if let Some(pending) = self.pending.take_if(|p| p.due <= now) {
+            self.loaded = pending.cas;
         }
     }
 }
