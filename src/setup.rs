@@ -133,7 +133,11 @@ pub fn roll_progress(resource: &Value) -> Option<(u64, u64)> {
     let observed = resource
         .pointer("/status/observedGeneration")
         .and_then(Value::as_i64);
-    let acted_on = observed >= generation;
+    // An ECK that does not record the generation it acted on is taken at its phase.
+    let acted_on = match (observed, generation) {
+        (Some(observed), Some(generation)) => observed >= generation,
+        _ => true,
+    };
     let ready = resource.pointer("/status/phase").and_then(Value::as_str) == Some("Ready");
     match acted_on && ready && waiting == 0 {
         true => None,
