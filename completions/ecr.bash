@@ -975,7 +975,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__setup)
-            opts="-n -o -y -v -q -h -V --local --local-namespace --local-context --local-es-url --remote --remote-namespace --remote-context --remote-es-url --one-way --timeout --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            opts="-n -o -y -v -q -h -V --local --local-namespace --local-context --local-es-url --remote --remote-namespace --remote-context --remote-es-url --one-way --timeout --roll-timeout --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1014,6 +1014,10 @@ _ecr() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --roll-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -171,7 +171,7 @@ complete -c ecr -n "__fish_ecr_using_subcommand connect" -l server-name -d 'TLS 
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l skip-unavailable -d 'Let searches skip this remote when it is unavailable (true when given without a value)' -r -f -a "true\t''
 false\t''"
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l proxy-socket-connections -d 'How many sockets to open to the proxy [Elasticsearch\'s default: 18]' -r
-complete -c ecr -n "__fish_ecr_using_subcommand connect" -l timeout -d 'How long to wait for the connection, e.g. 60s or 2m' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l timeout -d 'How long to wait for the connection, e.g. 60s or 5m (a CA just added to a mounted secret reaches the nodes in about a minute)' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l es-url -d 'Reach Elasticsearch at this http(s) URL instead of through a port-forward to one of the cluster\'s pods [default: a port-forward over the Kubernetes API to port 9200 of a running pod with the remote_cluster_client role, in HTTPS or plain HTTP as the cluster\'s spec.http.tls says, verified against the HTTP service\'s name CLUSTER-es-http.NS.svc, or a name the user\'s own certificate carries]. With a CLUSTER, its elastic password and HTTP CA are still used; without one, any Elasticsearch, also outside Kubernetes' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l es-ca-file -d 'PEM file of the CA(s) that signed Elasticsearch\'s HTTP certificate [default: the ca.crt of the secret CLUSTER-es-http-certs-public, which ECK publishes (a user\'s own certificate may come without one: then the system\'s trusted roots); with --es-url alone, the system\'s trusted roots]' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l es-client-cert -d 'PEM file of the client certificate (leaf first, then its chain) to show Elasticsearch when it requires one (spec.http.tls.client.authentication); needs --es-client-key' -r -F
@@ -235,6 +235,7 @@ complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-namespace -d 'N
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-context -d 'Kube context of the remote cluster [default: --context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-es-url -d 'Reach the remote Elasticsearch at this URL instead of through a port-forward' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l timeout -d 'How long to wait for each load balancer and each connection, e.g. 90s or 5m' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l roll-timeout -d 'How long to wait for each cluster\'s rolling restart after a first trust (ECK restarts one pod at a time, waiting for green: minutes per pod), e.g. 30m or 3h' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l context -d 'Kubeconfig context to use [default: the current context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r

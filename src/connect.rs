@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::eck;
 use crate::eck::EckCluster;
-use crate::elasticsearch::{Elasticsearch, RemoteClusterInfo};
+use crate::elasticsearch::{Elasticsearch, LinkProbe, RemoteClusterInfo};
 use crate::error::{Failure, FailureKind, name_list};
 use crate::expose::{self, Address, ServiceType};
 use crate::foreign_settings;
@@ -18,7 +18,7 @@ use crate::plan::{Plan, SettingsWrite, Write};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
 use crate::trust::planner::loaded_fingerprints;
 
-/// How often `_remote/info` is asked while a link is being made.
+/// How often a link is probed while it is being made.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// The address `ecr expose` reports for `remote`: its transport load balancer.
@@ -224,39 +224,73 @@ fn ref_plan(local: &EckCluster, resource: Value, entries: Vec<Value>) -> Plan {
     plan
 }
 
-/// Polls `_remote/info` until `alias` is connected, then asks whether data flows
-/// (`_resolve/cluster`, or a search on versions before 8.13). Elasticsearch failing meanwhile (a 5xx while pods roll) is waited out. `Ok(info)`
-/// when the link works; `Err(last info seen)` when the time ran out.
+/// Proves that data flows to `alias`: every poll asks Elasticsearch to reach the remote
+/// ([`Elasticsearch::probe_remote`]), which also makes it connect again after a failed
+/// attempt. Elasticsearch never retries a failed link by itself and `_remote/info` only
+/// reports, so waiting on `_remote/info` would wait forever once the first attempt failed
+/// (the trust not yet on the nodes, pods rolling, a load balancer not forwarding yet). A
+/// failing Elasticsearch (a 5xx while pods roll) is waited out. `Ok(info)` when the link
+/// works; `Err(last info seen)` when the time ran out.
 pub async fn prove(
     es: &Elasticsearch,
     alias: &str,
     timeout: Duration,
     output: &Output,
 ) -> anyhow::Result<Result<RemoteClusterInfo, Option<RemoteClusterInfo>>> {
-    let spinner = output.spinner(format!("waiting for {alias} to connect"));
+    let spinner = output.spinner(format!(
+        "waiting for {alias} to connect (asking Elasticsearch to reach it)"
+    ));
     let deadline = Instant::now() + timeout;
     let mut last_seen = None;
+    let mut version = None;
     loop {
-        match es.remote_info().await {
-            Ok(mut remotes) => {
-                last_seen = remotes.remove(alias);
-                if last_seen.as_ref().is_some_and(|info| info.connected)
-                    && es.data_flows_to(alias).await.is_ok_and(|flows| flows)
-                {
-                    return Ok(Ok(last_seen.expect("checked just above")));
+        match poll_link(es, alias, &mut version).await {
+            Ok((probe, info)) => {
+                last_seen = info;
+                if let (true, Some(info)) = (probe.connected, &last_seen) {
+                    spinner.finish_and_clear();
+                    return Ok(Ok(info.clone()));
                 }
+                spinner.set_message(waiting_for(alias, &probe, Instant::now(), deadline));
             }
             Err(error) if Instant::now() >= deadline => {
                 spinner.finish_and_clear();
                 return Err(kept_failing(alias, timeout, &error).into());
             }
-            Err(error) => tracing::debug!("_remote/info failed, polling on: {error:#}"),
+            Err(error) => tracing::debug!("probing {alias} failed, polling on: {error:#}"),
         }
         if Instant::now() >= deadline {
             spinner.finish_and_clear();
             return Ok(Err(last_seen));
         }
         tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// One poll: the probe, then what `_remote/info` says of `alias` now.
+async fn poll_link(
+    es: &Elasticsearch,
+    alias: &str,
+    version: &mut Option<String>,
+) -> anyhow::Result<(LinkProbe, Option<RemoteClusterInfo>)> {
+    let known = match version.take() {
+        Some(known) => known,
+        None => es.info().await?.version.number,
+    };
+    let version = version.insert(known);
+    let probe = es.probe_remote(alias, version).await?;
+    let info = es.remote_info().await?.remove(alias);
+    Ok((probe, info))
+}
+
+/// What the spinner says while a link is not up yet.
+fn waiting_for(alias: &str, probe: &LinkProbe, now: Instant, deadline: Instant) -> String {
+    let left = humantime::format_duration(Duration::from_secs(
+        deadline.saturating_duration_since(now).as_secs(),
+    ));
+    match &probe.error {
+        Some(error) => format!("waiting for {alias} to connect ({left} left): {error}"),
+        None => format!("waiting for {alias} to connect ({left} left): not reachable yet"),
     }
 }
 

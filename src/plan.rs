@@ -208,12 +208,13 @@ impl Change {
             Change::Object(write) => write.field_not_shown(&write.apply().await?),
             Change::Settings(write) => {
                 let updated = write.es.put_cluster_settings(&write.change.body()).await?;
-                anyhow::ensure!(
-                    updated.acknowledged,
-                    "{} did not acknowledge the settings change",
-                    write.es.description()
-                );
-                write.change.setting_not_shown(&updated.settings)
+                // `acknowledged: false`: committed, but not every node applied it within the
+                // ack timeout (ES: `AcknowledgedResponse`). Not a failure: read what holds.
+                let settings = match updated.acknowledged {
+                    true => updated.settings,
+                    false => write.es.cluster_settings().await?,
+                };
+                write.change.setting_not_shown(&settings)
             }
         };
         match not_shown {

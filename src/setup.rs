@@ -5,11 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Service;
+use serde_json::Value;
 
 use crate::connect;
 use crate::eck;
 use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
+use crate::error::{Failure, FailureKind};
 use crate::expose::{self, Address, Exposure, ServiceType};
 use crate::plan::Plan;
 use crate::remote::{ProxyAddress, ProxyRemote};
@@ -115,6 +117,99 @@ pub async fn wait_for_address(
     }
 }
 
+/// How far a cluster's rolling restart is: pods updated of all pods, from the resource's
+/// status (ECK lists the pods still to restart in `status.inProgressOperations.upgrade.nodes`,
+/// `reconcile/status.go`); `None` once ECK has acted on the current spec and is `Ready`.
+pub fn roll_progress(resource: &Value) -> Option<(u64, u64)> {
+    let total: u64 = resource
+        .pointer("/spec/nodeSets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|node_set| node_set["count"].as_u64())
+        .sum();
+    let waiting = resource
+        .pointer("/status/inProgressOperations/upgrade/nodes")
+        .and_then(Value::as_array)
+        .map_or(0, |nodes| nodes.len() as u64);
+    let generation = resource
+        .pointer("/metadata/generation")
+        .and_then(Value::as_i64);
+    let observed = resource
+        .pointer("/status/observedGeneration")
+        .and_then(Value::as_i64);
+    // An ECK that does not record the generation it acted on is taken at its phase.
+    let acted_on = match (observed, generation) {
+        (Some(observed), Some(generation)) => observed >= generation,
+        _ => true,
+    };
+    let ready = resource.pointer("/status/phase").and_then(Value::as_str) == Some("Ready");
+    match acted_on && ready && waiting == 0 {
+        true => None,
+        false => Some((total.saturating_sub(waiting), total)),
+    }
+}
+
+/// What a wait for a roll says: `cluster-one: pods updated 1 of 3`.
+pub fn describe_roll(cluster: &str, progress: Option<(u64, u64)>) -> String {
+    match progress {
+        Some((updated, total)) => format!(
+            "waiting for ECK to restart the pods of {cluster} with the new trust: pods updated {updated} of {total}"
+        ),
+        None => format!("{cluster} runs the new trust"),
+    }
+}
+
+/// Waits (a watch) until ECK has rolled a side's pods onto its current spec, saying how far
+/// it is on `progress`; `Err` says how far it got when the time ran out.
+pub async fn wait_for_roll(
+    side: &EckCluster,
+    timeout: Duration,
+    progress: impl Fn(String),
+) -> anyhow::Result<()> {
+    let last = std::sync::Mutex::new(None);
+    let done = |resource: Option<&Value>| {
+        let Some(resource) = resource else {
+            return false;
+        };
+        let now = roll_progress(resource);
+        progress(describe_roll(&side.cluster, now));
+        *last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(now);
+        now.is_none()
+    };
+    let found = side
+        .kube
+        .wait_for_json(&eck::elasticsearch_resource(), &side.cluster, timeout, done)
+        .await?;
+    if found.is_some() {
+        return Ok(());
+    }
+    let progress = last
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .flatten();
+    let how_far = match progress {
+        Some((updated, total)) => format!(" (pods updated {updated} of {total})"),
+        None => String::new(),
+    };
+    Err(Failure::new(
+        FailureKind::Unavailable,
+        format!(
+            "{} is still restarting its pods after {}{how_far}",
+            side.cluster,
+            humantime::format_duration(timeout)
+        ),
+    )
+    .with_hint(
+        "a rolling restart takes minutes per pod on real clusters; what is written stays: re-run \
+         the same ecr setup command to resume (it writes nothing more, waits for the rest and \
+         proves the links), with a longer --roll-timeout if need be",
+    )
+    .into())
+}
+
 /// A proxy remote named after the cluster it points at.
 pub fn remote_at(target: &EckCluster, address: ProxyAddress) -> ProxyRemote {
     ProxyRemote {
@@ -133,4 +228,41 @@ pub async fn plan_links(directions: &[(Arc<Elasticsearch>, ProxyRemote)]) -> any
         plan.append(connect::plan_connect(es, remote).await?);
     }
     Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn resource(phase: &str, observed: i64, waiting: &[&str]) -> Value {
+        let nodes: Vec<Value> = waiting
+            .iter()
+            .map(|pod| json!({"name": pod, "status": "PENDING"}))
+            .collect();
+        json!({
+            "metadata": {"generation": 2},
+            "spec": {"nodeSets": [{"name": "a", "count": 2}, {"name": "b", "count": 1}]},
+            "status": {"phase": phase, "observedGeneration": observed,
+                "inProgressOperations": {"upgrade": {"nodes": nodes}}},
+        })
+    }
+
+    #[test]
+    fn a_roll_counts_the_pods_still_to_restart() {
+        assert_eq!(roll_progress(&resource("Ready", 2, &[])), None);
+        assert_eq!(
+            roll_progress(&resource("ApplyingChanges", 2, &["x-es-a-1", "x-es-b-0"])),
+            Some((1, 3))
+        );
+        assert_eq!(
+            roll_progress(&resource("Ready", 1, &[])),
+            Some((3, 3)),
+            "ECK has not acted on the new spec yet"
+        );
+        assert_eq!(
+            describe_roll("x", Some((1, 3))),
+            "waiting for ECK to restart the pods of x with the new trust: pods updated 1 of 3"
+        );
+    }
 }

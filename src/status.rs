@@ -1,7 +1,7 @@
 //! The whole link of one cluster at a glance: trust (with each copy's expiry and drift), the
 //! exposed transport, the remotes and whether they are connected, and what needs attention.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::core::v1::Service;
 use serde::Serialize;
@@ -16,6 +16,9 @@ use crate::k8s::{Kube, Target};
 use crate::trust::planner::{self, Placement, Via};
 use crate::trust::spec::node_sets_trusting;
 use crate::trust::{CaSource, MountLayout, TrustedCa};
+
+/// How long a second probe waits for Elasticsearch's reconnection in the background.
+const RECONNECT_GRACE: Duration = Duration::from_secs(1);
 
 /// A CA copy expiring within this many days is a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
@@ -124,19 +127,7 @@ pub async fn gather(
         .collect();
     let node_sets = node_sets_mounting(&resource["spec"], &layouts);
     let remotes = match es {
-        Some(es) => es
-            .remote_info()
-            .await?
-            .into_iter()
-            .map(|(alias, info)| RemoteStatus {
-                alias,
-                api_key: info.uses_api_key(),
-                mode: info.mode,
-                address: info.proxy_address.or_else(|| info.seeds.first().cloned()),
-                connected: info.connected,
-                skip_unavailable: info.skip_unavailable,
-            })
-            .collect(),
+        Some(es) => remote_statuses(es).await?,
         None => Vec::new(),
     };
     let mut status = Status {
@@ -162,6 +153,43 @@ pub async fn gather(
     let found = warnings(&status);
     status.warnings.extend(found);
     Ok(status)
+}
+
+/// Each remote of `_remote/info`, probed: `_remote/info` alone says `connected: false` for
+/// good after a failed attempt, and the probe (a cross-cluster request, which writes nothing)
+/// makes Elasticsearch try again, as it would for a user's search.
+async fn remote_statuses(es: &Elasticsearch) -> anyhow::Result<Vec<RemoteStatus>> {
+    let version = es.info().await?.version.number;
+    let mut remotes = Vec::new();
+    for (alias, info) in es.remote_info().await? {
+        let connected = probe(es, &alias, &version).await;
+        remotes.push(RemoteStatus {
+            api_key: info.uses_api_key(),
+            mode: info.mode,
+            address: info.proxy_address.or_else(|| info.seeds.first().cloned()),
+            connected,
+            skip_unavailable: info.skip_unavailable,
+            alias,
+        });
+    }
+    Ok(remotes)
+}
+
+/// Whether `alias` answers a probe. Elasticsearch answers the first probe of a link whose
+/// last attempt failed with "not connected" while it connects again in the background
+/// (`_resolve/cluster`); a second probe a moment later tells.
+async fn probe(es: &Elasticsearch, alias: &str, version: &str) -> bool {
+    for attempt in 0..2 {
+        if attempt > 0 {
+            tokio::time::sleep(RECONNECT_GRACE).await;
+        }
+        match es.probe_remote(alias, version).await {
+            Ok(probe) if probe.connected => return true,
+            Ok(_) => {}
+            Err(error) => tracing::debug!("probing {alias} failed: {error:#}"),
+        }
+    }
+    false
 }
 
 async fn ca_status(

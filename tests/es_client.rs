@@ -204,13 +204,14 @@ async fn remote_info_and_the_active_probe_after_the_manual_recipe() {
         "the default since Elasticsearch 8.15"
     );
 
+    let version = es.info().await.expect("GET /").version.number;
     let resolved = es
-        .resolve_cluster("two")
+        .resolve_cluster("two", &version)
         .await
         .expect("GET _resolve/cluster");
     assert!(resolved.connected);
     assert_eq!(resolved.error, None);
-    let unknown = failure(es.resolve_cluster("three").await);
+    let unknown = failure(es.resolve_cluster("three", &version).await);
     assert_eq!(unknown.kind, FailureKind::NotFound);
     assert_starts(
         &unknown,
@@ -221,8 +222,9 @@ async fn remote_info_and_the_active_probe_after_the_manual_recipe() {
         "{}",
         unknown.message
     );
-    assert!(es.data_flows_to("two").await.expect("proven"));
-    assert!(es.data_flows_to("three").await.is_err());
+    let probe = es.probe_remote("two", &version).await.expect("proven");
+    assert!(probe.connected);
+    assert!(es.probe_remote("three", &version).await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

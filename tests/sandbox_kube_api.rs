@@ -793,7 +793,9 @@ async fn eck_publishes_secrets_services_and_pods_for_each_cluster() {
         .expect("the resource");
     assert_eq!(
         es["status"],
-        json!({"availableNodes": 3, "health": "green", "phase": "Ready", "version": "8.17.0", "observedGeneration": 1})
+        json!({"availableNodes": 3, "health": "green", "phase": "Ready", "version": "8.17.0", "observedGeneration": 1,
+            "inProgressOperations": {"downscale": {"lastUpdatedTime": null},
+                "upgrade": {"lastUpdatedTime": null}, "upscale": {"lastUpdatedTime": null}}})
     );
 }
 

@@ -12,6 +12,19 @@ fn status_json(env: &Env) -> (Run, Value) {
     (run, report)
 }
 
+/// `ecr status` once ECK has restarted the pods after a first trust (one at a time: status
+/// says `ApplyingChanges` meanwhile).
+fn status_once_rolled(env: &Env) -> (Run, Value) {
+    for _ in 0..30 {
+        let (run, report) = status_json(env);
+        if report["phase"] == "Ready" {
+            return (run, report);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("cluster-one is still rolling after 3 s");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_full_setup_everything_is_healthy() {
     let env = Env::start().await;
@@ -184,7 +197,7 @@ async fn a_secret_of_another_name_is_found_where_the_node_sets_mount_it() {
     ];
     env.trust_one_from_two(&[&layout[..], &["--mutual", "--yes"]].concat())
         .success();
-    let (run, report) = status_json(&env);
+    let (run, report) = status_once_rolled(&env);
     assert_eq!(run.code, Some(0), "{}\n{}", run.stderr, report["warnings"]);
     let ca = &report["trust"][0];
     assert_eq!(ca["alias"], "cluster-two");

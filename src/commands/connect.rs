@@ -86,8 +86,9 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "N", requires = "proxy", conflicts_with = "reference", value_parser = clap::value_parser!(u32).range(1..))]
     pub proxy_socket_connections: Option<u32>,
 
-    /// How long to wait for the connection, e.g. 60s or 2m
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    /// How long to wait for the connection, e.g. 60s or 5m (a CA just added to a mounted secret
+    /// reaches the nodes in about a minute)
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
 
     /// Do not wait for the connection to be proven

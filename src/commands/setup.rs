@@ -32,6 +32,8 @@ use crate::trust::planner::{Placement, Via};
 /// both directions, with aliases named after the clusters. The plan lists every change
 /// before anything is written; all spec changes of a cluster are made in one write, so each
 /// cluster rolls its pods at most once (and not at all when its trust is already in place).
+/// Setup waits for that rolling restart (saying how many pods are updated) before it connects,
+/// then proves each link by asking Elasticsearch to reach the remote.
 /// Re-running a finished setup writes nothing; an interrupted setup, re-run, finishes the job.
 #[derive(Debug, Args)]
 pub struct SetupArgs {
@@ -68,6 +70,11 @@ pub struct SetupArgs {
     /// How long to wait for each load balancer and each connection, e.g. 90s or 5m
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
+
+    /// How long to wait for each cluster's rolling restart after a first trust (ECK restarts
+    /// one pod at a time, waiting for green: minutes per pod), e.g. 30m or 3h
+    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = humantime::parse_duration)]
+    pub roll_timeout: Duration,
 }
 
 pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -129,6 +136,14 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let directions = directions(args, &link, &output).await?;
+    for side in [&link.local, &link.remote] {
+        let spinner = output.spinner(format!("waiting for ECK to roll {}", side.cluster));
+        setup::wait_for_roll(side, args.roll_timeout, |message| {
+            spinner.set_message(message)
+        })
+        .await?;
+        spinner.finish_and_clear();
+    }
     // The foundation's confirmation covered the links; ask only if it wrote nothing.
     let links_approval = Approval {
         yes: global.yes || matches!(foundation, Outcome::Applied(_)),

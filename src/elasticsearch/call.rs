@@ -31,7 +31,9 @@ pub struct Call {
     pub method: Method,
     /// Path segments, encoded when the URL is built.
     pub segments: Vec<String>,
-    pub query: Option<&'static str>,
+    pub query: Option<String>,
+    /// How long ecr waits for the answer, when shorter than the client's default.
+    pub timeout: Option<Duration>,
     /// What it does, to complete "could not ...": `read the cluster settings`.
     pub doing: &'static str,
     pub privilege: Privilege,
@@ -43,6 +45,7 @@ impl Call {
             method: Method::GET,
             segments: path.split('/').map(str::to_string).collect(),
             query: None,
+            timeout: None,
             doing,
             privilege,
         }
@@ -53,8 +56,13 @@ impl Call {
         self
     }
 
-    pub fn with_query(mut self, query: &'static str) -> Self {
-        self.query = Some(query);
+    pub fn with_query(mut self, query: impl Into<String>) -> Self {
+        self.query = Some(query.into());
+        self
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 
@@ -64,7 +72,7 @@ impl Call {
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(&self.segments);
         }
-        url.set_query(self.query);
+        url.set_query(self.query.as_deref());
         url
     }
 }

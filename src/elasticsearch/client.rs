@@ -25,6 +25,30 @@ use crate::k8s::retry::read_with_retries;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long Elasticsearch may try to reach a remote for one probe (where it takes a
+/// timeout), and how long ecr waits for the probe's answer: a probe is repeated, so each is
+/// short (a remote that does not answer can hold a request for its connect timeout, 30 s).
+const PROBE_REMOTE_TIMEOUT: &str = "5s";
+const PROBE_ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a probe of a remote cluster found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkProbe {
+    /// Whether the remote answered the cross-cluster request.
+    pub connected: bool,
+    /// What Elasticsearch says went wrong, when it says.
+    pub error: Option<String>,
+}
+
+/// Whether the version `8.18.1` is `minimum` or later.
+fn at_least(version: &str, minimum: (u32, u32)) -> bool {
+    let mut parts = version
+        .split('.')
+        .map(|part| part.parse::<u32>().unwrap_or(0));
+    let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    found >= minimum
+}
+
 /// What a client is made of; `access` fills it in.
 pub(super) struct Connection {
     pub base: Url,
@@ -133,12 +157,18 @@ impl Elasticsearch {
         Ok(answer)
     }
 
-    /// Whether data flows to the remote cluster `alias` now, which `_remote/info` alone does
-    /// not prove: `_resolve/cluster` (8.13+), or, where Elasticsearch does not know it (older
-    /// versions answer 400 or 404), a search of nothing on the remote.
-    pub async fn data_flows_to(&self, alias: &str) -> anyhow::Result<bool> {
-        match self.resolve_cluster(alias).await {
-            Ok(resolved) => Ok(resolved.connected),
+    /// Asks Elasticsearch to reach the remote cluster `alias` now, and whether data flows:
+    /// `_resolve/cluster/ALIAS:*` (8.13+), or, where Elasticsearch does not know it (older
+    /// versions answer 400), a search of nothing on the remote. Either is a cross-cluster
+    /// request, which makes Elasticsearch connect again to a remote whose last attempt failed;
+    /// `_remote/info` never does (ES: `RemoteClusterService.DisconnectedStrategy`). Sent once,
+    /// and bounded: Elasticsearch may otherwise wait for the remote's connect timeout.
+    pub async fn probe_remote(&self, alias: &str, version: &str) -> anyhow::Result<LinkProbe> {
+        match self.resolve_cluster(alias, version).await {
+            Ok(resolved) => Ok(LinkProbe {
+                connected: resolved.connected,
+                error: resolved.error,
+            }),
             Err(error)
                 if Failure::is(&error, FailureKind::Invalid)
                     || Failure::is(&error, FailureKind::NotFound) =>
@@ -151,30 +181,43 @@ impl Elasticsearch {
     }
 
     /// `GET ALIAS:*/_search?size=0`: whether the remote took part in a search, unskipped.
-    async fn search_nothing_on(&self, alias: &str) -> anyhow::Result<bool> {
+    async fn search_nothing_on(&self, alias: &str) -> anyhow::Result<LinkProbe> {
         let mut call = Call::get(
             "_search",
             "search the remote cluster",
             Privilege::Index("read"),
         )
-        .with_query("size=0");
+        .with_query("size=0")
+        .with_timeout(PROBE_ANSWER_TIMEOUT);
         call.segments.insert(0, format!("{alias}:*"));
-        let answer: SearchAnswer = self.read(&call).await?;
-        Ok(answer.clusters.is_some_and(|clusters| {
+        let answer: SearchAnswer = self.once(&call, None).await?;
+        let connected = answer.clusters.is_some_and(|clusters| {
             clusters.total > 0 && clusters.successful == clusters.total && clusters.skipped == 0
-        }))
+        });
+        Ok(LinkProbe {
+            connected,
+            error: None,
+        })
     }
 
-    /// `GET _resolve/cluster/ALIAS:*` (Elasticsearch 8.13+): whether data flows to the remote
-    /// cluster now, which `_remote/info` alone does not prove.
-    pub async fn resolve_cluster(&self, alias: &str) -> anyhow::Result<ResolvedCluster> {
+    /// `GET _resolve/cluster/ALIAS:*` (Elasticsearch 8.13+), with `?timeout=` where the
+    /// version has it (8.18+, ES: `RestResolveClusterAction`).
+    pub async fn resolve_cluster(
+        &self,
+        alias: &str,
+        version: &str,
+    ) -> anyhow::Result<ResolvedCluster> {
         let mut call = Call::get(
             "_resolve/cluster",
             "resolve the remote cluster",
             Privilege::Index("view_index_metadata"),
-        );
+        )
+        .with_timeout(PROBE_ANSWER_TIMEOUT);
+        if at_least(version, (8, 18)) {
+            call = call.with_query(format!("timeout={PROBE_REMOTE_TIMEOUT}"));
+        }
         call.segments.push(format!("{alias}:*"));
-        let mut answer: ResolveClusterAnswer = self.read(&call).await?;
+        let mut answer: ResolveClusterAnswer = self.once(&call, None).await?;
         answer.remove(alias).ok_or_else(|| {
             Failure::new(
                 FailureKind::Invalid,
@@ -196,8 +239,17 @@ impl Elasticsearch {
 
     /// A write: sent once; a failure is reported, and the caller re-reads.
     async fn write<T: DeserializeOwned>(&self, call: &Call, body: &Value) -> anyhow::Result<T> {
+        self.once(call, Some(body)).await
+    }
+
+    /// A call sent once (a write, or a probe that its caller repeats).
+    async fn once<T: DeserializeOwned>(
+        &self,
+        call: &Call,
+        body: Option<&Value>,
+    ) -> anyhow::Result<T> {
         let answer = self
-            .send(call, Some(body))
+            .send(call, body)
             .await
             .map_err(|error| self.explain(error, call, 1))?;
         self.decode(call, &answer)
@@ -211,6 +263,9 @@ impl Elasticsearch {
             .header(AUTHORIZATION, self.authorization.clone());
         if let Some(body) = body {
             request = request.json(body);
+        }
+        if let Some(timeout) = call.timeout {
+            request = request.timeout(timeout);
         }
         let response = request.send().await.map_err(CallError::Transport)?;
         let status = response.status();
@@ -251,3 +306,16 @@ impl Elasticsearch {
 }
 
 const MONITOR: Privilege = Privilege::Cluster("monitor");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_by_major_and_minor() {
+        assert!(at_least("8.18.0", (8, 18)));
+        assert!(at_least("9.0.1", (8, 18)));
+        assert!(!at_least("8.17.4", (8, 18)));
+        assert!(!at_least("unknown", (8, 18)));
+    }
+}

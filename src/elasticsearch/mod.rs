@@ -14,7 +14,7 @@ mod responses;
 pub mod tls;
 
 pub use access::{TrustOptions, parse_url, reach_eck_cluster, reach_url};
-pub use client::Elasticsearch;
+pub use client::{Elasticsearch, LinkProbe};
 pub use client_cert::ClientCertificate;
 pub use credentials::{CredentialSource, Credentials, FromEnvironment, Secret};
 pub use responses::{

@@ -117,6 +117,47 @@ impl Kube {
             + 'static,
     {
         let api: Api<K> = Api::namespaced(self.client.clone(), &self.namespace);
+        self.await_object(api, name, timeout, condition, qualified::<K>(&()))
+            .await
+    }
+
+    /// Like [`Kube::wait_for`], for an object of any type as JSON: `condition` sees every
+    /// version the watch brings (a caller may report progress from it).
+    pub async fn wait_for_json(
+        &self,
+        resource: &ApiResource,
+        name: &str,
+        timeout: Duration,
+        condition: impl Fn(Option<&Value>) -> bool,
+    ) -> anyhow::Result<Option<Value>> {
+        let matches = move |object: Option<&DynamicObject>| {
+            let json = object.and_then(|object| serde_json::to_value(object).ok());
+            condition(json.as_ref())
+        };
+        let api = self.dynamic_api(resource);
+        let found = self
+            .await_object(
+                api,
+                name,
+                timeout,
+                matches,
+                qualified::<DynamicObject>(resource),
+            )
+            .await?;
+        found.map(to_json).transpose()
+    }
+
+    async fn await_object<K>(
+        &self,
+        api: Api<K>,
+        name: &str,
+        timeout: Duration,
+        condition: impl Condition<K>,
+        resource: String,
+    ) -> anyhow::Result<Option<K>>
+    where
+        K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    {
         let watch = || {
             let api = api.clone();
             let condition = &condition;
@@ -127,7 +168,6 @@ impl Kube {
                     .map_err(WaitFailure::from)
             }
         };
-        let resource = qualified::<K>(&());
         match tokio::time::timeout(timeout, retry::read_with_retries(watch)).await {
             Err(_elapsed) => Ok(None),
             Ok((Ok(object), _)) => Ok(object),

@@ -50,6 +50,7 @@ pub use eck::ClusterMaterial;
 pub use es_hosting::EsEndpoint;
 pub use faults::{Fault, FaultKind};
 pub use tls::{CertificateAuthority, IssuedCert};
+pub use topology::TrustDelays;
 
 use api::ApiConfig;
 use cloud::AddressPool;
@@ -228,6 +229,15 @@ impl Sandbox {
             .iter()
             .flat_map(|(_, api)| api.elasticsearch_endpoints())
             .collect()
+    }
+
+    /// How long trust changes take to reach the nodes from now on: ECK's restart of each pod
+    /// in a rolling upgrade, the kubelet's sync of a mounted volume, Elasticsearch's reload of
+    /// its CA files. By default real delays scaled down ([`TrustDelays::default`]).
+    pub fn set_trust_delays(&self, delays: TrustDelays) {
+        if let Some((_, api)) = self.contexts.first() {
+            api.inner.topology.set_delays(delays);
+        }
     }
 
     /// The API server of a context; panics on an unknown context (a test helper).

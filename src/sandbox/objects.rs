@@ -271,6 +271,7 @@ impl KubeApi {
         }
         if origin == Origin::Api {
             self.inner.eck.owned_object_changed(self, object);
+            self.inner.topology.notice_writes(self, namespace);
         }
     }
 

@@ -75,26 +75,25 @@ impl Es {
         assert_eq!(status, StatusCode::OK, "{body}");
     }
 
-    pub async fn connected(&self, alias: &str) -> bool {
-        let (status, info) = self.send(Method::GET, "/_remote/info", None).await;
-        assert_eq!(status, StatusCode::OK, "{info}");
-        info[alias]["connected"] == true
-    }
-
-    /// Polls `_remote/info` (connecting is asynchronous) until connected, for 3 s at most.
+    /// Asks for the remote as the README says to prove a link, `GET _resolve/cluster/ALIAS:*`
+    /// (Elasticsearch never retries a failed link by itself: a cross-cluster request makes it
+    /// connect again), until connected, for 3 s at most.
     pub async fn connects(&self, alias: &str) -> bool {
         self.connected_within(alias, 30).await
     }
 
-    /// Polls `_remote/info` for longer than a connection takes: never connected.
+    /// Asks for the remote for longer than a connection takes: never connected.
     pub async fn stays_disconnected(&self, alias: &str) -> bool {
         !self.connected_within(alias, 6).await
     }
 
-    /// Whether `_remote/info` says connected within `rounds` polls 100 ms apart.
+    /// Whether `_resolve/cluster` says connected within `rounds` requests 100 ms apart.
     pub async fn connected_within(&self, alias: &str, rounds: u32) -> bool {
+        let path = format!("/_resolve/cluster/{alias}:*");
         for _ in 0..rounds {
-            if self.connected(alias).await {
+            let (status, resolved) = self.send(Method::GET, &path, None).await;
+            assert_eq!(status, StatusCode::OK, "{resolved}");
+            if resolved[alias]["connected"] == true {
                 return true;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -175,6 +174,24 @@ impl Side {
             }},
         });
         self.patch(json!({"spec": {"nodeSets": [node_set]}})).await;
+        self.rolled().await;
+    }
+
+    /// Waits for ECK's rolling restart to have restarted every pod, as the recipe says to
+    /// after changing a nodeSet (`status.inProgressOperations.upgrade.nodes` empty).
+    pub async fn rolled(&self) {
+        for _ in 0..100 {
+            let status = self.status().await;
+            let waiting = status
+                .pointer("/inProgressOperations/upgrade/nodes")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            if waiting == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("ECK did not finish rolling {} in 5 s", self.name);
     }
 
     /// Step 3: a LoadBalancer transport service; its `ADDRESS:9300` once it has one.

@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Map, Value, json};
+use tokio::time::Instant;
 
 use super::api::KubeApi;
 use super::object;
@@ -84,19 +85,26 @@ struct ClusterState {
     index: u32,
     observed: Option<PodTemplates>,
     rolling_restarts: u32,
+    roll: pods::Roll,
+    /// How many times a node of the cluster (re)started since it was made.
+    node_starts: u64,
 }
 
 impl ClusterState {
-    /// Counts one rolling restart of the cluster when a change rebuilds the pods of any of its
-    /// existing nodeSets: ECK rolls them all in one upgrade, one pod at a time.
-    fn observe(&mut self, templates: PodTemplates) {
-        if let Some(previous) = &self.observed {
-            let rolls = templates
+    /// The existing nodeSets whose pods a change rebuilds; a rolling restart of the cluster
+    /// is counted when there are any: ECK rolls them all in one upgrade, one pod at a time.
+    fn observe(&mut self, templates: PodTemplates) -> Vec<String> {
+        let rolled: Vec<String> = match &self.observed {
+            Some(previous) => templates
                 .iter()
-                .any(|(name, template)| previous.get(name).is_some_and(|p| p != template));
-            self.rolling_restarts += u32::from(rolls);
-        }
+                .filter(|(name, template)| previous.get(*name).is_some_and(|p| p != *template))
+                .map(|(name, _)| name.clone())
+                .collect(),
+            None => Vec::new(),
+        };
+        self.rolling_restarts += u32::from(!rolled.is_empty());
         self.observed = Some(templates);
+        rolled
     }
 }
 
@@ -204,19 +212,40 @@ impl<'a> Cluster<'a> {
         })
     }
 
-    fn status(&self) -> Value {
-        let (nodes, health, phase) = if self.trusts_itself() {
-            let nodes: u64 = self.node_sets.iter().map(|ns| ns.count).sum();
-            (nodes, "green", "Ready")
-        } else {
-            (0, "red", "ApplyingChanges")
+    /// The resource's status; `to_restart`: the pods still waiting for their restart in a
+    /// rolling upgrade (ECK: `reconcile/status.go`, `inProgressOperations.upgrade`).
+    fn status(&self, to_restart: &[String]) -> Value {
+        let (nodes, health, phase) = match (self.trusts_itself(), to_restart.is_empty()) {
+            (true, true) => {
+                let nodes: u64 = self.node_sets.iter().map(|ns| ns.count).sum();
+                (nodes, "green", "Ready")
+            }
+            (true, false) => {
+                let nodes: u64 = self.node_sets.iter().map(|ns| ns.count).sum();
+                (nodes.saturating_sub(1), "yellow", "ApplyingChanges")
+            }
+            (false, _) => (0, "red", "ApplyingChanges"),
         };
+        let mut upgrade = json!({"lastUpdatedTime": null});
+        if !to_restart.is_empty() {
+            // `nodes,omitempty` in ECK's `UpgradeOperation`.
+            let nodes: Vec<Value> = to_restart
+                .iter()
+                .map(|pod| json!({"name": pod, "status": "PENDING"}))
+                .collect();
+            upgrade["nodes"] = json!(nodes);
+        }
         json!({
             "availableNodes": nodes,
             "health": health,
             "phase": phase,
             "version": self.version,
             "observedGeneration": self.resource["metadata"]["generation"],
+            "inProgressOperations": {
+                "downscale": {"lastUpdatedTime": null},
+                "upgrade": upgrade,
+                "upscale": {"lastUpdatedTime": null},
+            },
         })
     }
 }
@@ -285,17 +314,23 @@ impl Eck {
         let serving = cluster_state.material.http.clone();
         // Certificates reconcile even while orchestration is paused.
         http::reconcile(api, &cluster, &mut cluster_state.material);
-        if orchestrated {
-            cluster_state.observe(cluster.pod_templates());
-        } else {
+        if !orchestrated {
             // The pods keep speaking as they were last rolled.
             cluster_state.material.http.tls = serving.tls;
             cluster_state.material.http.client_authentication = serving.client_authentication;
         }
-        let material = cluster_state.material.clone();
-        let mut secrets = secrets::desired(&cluster, &material);
-        let (configs, pods) = if orchestrated {
-            stateful_objects(api, &cluster)
+        let mut secrets = secrets::desired(&cluster, &cluster_state.material);
+        let (configs, pods, to_restart) = if orchestrated {
+            let rolled = cluster_state.observe(cluster.pod_templates());
+            let now = Instant::now();
+            let restart = api.inner.topology.delays().pod_restart;
+            let roll = &mut cluster_state.roll;
+            roll.schedule(&stored_pods_of(api, &cluster, &rolled), now, restart);
+            let (restarted, to_restart) = roll.due(now);
+            schedule_reconcile(api, namespace, name, roll.next_timer());
+            cluster_state.node_starts += restarted;
+            let (configs, pods) = stateful_objects(api, &cluster);
+            (configs, pods, to_restart)
         } else {
             Default::default()
         };
@@ -307,10 +342,16 @@ impl Eck {
             services::apply(api, service);
         }
         for pod in pods {
-            apply_owned(api, &PODS, pod);
+            // A pod waiting for its turn in the roll still runs its old template.
+            if !to_restart
+                .iter()
+                .any(|waiting| waiting == object::name(&pod))
+            {
+                apply_owned(api, &PODS, pod);
+            }
         }
         api.update_status(&ELASTICSEARCHES, namespace, name, |_| {
-            Some(cluster.status())
+            Some(cluster.status(&to_restart))
         });
     }
 
@@ -387,6 +428,15 @@ impl Eck {
         self.reconcile(api, namespace, name);
     }
 
+    /// How many times a node of the cluster restarted (Elasticsearch connects to its remotes
+    /// at node start).
+    pub fn node_starts(&self, namespace: &str, name: &str) -> u64 {
+        self.lock()
+            .clusters
+            .get(&(namespace.to_string(), name.to_string()))
+            .map_or(0, |c| c.node_starts)
+    }
+
     pub fn rolling_restarts(&self, namespace: &str, name: &str) -> u32 {
         self.lock()
             .clusters
@@ -423,6 +473,8 @@ impl State {
                 index: self.next_index,
                 observed: None,
                 rolling_restarts: 0,
+                roll: pods::Roll::default(),
+                node_starts: 0,
             };
             self.clusters.insert(key.clone(), state);
         }
@@ -443,6 +495,40 @@ fn stateful_objects(api: &KubeApi, cluster: &Cluster<'_>) -> (Vec<Value>, Vec<Va
         remove_stale(api, rt, cluster, objects);
     }
     (configs, pods)
+}
+
+/// The stored pods of the cluster's nodeSets `node_sets`, sorted by name.
+fn stored_pods_of(api: &KubeApi, cluster: &Cluster<'_>, node_sets: &[String]) -> Vec<String> {
+    let statefulsets: Vec<String> = node_sets
+        .iter()
+        .map(|node_set| format!("{}-es-{node_set}", cluster.name))
+        .collect();
+    let (pods, _) = api.inner.store.list(&PODS, Some(cluster.namespace));
+    let mut names: Vec<String> = pods
+        .iter()
+        .filter(|pod| {
+            object::label(pod, CLUSTER_NAME_LABEL) == Some(cluster.name)
+                && object::label(pod, STATEFULSET_LABEL)
+                    .is_some_and(|statefulset| statefulsets.iter().any(|s| s == statefulset))
+        })
+        .map(|pod| object::name(pod).to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Reconciles the cluster again at `due` (the next pod's turn in a roll), as ECK requeues.
+fn schedule_reconcile(api: &KubeApi, namespace: &str, name: &str, due: Option<Instant>) {
+    let (Some(due), Ok(runtime)) = (due, tokio::runtime::Handle::try_current()) else {
+        return;
+    };
+    let (api, namespace, name) = (api.clone(), namespace.to_string(), name.to_string());
+    runtime.spawn(async move {
+        tokio::time::sleep_until(due).await;
+        api.inner.eck.reconcile(&api, &namespace, &name);
+        // The restarted nodes load their files as they are now.
+        api.inner.topology.notice_writes(&api, &namespace);
+    });
 }
 
 /// Deletes the cluster's per-nodeSet objects (pods, config secrets) that are no longer

@@ -3,8 +3,11 @@
 //! with the nodeSet's pod template the way ECK merges it (user volumes and mounts win
 //! over ECK's own of the same name or path), running and ready.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use tokio::time::Instant;
 
 use super::config::config_secret_name;
 use super::{Cluster, NodeSet, STATEFULSET_LABEL};
@@ -243,4 +246,70 @@ fn elasticsearch_container(
         ]),
     );
     Value::Object(container)
+}
+
+/// ECK's rolling upgrade of a cluster: its pods restart one at a time, each once the one
+/// before is back (`driver/stateful/upgrade_pods_deletion.go`; minutes per pod for real, the
+/// sandbox's `TrustDelays::pod_restart`).
+#[derive(Debug, Default)]
+pub struct Roll {
+    /// The pods waiting for their restart, in order, and when their turn comes.
+    waiting: Vec<(String, Instant)>,
+    /// When the reconcile already scheduled runs.
+    timer: Option<Instant>,
+}
+
+impl Roll {
+    /// Queues the restart of `pods` after those already waiting.
+    pub fn schedule(&mut self, pods: &[String], now: Instant, restart: Duration) {
+        let mut last = self.waiting.last().map_or(now, |(_, due)| (*due).max(now));
+        for pod in pods {
+            if !self.waiting.iter().any(|(waiting, _)| waiting == pod) {
+                last += restart;
+                self.waiting.push((pod.clone(), last));
+            }
+        }
+    }
+
+    /// Lets the pods whose turn came restart: how many did, and which still wait.
+    pub fn due(&mut self, now: Instant) -> (u64, Vec<String>) {
+        let before = self.waiting.len();
+        self.waiting.retain(|(_, due)| *due > now);
+        let restarted = (before - self.waiting.len()) as u64;
+        let waiting = self.waiting.iter().map(|(pod, _)| pod.clone()).collect();
+        (restarted, waiting)
+    }
+
+    /// When to reconcile next for the roll, unless a reconcile is already scheduled then.
+    pub fn next_timer(&mut self) -> Option<Instant> {
+        let next = self.waiting.first().map(|(_, due)| *due);
+        if next == self.timer {
+            return None;
+        }
+        self.timer = next;
+        next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pods_restart_one_after_the_other() {
+        let start = Instant::now();
+        let second = Duration::from_secs(1);
+        let mut roll = Roll::default();
+        let pods = ["a-0".to_string(), "a-1".to_string()];
+        roll.schedule(&pods, start, second);
+        roll.schedule(&pods, start, second);
+        assert_eq!(roll.due(start), (0, pods.to_vec()));
+        assert_eq!(roll.next_timer(), Some(start + second));
+        assert_eq!(roll.next_timer(), None, "already scheduled");
+        assert_eq!(roll.due(start + second), (1, vec!["a-1".to_string()]));
+        assert_eq!(roll.due(start + second * 2), (1, vec![]));
+        let mut instant = Roll::default();
+        instant.schedule(&pods, start, Duration::ZERO);
+        assert_eq!(instant.due(start), (2, vec![]));
+    }
 }

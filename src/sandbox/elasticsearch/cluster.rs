@@ -1,6 +1,7 @@
 //! The state of one emulated cluster (settings and remote links behind one lock) and the
 //! operations the HTTP handlers call on it.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::time::Instant;
@@ -9,7 +10,9 @@ use super::errors::EsError;
 use super::faults::Faults;
 use super::journal::Journal;
 use super::registry::{self, FlatSettings};
-use super::remote::{self, Connection, Handshake, LinkFailure, LinkStatus, Links, RemoteConfig};
+use super::remote::{
+    self, Connection, Demand, Handshake, LinkFailure, LinkStatus, Links, RemoteConfig,
+};
 use super::settings::{self, AppliedUpdate, ClusterSettings, SettingsUpdate};
 use super::version::Version;
 use super::{ElasticsearchConfig, Topology, lock};
@@ -24,6 +27,8 @@ pub struct Cluster {
     pub uuid: String,
     pub journal: Journal,
     pub faults: Faults,
+    /// How many of the next settings updates are committed but not acknowledged in time.
+    pub unacknowledged: AtomicU32,
     topology: Arc<dyn Topology>,
     state: Mutex<State>,
 }
@@ -32,6 +37,8 @@ pub struct Cluster {
 struct State {
     settings: ClusterSettings,
     links: Links,
+    /// The node starts the links have seen.
+    node_starts: u64,
 }
 
 impl Cluster {
@@ -41,6 +48,7 @@ impl Cluster {
             uuid: cluster_uuid(&config),
             journal: Journal::default(),
             faults: Faults::default(),
+            unacknowledged: AtomicU32::new(0),
             config,
             topology,
             state: Mutex::default(),
@@ -86,20 +94,46 @@ impl Cluster {
         node
     }
 
-    /// Applies a settings update; links whose settings changed start connecting anew. The
-    /// result is checked together with the node settings, which it cannot remove.
+    /// Applies a settings update; links whose settings changed start connecting anew, with
+    /// what the network and trust allow at this moment. The result is checked together with
+    /// the node settings, which it cannot remove.
     pub fn update_settings(&self, update: &SettingsUpdate) -> Result<AppliedUpdate, EsError> {
         let node = self.node_settings();
         let mut state = lock(&self.state);
+        self.notice_node_starts(&mut state);
         let applied = state.settings.apply(update)?;
         let before = state.settings.over(&node);
         let after = applied.settings.over(&node);
         registry::check_dependencies(&after).map_err(EsError::illegal_argument)?;
-        state
-            .links
-            .settings_changed(&before, &after, Instant::now());
+        let changed = state.links.settings_changed(&before, &after);
+        let now = Instant::now();
+        for remote in remote::configured_remotes(&after, &self.version) {
+            if changed.contains(&remote.alias) {
+                let handshake = self.handshake(&remote);
+                state.links.attempt(&remote.alias, handshake, now);
+            }
+        }
         state.settings = applied.settings.clone();
         Ok(applied)
+    }
+
+    /// Whether this committed update is acknowledged: not while `unacknowledged` counts down,
+    /// as when a node does not apply the new cluster state within the ack timeout.
+    pub fn acknowledges(&self) -> bool {
+        self.unacknowledged
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_err()
+    }
+
+    /// A node that (re)started since the last look connects to its remotes anew.
+    fn notice_node_starts(&self, state: &mut State) {
+        let starts = self.topology.node_starts(&self.config.cluster);
+        if state.node_starts != starts {
+            state.node_starts = starts;
+            state.links.nodes_started();
+        }
     }
 
     /// The remote clusters the effective settings configure.
@@ -109,14 +143,24 @@ impl Cluster {
         remote::configured_remotes(&effective, &self.version)
     }
 
-    /// Where the link to `remote` stands now, judged from the emulated network and trust.
-    pub fn link_status(&self, remote: &RemoteConfig) -> LinkStatus {
-        let handshake = remote::probe(remote, &self.config.cluster, self.topology.as_ref())
-            .and_then(|found| self.verify_host(remote, found));
+    fn handshake(&self, remote: &RemoteConfig) -> Result<Handshake, LinkFailure> {
+        remote::probe(remote, &self.config.cluster, self.topology.as_ref())
+            .and_then(|found| self.verify_host(remote, found))
+    }
+
+    /// Where the link to `remote` stands now. A request that only reports (`_remote/info`)
+    /// makes no attempt; a cross-cluster one (`demand`) tries a failed link again.
+    pub fn link_status(&self, remote: &RemoteConfig, demand: Demand) -> LinkStatus {
         let now = Instant::now();
-        lock(&self.state)
-            .links
-            .observe(&remote.alias, handshake, now, self.config.connect_delay)
+        let mut state = lock(&self.state);
+        self.notice_node_starts(&mut state);
+        state.links.look(
+            &remote.alias,
+            || self.handshake(remote),
+            demand,
+            now,
+            self.config.connect_delay,
+        )
     }
 
     /// With `verification_mode: full` (Elasticsearch's default; ECK sets `certificate`), the
@@ -162,15 +206,15 @@ impl Cluster {
             })
     }
 
-    /// Like [`Cluster::link_status`], but waits for a connection under way to complete, as a
-    /// cross-cluster request does.
+    /// Like [`Cluster::link_status`] on demand, but waits for a connection under way to
+    /// complete, as a cross-cluster search of a remote that may not be skipped does.
     pub async fn wait_for_link(&self, remote: &RemoteConfig) -> LinkStatus {
-        let status = self.link_status(remote);
+        let status = self.link_status(remote, Demand::Reconnect);
         let LinkStatus::Connecting { remaining } = status else {
             return status;
         };
         tokio::time::sleep(remaining).await;
-        match self.link_status(remote) {
+        match self.link_status(remote, Demand::Report) {
             LinkStatus::Connecting { .. } => LinkStatus::Failed(LinkFailure::Timeout {
                 address: remote.connection.first_address().to_owned(),
             }),

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::cluster::Cluster;
 use super::errors::{Cause, EsError, index_not_found_cause};
-use super::remote::{LinkStatus, RemoteConfig};
+use super::remote::{Demand, LinkStatus, RemoteConfig};
 use super::settings::wildcard_match;
 
 /// How Elasticsearch names the local cluster in cross-cluster answers.
@@ -73,7 +73,10 @@ fn remote_config<'a>(remotes: &'a [RemoteConfig], alias: &str) -> Option<&'a Rem
     remotes.iter().find(|remote| remote.alias == alias)
 }
 
-/// The body of `GET _resolve/cluster/EXPRESSION`: never waits for a connection.
+/// The body of `GET _resolve/cluster/EXPRESSION`: never waits for a connection, but a remote
+/// found disconnected is tried again in the background, so that the next request may find it
+/// connected (ES: `TransportResolveClusterAction` asks with `DisconnectedStrategy.FAIL_IF_DISCONNECTED`,
+/// documented in `RemoteClusterService`).
 pub fn resolve_cluster(cluster: &Cluster, remotes: &[RemoteConfig], targets: &Targets) -> Value {
     let mut answer = Map::new();
     if !targets.local.is_empty() {
@@ -83,7 +86,7 @@ pub fn resolve_cluster(cluster: &Cluster, remotes: &[RemoteConfig], targets: &Ta
         let Some(remote) = remote_config(remotes, alias) else {
             continue;
         };
-        let entry = match cluster.link_status(remote) {
+        let entry = match cluster.link_status(remote, Demand::Reconnect) {
             LinkStatus::Connected => resolved(cluster, remote.skip_unavailable, indices),
             _ => json!({ "connected": false, "skip_unavailable": remote.skip_unavailable }),
         };
@@ -145,14 +148,16 @@ pub async fn search(
     Ok(body)
 }
 
-/// Searches one remote: waits for a connection under way unless the remote may be skipped.
+/// Searches one remote: reconnects and waits for it unless the remote may be skipped, in which
+/// case a disconnected remote fails at once and is tried again in the background
+/// (ES: `RemoteClusterService.DisconnectedStrategy.RECONNECT_UNLESS_SKIP_UNAVAILABLE`).
 async fn remote_search(
     cluster: &Cluster,
     remote: &RemoteConfig,
     indices: &[String],
 ) -> Result<(), Cause> {
     let status = match remote.skip_unavailable {
-        true => cluster.link_status(remote),
+        true => cluster.link_status(remote, Demand::Reconnect),
         false => cluster.wait_for_link(remote).await,
     };
     match status {

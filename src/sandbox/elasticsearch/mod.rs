@@ -57,6 +57,11 @@ pub trait Topology: Send + Sync + 'static {
     fn node_configs(&self, _cluster: &ClusterId) -> Vec<serde_json::Value> {
         Vec::new()
     }
+    /// How many times a node of `cluster` (re)started: Elasticsearch connects to its remote
+    /// clusters at node start.
+    fn node_starts(&self, _cluster: &ClusterId) -> u64 {
+        0
+    }
 }
 
 /// An Elasticsearch resource: its Kubernetes context, namespace and name.
@@ -146,6 +151,14 @@ impl Elasticsearch {
     /// Makes the next requests that `fault` matches answer its status (after faults armed before).
     pub fn inject(&self, fault: Fault<u16>) {
         self.cluster.faults.arm(fault);
+    }
+
+    /// Makes the next `times` settings updates commit but answer `acknowledged: false`, as
+    /// when a node does not apply the new cluster state within the ack timeout.
+    pub fn answer_unacknowledged(&self, times: u32) {
+        self.cluster
+            .unacknowledged
+            .store(times, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Disarms the faults not used up yet, as when the cluster recovers.

@@ -241,89 +241,148 @@ fn reach(
     Ok(cluster)
 }
 
-/// The connection attempts of every alias: when each started, and what it reached.
+/// How a request treats a remote that is not connected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Demand {
+    /// Only report (`_remote/info`): never an attempt of its own.
+    Report,
+    /// A cross-cluster request: a link that failed or dropped is tried again now.
+    Reconnect,
+}
+
+/// The connection of every alias: its current attempt, and what that attempt found.
+///
+/// Elasticsearch connects to a remote when the alias's settings change, at node start, when
+/// an established connection drops, and on demand (a cross-cluster request); it never
+/// retries a failed attempt by itself, and `_remote/info` only reports
+/// (ES: `transport/RemoteClusterService.java`, `transport/RemoteConnectionStrategy.java`,
+/// `action/admin/cluster/remote/TransportRemoteInfoAction.java`).
 #[derive(Debug, Default)]
 pub struct Links {
     attempts: HashMap<String, LinkAttempt>,
+    /// Per alias, the cluster name its first successful handshake found; later handshakes
+    /// must match it until the alias's settings change.
+    cluster_names: HashMap<String, String>,
 }
 
 #[derive(Debug)]
 struct LinkAttempt {
-    /// When the current attempt began: the alias's last settings change, or when its
-    /// target last became reachable.
     started_at: Instant,
-    /// Whether the target was reachable when last looked at (`None`: not looked at yet).
-    reachable: Option<bool>,
-    /// The cluster name found by the first successful handshake, which later ones must match.
-    cluster_name: Option<String>,
+    /// What the handshake found when the attempt was made: a failure stays until the next
+    /// attempt.
+    outcome: Result<Handshake, LinkFailure>,
 }
 
 impl LinkAttempt {
-    fn new(now: Instant) -> Self {
-        LinkAttempt {
-            started_at: now,
-            reachable: None,
-            cluster_name: None,
+    fn status(&self, now: Instant, connect_delay: Duration) -> LinkStatus {
+        if let Err(failure) = &self.outcome {
+            return LinkStatus::Failed(failure.clone());
+        }
+        let elapsed = now.saturating_duration_since(self.started_at);
+        match connect_delay.checked_sub(elapsed) {
+            Some(remaining) if !remaining.is_zero() => LinkStatus::Connecting { remaining },
+            _ => LinkStatus::Connected,
         }
     }
 }
 
 impl Links {
-    /// Restarts the attempt of every alias whose settings differ between `before` and `after`,
-    /// as Elasticsearch rebuilds a connection when its settings change.
-    pub fn settings_changed(&mut self, before: &FlatSettings, after: &FlatSettings, now: Instant) {
+    /// Forgets the attempt and the cluster name of every alias whose settings differ between
+    /// `before` and `after`, and returns those aliases: Elasticsearch rebuilds their
+    /// connections, and the caller makes the new attempts ([`Links::attempt`]).
+    pub fn settings_changed(&mut self, before: &FlatSettings, after: &FlatSettings) -> Vec<String> {
         let all: BTreeSet<&str> = aliases(before).union(&aliases(after)).copied().collect();
-        for alias in all {
-            if alias_settings(before, alias) != alias_settings(after, alias) {
-                self.attempts
-                    .insert(alias.to_owned(), LinkAttempt::new(now));
-            }
+        let changed: Vec<String> = all
+            .into_iter()
+            .filter(|alias| alias_settings(before, alias) != alias_settings(after, alias))
+            .map(str::to_owned)
+            .collect();
+        for alias in &changed {
+            self.attempts.remove(alias);
+            self.cluster_names.remove(alias);
         }
+        changed
     }
 
-    /// Folds the outcome of a handshake made at `now` into the alias's attempt.
-    pub fn observe(
+    /// Forgets every attempt: restarted nodes connect to their remotes anew at the next look.
+    pub fn nodes_started(&mut self) {
+        self.attempts.clear();
+        self.cluster_names.clear();
+    }
+
+    /// Starts a connection attempt of `alias` at `now`, with what its handshake found.
+    pub fn attempt(
         &mut self,
         alias: &str,
         handshake: Result<Handshake, LinkFailure>,
         now: Instant,
+    ) {
+        let outcome = handshake.and_then(|found| self.check_cluster_name(alias, found));
+        if let Ok(found) = &outcome {
+            self.cluster_names
+                .entry(alias.to_owned())
+                .or_insert_with(|| found.cluster_name.clone());
+        }
+        self.attempts.insert(
+            alias.to_owned(),
+            LinkAttempt {
+                started_at: now,
+                outcome,
+            },
+        );
+    }
+
+    /// Where the link of `alias` stands at `now`. `handshake` tells what a handshake would
+    /// find now: it is used for a new attempt (none made yet, as at node start; or `demand`
+    /// asks for one after a failure), and to notice that an established connection dropped,
+    /// which Elasticsearch follows with one new attempt.
+    pub fn look(
+        &mut self,
+        alias: &str,
+        handshake: impl FnOnce() -> Result<Handshake, LinkFailure>,
+        demand: Demand,
+        now: Instant,
         connect_delay: Duration,
     ) -> LinkStatus {
-        let attempt = self
+        let status = self
             .attempts
-            .entry(alias.to_owned())
-            .or_insert_with(|| LinkAttempt::new(now));
-        let outcome = handshake.and_then(|found| check_cluster_name(attempt, found));
-        let reachable = outcome.is_ok();
-        if attempt.reachable.is_some_and(|was| was != reachable) {
-            attempt.started_at = now;
-        }
-        attempt.reachable = Some(reachable);
-        let found = match outcome {
-            Ok(found) => found,
-            Err(failure) => return LinkStatus::Failed(failure),
-        };
-        let elapsed = now.saturating_duration_since(attempt.started_at);
-        match connect_delay.checked_sub(elapsed) {
-            Some(remaining) if !remaining.is_zero() => LinkStatus::Connecting { remaining },
-            _ => {
-                attempt.cluster_name.get_or_insert(found.cluster_name);
-                LinkStatus::Connected
+            .get(alias)
+            .map(|attempt| attempt.status(now, connect_delay));
+        match status {
+            // None made yet: the node's first attempt.
+            None => self.attempt(alias, handshake(), now),
+            // An established connection that dropped is tried again at once.
+            Some(LinkStatus::Connected) => {
+                let current = handshake().and_then(|found| self.check_cluster_name(alias, found));
+                if let Err(failure) = current {
+                    self.attempt(alias, Err(failure), now);
+                }
             }
+            // A failed one only when a request asks for the remote.
+            Some(LinkStatus::Failed(_)) if demand == Demand::Reconnect => {
+                self.attempt(alias, handshake(), now)
+            }
+            Some(status) => return status,
+        }
+        match self.attempts.get(alias) {
+            Some(attempt) => attempt.status(now, connect_delay),
+            None => LinkStatus::Connecting {
+                remaining: connect_delay,
+            },
         }
     }
-}
 
-fn check_cluster_name(attempt: &LinkAttempt, found: Handshake) -> Result<Handshake, LinkFailure> {
-    match &attempt.cluster_name {
-        Some(expected) if *expected != found.cluster_name => {
-            Err(LinkFailure::ClusterNameMismatch {
-                address: found.address,
-                expected: expected.clone(),
-                found: found.cluster_name,
-            })
+    fn check_cluster_name(&self, alias: &str, found: Handshake) -> Result<Handshake, LinkFailure> {
+        match self.cluster_names.get(alias) {
+            Some(expected) if *expected != found.cluster_name => {
+                Err(LinkFailure::ClusterNameMismatch {
+                    address: found.address,
+                    expected: expected.clone(),
+                    found: found.cluster_name,
+                })
+            }
+            _ => Ok(found),
         }
-        _ => Ok(found),
     }
 }
 
@@ -425,45 +484,66 @@ mod tests {
         assert!(!old[0].skip_unavailable);
     }
 
+    fn refused() -> Result<Handshake, LinkFailure> {
+        Err(LinkFailure::Refused {
+            address: "h:9300".into(),
+        })
+    }
+
     #[test]
-    fn connects_after_the_delay_and_restarts_when_reachability_changes() {
+    fn a_failed_attempt_stays_failed_until_a_request_asks_for_the_remote() {
         let delay = Duration::from_millis(200);
         let start = Instant::now();
-        let mut links = Links::default();
         let after = |ms| start + Duration::from_millis(ms);
-        let reached = || Ok(handshake("two"));
-        let refused = || {
-            Err(LinkFailure::Refused {
-                address: "h:9300".into(),
-            })
-        };
-
-        links.settings_changed(
+        let mut links = Links::default();
+        let changed = links.settings_changed(
             &FlatSettings::new(),
             &settings(&[("cluster.remote.a.mode", "proxy")]),
-            start,
+        );
+        assert_eq!(changed, ["a"]);
+        links.attempt("a", refused(), start);
+        let reached = || Ok(handshake("two"));
+        assert!(
+            matches!(
+                links.look("a", reached, Demand::Report, after(5_000), delay),
+                LinkStatus::Failed(LinkFailure::Refused { .. })
+            ),
+            "reachable now, but nothing tries again by itself"
         );
         assert_eq!(
-            links.observe("a", reached(), after(50), delay),
+            links.look("a", reached, Demand::Reconnect, after(5_000), delay),
             LinkStatus::Connecting {
-                remaining: Duration::from_millis(150)
-            }
+                remaining: Duration::from_millis(200)
+            },
+            "a cross-cluster request tries again"
         );
         assert_eq!(
-            links.observe("a", reached(), after(200), delay),
+            links.look("a", reached, Demand::Report, after(5_200), delay),
             LinkStatus::Connected
         );
+    }
+
+    #[test]
+    fn a_dropped_connection_is_tried_again_once() {
+        let delay = Duration::ZERO;
+        let now = Instant::now();
+        let mut links = Links::default();
+        let reached = || Ok(handshake("two"));
+        assert_eq!(
+            links.look("a", reached, Demand::Report, now, delay),
+            LinkStatus::Connected,
+            "the first look is the node's first attempt"
+        );
         assert!(matches!(
-            links.observe("a", refused(), after(300), delay),
+            links.look("a", refused, Demand::Report, now, delay),
             LinkStatus::Failed(_)
         ));
-        assert!(matches!(
-            links.observe("a", reached(), after(400), delay),
-            LinkStatus::Connecting { .. }
-        ));
-        assert_eq!(
-            links.observe("a", reached(), after(600), delay),
-            LinkStatus::Connected
+        assert!(
+            matches!(
+                links.look("a", reached, Demand::Report, now, delay),
+                LinkStatus::Failed(_)
+            ),
+            "the one new attempt failed: it stays failed"
         );
     }
 
@@ -472,19 +552,18 @@ mod tests {
         let delay = Duration::ZERO;
         let now = Instant::now();
         let mut links = Links::default();
-        assert_eq!(
-            links.observe("a", Ok(handshake("two")), now, delay),
-            LinkStatus::Connected
-        );
+        links.attempt("a", Ok(handshake("two")), now);
+        links.attempt("a", Ok(handshake("three")), now);
         assert!(matches!(
-            links.observe("a", Ok(handshake("three")), now, delay),
+            links.look("a", || Ok(handshake("three")), Demand::Report, now, delay),
             LinkStatus::Failed(LinkFailure::ClusterNameMismatch { .. })
         ));
         let before = settings(&[("cluster.remote.a.proxy_address", "h:9300")]);
         let after = settings(&[("cluster.remote.a.proxy_address", "h:9400")]);
-        links.settings_changed(&before, &after, now);
+        links.settings_changed(&before, &after);
+        links.attempt("a", Ok(handshake("three")), now);
         assert_eq!(
-            links.observe("a", Ok(handshake("three")), now, delay),
+            links.look("a", || Ok(handshake("three")), Demand::Report, now, delay),
             LinkStatus::Connected
         );
     }

@@ -17,7 +17,7 @@ use super::cross_cluster::{self, Targets};
 use super::errors::EsError;
 use super::journal::path_and_query;
 use super::params::{Params, check_known, flag};
-use super::remote::{self, LinkStatus};
+use super::remote::{self, Demand, LinkStatus};
 use super::settings::{SettingsUpdate, render};
 use super::{auth, faults, info, journal, registry};
 
@@ -109,7 +109,7 @@ async fn put_settings(
     let update = SettingsUpdate::from_json(&json_body(&headers, &body)?)?;
     let applied = cluster.update_settings(&update)?;
     Ok(axum::Json(json!({
-        "acknowledged": true,
+        "acknowledged": cluster.acknowledges(),
         "persistent": render(&applied.persistent, flat),
         "transient": render(&applied.transient, flat),
     })))
@@ -140,7 +140,7 @@ async fn remote_info(State(cluster): Shared, uri: Uri, Query(params): Query<Para
         .remotes()
         .iter()
         .map(|remote| {
-            let connected = cluster.link_status(remote) == LinkStatus::Connected;
+            let connected = cluster.link_status(remote, Demand::Report) == LinkStatus::Connected;
             let mut entry = remote::info_json(remote, connected);
             // Elasticsearch: RemoteConnectionInfo shows that a key is there, never the key.
             if cluster.has_credentials(&remote.alias) {
@@ -156,11 +156,23 @@ async fn resolve_cluster(
     State(cluster): Shared,
     Path(expression): Path<String>,
     uri: Uri,
+    Query(params): Query<Params>,
 ) -> Answer {
     // Older versions have no such endpoint.
     if !cluster.version.has_resolve_cluster() {
         return Err(EsError::no_handler(&Method::GET, &uri.to_string()));
     }
+    const INDICES_OPTIONS: &[&str] = &[
+        "allow_no_indices",
+        "expand_wildcards",
+        "ignore_throttled",
+        "ignore_unavailable",
+    ];
+    let mut known = INDICES_OPTIONS.to_vec();
+    if cluster.version.has_resolve_cluster_timeout() {
+        known.push("timeout");
+    }
+    check_known(uri.path(), &params, &known)?;
     let remotes = cluster.remotes();
     let targets = Targets::group(&expression, &remotes)?;
     Ok(axum::Json(cross_cluster::resolve_cluster(

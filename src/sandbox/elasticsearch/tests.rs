@@ -432,6 +432,18 @@ async fn a_proxy_link_connects_only_with_an_address_and_mutual_trust_after_a_whi
     );
 
     sandbox.topology.trust(&sandbox.two_id, &sandbox.one_id);
+    tokio::time::advance(Duration::from_secs(60)).await;
+    assert_eq!(
+        sandbox.remote_two().await["connected"],
+        false,
+        "the attempts failed, and Elasticsearch does not retry by itself"
+    );
+
+    let resolved = sandbox.get("/_resolve/cluster/two:*").await;
+    assert_eq!(
+        resolved.body["two"]["connected"], false,
+        "a cross-cluster request finds it disconnected, and reconnects in the background"
+    );
     let connecting = sandbox.remote_two().await;
     assert_eq!(connecting["connected"], false, "connecting takes a while");
     assert_eq!(connecting["num_proxy_sockets_connected"], 0);
@@ -611,4 +623,47 @@ async fn injected_faults_answer_the_next_authenticated_requests() {
         .map(|record| record.status)
         .collect();
     assert_eq!(statuses, [401, 503, 503, 200]);
+}
+
+#[tokio::test]
+async fn resolve_cluster_takes_a_timeout_from_8_18() {
+    for (version, known) in [("8.17.0", false), ("8.18.0", true), ("9.0.0", true)] {
+        let sandbox = Sandbox::new(version);
+        sandbox.trust_both_ways();
+        sandbox.connect_two(json!({})).await;
+        let answer = sandbox.get("/_resolve/cluster/two:*?timeout=5s").await;
+        match known {
+            true => assert_eq!(answer.status, StatusCode::OK, "{version}: {}", answer.body),
+            false => assert_error(
+                &answer,
+                400,
+                "illegal_argument_exception",
+                "request [/_resolve/cluster/two:*] contains unrecognized parameter: [timeout]",
+            ),
+        }
+    }
+    let old = Sandbox::new("8.12.2").get("/_resolve/cluster/two:*").await;
+    assert_eq!(
+        old.status,
+        StatusCode::BAD_REQUEST,
+        "no such endpoint before 8.13"
+    );
+}
+
+#[tokio::test]
+async fn a_settings_update_can_be_committed_without_acknowledgement() {
+    let sandbox = Sandbox::new("8.15.3");
+    sandbox.one.answer_unacknowledged(1);
+    let answer = sandbox.connect_two(json!({})).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body["acknowledged"], false);
+    assert_eq!(
+        sandbox.one.persistent_settings()["cluster.remote.two.proxy_address"],
+        TWO_TRANSPORT,
+        "committed all the same"
+    );
+    let again = sandbox
+        .connect_two(json!({"skip_unavailable": false}))
+        .await;
+    assert_eq!(again.body["acknowledged"], true);
 }

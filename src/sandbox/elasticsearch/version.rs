@@ -31,6 +31,12 @@ impl Version {
         (self.major, self.minor) >= (8, 13)
     }
 
+    /// `GET _resolve/cluster?timeout=` came with 8.18 (and 9.0); before, an unknown parameter
+    /// (ES: `rest/action/admin/indices/RestResolveClusterAction.java`).
+    pub fn has_resolve_cluster_timeout(&self) -> bool {
+        (self.major, self.minor) >= (8, 18)
+    }
+
     /// The oldest versions this one talks to and reads indices of.
     fn compatibility(&self) -> (&'static str, &'static str) {
         match self.major {

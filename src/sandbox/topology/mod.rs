@@ -6,18 +6,24 @@ mod certificate_names;
 mod exposure;
 mod keystore;
 mod mounts;
+mod nodes;
 mod trust;
+
+pub use nodes::TrustDelays;
 
 use std::sync::{PoisonError, RwLock};
 
 use super::api::{KubeApi, WeakKubeApi};
 use super::elasticsearch::{ClusterId, Topology};
+use super::object;
+use super::resources::ELASTICSEARCHES;
 use crate::certs;
 
 /// The API servers of one sandbox, by context, as the network joining them.
 #[derive(Default)]
 pub struct SandboxTopology {
     contexts: RwLock<Vec<(String, WeakKubeApi)>>,
+    nodes: nodes::Nodes,
 }
 
 impl SandboxTopology {
@@ -53,14 +59,33 @@ impl SandboxTopology {
             .next()
     }
 
-    /// Whether every running node of `cluster` trusts the current transport CA of `other`.
+    /// Whether every running node of `cluster` has loaded the current transport CA of `other`.
     fn nodes_trust(&self, cluster: &ClusterId, other: &ClusterId) -> bool {
         let (Some(api), Some(anchor)) =
             (self.api(&cluster.context), self.current_transport_ca(other))
         else {
             return false;
         };
-        trust::every_node_trusts(&api, &cluster.namespace, &cluster.name, &anchor)
+        let loaded = self.nodes.loaded(&api, &cluster.namespace, &cluster.name);
+        nodes::every_node_trusts(&loaded, &anchor)
+    }
+
+    /// How long trust changes take to reach the nodes, from now on.
+    pub fn set_delays(&self, delays: TrustDelays) {
+        self.nodes.set_delays(delays);
+    }
+
+    pub fn delays(&self) -> TrustDelays {
+        self.nodes.delays()
+    }
+
+    /// Notices what a write through the API changed in the files of the nodes of the
+    /// clusters in `namespace` (a reload is timed from the write, not from the next look).
+    pub fn notice_writes(&self, api: &KubeApi, namespace: &str) {
+        let (clusters, _) = api.inner.store.list(&ELASTICSEARCHES, Some(namespace));
+        for cluster in clusters {
+            self.nodes.loaded(api, namespace, object::name(&cluster));
+        }
     }
 }
 
@@ -91,6 +116,13 @@ impl Topology for SandboxTopology {
     /// ECK names the Elasticsearch cluster after the resource.
     fn cluster_name(&self, cluster: &ClusterId) -> String {
         cluster.name.clone()
+    }
+
+    /// The restarts ECK made (a rolling upgrade restarts every pod).
+    fn node_starts(&self, cluster: &ClusterId) -> u64 {
+        self.api(&cluster.context).map_or(0, |api| {
+            api.inner.eck.node_starts(&cluster.namespace, &cluster.name)
+        })
     }
 
     /// The nodes trust their own cluster's current transport CA.

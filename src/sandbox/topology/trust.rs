@@ -1,7 +1,6 @@
-//! Which transport CAs a cluster's nodes trust: the files each running node's rendered
-//! `elasticsearch.yml` lists in `xpack.security.transport.ssl.certificate_authorities`, read
-//! as mounted (Elasticsearch reloads them), and matched by public key while not expired. A
-//! file without a certificate makes the node trust nothing, as Elasticsearch refuses it.
+//! Which transport CAs a node's files give it: the files its rendered `elasticsearch.yml`
+//! lists in `xpack.security.transport.ssl.certificate_authorities`, read as mounted now.
+//! When the node loads them, and so when trust changes take effect, is `nodes`' business.
 
 use serde_json::Value;
 
@@ -14,39 +13,52 @@ use crate::sandbox::eck::{
 use crate::sandbox::object;
 use crate::sandbox::resources::PODS;
 
-/// Whether the cluster has running nodes and each loads an unexpired CA with `anchor`'s key.
-pub fn every_node_trusts(api: &KubeApi, namespace: &str, name: &str, anchor: &TrustAnchor) -> bool {
-    let nodes = running_nodes(api, namespace, name);
-    !nodes.is_empty() && nodes.iter().all(|pod| node_trusts(api, pod, anchor))
+/// What loading a node's CA files gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaFiles {
+    /// Every certificate of the files that can be read.
+    Loaded(Vec<TrustAnchor>),
+    /// A listed file holds no certificate: Elasticsearch refuses it ("failed to parse any
+    /// certificates"), a starting node stops, a running one keeps what it had.
+    Refused,
 }
 
-pub(super) fn running_nodes(api: &KubeApi, namespace: &str, name: &str) -> Vec<Value> {
+/// The running pods of a cluster, sorted by name.
+pub fn running_nodes(api: &KubeApi, namespace: &str, name: &str) -> Vec<Value> {
     let (pods, _) = api.inner.store.list(&PODS, Some(namespace));
-    pods.into_iter()
+    let mut nodes: Vec<Value> = pods
+        .into_iter()
         .filter(|pod| {
             object::label(pod, CLUSTER_NAME_LABEL) == Some(name)
                 && pod["status"]["phase"] == "Running"
         })
-        .collect()
+        .collect();
+    nodes.sort_by(|a, b| object::name(a).cmp(object::name(b)));
+    nodes
 }
 
-fn node_trusts(api: &KubeApi, pod: &Value, anchor: &TrustAnchor) -> bool {
-    // Elasticsearch refuses a listed CA file that holds no certificate ("failed to parse any
-    // certificates"): such a node loads no transport trust at all.
-    let loaded: Option<Vec<Vec<TrustAnchor>>> = ca_files(api, pod)
+/// The CAs the node's files hold now.
+pub fn ca_files(api: &KubeApi, pod: &Value) -> CaFiles {
+    let loaded: Option<Vec<Vec<TrustAnchor>>> = listed_files(api, pod)
         .iter()
         .filter_map(|path| mounts::read_file(api, pod, path))
         .map(|pem| Some(certs::trust_anchors(pem.as_bytes())).filter(|cas| !cas.is_empty()))
         .collect();
+    match loaded {
+        Some(files) => CaFiles::Loaded(files.into_iter().flatten().collect()),
+        None => CaFiles::Refused,
+    }
+}
+
+/// Whether `loaded` holds an unexpired CA with `anchor`'s key (a renewed CA keeps its key).
+pub fn trusts(loaded: &[TrustAnchor], anchor: &TrustAnchor) -> bool {
     loaded
-        .into_iter()
-        .flatten()
-        .flatten()
+        .iter()
         .any(|ca| ca.public_key == anchor.public_key && ca.is_current())
 }
 
 /// The CA files listed by the `elasticsearch.yml` ECK rendered for the node's StatefulSet.
-fn ca_files(api: &KubeApi, pod: &Value) -> Vec<String> {
+fn listed_files(api: &KubeApi, pod: &Value) -> Vec<String> {
     node_config(api, pod)
         .map(|config| transport_ca_paths(&config))
         .unwrap_or_default()

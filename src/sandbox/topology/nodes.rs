@@ -1,0 +1,204 @@
+//! What each node has loaded, and when a change reaches it, as on real clusters: a node
+//! loads its CA files when it starts (ECK restarts the pods one at a time when their
+//! template changes: see `eck::pods`); a change of a mounted file's content waits for the
+//! kubelet's sync of the volume (about a minute), then for Elasticsearch's check of its SSL
+//! files (every 5 s). A reload that finds a file without a certificate keeps the old trust;
+//! a node starting with one trusts nothing.
+//!
+//! The sandbox scales these delays down ([`TrustDelays::default`]); tests set their own.
+//! Content changes are noticed when the sandbox looks: after each write through the API,
+//! and whenever a cluster asks about trust.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::trust::{self, CaFiles};
+use crate::certs::TrustAnchor;
+use crate::sandbox::api::KubeApi;
+use crate::sandbox::object;
+
+const CONFIG_HASH: &str = "elasticsearch.k8s.elastic.co/config-hash";
+
+/// How long trust changes take to reach the nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrustDelays {
+    /// ECK's restart of one pod in a rolling upgrade (minutes, waiting for green).
+    pub pod_restart: Duration,
+    /// The kubelet's sync of a mounted Secret or ConfigMap (about a minute).
+    pub volume_sync: Duration,
+    /// Elasticsearch's check of its SSL files for changes (`resource.reload.interval.high`, 5 s).
+    pub ssl_reload: Duration,
+}
+
+impl TrustDelays {
+    /// No delay at all: every change is loaded as soon as it is seen.
+    pub const NONE: TrustDelays = TrustDelays {
+        pod_restart: Duration::ZERO,
+        volume_sync: Duration::ZERO,
+        ssl_reload: Duration::ZERO,
+    };
+}
+
+/// Real delays scaled down so that tests stay fast, while still later than the write.
+impl Default for TrustDelays {
+    fn default() -> Self {
+        TrustDelays {
+            pod_restart: Duration::from_millis(100),
+            volume_sync: Duration::from_millis(60),
+            ssl_reload: Duration::from_millis(20),
+        }
+    }
+}
+
+/// The nodes of every cluster, by context, namespace and pod name.
+#[derive(Default)]
+pub struct Nodes {
+    delays: Mutex<TrustDelays>,
+    views: Mutex<HashMap<(String, String, String), NodeView>>,
+}
+
+#[derive(Debug)]
+struct NodeView {
+    /// The pod template the node runs (a restarted pod has a new one, and loads its files anew).
+    config_hash: String,
+    loaded: Vec<TrustAnchor>,
+    pending: Option<Pending>,
+}
+
+/// A change on its way to a node.
+#[derive(Debug)]
+struct Pending {
+    cas: Vec<TrustAnchor>,
+    due: Instant,
+}
+
+impl Nodes {
+    pub fn set_delays(&self, delays: TrustDelays) {
+        *self.delays.lock().unwrap_or_else(PoisonError::into_inner) = delays;
+    }
+
+    pub fn delays(&self) -> TrustDelays {
+        *self.delays.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Notices the changes of every running node of a cluster, and returns what each has
+    /// loaded now.
+    pub fn loaded(&self, api: &KubeApi, namespace: &str, name: &str) -> Vec<Vec<TrustAnchor>> {
+        let delays = self.delays();
+        let now = Instant::now();
+        let pods = trust::running_nodes(api, namespace, name);
+        let mut views = self.views.lock().unwrap_or_else(PoisonError::into_inner);
+        pods.iter()
+            .map(|pod| {
+                let key = (
+                    api.context().to_string(),
+                    namespace.to_string(),
+                    object::name(pod).to_string(),
+                );
+                let files = trust::ca_files(api, pod);
+                let hash = object::annotation(pod, CONFIG_HASH).unwrap_or_default();
+                let view = views
+                    .entry(key)
+                    .or_insert_with(|| NodeView::started(hash, &files));
+                view.notice(hash, files, now + delays.volume_sync + delays.ssl_reload);
+                view.settle(now);
+                view.loaded.clone()
+            })
+            .collect()
+    }
+}
+
+/// Whether every node of `loaded` trusts `anchor` (and there is at least one node).
+pub fn every_node_trusts(loaded: &[Vec<TrustAnchor>], anchor: &TrustAnchor) -> bool {
+    !loaded.is_empty() && loaded.iter().all(|cas| trust::trusts(cas, anchor))
+}
+
+impl NodeView {
+    /// A node that starts with these files: one it refuses stops it, trusting nothing.
+    fn started(config_hash: &str, files: &CaFiles) -> Self {
+        NodeView {
+            config_hash: config_hash.to_string(),
+            loaded: match files {
+                CaFiles::Loaded(cas) => cas.clone(),
+                CaFiles::Refused => Vec::new(),
+            },
+            pending: None,
+        }
+    }
+
+    /// Schedules what changed since the last look: a restarted node loaded its files at
+    /// start; a running one reloads them once the kubelet synced them.
+    fn notice(&mut self, config_hash: &str, files: CaFiles, reload_due: Instant) {
+        if config_hash != self.config_hash {
+            *self = NodeView::started(config_hash, &files);
+            return;
+        }
+        let CaFiles::Loaded(cas) = files else {
+            // A failed reload keeps the old trust.
+            return;
+        };
+        let wanted = self.pending.as_ref().map_or(&self.loaded, |p| &p.cas);
+        if cas != *wanted {
+            let due = self.pending.as_ref().map_or(reload_due, |p| p.due);
+            self.pending = Some(Pending { cas, due });
+        }
+    }
+
+    fn settle(&mut self, now: Instant) {
+        if let Some(pending) = self.pending.take_if(|p| p.due <= now) {
+            self.loaded = pending.cas;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ca(key: u8) -> TrustAnchor {
+        TrustAnchor {
+            public_key: vec![key],
+            not_before: 0,
+            not_after: i64::MAX,
+        }
+    }
+
+    #[test]
+    fn a_reload_waits_and_a_failed_one_keeps_the_old_trust() {
+        let start = Instant::now();
+        let later = start + Duration::from_secs(1);
+        let mut node = NodeView::started("h1", &CaFiles::Loaded(vec![ca(1)]));
+        node.notice("h1", CaFiles::Loaded(vec![ca(1), ca(2)]), later);
+        node.settle(start);
+        assert_eq!(node.loaded, [ca(1)], "not reloaded yet");
+        node.settle(later);
+        assert_eq!(node.loaded, [ca(1), ca(2)]);
+        node.notice("h1", CaFiles::Refused, later);
+        node.settle(later + Duration::from_secs(5));
+        assert_eq!(
+            node.loaded,
+            [ca(1), ca(2)],
+            "a failed reload keeps the old trust"
+        );
+    }
+
+    #[test]
+    fn a_restarted_node_loads_its_files_and_stops_on_a_refused_one() {
+        let now = Instant::now();
+        let mut node = NodeView::started("h1", &CaFiles::Loaded(vec![ca(1)]));
+        node.notice("h2", CaFiles::Loaded(vec![ca(1), ca(2)]), now);
+        assert_eq!(
+            node.loaded,
+            [ca(1), ca(2)],
+            "loaded at start, no reload delay"
+        );
+        node.notice("h3", CaFiles::Refused, now);
+        assert!(
+            node.loaded.is_empty(),
+            "a node that cannot start trusts nothing"
+        );
+    }
+}
