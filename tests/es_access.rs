@@ -39,13 +39,14 @@ fn failure<T: std::fmt::Debug>(result: anyhow::Result<T>) -> Failure {
 }
 
 /// Changes cluster-one's resource as a user's `kubectl edit` would.
-fn edit_cluster_one(env: &Env, edit: impl FnOnce(&mut Value)) {
+async fn edit_cluster_one(env: &Env, edit: impl FnOnce(&mut Value)) {
     let api = env.api();
     let mut resource = api
         .get_object(GROUP, "elasticsearches", Some("ns-one"), "cluster-one")
         .expect("cluster-one");
     edit(&mut resource["spec"]);
     api.put_object(GROUP, "elasticsearches", resource);
+    env.rolled("ns-one", "cluster-one").await;
 }
 
 fn put_secret(env: &Env, name: &str, data: &[(&str, &str)]) {
@@ -98,7 +99,7 @@ fn set_roles(spec: &mut Value, node_set: usize, roles: Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_port_forward_goes_to_a_pod_whose_node_set_has_the_remote_cluster_client_role() {
     let env = two_node_sets().await;
-    edit_cluster_one(&env, |spec| set_roles(spec, 0, json!(["master", "data"])));
+    edit_cluster_one(&env, |spec| set_roles(spec, 0, json!(["master", "data"]))).await;
     let pod = env
         .api()
         .get_object("", "pods", Some("ns-one"), "cluster-one-es-a-masters-0")
@@ -125,7 +126,8 @@ async fn without_the_remote_cluster_client_role_on_any_pod_the_failure_names_it(
     edit_cluster_one(&env, |spec| {
         set_roles(spec, 0, json!(["master"]));
         spec["nodeSets"][1]["config"]["node"] = json!({"roles": ["data", "ingest"]});
-    });
+    })
+    .await;
     let failure = failure(reach(&env, &TrustOptions::default()).await);
     assert_eq!(failure.kind, FailureKind::Invalid);
     assert_eq!(
@@ -157,7 +159,7 @@ struct UsersCertificate {
 
 /// Gives cluster-one the user's own HTTP certificate for `USERS_NAME` (with `ca.crt` in the
 /// user's secret or not), as `spec.http.tls.certificate.secretName`.
-fn use_users_certificate(env: &Env, with_ca: bool) -> UsersCertificate {
+async fn use_users_certificate(env: &Env, with_ca: bool) -> UsersCertificate {
     let ca = CertificateAuthority::new("users-ca", None).expect("a CA");
     let leaf = ca
         .issue(USERS_NAME, &[USERS_NAME.to_string()])
@@ -172,14 +174,15 @@ fn use_users_certificate(env: &Env, with_ca: bool) -> UsersCertificate {
     put_secret(env, "my-http-cert", &data);
     edit_cluster_one(env, |spec| {
         spec["http"] = json!({"tls": {"certificate": {"secretName": "my-http-cert"}}});
-    });
+    })
+    .await;
     UsersCertificate { ca }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_users_certificate_is_verified_with_its_ca_against_a_name_it_carries() {
     let env = Env::start().await;
-    use_users_certificate(&env, true);
+    use_users_certificate(&env, true).await;
     let es = reach(&env, &TrustOptions::default())
         .await
         .expect("reached");
@@ -190,7 +193,7 @@ async fn a_users_certificate_is_verified_with_its_ca_against_a_name_it_carries()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_users_certificate_without_a_ca_takes_the_ca_file_or_fails_on_the_system_roots() {
     let env = Env::start().await;
-    let users = use_users_certificate(&env, false);
+    let users = use_users_certificate(&env, false).await;
     assert_eq!(
         public_http_keys(&env),
         ["tls.crt"],
@@ -217,11 +220,12 @@ async fn a_users_certificate_without_a_ca_takes_the_ca_file_or_fails_on_the_syst
 // Item 10: client certificates.
 
 /// cluster-one with the user's certificate and CA, requiring client certificates.
-fn require_client_certificates(env: &Env) -> UsersCertificate {
-    let users = use_users_certificate(env, true);
+async fn require_client_certificates(env: &Env) -> UsersCertificate {
+    let users = use_users_certificate(env, true).await;
     edit_cluster_one(env, |spec| {
         spec["http"]["tls"]["client"] = json!({"authentication": true});
-    });
+    })
+    .await;
     users
 }
 
@@ -238,7 +242,7 @@ fn client_certificate_files(env: &Env, ca: &CertificateAuthority) -> ClientCerti
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_client_certificate_the_refused_handshake_is_explained() {
     let env = Env::start().await;
-    require_client_certificates(&env);
+    require_client_certificates(&env).await;
     let es = reach(&env, &TrustOptions::default())
         .await
         .expect("reached");
@@ -257,7 +261,7 @@ async fn without_a_client_certificate_the_refused_handshake_is_explained() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_certificate_from_files_is_shown_and_one_from_another_ca_refused() {
     let env = Env::start().await;
-    let users = require_client_certificates(&env);
+    let users = require_client_certificates(&env).await;
     let trust = TrustOptions {
         client_certificate: Some(client_certificate_files(&env, &users.ca)),
         ..TrustOptions::default()
@@ -284,7 +288,7 @@ async fn a_client_certificate_from_files_is_shown_and_one_from_another_ca_refuse
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_shows_a_client_certificate_from_a_secret() {
     let env = Env::start().await;
-    let users = require_client_certificates(&env);
+    let users = require_client_certificates(&env).await;
     let client = users
         .ca
         .issue("ecr-client", &["ecr-client".to_string()])
@@ -314,7 +318,8 @@ async fn without_an_elastic_user_the_environment_gives_the_credentials() {
         .elastic_password;
     edit_cluster_one(&env, |spec| {
         spec["auth"] = json!({"disableElasticUser": true});
-    });
+    })
+    .await;
     let elastic_user = "cluster-one-es-elastic-user";
     env.api()
         .delete_object("", "secrets", Some("ns-one"), elastic_user);

@@ -240,6 +240,26 @@ impl Env {
         }
     }
 
+    /// Waits for ECK's rolling restart of a cluster of the first context to be over.
+    pub async fn rolled(&self, namespace: &str, name: &str) {
+        for _ in 0..100 {
+            let resource = self
+                .api()
+                .get_object(
+                    "elasticsearch.k8s.elastic.co",
+                    "elasticsearches",
+                    Some(namespace),
+                    name,
+                )
+                .expect("the resource");
+            if pods_to_roll(&resource["status"]) == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("ECK did not finish rolling {name} in 5 s");
+    }
+
     /// The API server of the first (or only) context.
     pub fn api(&self) -> &KubeApi {
         self.sandbox.api(&self.first_context())
@@ -317,6 +337,15 @@ impl Env {
 }
 
 /// A secret's data value (base64) as text.
+/// How many pods ECK's rolling restart has still to restart, from an Elasticsearch resource's
+/// status (`inProgressOperations.upgrade.nodes`).
+pub fn pods_to_roll(status: &serde_json::Value) -> usize {
+    status
+        .pointer("/inProgressOperations/upgrade/nodes")
+        .and_then(serde_json::Value::as_array)
+        .map_or(0, Vec::len)
+}
+
 pub fn decode(value: &serde_json::Value) -> String {
     use base64::Engine as _;
     let bytes = base64::engine::general_purpose::STANDARD

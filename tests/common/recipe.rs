@@ -181,12 +181,7 @@ impl Side {
     /// after changing a nodeSet (`status.inProgressOperations.upgrade.nodes` empty).
     pub async fn rolled(&self) {
         for _ in 0..100 {
-            let status = self.status().await;
-            let waiting = status
-                .pointer("/inProgressOperations/upgrade/nodes")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
-            if waiting == 0 {
+            if super::pods_to_roll(&self.status().await) == 0 {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
