@@ -103,7 +103,8 @@ pub async fn plan_disconnect(es: &Arc<Elasticsearch>, alias: &str) -> anyhow::Re
 /// Checks what else configures `alias` in `local` before a proxy remote is written: refuses an
 /// alias that `spec.remoteClusters` names (ECK writes sniff settings for those, and the two
 /// would fight) or one whose `elasticsearch.yml` has sniff settings; returns what the plan
-/// should warn about.
+/// should warn about (other remote settings there, and on 9.x the deprecation of this model).
+/// `connect` and `setup` run it for each direction before they write anything.
 pub async fn check_connect(local: &EckCluster, alias: &str) -> anyhow::Result<Vec<String>> {
     let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
     if foreign_settings::managed_by_eck(&resource, alias) {
@@ -118,11 +119,12 @@ pub async fn check_connect(local: &EckCluster, alias: &str) -> anyhow::Result<Ve
         .into());
     }
     let found = foreign_settings::in_node_configs(&resource["spec"], alias);
-    Ok(foreign_settings::judge_for_connect(
-        &local.cluster,
-        alias,
-        &found,
-    )?)
+    let mut warnings = foreign_settings::judge_for_connect(&local.cluster, alias, &found)?;
+    let version = resource.pointer("/spec/version").and_then(Value::as_str);
+    if major_version(version.unwrap_or_default()) >= 9 {
+        warnings.push(CERTIFICATE_MODEL_DEPRECATED.to_string());
+    }
+    Ok(warnings)
 }
 
 /// Checks what else configures `alias` in `local` before its settings are removed: refuses an
@@ -474,7 +476,9 @@ pub fn not_connected(
         "check that each side trusts the other's transport CA (ecr trust add), that the remote is exposed at \
          that address (ecr expose), and that nothing between them drops port 9300; a cluster outside ECK also \
          checks host names (verification_mode: full by default): the remote's certificate must then carry the \
-         proxy address's host or the --server-name"
+         proxy address's host or the --server-name. Once the cause is fixed, re-run the same command: it writes \
+         nothing more and proves the link again (it asks Elasticsearch to reach the remote, which makes it \
+         reconnect)"
             .to_string()
     } else {
         name_list(findings, "")
