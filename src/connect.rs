@@ -492,3 +492,27 @@ pub fn not_connected(
     )
     .with_hint(hint)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_nothing_found_the_hint_says_a_re_run_proves_the_link_again() {
+        let failure = not_connected("two", "10s", None, &[]);
+        assert_eq!(
+            failure.message,
+            "two did not connect within 10s; _remote/info does not list two"
+        );
+        let hint = failure.hint.unwrap_or_default();
+        assert!(hint.starts_with("check that each side trusts"), "{hint}");
+        assert!(
+            hint.ends_with(
+                "Once the cause is fixed, re-run the same command: it writes nothing more and \
+                 proves the link again (it asks Elasticsearch to reach the remote, which makes it \
+                 reconnect)"
+            ),
+            "{hint}"
+        );
+    }
+}
