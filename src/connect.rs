@@ -68,16 +68,19 @@ pub async fn plan_connect(es: &Arc<Elasticsearch>, remote: &ProxyRemote) -> anyh
             remote.alias, remote.address
         ),
     });
-    if !plan.is_empty() && major_version(&es.info().await?.version.number) >= 9 {
-        plan.warn(CERTIFICATE_MODEL_DEPRECATED);
-    }
     Ok(plan)
 }
 
 /// Said once in a plan that links 9.x clusters (Elasticsearch 9.0 deprecates the
-/// certificate-based security model of remote clusters).
-const CERTIFICATE_MODEL_DEPRECATED: &str = "Elasticsearch 9 deprecates certificate-based remote \
-     clusters (trust between transport CAs, as here) in favour of API-key ones; such links still work";
+/// certificate-based security model of remote clusters); `version` is Elasticsearch's.
+/// [`check_connect`] says it for an ECK cluster; `connect --es-url` alone asks Elasticsearch.
+pub fn deprecation_note(version: &str) -> Option<String> {
+    (major_version(version) >= 9).then(|| {
+        "Elasticsearch 9 deprecates certificate-based remote clusters (trust between transport \
+         CAs, as here) in favour of API-key ones; such links still work"
+            .to_string()
+    })
+}
 
 fn major_version(number: &str) -> u32 {
     number
@@ -121,9 +124,7 @@ pub async fn check_connect(local: &EckCluster, alias: &str) -> anyhow::Result<Ve
     let found = foreign_settings::in_node_configs(&resource["spec"], alias);
     let mut warnings = foreign_settings::judge_for_connect(&local.cluster, alias, &found)?;
     let version = resource.pointer("/spec/version").and_then(Value::as_str);
-    if major_version(version.unwrap_or_default()) >= 9 {
-        warnings.push(CERTIFICATE_MODEL_DEPRECATED.to_string());
-    }
+    warnings.extend(deprecation_note(version.unwrap_or_default()));
     Ok(warnings)
 }
 

@@ -339,3 +339,27 @@ async fn a_side_that_requires_client_certificates_is_reached_with_the_given_secr
     .success();
     assert_connected_both_ways(&run);
 }
+
+/// On 9.x, where certificate-based remote clusters are deprecated, setup says so once, in the
+/// plan the user confirms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_9_setup_says_once_that_certificate_based_links_are_deprecated() {
+    let mut spec = SandboxSpec::two_contexts();
+    for kube_cluster in &mut spec.kube_clusters {
+        for cluster in &mut kube_cluster.elasticsearch {
+            cluster.version = "9.1.0".into();
+        }
+    }
+    let env = Env::with(spec).await;
+    for extra in ["--dry-run", "--yes"] {
+        let run = setup(&env, &[extra]).success();
+        assert_eq!(
+            run.stderr
+                .matches("Elasticsearch 9 deprecates certificate-based remote clusters")
+                .count(),
+            1,
+            "{extra}: {}",
+            run.stderr
+        );
+    }
+}
