@@ -118,7 +118,9 @@ pub async fn check_connect(local: &EckCluster, alias: &str) -> anyhow::Result<Ve
                 local.cluster
             ),
         )
-        .with_hint("choose another --alias, or remove that entry with ecr disconnect --ref")
+        .with_hint(
+            "remove that entry with ecr disconnect --ref, or connect under another alias (ecr connect --alias NAME)",
+        )
         .into());
     }
     let found = foreign_settings::in_node_configs(&resource["spec"], alias);

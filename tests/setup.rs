@@ -216,6 +216,11 @@ fn refused_before_writing(env: &Env, expected: &str) {
     let puts = settings_puts(env);
     let run = setup(env, &["--yes"]).failure();
     assert!(run.stderr.starts_with(expected), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("choose another --alias"),
+        "setup has no --alias: {}",
+        run.stderr
+    );
     assert_eq!(writes_since(env, since), Vec::<String>::new());
     assert_eq!(settings_puts(env), puts, "nothing written to Elasticsearch");
 }
