@@ -975,7 +975,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__setup)
-            opts="-n -o -y -v -q -h -V --local --local-namespace --local-context --local-es-url --remote --remote-namespace --remote-context --remote-es-url --one-way --timeout --roll-timeout --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            opts="-n -o -y -v -q -h -V --local --local-namespace --local-context --local-es-url --remote --remote-namespace --remote-context --remote-es-url --local-es-client-cert --local-es-client-key --local-es-client-cert-secret --remote-es-client-cert --remote-es-client-key --remote-es-client-cert-secret --one-way --timeout --roll-timeout --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1010,6 +1010,30 @@ _ecr() {
                     return 0
                     ;;
                 --remote-es-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --local-es-client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --local-es-client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --local-es-client-cert-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote-es-client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote-es-client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote-es-client-cert-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

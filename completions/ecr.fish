@@ -234,6 +234,12 @@ complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote -d 'The remote 
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-namespace -d 'Namespace of the remote cluster [default: the local one\'s in the same context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-context -d 'Kube context of the remote cluster [default: --context]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-es-url -d 'Reach the remote Elasticsearch at this URL instead of through a port-forward' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local-es-client-cert -d 'PEM file of the client certificate (leaf first, then its chain) to show the local Elasticsearch when it requires one (spec.http.tls.client.authentication); needs --local-es-client-key' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local-es-client-key -d 'PEM file of the private key of --local-es-client-cert' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local-es-client-cert-secret -d 'Secret with the local side\'s client certificate (tls.crt) and its key (tls.key), in the local cluster\'s namespace, instead of --local-es-client-cert and --local-es-client-key' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-es-client-cert -d 'PEM file of the client certificate to show the remote Elasticsearch when it requires one; needs --remote-es-client-key' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-es-client-key -d 'PEM file of the private key of --remote-es-client-cert' -r -F
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-es-client-cert-secret -d 'Secret with the remote side\'s client certificate (tls.crt) and its key (tls.key), in the remote cluster\'s namespace, instead of --remote-es-client-cert and --remote-es-client-key' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l timeout -d 'How long to wait for each load balancer and each connection, e.g. 90s or 5m' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l roll-timeout -d 'How long to wait for each cluster\'s rolling restart after a first trust (ECK restarts one pod at a time, waiting for green: minutes per pod), e.g. 30m or 3h' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F

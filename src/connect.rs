@@ -68,16 +68,19 @@ pub async fn plan_connect(es: &Arc<Elasticsearch>, remote: &ProxyRemote) -> anyh
             remote.alias, remote.address
         ),
     });
-    if !plan.is_empty() && major_version(&es.info().await?.version.number) >= 9 {
-        plan.warn(CERTIFICATE_MODEL_DEPRECATED);
-    }
     Ok(plan)
 }
 
 /// Said once in a plan that links 9.x clusters (Elasticsearch 9.0 deprecates the
-/// certificate-based security model of remote clusters).
-const CERTIFICATE_MODEL_DEPRECATED: &str = "Elasticsearch 9 deprecates certificate-based remote \
-     clusters (trust between transport CAs, as here) in favour of API-key ones; such links still work";
+/// certificate-based security model of remote clusters); `version` is Elasticsearch's.
+/// [`check_connect`] says it for an ECK cluster; `connect --es-url` alone asks Elasticsearch.
+pub fn deprecation_note(version: &str) -> Option<String> {
+    (major_version(version) >= 9).then(|| {
+        "Elasticsearch 9 deprecates certificate-based remote clusters (trust between transport \
+         CAs, as here) in favour of API-key ones; such links still work"
+            .to_string()
+    })
+}
 
 fn major_version(number: &str) -> u32 {
     number
@@ -103,7 +106,8 @@ pub async fn plan_disconnect(es: &Arc<Elasticsearch>, alias: &str) -> anyhow::Re
 /// Checks what else configures `alias` in `local` before a proxy remote is written: refuses an
 /// alias that `spec.remoteClusters` names (ECK writes sniff settings for those, and the two
 /// would fight) or one whose `elasticsearch.yml` has sniff settings; returns what the plan
-/// should warn about.
+/// should warn about (other remote settings there, and on 9.x the deprecation of this model).
+/// `connect` and `setup` run it for each direction before they write anything.
 pub async fn check_connect(local: &EckCluster, alias: &str) -> anyhow::Result<Vec<String>> {
     let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
     if foreign_settings::managed_by_eck(&resource, alias) {
@@ -114,15 +118,16 @@ pub async fn check_connect(local: &EckCluster, alias: &str) -> anyhow::Result<Ve
                 local.cluster
             ),
         )
-        .with_hint("choose another --alias, or remove that entry with ecr disconnect --ref")
+        .with_hint(
+            "remove that entry with ecr disconnect --ref, or connect under another alias (ecr connect --alias NAME)",
+        )
         .into());
     }
     let found = foreign_settings::in_node_configs(&resource["spec"], alias);
-    Ok(foreign_settings::judge_for_connect(
-        &local.cluster,
-        alias,
-        &found,
-    )?)
+    let mut warnings = foreign_settings::judge_for_connect(&local.cluster, alias, &found)?;
+    let version = resource.pointer("/spec/version").and_then(Value::as_str);
+    warnings.extend(deprecation_note(version.unwrap_or_default()));
+    Ok(warnings)
 }
 
 /// Checks what else configures `alias` in `local` before its settings are removed: refuses an
@@ -474,7 +479,9 @@ pub fn not_connected(
         "check that each side trusts the other's transport CA (ecr trust add), that the remote is exposed at \
          that address (ecr expose), and that nothing between them drops port 9300; a cluster outside ECK also \
          checks host names (verification_mode: full by default): the remote's certificate must then carry the \
-         proxy address's host or the --server-name"
+         proxy address's host or the --server-name. Once the cause is fixed, re-run the same command: it writes \
+         nothing more and proves the link again (it asks Elasticsearch to reach the remote, which makes it \
+         reconnect)"
             .to_string()
     } else {
         name_list(findings, "")
@@ -487,4 +494,28 @@ pub fn not_connected(
         ),
     )
     .with_hint(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_nothing_found_the_hint_says_a_re_run_proves_the_link_again() {
+        let failure = not_connected("two", "10s", None, &[]);
+        assert_eq!(
+            failure.message,
+            "two did not connect within 10s; _remote/info does not list two"
+        );
+        let hint = failure.hint.unwrap_or_default();
+        assert!(hint.starts_with("check that each side trusts"), "{hint}");
+        assert!(
+            hint.ends_with(
+                "Once the cause is fixed, re-run the same command: it writes nothing more and \
+                 proves the link again (it asks Elasticsearch to reach the remote, which makes it \
+                 reconnect)"
+            ),
+            "{hint}"
+        );
+    }
 }

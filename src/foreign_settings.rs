@@ -108,7 +108,8 @@ pub fn judge_for_connect(
             ),
         )
         .with_hint(
-            "remove them from spec.nodeSets[].config (ECK then restarts the nodes one by one), or choose another --alias",
+            "remove them from spec.nodeSets[].config (ECK then restarts the nodes one by one), or connect under \
+             another alias (ecr connect --alias NAME)",
         ));
     }
     Ok(found

@@ -38,6 +38,16 @@ impl Link {
     }
 }
 
+/// The checks `connect` runs before it writes ([`connect::check_connect`]), for each direction
+/// setup connects: a refusal stops setup before anything is written; warnings go in the plan.
+pub async fn check_links(link: &Link) -> anyhow::Result<Vec<String>> {
+    let mut warnings = connect::check_connect(&link.local, &link.remote.cluster).await?;
+    if !link.one_way {
+        warnings.extend(connect::check_connect(&link.remote, &link.local.cluster).await?);
+    }
+    Ok(warnings)
+}
+
 /// Trust both ways (TLS needs it on both sides even one-way) and exposure: for each cluster,
 /// its store of CAs first, then one write of its resource holding every spec change.
 pub async fn plan_foundation(link: &Link, placement: &Placement) -> anyhow::Result<Plan> {

@@ -108,7 +108,7 @@ async fn sniff_settings_of_the_alias_in_elasticsearch_yml_are_refused_before_wri
          cluster.remote.cluster-two.seeds: Elasticsearch refuses proxy mode next to these sniff-mode \
          settings, and no settings update can remove them\n\
          hint: remove them from spec.nodeSets[].config (ECK then restarts the nodes one by one), or \
-         choose another --alias\n"
+         connect under another alias (ecr connect --alias NAME)\n"
     );
     assert!(
         es.endpoint

@@ -5,7 +5,10 @@
 mod common;
 
 use common::{Env, Run};
-use ecr::sandbox::{Fault, FaultKind, SandboxSpec};
+use ecr::sandbox::{CertificateAuthority, Fault, FaultKind, SandboxSpec};
+use serde_json::{Value, json};
+
+const ES_GROUP: &str = "elasticsearch.k8s.elastic.co";
 
 fn setup(env: &Env, extra: &[&str]) -> Run {
     env.setup_two_contexts(extra)
@@ -182,6 +185,186 @@ async fn an_interruption_at_any_step_is_finished_by_a_re_run() {
         assert!(
             one <= 1 && two <= 1,
             "{method} {path}: restarts {one}, {two}"
+        );
+    }
+}
+
+/// Changes a cluster's resource as a user's `kubectl edit` would.
+fn edit_cluster(env: &Env, context: &str, cluster: (&str, &str), edit: impl FnOnce(&mut Value)) {
+    let (namespace, name) = cluster;
+    let api = env.sandbox.api(context);
+    let mut resource = api
+        .get_object(ES_GROUP, "elasticsearches", Some(namespace), name)
+        .expect("the resource");
+    edit(&mut resource["spec"]);
+    api.put_object(ES_GROUP, "elasticsearches", resource);
+}
+
+/// The writes to both kube API servers since `since`, as `METHOD PATH`.
+fn writes_since(env: &Env, since: (usize, usize)) -> Vec<String> {
+    [
+        env.writes_since("sandbox-one", since.0),
+        env.writes_since("sandbox-two", since.1),
+    ]
+    .concat()
+}
+
+/// A refusal by the checks `connect` runs: exit 1, the reason, and nothing written anywhere.
+#[track_caller]
+fn refused_before_writing(env: &Env, expected: &str) {
+    let since = request_counts(env);
+    let puts = settings_puts(env);
+    let run = setup(env, &["--yes"]).failure();
+    assert!(run.stderr.starts_with(expected), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("choose another --alias"),
+        "setup has no --alias: {}",
+        run.stderr
+    );
+    assert_eq!(writes_since(env, since), Vec::<String>::new());
+    assert_eq!(settings_puts(env), puts, "nothing written to Elasticsearch");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alias_that_eck_manages_is_refused_before_anything_is_written() {
+    let env = Env::with(SandboxSpec::two_contexts()).await;
+    edit_cluster(&env, "sandbox-one", ("ns-one", "cluster-one"), |spec| {
+        spec["remoteClusters"] = json!([{"name": "cluster-two",
+            "elasticsearchRef": {"name": "cluster-two", "namespace": "ns-two"}}]);
+    });
+    refused_before_writing(
+        &env,
+        "error: the alias cluster-two is managed by ECK through spec.remoteClusters of cluster-one\n",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sniff_settings_in_elasticsearch_yml_are_refused_before_anything_is_written() {
+    let env = Env::with(SandboxSpec::two_contexts()).await;
+    edit_cluster(&env, "sandbox-two", ("ns-two", "cluster-two"), |spec| {
+        spec["nodeSets"][0]["config"] =
+            json!({"cluster.remote.cluster-one.seeds": ["10.9.9.9:9300"]});
+    });
+    refused_before_writing(
+        &env,
+        "error: the config (elasticsearch.yml) of nodeSet default of cluster-two sets \
+         cluster.remote.cluster-one.seeds: Elasticsearch refuses proxy mode",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plan_warns_of_other_remote_settings_in_elasticsearch_yml() {
+    let env = Env::with(SandboxSpec::two_contexts()).await;
+    edit_cluster(&env, "sandbox-one", ("ns-one", "cluster-one"), |spec| {
+        spec["nodeSets"][0]["config"] =
+            json!({"cluster.remote.cluster-two.skip_unavailable": true});
+    });
+    let run = setup(&env, &["--dry-run"]).success();
+    assert!(
+        run.stderr.contains(
+            "the config (elasticsearch.yml) of nodeSet default of cluster-one also sets \
+             cluster.remote.cluster-two.skip_unavailable"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+fn put_secret(env: &Env, name: &str, data: &[(&str, &str)]) {
+    use base64::Engine as _;
+    let data: serde_json::Map<String, Value> = data
+        .iter()
+        .map(|(key, value)| {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(value);
+            (key.to_string(), json!(encoded))
+        })
+        .collect();
+    let secret = json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": name, "namespace": "ns-one"}, "data": data});
+    env.sandbox
+        .api("sandbox-one")
+        .put_object("", "secrets", secret);
+}
+
+/// cluster-one serves the user's HTTP certificate and requires client certificates signed by
+/// the user's CA (ECK 3.4+: spec.http.tls.client.authentication); the secret ecr-client-cert
+/// holds one.
+async fn require_client_certificates_on_cluster_one(env: &Env) {
+    let ca = CertificateAuthority::new("users-ca", None).expect("a CA");
+    let http = ca
+        .issue("es.example.org", &["es.example.org".to_string()])
+        .expect("a certificate");
+    put_secret(
+        env,
+        "my-http-cert",
+        &[
+            ("tls.crt", &http.cert_pem),
+            ("tls.key", &http.key_pem),
+            ("ca.crt", ca.cert_pem()),
+        ],
+    );
+    let client = ca
+        .issue("ecr-client", &["ecr-client".to_string()])
+        .expect("a client certificate");
+    put_secret(
+        env,
+        "ecr-client-cert",
+        &[("tls.crt", &client.cert_pem), ("tls.key", &client.key_pem)],
+    );
+    edit_cluster(env, "sandbox-one", ("ns-one", "cluster-one"), |spec| {
+        spec["http"] = json!({"tls": {"certificate": {"secretName": "my-http-cert"},
+            "client": {"authentication": true}}});
+    });
+    env.rolled("ns-one", "cluster-one").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_side_that_requires_client_certificates_is_reached_with_the_given_secret() {
+    let env = Env::with(SandboxSpec::two_contexts()).await;
+    require_client_certificates_on_cluster_one(&env).await;
+    let refused = setup(&env, &["--yes"]).failure();
+    assert!(
+        refused
+            .stderr
+            .contains("it requires a client certificate, and ecr showed none"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused
+            .stderr
+            .contains("--local-es-client-cert-secret NAME"),
+        "{}",
+        refused.stderr
+    );
+    let run = setup(
+        &env,
+        &["--yes", "--local-es-client-cert-secret", "ecr-client-cert"],
+    )
+    .success();
+    assert_connected_both_ways(&run);
+}
+
+/// On 9.x, where certificate-based remote clusters are deprecated, setup says so once, in the
+/// plan the user confirms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_9_setup_says_once_that_certificate_based_links_are_deprecated() {
+    let mut spec = SandboxSpec::two_contexts();
+    for kube_cluster in &mut spec.kube_clusters {
+        for cluster in &mut kube_cluster.elasticsearch {
+            cluster.version = "9.1.0".into();
+        }
+    }
+    let env = Env::with(spec).await;
+    for extra in ["--dry-run", "--yes"] {
+        let run = setup(&env, &[extra]).success();
+        assert_eq!(
+            run.stderr
+                .matches("Elasticsearch 9 deprecates certificate-based remote clusters")
+                .count(),
+            1,
+            "{extra}: {}",
+            run.stderr
         );
     }
 }

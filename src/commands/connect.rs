@@ -134,11 +134,14 @@ pub async fn connect(args: &ConnectArgs, global: &GlobalArgs) -> anyhow::Result<
         None => None,
     };
     let wanted = proxy_remote(args, remote_cluster.as_ref()).await?;
-    let warnings = match &local {
+    let mut warnings = match &local {
         Some(local) => connect::check_connect(local, &wanted.alias).await?,
         None => Vec::new(),
     };
     let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
+    if local.is_none() {
+        warnings.extend(connect::deprecation_note(&es.info().await?.version.number));
+    }
     let outcome = plan::carry_out(&output, global.approval(), || async {
         let mut plan = connect::plan_connect(&es, &wanted).await?;
         warnings.iter().for_each(|warning| plan.warn(warning));

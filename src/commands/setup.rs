@@ -1,6 +1,7 @@
 //! `ecr setup`: the whole recipe between two ECK clusters, both ways, across kube contexts if
 //! need be: one plan, one confirmation, at most one rolling restart per cluster.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,6 +64,30 @@ pub struct SetupArgs {
     #[arg(long, value_name = "URL")]
     pub remote_es_url: Option<String>,
 
+    /// PEM file of the client certificate (leaf first, then its chain) to show the local
+    /// Elasticsearch when it requires one (spec.http.tls.client.authentication); needs
+    /// --local-es-client-key
+    #[arg(long, value_name = "FILE", requires = "local_es_client_key")]
+    pub local_es_client_cert: Option<PathBuf>,
+    /// PEM file of the private key of --local-es-client-cert
+    #[arg(long, value_name = "FILE", requires = "local_es_client_cert")]
+    pub local_es_client_key: Option<PathBuf>,
+    /// Secret with the local side's client certificate (tls.crt) and its key (tls.key), in the
+    /// local cluster's namespace, instead of --local-es-client-cert and --local-es-client-key
+    #[arg(long, value_name = "NAME", conflicts_with = "local_es_client_cert")]
+    pub local_es_client_cert_secret: Option<String>,
+    /// PEM file of the client certificate to show the remote Elasticsearch when it requires
+    /// one; needs --remote-es-client-key
+    #[arg(long, value_name = "FILE", requires = "remote_es_client_key")]
+    pub remote_es_client_cert: Option<PathBuf>,
+    /// PEM file of the private key of --remote-es-client-cert
+    #[arg(long, value_name = "FILE", requires = "remote_es_client_cert")]
+    pub remote_es_client_key: Option<PathBuf>,
+    /// Secret with the remote side's client certificate (tls.crt) and its key (tls.key), in the
+    /// remote cluster's namespace, instead of --remote-es-client-cert and --remote-es-client-key
+    #[arg(long, value_name = "NAME", conflicts_with = "remote_es_client_cert")]
+    pub remote_es_client_cert_secret: Option<String>,
+
     /// Only the local cluster connects to the remote
     #[arg(long)]
     pub one_way: bool,
@@ -118,9 +143,11 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .into());
     }
     let placement = Placement::default_for(Via::SecretMount)?;
+    let warnings = setup::check_links(&link).await?;
     let approval = global.approval();
     let foundation = plan::carry_out(&output, approval, || async {
         let mut plan = setup::plan_foundation(&link, &placement).await?;
+        warnings.iter().for_each(|warning| plan.warn(warning));
         plan.then(links_intent(&link));
         Ok(plan)
     })
@@ -324,24 +351,52 @@ async fn directions(
         false => Some(setup::wait_for_address(&link.local, args.timeout).await?),
     };
     spinner.finish_and_clear();
-    let local_es = Arc::new(reach(&link.local, args.local_es_url.clone(), output).await?);
+    let (local_access, remote_access) = args.access();
+    let local_es = Arc::new(reach(&link.local, &local_access, output).await?);
     let mut directions = vec![(local_es, setup::remote_at(&link.remote, remote_address))];
     if let Some(address) = local_address {
-        let remote_es = Arc::new(reach(&link.remote, args.remote_es_url.clone(), output).await?);
+        let remote_es = Arc::new(reach(&link.remote, &remote_access, output).await?);
         directions.push((remote_es, setup::remote_at(&link.local, address)));
     }
     Ok(directions)
 }
 
+impl SetupArgs {
+    /// How ecr reaches each side's Elasticsearch, as `connect`'s access options would say it:
+    /// (local, remote).
+    fn access(&self) -> (EsAccessArgs, EsAccessArgs) {
+        let side = |url: &Option<String>,
+                    certificate: &Option<PathBuf>,
+                    key: &Option<PathBuf>,
+                    secret: &Option<String>| EsAccessArgs {
+            es_url: url.clone(),
+            es_client_cert: certificate.clone(),
+            es_client_key: key.clone(),
+            es_client_cert_secret: secret.clone(),
+            ..EsAccessArgs::default()
+        };
+        (
+            side(
+                &self.local_es_url,
+                &self.local_es_client_cert,
+                &self.local_es_client_key,
+                &self.local_es_client_cert_secret,
+            ),
+            side(
+                &self.remote_es_url,
+                &self.remote_es_client_cert,
+                &self.remote_es_client_key,
+                &self.remote_es_client_cert_secret,
+            ),
+        )
+    }
+}
+
 async fn reach(
     side: &EckCluster,
-    es_url: Option<String>,
+    access: &EsAccessArgs,
     output: &Output,
 ) -> anyhow::Result<Elasticsearch> {
-    let access = EsAccessArgs {
-        es_url,
-        ..EsAccessArgs::default()
-    };
     access
         .reach(Some((&side.kube, side.cluster.as_str())), output)
         .await

@@ -215,8 +215,9 @@ fn refused_handshake(alert: Option<String>, target: &Target) -> Failure {
         None => (
             format!("{ended}: it requires a client certificate, and ecr showed none"),
             "pass one with --es-client-cert FILE and --es-client-key FILE, or --es-client-cert-secret \
-             NAME (a secret with tls.crt and tls.key); Elasticsearch must trust its CA \
-             (xpack.security.http.ssl.certificate_authorities)",
+             NAME (a secret with tls.crt and tls.key; ecr setup takes them per side: \
+             --local-es-client-cert-secret NAME, --remote-es-client-cert-secret NAME, ...); \
+             Elasticsearch must trust its CA (xpack.security.http.ssl.certificate_authorities)",
         ),
         Some(source) => (
             format!("{ended}: it does not accept the client certificate from {source}"),
