@@ -247,9 +247,8 @@ pub async fn prove(
     ));
     let deadline = Instant::now() + timeout;
     let mut last_seen = None;
-    let mut version = None;
     loop {
-        match poll_link(es, alias, &mut version).await {
+        match poll_link(es, alias).await {
             Ok((probe, info)) => {
                 last_seen = info;
                 if let (true, Some(info)) = (probe.connected, &last_seen) {
@@ -276,14 +275,9 @@ pub async fn prove(
 async fn poll_link(
     es: &Elasticsearch,
     alias: &str,
-    version: &mut Option<String>,
 ) -> anyhow::Result<(LinkProbe, Option<RemoteClusterInfo>)> {
-    let known = match version.take() {
-        Some(known) => known,
-        None => es.info().await?.version.number,
-    };
-    let version = version.insert(known);
-    let probe = es.probe_remote(alias, version).await?;
+    let version = es.info().await?.version.number;
+    let probe = es.probe_remote(alias, &version).await?;
     let info = es.remote_info().await?.remove(alias);
     Ok((probe, info))
 }

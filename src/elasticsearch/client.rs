@@ -66,6 +66,8 @@ pub struct Elasticsearch {
     authorization: HeaderValue,
     target: Target,
     port_forward: Option<PortForward>,
+    /// `GET /`, read once: the name and version do not change while ecr runs.
+    info: tokio::sync::OnceCell<Info>,
 }
 
 /// Shows what the client talks to, never its credentials.
@@ -99,6 +101,7 @@ impl Elasticsearch {
             authorization: connection.authorization,
             target: connection.target,
             port_forward: connection.port_forward,
+            info: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -113,10 +116,11 @@ impl Elasticsearch {
         &self.base
     }
 
-    /// `GET /`: the cluster's name and version.
+    /// `GET /`: the cluster's name and version (asked once per client).
     pub async fn info(&self) -> anyhow::Result<Info> {
         let call = Call::get("", "read the cluster's name and version", MONITOR);
-        self.read(&call).await
+        let info = self.info.get_or_try_init(|| self.read(&call)).await?;
+        Ok(info.clone())
     }
 
     /// `GET _license`: its type and status.
