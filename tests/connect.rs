@@ -4,31 +4,14 @@
 
 mod common;
 
-use common::{CONNECT_ONE_TO_TWO, Env, Run};
-use ecr::sandbox::{ElasticsearchSpec, EsEndpoint, KubeClusterSpec, SandboxSpec};
+use common::{CONNECT_ONE_TO_TWO, Env, Run, setting_puts};
+use ecr::sandbox::{ElasticsearchSpec, KubeClusterSpec, SandboxSpec};
 use serde_json::{Value, json};
 
 const ES_GROUP: &str = "elasticsearch.k8s.elastic.co";
 
-fn endpoint(env: &Env, namespace: &str, name: &str) -> EsEndpoint {
-    env.sandbox
-        .elasticsearch_endpoints()
-        .into_iter()
-        .find(|e| e.cluster.namespace == namespace && e.cluster.name == name)
-        .expect("an emulated Elasticsearch")
-}
-
 fn connect_one_to_two(env: &Env, extra: &[&str]) -> Run {
     env.connect_one_to_two(extra)
-}
-
-fn setting_puts(endpoint: &EsEndpoint) -> usize {
-    endpoint
-        .handle
-        .requests()
-        .iter()
-        .filter(|r| r.method == "PUT")
-        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,7 +26,7 @@ async fn with_http_tls_off_on_both_clusters_connect_works_in_plain_http() {
         run.stderr
     );
     assert_eq!(
-        endpoint(&env, "ns-one", "cluster-one")
+        env.endpoint("ns-one", "cluster-one")
             .handle
             .persistent_settings()["cluster.remote.cluster-two.mode"],
         "proxy"
@@ -95,7 +78,8 @@ async fn the_four_steps_with_ecr_alone_connect_both_ways_through_port_forwards()
     assert_eq!(report["remote_info"]["connected"], true);
     assert_eq!(report["alias"], "cluster-one");
 
-    let one_settings = endpoint(&env, "ns-one", "cluster-one")
+    let one_settings = env
+        .endpoint("ns-one", "cluster-one")
         .handle
         .persistent_settings();
     let address = env
@@ -172,7 +156,7 @@ async fn the_four_steps_across_two_kube_contexts() {
 async fn also_through_a_direct_url() {
     let env = Env::start().await;
     env.trust_and_expose_both_ways();
-    let direct = endpoint(&env, "ns-one", "cluster-one");
+    let direct = env.endpoint("ns-one", "cluster-one");
     let ca = env.dir.path().join("http-ca.pem");
     std::fs::write(&ca, &direct.http_ca_pem).unwrap();
     let address = String::from_utf8(
@@ -220,7 +204,7 @@ async fn a_re_run_writes_nothing() {
     let env = Env::start().await;
     env.trust_and_expose_both_ways();
     connect_one_to_two(&env, &["--yes"]).success();
-    let es = endpoint(&env, "ns-one", "cluster-one");
+    let es = env.endpoint("ns-one", "cluster-one");
     let puts = setting_puts(&es);
     let again = connect_one_to_two(&env, &["--yes"]).success();
     assert_eq!(setting_puts(&es), puts);
@@ -271,7 +255,7 @@ async fn a_remote_that_is_not_exposed_is_refused_before_any_write() {
         "error: cluster-two is not exposed yet: its service cluster-two-es-transport has no load-balancer address\n\
          hint: run ecr expose cluster-two -n ns-two first, or give --proxy ADDRESS\n"
     );
-    assert_eq!(setting_puts(&endpoint(&env, "ns-one", "cluster-one")), 0);
+    assert_eq!(setting_puts(&env.endpoint("ns-one", "cluster-one")), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -288,21 +272,12 @@ async fn disconnect_removes_every_setting_of_the_alias() {
         ],
     )
     .success();
-    let es = endpoint(&env, "ns-one", "cluster-one");
+    let es = env.endpoint("ns-one", "cluster-one");
     assert_eq!(
         es.handle.persistent_settings()["cluster.remote.cluster-two.proxy_socket_connections"],
         "6"
     );
-    env.ecr(&[
-        "disconnect",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--alias",
-        "cluster-two",
-        "--yes",
-    ])
-    .success();
+    env.disconnect_one_from_two(&[]).success();
     let left: Vec<String> = es
         .handle
         .persistent_settings()
@@ -314,17 +289,7 @@ async fn disconnect_removes_every_setting_of_the_alias() {
         .collect();
     assert_eq!(left, Vec::<String>::new());
     let puts = setting_puts(&es);
-    let again = env
-        .ecr(&[
-            "disconnect",
-            "cluster-one",
-            "-n",
-            "ns-one",
-            "--alias",
-            "cluster-two",
-            "--yes",
-        ])
-        .success();
+    let again = env.disconnect_one_from_two(&[]).success();
     assert_eq!(setting_puts(&es), puts);
     assert!(
         again.stderr.contains("already in place"),
@@ -360,7 +325,7 @@ async fn dry_run_prints_the_exact_request_and_sends_nothing() {
         "{}",
         run.stderr
     );
-    assert_eq!(setting_puts(&endpoint(&env, "ns-one", "cluster-one")), 0);
+    assert_eq!(setting_puts(&env.endpoint("ns-one", "cluster-one")), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -408,17 +373,7 @@ async fn ref_adds_a_remote_clusters_entry_and_keeps_the_others() {
         "{}",
         clash.stderr
     );
-    env.ecr(&[
-        "disconnect",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--alias",
-        "cluster-two",
-        "--ref",
-        "--yes",
-    ])
-    .success();
+    env.disconnect_one_from_two(&["--ref"]).success();
     let entries = &env
         .api()
         .get_object(ES_GROUP, "elasticsearches", Some("ns-one"), "cluster-one")
@@ -480,14 +435,14 @@ async fn bad_input_is_refused_before_anything_is_written() {
             .failure();
         assert!(run.stderr.starts_with(start), "{args:?}: {}", run.stderr);
     }
-    assert_eq!(setting_puts(&endpoint(&env, "ns-one", "cluster-one")), 0);
+    assert_eq!(setting_puts(&env.endpoint("ns-one", "cluster-one")), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_password_appears_in_any_output_even_at_the_highest_verbosity() {
     let env = Env::start().await;
     env.trust_and_expose_both_ways();
-    let es = endpoint(&env, "ns-one", "cluster-one");
+    let es = env.endpoint("ns-one", "cluster-one");
     let token = env.api().admin_token();
     let basic = {
         use base64::Engine as _;

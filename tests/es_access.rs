@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::Env;
+use common::{Env, put_secret};
 use ecr::elasticsearch::{ClientCertificate, Elasticsearch, TrustOptions, reach_eck_cluster};
 use ecr::error::{Failure, FailureKind};
 use ecr::k8s::{Kube, Target};
@@ -47,20 +47,6 @@ async fn edit_cluster_one(env: &Env, edit: impl FnOnce(&mut Value)) {
     edit(&mut resource["spec"]);
     api.put_object(GROUP, "elasticsearches", resource);
     env.rolled("ns-one", "cluster-one").await;
-}
-
-fn put_secret(env: &Env, name: &str, data: &[(&str, &str)]) {
-    use base64::Engine as _;
-    let data: serde_json::Map<String, Value> = data
-        .iter()
-        .map(|(key, value)| {
-            let encoded = base64::engine::general_purpose::STANDARD.encode(value);
-            (key.to_string(), json!(encoded))
-        })
-        .collect();
-    let secret = json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-        "metadata": {"name": name, "namespace": "ns-one"}, "data": data});
-    env.api().put_object("", "secrets", secret);
 }
 
 fn public_http_keys(env: &Env) -> Vec<String> {
@@ -171,7 +157,7 @@ async fn use_users_certificate(env: &Env, with_ca: bool) -> UsersCertificate {
     if with_ca {
         data.push(("ca.crt", ca.cert_pem()));
     }
-    put_secret(env, "my-http-cert", &data);
+    put_secret(env.api(), "my-http-cert", &data);
     edit_cluster_one(env, |spec| {
         spec["http"] = json!({"tls": {"certificate": {"secretName": "my-http-cert"}}});
     })
@@ -294,7 +280,7 @@ async fn status_shows_a_client_certificate_from_a_secret() {
         .issue("ecr-client", &["ecr-client".to_string()])
         .expect("a client certificate");
     put_secret(
-        &env,
+        env.api(),
         "ecr-client-cert",
         &[("tls.crt", &client.cert_pem), ("tls.key", &client.key_pem)],
     );

@@ -7,17 +7,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Env, Run};
+use common::{Env, Run, setting_puts};
 use ecr::sandbox::{CertificateAuthority, EsEndpoint, SandboxSpec, TrustDelays};
 use serde_json::Value;
-
-fn endpoint(env: &Env, namespace: &str, name: &str) -> EsEndpoint {
-    env.sandbox
-        .elasticsearch_endpoints()
-        .into_iter()
-        .find(|e| e.cluster.namespace == namespace && e.cluster.name == name)
-        .expect("an emulated Elasticsearch")
-}
 
 /// `GET _remote/info` on a cluster's direct URL, as an operator would look.
 async fn remote_info(endpoint: &EsEndpoint) -> Value {
@@ -73,7 +65,7 @@ async fn a_connect_rerun_after_fixing_trust_connects() {
     // cluster-two trusts cluster-one back: its pods roll, cluster-one's do not restart.
     env.trust_two_from_one().success();
     wait_until_rolled(&env, None, "ns-two", "cluster-two");
-    let one = endpoint(&env, "ns-one", "cluster-one");
+    let one = env.endpoint("ns-one", "cluster-one");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         remote_info(&one).await["cluster-two"]["connected"],
@@ -81,15 +73,7 @@ async fn a_connect_rerun_after_fixing_trust_connects() {
         "the trust is in place, but Elasticsearch does not retry a failed link by itself"
     );
 
-    let puts = |endpoint: &EsEndpoint| {
-        endpoint
-            .handle
-            .requests()
-            .iter()
-            .filter(|r| r.method == "PUT")
-            .count()
-    };
-    let before = puts(&one);
+    let before = setting_puts(&one);
     let rerun = env
         .connect_one_to_two(&["--yes", "--timeout", "10s"])
         .success();
@@ -100,7 +84,7 @@ async fn a_connect_rerun_after_fixing_trust_connects() {
         "{}",
         rerun.stderr
     );
-    assert_eq!(puts(&one), before, "the re-run writes nothing");
+    assert_eq!(setting_puts(&one), before, "the re-run writes nothing");
     assert_eq!(
         remote_info(&one).await["cluster-two"]["connected"],
         true,
@@ -118,7 +102,7 @@ async fn status_probes_a_link_whose_first_attempt_failed() {
     env.connect_one_to_two(&["--yes", "--no-verify"]).success();
     env.trust_two_from_one().success();
     wait_until_rolled(&env, None, "ns-two", "cluster-two");
-    let one = endpoint(&env, "ns-one", "cluster-one");
+    let one = env.endpoint("ns-one", "cluster-one");
     assert_eq!(remote_info(&one).await["cluster-two"]["connected"], false);
 
     let run = env
@@ -192,7 +176,7 @@ async fn a_settings_update_not_acknowledged_in_time_is_read_back() {
     let env = Env::start().await;
     env.trust_and_expose_both_ways();
     wait_until_rolled(&env, None, "ns-one", "cluster-one");
-    let one = endpoint(&env, "ns-one", "cluster-one");
+    let one = env.endpoint("ns-one", "cluster-one");
     one.handle.answer_unacknowledged(1);
     env.connect_one_to_two(&["--yes"]).success();
     assert_eq!(

@@ -5,8 +5,8 @@
 
 mod common;
 
+use common::Env;
 use common::recipe::Es;
-use common::{Env, Run};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -138,7 +138,7 @@ async fn proxy_settings_of_the_alias_in_elasticsearch_yml_are_warned_about() {
         "{}",
         run.stderr
     );
-    let run = disconnect_one_from_two(&env, &[]).success();
+    let run = env.disconnect_one_from_two(&[]).success();
     assert!(
         run.stderr.contains("a settings update cannot remove it"),
         "{}",
@@ -190,7 +190,7 @@ async fn ref_over_a_proxy_alias_is_refused() {
 async fn disconnect_of_an_alias_eck_manages_points_to_ref() {
     let env = Env::start().await;
     env.connect_ref_one_to_two().success();
-    let run = disconnect_one_from_two(&env, &[]).failure();
+    let run = env.disconnect_one_from_two(&[]).failure();
     assert_eq!(
         run.stderr,
         "error: the alias cluster-two is managed by ECK through spec.remoteClusters of cluster-one: \
@@ -217,20 +217,6 @@ fn es_resource(env: &Env, namespace: &str, name: &str) -> Value {
     env.api()
         .get_object(ES_GROUP, "elasticsearches", Some(namespace), name)
         .expect("the Elasticsearch resource")
-}
-
-/// `ecr disconnect cluster-one -n ns-one --alias cluster-two --yes EXTRA`.
-fn disconnect_one_from_two(env: &Env, extra: &[&str]) -> Run {
-    let args = [
-        "disconnect",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--alias",
-        "cluster-two",
-        "--yes",
-    ];
-    env.ecr(&[&args[..], extra].concat())
 }
 
 fn remote_ca(env: &Env, namespace: &str, name: &str) -> String {
@@ -272,7 +258,7 @@ async fn the_sandboxs_eck_handles_remote_clusters_like_eck() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    disconnect_one_from_two(&env, &["--ref"]).success();
+    env.disconnect_one_from_two(&["--ref"]).success();
     env.connect_ref_one_to_two().success();
     assert_eq!(
         es.endpoint.handle.persistent_settings()["cluster.remote.cluster-two.seeds"],
@@ -286,7 +272,7 @@ async fn the_sandboxs_eck_handles_remote_clusters_like_eck() {
     let two_ca = env.transport_ca("sandbox", "ns-two", "cluster-two");
     assert!(remote_ca(&env, "ns-one", "cluster-one").contains(two_ca.trim()));
     assert!(remote_ca(&env, "ns-two", "cluster-two").contains(one_ca.trim()));
-    disconnect_one_from_two(&env, &["--ref"]).success();
+    env.disconnect_one_from_two(&["--ref"]).success();
     assert_eq!(persistent_of(&es, "cluster-two"), Vec::<String>::new());
     assert_eq!(persistent_of(&es, "mine"), ["cluster.remote.mine.seeds"]);
     // Written behind ecr's back: ECK's seeds over a proxy alias are refused, every time.

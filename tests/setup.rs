@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Env, Run};
+use common::{Env, Run, put_secret};
 use ecr::sandbox::{CertificateAuthority, Fault, FaultKind, SandboxSpec};
 use serde_json::{Value, json};
 
@@ -270,22 +270,6 @@ async fn the_plan_warns_of_other_remote_settings_in_elasticsearch_yml() {
     );
 }
 
-fn put_secret(env: &Env, name: &str, data: &[(&str, &str)]) {
-    use base64::Engine as _;
-    let data: serde_json::Map<String, Value> = data
-        .iter()
-        .map(|(key, value)| {
-            let encoded = base64::engine::general_purpose::STANDARD.encode(value);
-            (key.to_string(), json!(encoded))
-        })
-        .collect();
-    let secret = json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-        "metadata": {"name": name, "namespace": "ns-one"}, "data": data});
-    env.sandbox
-        .api("sandbox-one")
-        .put_object("", "secrets", secret);
-}
-
 /// cluster-one serves the user's HTTP certificate and requires client certificates signed by
 /// the user's CA (ECK 3.4+: spec.http.tls.client.authentication); the secret ecr-client-cert
 /// holds one.
@@ -295,7 +279,7 @@ async fn require_client_certificates_on_cluster_one(env: &Env) {
         .issue("es.example.org", &["es.example.org".to_string()])
         .expect("a certificate");
     put_secret(
-        env,
+        env.sandbox.api("sandbox-one"),
         "my-http-cert",
         &[
             ("tls.crt", &http.cert_pem),
@@ -307,7 +291,7 @@ async fn require_client_certificates_on_cluster_one(env: &Env) {
         .issue("ecr-client", &["ecr-client".to_string()])
         .expect("a client certificate");
     put_secret(
-        env,
+        env.sandbox.api("sandbox-one"),
         "ecr-client-cert",
         &[("tls.crt", &client.cert_pem), ("tls.key", &client.key_pem)],
     );

@@ -7,7 +7,7 @@ pub mod recipe;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use ecr::sandbox::{KubeApi, Sandbox, SandboxSpec};
+use ecr::sandbox::{EsEndpoint, KubeApi, Sandbox, SandboxSpec};
 use kube::api::{Api, DynamicObject};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -240,6 +240,29 @@ impl Env {
         }
     }
 
+    /// The emulated Elasticsearch of a cluster, in whichever context it lives.
+    pub fn endpoint(&self, namespace: &str, name: &str) -> EsEndpoint {
+        self.sandbox
+            .elasticsearch_endpoints()
+            .into_iter()
+            .find(|e| e.cluster.namespace == namespace && e.cluster.name == name)
+            .expect("an emulated Elasticsearch")
+    }
+
+    /// `ecr disconnect cluster-one -n ns-one --alias cluster-two --yes EXTRA`.
+    pub fn disconnect_one_from_two(&self, extra: &[&str]) -> Run {
+        let args = [
+            "disconnect",
+            "cluster-one",
+            "-n",
+            "ns-one",
+            "--alias",
+            "cluster-two",
+            "--yes",
+        ];
+        self.ecr(&[&args[..], extra].concat())
+    }
+
     /// Waits for ECK's rolling restart of a cluster of the first context to be over.
     pub async fn rolled(&self, namespace: &str, name: &str) {
         for _ in 0..100 {
@@ -337,6 +360,31 @@ impl Env {
 }
 
 /// A secret's data value (base64) as text.
+/// How many `PUT`s (settings writes) an emulated Elasticsearch has answered.
+pub fn setting_puts(endpoint: &EsEndpoint) -> usize {
+    endpoint
+        .handle
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .count()
+}
+
+/// Writes an Opaque secret in `ns-one` through `api`, as a user's own secret would be made.
+pub fn put_secret(api: &KubeApi, name: &str, data: &[(&str, &str)]) {
+    use base64::Engine as _;
+    let data: serde_json::Map<String, serde_json::Value> = data
+        .iter()
+        .map(|(key, value)| {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(value);
+            (key.to_string(), serde_json::json!(encoded))
+        })
+        .collect();
+    let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": name, "namespace": "ns-one"}, "data": data});
+    api.put_object("", "secrets", secret);
+}
+
 /// How many pods ECK's rolling restart has still to restart, from an Elasticsearch resource's
 /// status (`inProgressOperations.upgrade.nodes`).
 pub fn pods_to_roll(status: &serde_json::Value) -> usize {
