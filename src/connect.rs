@@ -381,7 +381,7 @@ pub async fn hostname_finding(
     let resource = eck::read_elasticsearch(&local.kube, &local.cluster)
         .await
         .ok()?;
-    let (node_set, _) = foreign_settings::node_config_values(&resource["spec"], VERIFICATION_MODE)
+    let (node_set, _) = eck::node_config_values(&resource["spec"], VERIFICATION_MODE)
         .into_iter()
         .find(|(_, mode)| mode.as_str() == Some("full"))?;
     let service_name = match remote {

@@ -5,7 +5,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt as _;
 use kube::api::ApiResource;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::certs::{self, CertificateInfo};
 use crate::error::{Failure, FailureKind, name_list};
@@ -234,5 +234,47 @@ async fn explain_missing_cluster(kube: &Kube, cluster: &str) -> anyhow::Error {
             ))
             .into(),
         Err(error) => error,
+    }
+}
+
+/// The value each nodeSet's `config` gives `key` (dotted, nested or mixed), where it does.
+pub fn node_config_values(spec: &Value, key: &str) -> Vec<(String, Value)> {
+    flat_node_set_configs(spec)
+        .into_iter()
+        .filter_map(|(node_set, mut settings)| settings.remove(key).map(|value| (node_set, value)))
+        .collect()
+}
+
+/// Each nodeSet's name and `config` with flat keys (`a.b: {c: v}` becomes `a.b.c: v`), as
+/// Elasticsearch reads `elasticsearch.yml`.
+pub fn flat_node_set_configs(spec: &Value) -> Vec<(String, Map<String, Value>)> {
+    spec["nodeSets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|node_set| {
+            let mut flat = Map::new();
+            flatten(&node_set["config"], "", &mut flat);
+            let name = node_set["name"].as_str().unwrap_or_default().to_string();
+            (name, flat)
+        })
+        .collect()
+}
+
+fn flatten(value: &Value, prefix: &str, into: &mut Map<String, Value>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, inner) in fields {
+                let key = match prefix {
+                    "" => key.clone(),
+                    _ => format!("{prefix}.{key}"),
+                };
+                flatten(inner, &key, into);
+            }
+        }
+        Value::Null => {}
+        leaf => {
+            into.insert(prefix.to_string(), leaf.clone());
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::eck::flat_node_set_configs;
 use crate::elasticsearch::ClusterSettings;
 use crate::error::{Failure, FailureKind};
 use crate::remote::{SNIFF_ONLY, alias_prefix};
@@ -25,54 +26,13 @@ pub struct NodeSetSettings {
 /// every settings update is checked together with them, and no update can remove them.
 pub fn in_node_configs(spec: &Value, alias: &str) -> Vec<NodeSetSettings> {
     let prefix = alias_prefix(alias);
-    flat_configs(spec)
+    flat_node_set_configs(spec)
         .into_iter()
         .filter_map(|(node_set, mut settings)| {
             settings.retain(|key, _| key.starts_with(&prefix));
             (!settings.is_empty()).then_some(NodeSetSettings { node_set, settings })
         })
         .collect()
-}
-
-/// The value each nodeSet's `config` gives `key` (dotted, nested or mixed), where it does.
-pub fn node_config_values(spec: &Value, key: &str) -> Vec<(String, Value)> {
-    flat_configs(spec)
-        .into_iter()
-        .filter_map(|(node_set, mut settings)| settings.remove(key).map(|value| (node_set, value)))
-        .collect()
-}
-
-/// Each nodeSet's name and `config` with flat keys.
-fn flat_configs(spec: &Value) -> Vec<(String, Map<String, Value>)> {
-    spec["nodeSets"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|node_set| {
-            let mut flat = Map::new();
-            flatten(&node_set["config"], "", &mut flat);
-            let name = node_set["name"].as_str().unwrap_or_default().to_string();
-            (name, flat)
-        })
-        .collect()
-}
-
-fn flatten(value: &Value, prefix: &str, into: &mut Map<String, Value>) {
-    match value {
-        Value::Object(fields) => {
-            for (key, inner) in fields {
-                let key = match prefix {
-                    "" => key.clone(),
-                    _ => format!("{prefix}.{key}"),
-                };
-                flatten(inner, &key, into);
-            }
-        }
-        Value::Null => {}
-        leaf => {
-            into.insert(prefix.to_string(), leaf.clone());
-        }
-    }
 }
 
 fn keys(found: &NodeSetSettings) -> String {

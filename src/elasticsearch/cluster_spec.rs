@@ -5,6 +5,8 @@
 
 use serde_json::Value;
 
+use crate::eck;
+
 /// How a cluster's HTTP layer speaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HttpTls {
@@ -59,36 +61,18 @@ pub const REMOTE_CLUSTER_CLIENT: &str = "remote_cluster_client";
 /// elasticsearch_config.go): `node.roles` when set (dotted, nested or mixed), else the
 /// legacy `node.remote_cluster_client` flag, else every role. An unknown nodeSet has it too.
 pub fn node_set_has_remote_cluster_client(resource: &Value, node_set: &str) -> bool {
-    let config = resource["spec"]["nodeSets"]
-        .as_array()
+    let Some((_, config)) = eck::flat_node_set_configs(&resource["spec"])
         .into_iter()
-        .flatten()
-        .find(|candidate| candidate["name"] == node_set)
-        .map(|found| &found["config"]);
-    let Some(config) = config else {
+        .find(|(name, _)| name == node_set)
+    else {
         return true;
     };
-    if let Some(roles) = setting(config, "node.roles").and_then(Value::as_array) {
+    if let Some(roles) = config.get("node.roles").and_then(Value::as_array) {
         return roles.iter().any(|role| role == REMOTE_CLUSTER_CLIENT);
     }
-    setting(config, "node.remote_cluster_client")
+    config
+        .get("node.remote_cluster_client")
         .is_none_or(|flag| flag != false && flag != "false")
-}
-
-/// A setting of an `elasticsearch.yml` map, however its key is split (`a.b: {c: v}`).
-fn setting<'a>(config: &'a Value, key: &str) -> Option<&'a Value> {
-    let parts: Vec<&str> = key.split('.').collect();
-    lookup(config, &parts)
-}
-
-fn lookup<'a>(value: &'a Value, parts: &[&str]) -> Option<&'a Value> {
-    (1..=parts.len()).find_map(|taken| {
-        let found = value.get(parts[..taken].join("."))?;
-        match &parts[taken..] {
-            [] => Some(found),
-            rest => lookup(found, rest),
-        }
-    })
 }
 
 #[cfg(test)]
