@@ -1,0 +1,206 @@
+//! What the stack writes through the API server as an administrator would: ECK's CRDs, the
+//! kwok node, namespaces and Elasticsearch resources, and the waits for them to be ready.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Namespace, Node, Secret, ServiceAccount};
+use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::{ApiResource, GroupVersionKind};
+use kube::{Client, Config};
+use serde_json::{Value, json};
+
+const FIELD_MANAGER: &str = "ecr-real-stack";
+
+/// The name of the one node kwok runs every pod on.
+pub const NODE_NAME: &str = "kwok-node-0";
+
+/// A client for `kubeconfig`'s current context.
+pub async fn client(kubeconfig: &Path) -> anyhow::Result<Client> {
+    let kubeconfig = Kubeconfig::read_from(kubeconfig).context("reading the kubeconfig")?;
+    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
+    Ok(Client::try_from(config)?)
+}
+
+/// Polls `check` every 200 ms until it returns `Some`, failing with `what` after `timeout`.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<Option<T>>>,
+{
+    let deadline = Instant::now() + timeout;
+    let mut last_error = None;
+    loop {
+        match check().await {
+            Ok(Some(value)) => return Ok(value),
+            Ok(None) => {}
+            Err(error) => last_error = Some(error),
+        }
+        if Instant::now() > deadline {
+            let cause = last_error.map(|e| format!(" (last error: {e:#})")).unwrap_or_default();
+            bail!("timed out after {timeout:?} waiting for {what}{cause}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The API server answers `/readyz` with `ok`.
+pub async fn api_server_ready(client: &Client) -> anyhow::Result<Option<()>> {
+    let request = http::Request::get("/readyz").body(Vec::new())?;
+    let body = client.request_text(request).await?;
+    Ok((body.trim() == "ok").then_some(()))
+}
+
+/// Applies every object of a multi-document YAML file server-side, as
+/// `kubectl apply --server-side --force-conflicts` does (ECK's CRDs are too big for the
+/// annotation a client-side apply writes).
+pub async fn apply_file(client: &Client, file: &Path) -> anyhow::Result<usize> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut applied = 0;
+    for document in serde_yaml::Deserializer::from_str(&text) {
+        let value: Value = serde::Deserialize::deserialize(document)?;
+        if value.is_null() {
+            continue;
+        }
+        apply(client, value).await?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// Server-side apply of one object (cluster-scoped unless it names a namespace).
+pub async fn apply(client: &Client, object: Value) -> anyhow::Result<()> {
+    let object: DynamicObject = serde_json::from_value(object)?;
+    let types = object.types.clone().context("an object without apiVersion and kind")?;
+    let gvk = GroupVersionKind::try_from(&types)?;
+    let (resource, _) = kube::discovery::pinned_kind(client, &gvk)
+        .await
+        .with_context(|| format!("discovering {}", types.kind))?;
+    let name = object.metadata.name.clone().context("an object without a name")?;
+    let api: Api<DynamicObject> = match &object.metadata.namespace {
+        Some(namespace) => Api::namespaced_with(client.clone(), namespace, &resource),
+        None => Api::all_with(client.clone(), &resource),
+    };
+    api.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&object))
+        .await
+        .with_context(|| format!("applying {} {name}", types.kind))?;
+    Ok(())
+}
+
+/// A node that kwok manages and reports Ready, with room for every test's pods.
+pub async fn create_node(client: &Client) -> anyhow::Result<()> {
+    let capacity = json!({"cpu": "64", "memory": "512Gi", "pods": "250"});
+    let node: Node = serde_json::from_value(json!({
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": NODE_NAME,
+            "annotations": {"node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake"},
+            "labels": {
+                "kubernetes.io/hostname": NODE_NAME,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "type": "kwok"
+            }
+        },
+        "status": {"capacity": capacity, "allocatable": capacity}
+    }))?;
+    Api::<Node>::all(client.clone())
+        .create(&PostParams::default(), &node)
+        .await
+        .context("creating the kwok node")?;
+    Ok(())
+}
+
+pub async fn node_ready(client: &Client) -> anyhow::Result<Option<()>> {
+    let node = Api::<Node>::all(client.clone()).get(NODE_NAME).await?;
+    let ready = node
+        .status
+        .and_then(|s| s.conditions)
+        .unwrap_or_default()
+        .iter()
+        .any(|c| c.type_ == "Ready" && c.status == "True");
+    Ok(ready.then_some(()))
+}
+
+/// The controller manager is at work once it has made the `default` service account.
+pub async fn controller_manager_working(client: &Client) -> anyhow::Result<Option<()>> {
+    let accounts = Api::<ServiceAccount>::namespaced(client.clone(), "default");
+    Ok(accounts.get_opt("default").await?.map(|_| ()))
+}
+
+pub async fn create_namespace(client: &Client, name: &str) -> anyhow::Result<()> {
+    let namespace: Namespace =
+        serde_json::from_value(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}))?;
+    match Api::<Namespace>::all(client.clone())
+        .create(&PostParams::default(), &namespace)
+        .await
+    {
+        Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
+        other => other.map(|_| ()).with_context(|| format!("creating namespace {name}")),
+    }
+}
+
+/// ECK's `Elasticsearch` kind.
+pub fn elasticsearch_resource() -> ApiResource {
+    let gvk = GroupVersionKind::gvk("elasticsearch.k8s.elastic.co", "v1", "Elasticsearch");
+    ApiResource::from_gvk_with_plural(&gvk, "elasticsearches")
+}
+
+/// An Elasticsearch cluster as a user would write it: one nodeSet `default` of `count` nodes.
+pub async fn create_elasticsearch(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+    version: &str,
+    count: u32,
+) -> anyhow::Result<()> {
+    create_namespace(client, namespace).await?;
+    let resource = elasticsearch_resource();
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "elasticsearch.k8s.elastic.co/v1",
+        "kind": "Elasticsearch",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "version": version,
+            // No storage provisioner here: the data volume is an emptyDir, as ECK's docs allow.
+            "nodeSets": [{
+                "name": "default",
+                "count": count,
+                "config": {"node.store.allow_mmap": false},
+                "podTemplate": {"spec": {"volumes": [{"name": "elasticsearch-data", "emptyDir": {}}]}}
+            }]
+        }
+    }))?;
+    Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &resource)
+        .create(&PostParams::default(), &object)
+        .await
+        .with_context(|| format!("creating Elasticsearch {namespace}/{name}"))?;
+    Ok(())
+}
+
+/// ECK has published the cluster's transport CA and every pod of its nodeSet `default` is Ready.
+pub async fn elasticsearch_ready(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+    count: u32,
+) -> anyhow::Result<Option<()>> {
+    let secrets = Api::<Secret>::namespaced(client.clone(), namespace);
+    if secrets
+        .get_opt(&format!("{name}-es-transport-certs-public"))
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let sets = Api::<StatefulSet>::namespaced(client.clone(), namespace);
+    let Some(set) = sets.get_opt(&format!("{name}-es-default")).await? else {
+        return Ok(None);
+    };
+    let ready = set.status.and_then(|s| s.ready_replicas).unwrap_or(0);
+    Ok((ready == count as i32).then_some(()))
+}

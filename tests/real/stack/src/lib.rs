@@ -1,0 +1,432 @@
+//! The real components ecr is tested against, started on loopback and stopped together:
+//! etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok (one fake node whose
+//! pods become Ready without a kubelet, and pod port-forwards), one or more ECK operators run
+//! out of cluster, and the load-balancer part of a cloud ([`cloud`]).
+//!
+//! Modules: [`pki`] (the stack's CA, certificates and service-account keys), [`processes`]
+//! (children that cannot outlive the stack), [`kube`] (what the stack writes through the API
+//! and the waits), [`cloud`] (load-balancer addresses).
+
+pub mod cloud;
+pub mod kube;
+pub mod pki;
+pub mod processes;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tokio::sync::oneshot;
+
+use crate::pki::Pki;
+use crate::processes::{Process, free_port};
+
+/// The pods' addresses (kwok hands them out in order from `.1`).
+pub const POD_CIDR: &str = "10.244.0.0/24";
+
+/// An ECK operator of the stack: the namespace it runs in (made by the stack), the namespaces
+/// it manages (all when empty), and flags of its own (CA lifetimes, say).
+#[derive(Debug, Clone)]
+pub struct EckOperator {
+    pub namespace: String,
+    pub managed_namespaces: Vec<String>,
+    pub args: Vec<String>,
+}
+
+impl EckOperator {
+    /// The default installation: `elastic-system`, every namespace.
+    pub fn all_namespaces() -> Self {
+        EckOperator {
+            namespace: "elastic-system".into(),
+            managed_namespaces: Vec::new(),
+            args: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The repository's `tests/real` directory (its `build` script and `tools/` modules).
+    pub real_dir: PathBuf,
+    /// Where the stack keeps its certificates, kubeconfigs, etcd data and logs.
+    pub dir: PathBuf,
+    pub operators: Vec<EckOperator>,
+}
+
+/// What a running stack offers its users.
+#[derive(Debug, Clone)]
+pub struct StackInfo {
+    pub dir: PathBuf,
+    /// `system:masters`.
+    pub admin_kubeconfig: PathBuf,
+    /// A user with no rights until a test grants some ([`pki::LIMITED_USER`]).
+    pub limited_kubeconfig: PathBuf,
+    pub api_server: String,
+    pub logs: PathBuf,
+}
+
+/// A running stack; stopping it (or dropping it) stops every process it started.
+pub struct Stack {
+    pub info: StackInfo,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Stack {
+    /// Builds what is missing (`tests/real/build`), then starts everything and waits until
+    /// it is ready. The processes belong to a thread of the stack's own, so that they are
+    /// stopped when it ends, however the program ends.
+    pub fn start(options: Options) -> anyhow::Result<Stack> {
+        let bin = build(&options.real_dir)?;
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("real-stack".into())
+            .spawn(move || run(options, bin, ready_tx, stop_rx))?;
+        match ready_rx.recv() {
+            Ok(Ok(info)) => Ok(Stack {
+                info,
+                stop: Some(stop_tx),
+                thread: Some(thread),
+            }),
+            Ok(Err(error)) => {
+                let _ = thread.join();
+                Err(error)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                bail!("the stack's thread ended before the stack was ready")
+            }
+        }
+    }
+
+    pub fn stop(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+/// Runs `tests/real/build` (it builds only what is missing) and returns the bin directory.
+fn build(real_dir: &Path) -> anyhow::Result<PathBuf> {
+    let output = Command::new(real_dir.join("build"))
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running tests/real/build")?;
+    if !output.status.success() {
+        bail!("tests/real/build failed ({})", output.status);
+    }
+    Ok(PathBuf::from(String::from_utf8(output.stdout)?.trim()))
+}
+
+/// The stack's thread: starts everything, reports, plays the cloud until told to stop, and
+/// stops the processes in the reverse order of their start.
+fn run(
+    options: Options,
+    bin: PathBuf,
+    ready: mpsc::Sender<anyhow::Result<StackInfo>>,
+    stop: oneshot::Receiver<()>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            let _ = ready.send(Err(error.into()));
+            return;
+        }
+    };
+    let mut processes = Vec::new();
+    runtime.block_on(async {
+        match start(&options, &bin, &mut processes).await {
+            Ok((info, client)) => {
+                let _ = ready.send(Ok(info));
+                tokio::select! {
+                    _ = cloud::run_load_balancers(client) => {}
+                    _ = stop => {}
+                }
+            }
+            Err(error) => {
+                let _ = ready.send(Err(error));
+            }
+        }
+    });
+    while let Some(mut process) = processes.pop() {
+        process.stop(Duration::from_secs(10));
+    }
+}
+
+async fn start(
+    options: &Options,
+    bin: &Path,
+    processes: &mut Vec<Process>,
+) -> anyhow::Result<(StackInfo, ::kube::Client)> {
+    let dir = &options.dir;
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs)?;
+    let pki = Pki::create(&dir.join("pki"))?;
+    let program = |name: &str| bin.join(name);
+    let arg = |flag: &str, value: &dyn std::fmt::Display| format!("--{flag}={value}");
+    let path = |p: &Path| p.display().to_string();
+
+    let etcd_port = free_port()?;
+    let etcd_peer_port = free_port()?;
+    let etcd_url = format!("http://127.0.0.1:{etcd_port}");
+    let etcd_peer_url = format!("http://127.0.0.1:{etcd_peer_port}");
+    processes.push(Process::spawn(
+        "etcd",
+        &program("etcd"),
+        &[
+            arg("data-dir", &path(&dir.join("etcd"))),
+            arg("listen-client-urls", &etcd_url),
+            arg("advertise-client-urls", &etcd_url),
+            arg("listen-peer-urls", &etcd_peer_url),
+            arg("initial-advertise-peer-urls", &etcd_peer_url),
+            arg("initial-cluster", &format!("default={etcd_peer_url}")),
+            arg("listen-metrics-urls", &format!("http://127.0.0.1:{}", free_port()?)),
+            "--unsafe-no-fsync".into(),
+        ],
+        &logs,
+    )?);
+
+    let api_port = free_port()?;
+    let api_server = format!("https://127.0.0.1:{api_port}");
+    processes.push(Process::spawn(
+        "kube-apiserver",
+        &program("kube-apiserver"),
+        &[
+            arg("etcd-servers", &etcd_url),
+            arg("bind-address", &"127.0.0.1"),
+            arg("advertise-address", &"127.0.0.1"),
+            arg("secure-port", &api_port),
+            arg("tls-cert-file", &path(&pki.api_server.cert)),
+            arg("tls-private-key-file", &path(&pki.api_server.key)),
+            arg("client-ca-file", &path(&pki.ca.cert)),
+            arg("service-cluster-ip-range", &"10.96.0.0/16"),
+            arg("allow-privileged", &true),
+            arg("endpoint-reconciler-type", &"none"),
+            arg("authorization-mode", &"RBAC"),
+            arg("service-account-issuer", &"https://kubernetes.default.svc"),
+            arg("service-account-key-file", &path(&pki.service_account_public_key)),
+            arg("service-account-signing-key-file", &path(&pki.service_account_key)),
+            arg("cert-dir", &path(&dir.join("api-server-certs"))),
+        ],
+        &logs,
+    )?);
+
+    let admin_kubeconfig = dir.join("kubeconfig");
+    let limited_kubeconfig = dir.join("kubeconfig-limited");
+    write_kubeconfig(&admin_kubeconfig, "real", &api_server, &pki.ca.cert, &pki.admin)?;
+    write_kubeconfig(
+        &limited_kubeconfig,
+        "real-limited",
+        &api_server,
+        &pki.ca.cert,
+        &pki.limited,
+    )?;
+    let client = kube::client(&admin_kubeconfig).await?;
+    wait_running(processes, "the API server to be ready", Duration::from_secs(120), || {
+        kube::api_server_ready(&client)
+    })
+    .await?;
+
+    let kubeconfig = path(&admin_kubeconfig);
+    processes.push(Process::spawn(
+        "kube-controller-manager",
+        &program("kube-controller-manager"),
+        &[
+            arg("kubeconfig", &kubeconfig),
+            // No server at all: nothing to listen on, no delegated authentication to set up.
+            arg("secure-port", &0),
+            arg("leader-elect", &false),
+            arg("root-ca-file", &path(&pki.ca.cert)),
+        ],
+        &logs,
+    )?);
+    processes.push(Process::spawn(
+        "kube-scheduler",
+        &program("kube-scheduler"),
+        &[
+            arg("kubeconfig", &kubeconfig),
+            arg("secure-port", &0),
+            arg("leader-elect", &false),
+        ],
+        &logs,
+    )?);
+
+    let tools = options.real_dir.join("tools");
+    let kwok_config = dir.join("kwok.yaml");
+    write_kwok_config(&kwok_config, &module_dir(&tools.join("kwok"), "sigs.k8s.io/kwok")?)?;
+    let kwok_port = free_port()?;
+    processes.push(Process::spawn(
+        "kwok",
+        &program("kwok"),
+        &[
+            arg("kubeconfig", &kubeconfig),
+            arg("config", &path(&kwok_config)),
+            arg("manage-all-nodes", &true),
+            arg("server-address", &format!("127.0.0.1:{kwok_port}")),
+            arg("node-ip", &"127.0.0.1"),
+            arg("node-port", &kwok_port),
+            // Its heartbeat stage renews a lease; without one the node goes NotReady.
+            arg("node-lease-duration-seconds", &40),
+            // Not loopback: the API server refuses loopback addresses in EndpointSlices.
+            arg("cidr", &POD_CIDR),
+        ],
+        &logs,
+    )?);
+    kube::create_node(&client).await?;
+    wait_running(processes, "the kwok node to be Ready", Duration::from_secs(60), || {
+        kube::node_ready(&client)
+    })
+    .await?;
+    wait_running(
+        processes,
+        "the controller manager's default service account",
+        Duration::from_secs(60),
+        || kube::controller_manager_working(&client),
+    )
+    .await?;
+
+    let eck = module_dir(&tools.join("eck"), "github.com/elastic/cloud-on-k8s/v3")?;
+    kube::apply_file(&client, &eck.join("config/crds/v1/all-crds.yaml")).await?;
+    for (index, operator) in options.operators.iter().enumerate() {
+        kube::create_namespace(&client, &operator.namespace).await?;
+        let mut args = vec![
+            "manager".to_string(),
+            arg("operator-namespace", &operator.namespace),
+            arg("enable-webhook", &false),
+            arg("enable-leader-election", &false),
+            "--disable-telemetry".into(),
+            // No metrics server (and no health-probe server: ECK sets none).
+            arg("metrics-port", &0),
+            arg("metrics-host", &"127.0.0.1"),
+        ];
+        if !operator.managed_namespaces.is_empty() {
+            args.push(arg("namespaces", &operator.managed_namespaces.join(",")));
+        }
+        args.extend(operator.args.iter().cloned());
+        let name = format!("elastic-operator-{index}");
+        let mut process = Process::spawn_with_env(
+            &name,
+            &program("elastic-operator"),
+            &args,
+            &[("KUBECONFIG", kubeconfig.as_str())],
+            &logs,
+        )?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        process.check_running()?;
+        processes.push(process);
+    }
+
+    let info = StackInfo {
+        dir: dir.clone(),
+        admin_kubeconfig,
+        limited_kubeconfig,
+        api_server,
+        logs,
+    };
+    Ok((info, client))
+}
+
+/// Waits for `check` while making sure that no process of the stack has died meanwhile.
+async fn wait_running<F, Fut>(
+    processes: &mut [Process],
+    what: &str,
+    timeout: Duration,
+    mut check: F,
+) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<Option<()>>>,
+{
+    // A process that died is the cause of a wait that cannot end: fail at once, with its log.
+    let processes = std::cell::RefCell::new(processes);
+    kube::wait_for(what, timeout, || {
+        let alive: anyhow::Result<()> = processes
+            .borrow_mut()
+            .iter_mut()
+            .try_for_each(|p| p.check_running());
+        let check = check();
+        async move {
+            alive?;
+            check.await
+        }
+    })
+    .await
+}
+
+/// The directory of a module that `tools/NAME`'s go.mod requires (in Go's module cache).
+fn module_dir(module_root: &Path, module: &str) -> anyhow::Result<PathBuf> {
+    let output = Command::new("go")
+        .args(["list", "-m", "-f", "{{.Dir}}", module])
+        .current_dir(module_root)
+        .output()
+        .context("running go list")?;
+    if !output.status.success() {
+        bail!(
+            "go list -m {module} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(PathBuf::from(String::from_utf8(output.stdout)?.trim()))
+}
+
+/// kwok's configuration: its own stages for fast nodes and pods (Ready at once, deleted when
+/// asked), from its module's `kustomize/stage/`.
+fn write_kwok_config(file: &Path, kwok: &Path) -> anyhow::Result<()> {
+    let stages = [
+        "node/fast/node-initialize.yaml",
+        "node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+        "pod/fast/pod-ready.yaml",
+        "pod/fast/pod-complete.yaml",
+        "pod/fast/pod-delete.yaml",
+    ];
+    let mut config = String::new();
+    for stage in stages {
+        let path = kwok.join("kustomize/stage").join(stage);
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        config.push_str("---\n");
+        config.push_str(&text);
+        config.push('\n');
+    }
+    std::fs::write(file, config)?;
+    Ok(())
+}
+
+fn write_kubeconfig(
+    file: &Path,
+    name: &str,
+    server: &str,
+    ca: &Path,
+    user: &pki::CertFiles,
+) -> anyhow::Result<()> {
+    let kubeconfig = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": {"server": server, "certificate-authority": ca}}],
+        "users": [{"name": name, "user": {"client-certificate": user.cert, "client-key": user.key}}],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+        "current-context": name,
+    });
+    std::fs::write(file, serde_yaml::to_string(&kubeconfig)?)
+        .with_context(|| format!("writing {}", file.display()))
+}
