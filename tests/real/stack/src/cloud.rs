@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Pod, Service};
-use kube::api::{Api, ListParams, Patch, PatchParams};
 use kube::Client;
+use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::json;
 
 /// Assigns addresses until the task is dropped.
@@ -31,7 +31,8 @@ async fn assign_addresses(client: &Client) -> anyhow::Result<()> {
         let Some(address) = selected_pod_address(client, namespace, selector).await? else {
             continue;
         };
-        let status = json!({"status": {"loadBalancer": {"ingress": [{"ip": address, "ipMode": "VIP"}]}}});
+        let status =
+            json!({"status": {"loadBalancer": {"ingress": [{"ip": address, "ipMode": "VIP"}]}}});
         Api::<Service>::namespaced(client.clone(), namespace)
             .patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
             .await?;

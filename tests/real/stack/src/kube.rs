@@ -40,7 +40,9 @@ where
             Err(error) => last_error = Some(error),
         }
         if Instant::now() > deadline {
-            let cause = last_error.map(|e| format!(" (last error: {e:#})")).unwrap_or_default();
+            let cause = last_error
+                .map(|e| format!(" (last error: {e:#})"))
+                .unwrap_or_default();
             bail!("timed out after {timeout:?} waiting for {what}{cause}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -58,7 +60,8 @@ pub async fn api_server_ready(client: &Client) -> anyhow::Result<Option<()>> {
 /// `kubectl apply --server-side --force-conflicts` does (ECK's CRDs are too big for the
 /// annotation a client-side apply writes).
 pub async fn apply_file(client: &Client, file: &Path) -> anyhow::Result<usize> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let mut applied = 0;
     for document in serde_yaml::Deserializer::from_str(&text) {
         let value: Value = serde::Deserialize::deserialize(document)?;
@@ -74,19 +77,30 @@ pub async fn apply_file(client: &Client, file: &Path) -> anyhow::Result<usize> {
 /// Server-side apply of one object (cluster-scoped unless it names a namespace).
 pub async fn apply(client: &Client, object: Value) -> anyhow::Result<()> {
     let object: DynamicObject = serde_json::from_value(object)?;
-    let types = object.types.clone().context("an object without apiVersion and kind")?;
+    let types = object
+        .types
+        .clone()
+        .context("an object without apiVersion and kind")?;
     let gvk = GroupVersionKind::try_from(&types)?;
     let (resource, _) = kube::discovery::pinned_kind(client, &gvk)
         .await
         .with_context(|| format!("discovering {}", types.kind))?;
-    let name = object.metadata.name.clone().context("an object without a name")?;
+    let name = object
+        .metadata
+        .name
+        .clone()
+        .context("an object without a name")?;
     let api: Api<DynamicObject> = match &object.metadata.namespace {
         Some(namespace) => Api::namespaced_with(client.clone(), namespace, &resource),
         None => Api::all_with(client.clone(), &resource),
     };
-    api.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&object))
-        .await
-        .with_context(|| format!("applying {} {name}", types.kind))?;
+    api.patch(
+        &name,
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(&object),
+    )
+    .await
+    .with_context(|| format!("applying {} {name}", types.kind))?;
     Ok(())
 }
 
@@ -133,14 +147,17 @@ pub async fn controller_manager_working(client: &Client) -> anyhow::Result<Optio
 }
 
 pub async fn create_namespace(client: &Client, name: &str) -> anyhow::Result<()> {
-    let namespace: Namespace =
-        serde_json::from_value(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}))?;
+    let namespace: Namespace = serde_json::from_value(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
+    )?;
     match Api::<Namespace>::all(client.clone())
         .create(&PostParams::default(), &namespace)
         .await
     {
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
-        other => other.map(|_| ()).with_context(|| format!("creating namespace {name}")),
+        other => other
+            .map(|_| ())
+            .with_context(|| format!("creating namespace {name}")),
     }
 }
 

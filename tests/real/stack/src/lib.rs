@@ -200,7 +200,10 @@ async fn start(
             arg("listen-peer-urls", &etcd_peer_url),
             arg("initial-advertise-peer-urls", &etcd_peer_url),
             arg("initial-cluster", &format!("default={etcd_peer_url}")),
-            arg("listen-metrics-urls", &format!("http://127.0.0.1:{}", free_port()?)),
+            arg(
+                "listen-metrics-urls",
+                &format!("http://127.0.0.1:{}", free_port()?),
+            ),
             "--unsafe-no-fsync".into(),
         ],
         &logs,
@@ -224,8 +227,14 @@ async fn start(
             arg("endpoint-reconciler-type", &"none"),
             arg("authorization-mode", &"RBAC"),
             arg("service-account-issuer", &"https://kubernetes.default.svc"),
-            arg("service-account-key-file", &path(&pki.service_account_public_key)),
-            arg("service-account-signing-key-file", &path(&pki.service_account_key)),
+            arg(
+                "service-account-key-file",
+                &path(&pki.service_account_public_key),
+            ),
+            arg(
+                "service-account-signing-key-file",
+                &path(&pki.service_account_key),
+            ),
             arg("cert-dir", &path(&dir.join("api-server-certs"))),
         ],
         &logs,
@@ -233,7 +242,13 @@ async fn start(
 
     let admin_kubeconfig = dir.join("kubeconfig");
     let limited_kubeconfig = dir.join("kubeconfig-limited");
-    write_kubeconfig(&admin_kubeconfig, "real", &api_server, &pki.ca.cert, &pki.admin)?;
+    write_kubeconfig(
+        &admin_kubeconfig,
+        "real",
+        &api_server,
+        &pki.ca.cert,
+        &pki.admin,
+    )?;
     write_kubeconfig(
         &limited_kubeconfig,
         "real-limited",
@@ -242,9 +257,12 @@ async fn start(
         &pki.limited,
     )?;
     let client = kube::client(&admin_kubeconfig).await?;
-    wait_running(processes, "the API server to be ready", Duration::from_secs(120), || {
-        kube::api_server_ready(&client)
-    })
+    wait_running(
+        processes,
+        "the API server to be ready",
+        Duration::from_secs(120),
+        || kube::api_server_ready(&client),
+    )
     .await?;
 
     let kubeconfig = path(&admin_kubeconfig);
@@ -273,7 +291,10 @@ async fn start(
 
     let tools = options.real_dir.join("tools");
     let kwok_config = dir.join("kwok.yaml");
-    write_kwok_config(&kwok_config, &module_dir(&tools.join("kwok"), "sigs.k8s.io/kwok")?)?;
+    write_kwok_config(
+        &kwok_config,
+        &module_dir(&tools.join("kwok"), "sigs.k8s.io/kwok")?,
+    )?;
     let kwok_port = free_port()?;
     processes.push(Process::spawn(
         "kwok",
@@ -293,9 +314,12 @@ async fn start(
         &logs,
     )?);
     kube::create_node(&client).await?;
-    wait_running(processes, "the kwok node to be Ready", Duration::from_secs(60), || {
-        kube::node_ready(&client)
-    })
+    wait_running(
+        processes,
+        "the kwok node to be Ready",
+        Duration::from_secs(60),
+        || kube::node_ready(&client),
+    )
     .await?;
     wait_running(
         processes,
@@ -402,8 +426,8 @@ fn write_kwok_config(file: &Path, kwok: &Path) -> anyhow::Result<()> {
     let mut config = String::new();
     for stage in stages {
         let path = kwok.join("kustomize/stage").join(stage);
-        let text =
-            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         config.push_str("---\n");
         config.push_str(&text);
         config.push('\n');

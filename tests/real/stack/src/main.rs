@@ -30,7 +30,10 @@ fn up() -> anyhow::Result<()> {
     let dir = real_dir.join("../../target/real/up");
     // A previous run's files (its processes stopped with it).
     let _ = std::fs::remove_dir_all(&dir);
-    eprintln!("starting the real stack (logs in {})", dir.join("logs").display());
+    eprintln!(
+        "starting the real stack (logs in {})",
+        dir.join("logs").display()
+    );
     let stack = Stack::start(Options {
         real_dir,
         dir,
@@ -52,7 +55,10 @@ fn up() -> anyhow::Result<()> {
             })
             .await?;
         }
-        println!("export KUBECONFIG={}", stack.info.admin_kubeconfig.display());
+        println!(
+            "export KUBECONFIG={}",
+            stack.info.admin_kubeconfig.display()
+        );
         println!(
             "# a user with no rights but those you grant: KUBECONFIG={}",
             stack.info.limited_kubeconfig.display()

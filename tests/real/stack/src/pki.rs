@@ -102,7 +102,10 @@ impl Pki {
         let service_account_key = dir.join("service-account.key");
         let service_account_public_key = dir.join("service-account.pub");
         fs::write(&service_account_key, service_account.serialize_pem())?;
-        fs::write(&service_account_public_key, service_account.public_key_pem())?;
+        fs::write(
+            &service_account_public_key,
+            service_account.public_key_pem(),
+        )?;
         Ok(Pki {
             ca,
             api_server,

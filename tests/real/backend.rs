@@ -1,0 +1,349 @@
+//! Where a scenario runs: the real stack or the sandbox, seen the same way (a kubeconfig that
+//! `ecr` and `kubectl` use, a client to read what they wrote), with the few acts that differ
+//! between the two kept here: waiting for ECK, a CA renewal, a user with limited rights.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, ensure};
+use ecr::sandbox::{ElasticsearchSpec, KubeClusterSpec, PolicyRule, Sandbox, SandboxSpec};
+use ecr_real_stack::{StackInfo, kube as stack_kube};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use kube::Client;
+use kube::api::{Api, DynamicObject, PostParams};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// The Elasticsearch version of every cluster, on both sides.
+pub const VERSION: &str = "8.19.7";
+/// The user a limited kubeconfig authenticates as, on both sides.
+pub const LIMITED_USER: &str = ecr_real_stack::pki::LIMITED_USER;
+/// How long ECK may take to act on a change.
+pub const ECK_TIMEOUT: Duration = Duration::from_secs(90);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Real,
+    Sandbox,
+}
+
+pub struct Backend {
+    pub kind: Kind,
+    pub kubeconfig: PathBuf,
+    pub client: Client,
+    real: Option<StackInfo>,
+    sandbox: Option<Sandbox>,
+    dir: TempDir,
+}
+
+/// What a run of a binary left behind, as text.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Backend {
+    pub async fn real(info: &StackInfo) -> anyhow::Result<Backend> {
+        Ok(Backend {
+            kind: Kind::Real,
+            kubeconfig: info.admin_kubeconfig.clone(),
+            client: stack_kube::client(&info.admin_kubeconfig).await?,
+            real: Some(info.clone()),
+            sandbox: None,
+            dir: tempfile::tempdir()?,
+        })
+    }
+
+    /// A sandbox with these clusters, `(namespace, name)`, each of one node, as on the real side.
+    pub async fn sandbox(clusters: &[(String, String)]) -> anyhow::Result<Backend> {
+        let elasticsearch = clusters
+            .iter()
+            .map(|(namespace, name)| {
+                let mut spec = ElasticsearchSpec::new(namespace, name);
+                spec.version = VERSION.to_string();
+                spec.node_sets = vec![("default".to_string(), 1)];
+                spec
+            })
+            .collect();
+        let sandbox = Sandbox::start(SandboxSpec {
+            kube_clusters: vec![KubeClusterSpec::new("sandbox", elasticsearch)],
+        })
+        .await?;
+        let dir = tempfile::tempdir()?;
+        let kubeconfig = dir.path().join("kubeconfig");
+        sandbox.write_kubeconfig(&kubeconfig)?;
+        Ok(Backend {
+            kind: Kind::Sandbox,
+            client: stack_kube::client(&kubeconfig).await?,
+            kubeconfig,
+            real: None,
+            sandbox: Some(sandbox),
+            dir,
+        })
+    }
+
+    /// The name of the kube context ecr reports.
+    pub fn context(&self) -> &'static str {
+        match self.kind {
+            Kind::Real => "real",
+            Kind::Sandbox => "sandbox",
+        }
+    }
+
+    pub fn ecr(&self, args: &[&str]) -> Run {
+        self.ecr_with(args, &self.kubeconfig)
+    }
+
+    pub fn ecr_with(&self, args: &[&str], kubeconfig: &Path) -> Run {
+        run(env!("CARGO_BIN_EXE_ecr"), args, kubeconfig, self.dir.path())
+    }
+
+    pub fn kubectl(&self, args: &[&str]) -> Run {
+        run("kubectl", args, &self.kubeconfig, self.dir.path())
+    }
+
+    /// The environment a terminal command needs to act as this backend's admin.
+    pub fn shell_env(&self) -> String {
+        format!(
+            "env KUBECONFIG={} HOME={} NO_COLOR=1",
+            self.kubeconfig.display(),
+            self.dir.path().display()
+        )
+    }
+
+    /// Waits for `check` on the real side (ECK acts in its own time); the sandbox's ECK has
+    /// acted before the write returned, so there it is checked once.
+    pub async fn eventually<T, F, Fut>(&self, what: &str, mut check: F) -> anyhow::Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = anyhow::Result<Option<T>>>,
+    {
+        match self.kind {
+            Kind::Real => stack_kube::wait_for(what, ECK_TIMEOUT, check).await,
+            Kind::Sandbox => check()
+                .await?
+                .with_context(|| format!("the sandbox has not done it: {what}")),
+        }
+    }
+
+    /// Lets ECK finish what it does with the resource as it is now: on the real side, until its
+    /// status has observed the resource's generation, then a few seconds of its next loops.
+    pub async fn settle(&self, namespace: &str, name: &str) -> anyhow::Result<()> {
+        if self.kind == Kind::Sandbox {
+            return Ok(());
+        }
+        let what = format!("ECK to observe Elasticsearch {namespace}/{name}");
+        self.eventually(&what, || async {
+            let es = self.elasticsearch(namespace, name).await?;
+            let generation = es.metadata.generation.unwrap_or(0);
+            let observed = es.data["status"]["observedGeneration"]
+                .as_i64()
+                .unwrap_or(-1);
+            Ok((observed >= generation).then_some(()))
+        })
+        .await?;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        Ok(())
+    }
+
+    /// Waits until ECK renews the cluster's transport CA, which then differs from `current`:
+    /// the real operator of the rotation scenario renews it every two minutes; the sandbox
+    /// renews it when asked, as ECK does (same key, new certificate).
+    pub async fn ca_renewed(
+        &self,
+        namespace: &str,
+        name: &str,
+        current: &str,
+    ) -> anyhow::Result<String> {
+        if let Some(sandbox) = &self.sandbox {
+            sandbox.api("sandbox").renew_transport_ca(namespace, name);
+        }
+        let what = format!("ECK to renew the transport CA of {namespace}/{name}");
+        stack_kube::wait_for(&what, Duration::from_secs(300), || async {
+            let ca = self.public_ca(namespace, name).await?;
+            Ok((ca != current).then_some(ca))
+        })
+        .await
+    }
+
+    /// A kubeconfig for [`LIMITED_USER`], allowed `verbs` on `resources` (plural names, with
+    /// their subresources, e.g. `pods/portforward`) in `namespaces` and nothing else.
+    pub async fn limited_user(
+        &self,
+        verbs: &[&str],
+        resources: &[&str],
+        namespaces: &[&str],
+    ) -> anyhow::Result<PathBuf> {
+        match (&self.real, &self.sandbox) {
+            (Some(info), _) => {
+                for namespace in namespaces {
+                    self.grant(namespace, verbs, resources).await?;
+                }
+                Ok(info.limited_kubeconfig.clone())
+            }
+            (None, Some(sandbox)) => {
+                let token = "limited-token";
+                let api = sandbox.api("sandbox");
+                api.add_user(
+                    token,
+                    LIMITED_USER,
+                    vec![PolicyRule::new(verbs, resources, namespaces)],
+                );
+                let path = self.dir.path().join("kubeconfig-limited");
+                std::fs::write(&path, token_kubeconfig(&api.url(), &api.ca_pem(), token)?)?;
+                Ok(path)
+            }
+            (None, None) => unreachable!("a backend is real or a sandbox"),
+        }
+    }
+
+    /// A Role with these rights in `namespace`, bound to [`LIMITED_USER`].
+    async fn grant(
+        &self,
+        namespace: &str,
+        verbs: &[&str],
+        resources: &[&str],
+    ) -> anyhow::Result<()> {
+        let rules: Vec<Value> = resources
+            .iter()
+            .map(|resource| json!({"apiGroups": [api_group(resource)], "resources": [resource], "verbs": verbs}))
+            .collect();
+        let role: Role = serde_json::from_value(json!({
+            "metadata": {"name": "ecr-limited", "namespace": namespace},
+            "rules": rules
+        }))?;
+        let binding: RoleBinding = serde_json::from_value(json!({
+            "metadata": {"name": "ecr-limited", "namespace": namespace},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "ecr-limited"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": LIMITED_USER}]
+        }))?;
+        Api::<Role>::namespaced(self.client.clone(), namespace)
+            .create(&PostParams::default(), &role)
+            .await?;
+        Api::<RoleBinding>::namespaced(self.client.clone(), namespace)
+            .create(&PostParams::default(), &binding)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn elasticsearch(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> anyhow::Result<DynamicObject> {
+        let resource = stack_kube::elasticsearch_resource();
+        Api::<DynamicObject>::namespaced_with(self.client.clone(), namespace, &resource)
+            .get(name)
+            .await
+            .with_context(|| format!("reading Elasticsearch {namespace}/{name}"))
+    }
+
+    pub async fn secret(&self, namespace: &str, name: &str) -> anyhow::Result<Option<Secret>> {
+        Ok(Api::<Secret>::namespaced(self.client.clone(), namespace)
+            .get_opt(name)
+            .await?)
+    }
+
+    /// A key of a secret, as text.
+    pub async fn secret_text(
+        &self,
+        namespace: &str,
+        name: &str,
+        key: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let secret = self.secret(namespace, name).await?;
+        let value = secret
+            .and_then(|s| s.data)
+            .and_then(|d| d.get(key).cloned());
+        Ok(value.map(|v| String::from_utf8_lossy(&v.0).into_owned()))
+    }
+
+    /// `ca.crt` of the cluster's `-es-transport-certs-public`, as ECK published it.
+    pub async fn public_ca(&self, namespace: &str, name: &str) -> anyhow::Result<String> {
+        let secret = format!("{name}-es-transport-certs-public");
+        self.secret_text(namespace, &secret, "ca.crt")
+            .await?
+            .with_context(|| format!("{namespace}/{secret} has no ca.crt"))
+    }
+
+    /// The StatefulSet of the cluster's nodeSet `default`.
+    pub async fn statefulset(&self, namespace: &str, name: &str) -> anyhow::Result<StatefulSet> {
+        let set = format!("{name}-es-default");
+        Api::<StatefulSet>::namespaced(self.client.clone(), namespace)
+            .get(&set)
+            .await
+            .with_context(|| format!("reading StatefulSet {namespace}/{set}"))
+    }
+
+    /// The `elasticsearch.yml` ECK rendered for the nodeSet `default`.
+    pub async fn rendered_config(&self, namespace: &str, name: &str) -> anyhow::Result<Value> {
+        let secret = format!("{name}-es-default-es-config");
+        let text = self
+            .secret_text(namespace, &secret, "elasticsearch.yml")
+            .await?
+            .with_context(|| format!("{namespace}/{secret} has no elasticsearch.yml"))?;
+        Ok(serde_yaml::from_str(&text)?)
+    }
+}
+
+/// The API group of a resource the limited user may be granted.
+fn api_group(resource: &str) -> &'static str {
+    match resource {
+        "elasticsearches" => "elasticsearch.k8s.elastic.co",
+        "statefulsets" => "apps",
+        _ => "",
+    }
+}
+
+fn token_kubeconfig(server: &str, ca_pem: &str, token: &str) -> anyhow::Result<String> {
+    use base64::Engine;
+    let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
+    let kubeconfig = json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "sandbox", "cluster": {"server": server, "certificate-authority-data": ca}}],
+        "users": [{"name": "limited", "user": {"token": token}}],
+        "contexts": [{"name": "sandbox", "context": {"cluster": "sandbox", "user": "limited"}}],
+        "current-context": "sandbox"
+    });
+    Ok(serde_yaml::to_string(&kubeconfig)?)
+}
+
+fn run(program: &str, args: &[&str], kubeconfig: &Path, home: &Path) -> Run {
+    let output = Command::new(program)
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", home)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap_or_else(|e| panic!("running {program}: {e}"));
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl Run {
+    pub fn expect_code(self, code: i32, what: &str) -> anyhow::Result<Run> {
+        ensure!(
+            self.code == Some(code),
+            "{what}: exit code {:?}, expected {code}\nstdout:\n{}\nstderr:\n{}",
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        ensure!(
+            !self.stderr.contains("panicked"),
+            "{what}: ecr panicked:\n{}",
+            self.stderr
+        );
+        Ok(self)
+    }
+}
