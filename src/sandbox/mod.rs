@@ -286,7 +286,11 @@ fn seed(api: &KubeApi, spec: &KubeClusterSpec) -> anyhow::Result<()> {
     if !spec.crd_installed && !spec.elasticsearch.is_empty() {
         bail!("Elasticsearch resources need ECK's CRD installed");
     }
-    let mut namespaces = vec!["default", "kube-system", "kube-public"];
+    // Those of every real cluster, and ECK's own namespace where ECK is installed.
+    let mut namespaces = vec!["default", "kube-node-lease", "kube-public", "kube-system"];
+    if spec.crd_installed {
+        namespaces.push("elastic-system");
+    }
     namespaces.extend(spec.elasticsearch.iter().map(|es| es.namespace.as_str()));
     for namespace in namespaces {
         if api.inner.store.get(&NAMESPACES, "", namespace).is_none() {

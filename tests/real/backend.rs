@@ -10,7 +10,7 @@ use anyhow::{Context, ensure};
 use ecr::sandbox::{ElasticsearchSpec, KubeClusterSpec, PolicyRule, Sandbox, SandboxSpec};
 use ecr_real_stack::{StackInfo, kube as stack_kube};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::Client;
 use kube::api::{Api, DynamicObject, PostParams};
@@ -59,8 +59,13 @@ impl Backend {
         })
     }
 
-    /// A sandbox with these clusters, `(namespace, name)`, each of one node, as on the real side.
-    pub async fn sandbox(clusters: &[(String, String)]) -> anyhow::Result<Backend> {
+    /// A sandbox with these clusters, `(namespace, name)`, each of one node, as on the real side,
+    /// and these namespaces of the real stack's (those the sandbox seeds itself left out, so
+    /// that its seeds are compared too).
+    pub async fn sandbox(
+        clusters: &[(String, String)],
+        namespaces: &[String],
+    ) -> anyhow::Result<Backend> {
         let elasticsearch = clusters
             .iter()
             .map(|(namespace, name)| {
@@ -77,9 +82,13 @@ impl Backend {
         let dir = tempfile::tempdir()?;
         let kubeconfig = dir.path().join("kubeconfig");
         sandbox.write_kubeconfig(&kubeconfig)?;
+        let client = stack_kube::client(&kubeconfig).await?;
+        for namespace in namespaces.iter().filter(|n| !is_seeded(n)) {
+            stack_kube::create_namespace(&client, namespace).await?;
+        }
         Ok(Backend {
             kind: Kind::Sandbox,
-            client: stack_kube::client(&kubeconfig).await?,
+            client,
             kubeconfig,
             real: None,
             sandbox: Some(sandbox),
@@ -291,6 +300,17 @@ impl Backend {
     }
 }
 
+/// Namespaces every cluster has, and ECK's own.
+fn is_seeded(namespace: &str) -> bool {
+    namespace == "default" || namespace.starts_with("kube-") || namespace == "elastic-system"
+}
+
+/// The namespaces that exist.
+pub async fn namespaces(client: &Client) -> anyhow::Result<Vec<String>> {
+    let list = Api::<Namespace>::all(client.clone()).list(&Default::default()).await?;
+    Ok(list.items.into_iter().filter_map(|n| n.metadata.name).collect())
+}
+
 /// The API group of a resource the limited user may be granted.
 fn api_group(resource: &str) -> &'static str {
     match resource {
@@ -308,8 +328,9 @@ fn token_kubeconfig(server: &str, ca_pem: &str, token: &str) -> anyhow::Result<S
         "kind": "Config",
         "clusters": [{"name": "sandbox", "cluster": {"server": server, "certificate-authority-data": ca}}],
         "users": [{"name": "limited", "user": {"token": token}}],
-        "contexts": [{"name": "sandbox", "context": {"cluster": "sandbox", "user": "limited"}}],
-        "current-context": "sandbox"
+        // Named as the real stack's limited context is, after the admin one.
+        "contexts": [{"name": "sandbox-limited", "context": {"cluster": "sandbox", "user": "limited"}}],
+        "current-context": "sandbox-limited"
     });
     Ok(serde_yaml::to_string(&kubeconfig)?)
 }

@@ -227,6 +227,9 @@ fn run_trial(scenario: &Scenario, info: &StackInfo) -> Result<(), Failed> {
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let real = Backend::real(info).await.map_err(|e| format!("{e:#}"))?;
+        let namespaces = backend::namespaces(&real.client)
+            .await
+            .map_err(|e| format!("{e:#}"))?;
         let real = (scenario.run)(&real)
             .await
             .map_err(|e| format!("on the real stack: {e:#}"))?;
@@ -235,7 +238,7 @@ fn run_trial(scenario: &Scenario, info: &StackInfo) -> Result<(), Failed> {
             .iter()
             .map(|(namespace, name)| (namespace.to_string(), name.to_string()))
             .collect();
-        let sandbox = Backend::sandbox(&clusters)
+        let sandbox = Backend::sandbox(&clusters, &namespaces)
             .await
             .map_err(|e| format!("{e:#}"))?;
         let sandbox = (scenario.run)(&sandbox)
