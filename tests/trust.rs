@@ -692,3 +692,22 @@ async fn removing_the_last_ca_leaves_a_bundle_elasticsearch_still_loads() {
     env.connect_one_to_two(&["--yes", "--timeout", "5s"])
         .success();
 }
+
+/// ecr's patches ask for strict field validation, so that a field the installed CRD does not
+/// know (an older ECK) is refused, naming it, rather than dropped with a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patches_ask_for_strict_field_validation() {
+    let env = Env::start().await;
+    let since = env.api().requests().len();
+    env.trust_one_from_two(&["--yes"]).success();
+    let patches: Vec<String> = env
+        .writes_since("sandbox", since)
+        .into_iter()
+        .filter(|write| write.starts_with("PATCH"))
+        .collect();
+    assert!(!patches.is_empty(), "trust add patched nothing");
+    assert!(
+        patches.iter().all(|p| p.contains("fieldValidation=Strict")),
+        "{patches:?}"
+    );
+}

@@ -14,6 +14,7 @@ use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{
     Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, Portforwarder, PostParams,
+    ValidationDirective,
 };
 use kube::runtime::wait::{Condition, await_condition};
 use kube::{Resource, ResourceExt as _};
@@ -240,8 +241,11 @@ impl Kube {
             Some(&self.namespace),
             Some(name),
         );
+        // Strict: a field the installed CRD does not know (an older ECK) is refused, naming
+        // the field, instead of being dropped with a warning that ecr would not see.
         let params = PatchParams {
             field_manager: Some(FIELD_MANAGER.into()),
+            field_validation: Some(ValidationDirective::Strict),
             ..PatchParams::default()
         };
         let patched = answered(api.patch(name, &params, &Patch::Merge(patch)))

@@ -307,8 +307,14 @@ fn is_seeded(namespace: &str) -> bool {
 
 /// The namespaces that exist.
 pub async fn namespaces(client: &Client) -> anyhow::Result<Vec<String>> {
-    let list = Api::<Namespace>::all(client.clone()).list(&Default::default()).await?;
-    Ok(list.items.into_iter().filter_map(|n| n.metadata.name).collect())
+    let list = Api::<Namespace>::all(client.clone())
+        .list(&Default::default())
+        .await?;
+    Ok(list
+        .items
+        .into_iter()
+        .filter_map(|n| n.metadata.name)
+        .collect())
 }
 
 /// The API group of a resource the limited user may be granted.
