@@ -182,64 +182,10 @@ async fn start(
     let logs = dir.join("logs");
     std::fs::create_dir_all(&logs)?;
     let pki = Pki::create(&dir.join("pki"))?;
-    let program = |name: &str| bin.join(name);
-    let arg = |flag: &str, value: &dyn std::fmt::Display| format!("--{flag}={value}");
-    let path = |p: &Path| p.display().to_string();
+    let launcher = Launcher { bin, logs: &logs };
 
-    let etcd_port = free_port()?;
-    let etcd_peer_port = free_port()?;
-    let etcd_url = format!("http://127.0.0.1:{etcd_port}");
-    let etcd_peer_url = format!("http://127.0.0.1:{etcd_peer_port}");
-    processes.push(Process::spawn(
-        "etcd",
-        &program("etcd"),
-        &[
-            arg("data-dir", &path(&dir.join("etcd"))),
-            arg("listen-client-urls", &etcd_url),
-            arg("advertise-client-urls", &etcd_url),
-            arg("listen-peer-urls", &etcd_peer_url),
-            arg("initial-advertise-peer-urls", &etcd_peer_url),
-            arg("initial-cluster", &format!("default={etcd_peer_url}")),
-            arg(
-                "listen-metrics-urls",
-                &format!("http://127.0.0.1:{}", free_port()?),
-            ),
-            "--unsafe-no-fsync".into(),
-        ],
-        &logs,
-    )?);
-
-    let api_port = free_port()?;
-    let api_server = format!("https://127.0.0.1:{api_port}");
-    processes.push(Process::spawn(
-        "kube-apiserver",
-        &program("kube-apiserver"),
-        &[
-            arg("etcd-servers", &etcd_url),
-            arg("bind-address", &"127.0.0.1"),
-            arg("advertise-address", &"127.0.0.1"),
-            arg("secure-port", &api_port),
-            arg("tls-cert-file", &path(&pki.api_server.cert)),
-            arg("tls-private-key-file", &path(&pki.api_server.key)),
-            arg("client-ca-file", &path(&pki.ca.cert)),
-            arg("service-cluster-ip-range", &"10.96.0.0/16"),
-            arg("allow-privileged", &true),
-            arg("endpoint-reconciler-type", &"none"),
-            arg("authorization-mode", &"RBAC"),
-            arg("service-account-issuer", &"https://kubernetes.default.svc"),
-            arg(
-                "service-account-key-file",
-                &path(&pki.service_account_public_key),
-            ),
-            arg(
-                "service-account-signing-key-file",
-                &path(&pki.service_account_key),
-            ),
-            arg("cert-dir", &path(&dir.join("api-server-certs"))),
-        ],
-        &logs,
-    )?);
-
+    let etcd_url = launcher.etcd(processes, &dir.join("etcd"))?;
+    let api_server = launcher.api_server(processes, &pki, &etcd_url, dir)?;
     let admin_kubeconfig = dir.join("kubeconfig");
     let limited_kubeconfig = dir.join("kubeconfig-limited");
     write_kubeconfig(
@@ -265,54 +211,10 @@ async fn start(
     )
     .await?;
 
-    let kubeconfig = path(&admin_kubeconfig);
-    processes.push(Process::spawn(
-        "kube-controller-manager",
-        &program("kube-controller-manager"),
-        &[
-            arg("kubeconfig", &kubeconfig),
-            // No server at all: nothing to listen on, no delegated authentication to set up.
-            arg("secure-port", &0),
-            arg("leader-elect", &false),
-            arg("root-ca-file", &path(&pki.ca.cert)),
-        ],
-        &logs,
-    )?);
-    processes.push(Process::spawn(
-        "kube-scheduler",
-        &program("kube-scheduler"),
-        &[
-            arg("kubeconfig", &kubeconfig),
-            arg("secure-port", &0),
-            arg("leader-elect", &false),
-        ],
-        &logs,
-    )?);
-
+    launcher.controllers(processes, &admin_kubeconfig, &pki)?;
     let tools = options.real_dir.join("tools");
-    let kwok_config = dir.join("kwok.yaml");
-    write_kwok_config(
-        &kwok_config,
-        &module_dir(&tools.join("kwok"), "sigs.k8s.io/kwok")?,
-    )?;
-    let kwok_port = free_port()?;
-    processes.push(Process::spawn(
-        "kwok",
-        &program("kwok"),
-        &[
-            arg("kubeconfig", &kubeconfig),
-            arg("config", &path(&kwok_config)),
-            arg("manage-all-nodes", &true),
-            arg("server-address", &format!("127.0.0.1:{kwok_port}")),
-            arg("node-ip", &"127.0.0.1"),
-            arg("node-port", &kwok_port),
-            // Its heartbeat stage renews a lease; without one the node goes NotReady.
-            arg("node-lease-duration-seconds", &40),
-            // Not loopback: the API server refuses loopback addresses in EndpointSlices.
-            arg("cidr", &POD_CIDR),
-        ],
-        &logs,
-    )?);
+    let kwok_module = module_dir(&tools.join("kwok"), "sigs.k8s.io/kwok")?;
+    launcher.kwok(processes, &admin_kubeconfig, &kwok_module, dir)?;
     kube::create_node(&client).await?;
     wait_running(
         processes,
@@ -330,31 +232,11 @@ async fn start(
     .await?;
 
     let eck = module_dir(&tools.join("eck"), "github.com/elastic/cloud-on-k8s/v3")?;
+    // Every CRD: the operator starts a controller per kind and fails on a missing one.
     kube::apply_file(&client, &eck.join("config/crds/v1/all-crds.yaml")).await?;
     for (index, operator) in options.operators.iter().enumerate() {
         kube::create_namespace(&client, &operator.namespace).await?;
-        let mut args = vec![
-            "manager".to_string(),
-            arg("operator-namespace", &operator.namespace),
-            arg("enable-webhook", &false),
-            arg("enable-leader-election", &false),
-            "--disable-telemetry".into(),
-            // No metrics server (and no health-probe server: ECK sets none).
-            arg("metrics-port", &0),
-            arg("metrics-host", &"127.0.0.1"),
-        ];
-        if !operator.managed_namespaces.is_empty() {
-            args.push(arg("namespaces", &operator.managed_namespaces.join(",")));
-        }
-        args.extend(operator.args.iter().cloned());
-        let name = format!("elastic-operator-{index}");
-        let mut process = Process::spawn_with_env(
-            &name,
-            &program("elastic-operator"),
-            &args,
-            &[("KUBECONFIG", kubeconfig.as_str())],
-            &logs,
-        )?;
+        let mut process = launcher.operator(index, operator, &admin_kubeconfig)?;
         tokio::time::sleep(Duration::from_millis(500)).await;
         process.check_running()?;
         processes.push(process);
@@ -370,6 +252,168 @@ async fn start(
     Ok((info, client))
 }
 
+/// Starts the stack's programs, each with its log in `logs`.
+struct Launcher<'a> {
+    bin: &'a Path,
+    logs: &'a Path,
+}
+
+fn flag(name: &str, value: impl std::fmt::Display) -> String {
+    format!("--{name}={value}")
+}
+
+fn path(path: &Path) -> String {
+    path.display().to_string()
+}
+
+impl Launcher<'_> {
+    fn spawn(&self, name: &str, program: &str, args: &[String]) -> anyhow::Result<Process> {
+        Process::spawn(name, &self.bin.join(program), args, self.logs)
+    }
+
+    /// etcd on two free loopback ports (clients, peers) and a third for its metrics; returns
+    /// its client URL.
+    fn etcd(&self, processes: &mut Vec<Process>, data: &Path) -> anyhow::Result<String> {
+        let url = format!("http://127.0.0.1:{}", free_port()?);
+        let peer_url = format!("http://127.0.0.1:{}", free_port()?);
+        let args = [
+            flag("data-dir", path(data)),
+            flag("listen-client-urls", &url),
+            flag("advertise-client-urls", &url),
+            flag("listen-peer-urls", &peer_url),
+            flag("initial-advertise-peer-urls", &peer_url),
+            flag("initial-cluster", format!("default={peer_url}")),
+            flag(
+                "listen-metrics-urls",
+                format!("http://127.0.0.1:{}", free_port()?),
+            ),
+            "--unsafe-no-fsync".into(),
+        ];
+        processes.push(self.spawn("etcd", "etcd", &args)?);
+        Ok(url)
+    }
+
+    /// The API server with RBAC, client-certificate users and service-account tokens; returns
+    /// its URL.
+    fn api_server(
+        &self,
+        processes: &mut Vec<Process>,
+        pki: &Pki,
+        etcd_url: &str,
+        dir: &Path,
+    ) -> anyhow::Result<String> {
+        let port = free_port()?;
+        let args = [
+            flag("etcd-servers", etcd_url),
+            flag("bind-address", "127.0.0.1"),
+            flag("advertise-address", "127.0.0.1"),
+            flag("secure-port", port),
+            flag("tls-cert-file", path(&pki.api_server.cert)),
+            flag("tls-private-key-file", path(&pki.api_server.key)),
+            flag("client-ca-file", path(&pki.ca.cert)),
+            flag("service-cluster-ip-range", "10.96.0.0/16"),
+            flag("allow-privileged", true),
+            flag("endpoint-reconciler-type", "none"),
+            flag("authorization-mode", "RBAC"),
+            flag("service-account-issuer", "https://kubernetes.default.svc"),
+            flag(
+                "service-account-key-file",
+                path(&pki.service_account_public_key),
+            ),
+            flag(
+                "service-account-signing-key-file",
+                path(&pki.service_account_key),
+            ),
+            flag("cert-dir", path(&dir.join("api-server-certs"))),
+        ];
+        processes.push(self.spawn("kube-apiserver", "kube-apiserver", &args)?);
+        Ok(format!("https://127.0.0.1:{port}"))
+    }
+
+    /// The controller manager (StatefulSets make pods, the `default` service accounts,
+    /// EndpointSlices, garbage collection) and the scheduler (pods onto the kwok node), with no
+    /// server of their own: nothing to listen on, no delegated authentication to set up.
+    fn controllers(
+        &self,
+        processes: &mut Vec<Process>,
+        kubeconfig: &Path,
+        pki: &Pki,
+    ) -> anyhow::Result<()> {
+        let common = [
+            flag("kubeconfig", path(kubeconfig)),
+            flag("secure-port", 0),
+            flag("leader-elect", false),
+        ];
+        let mut manager = common.to_vec();
+        manager.push(flag("root-ca-file", path(&pki.ca.cert)));
+        processes.push(self.spawn(
+            "kube-controller-manager",
+            "kube-controller-manager",
+            &manager,
+        )?);
+        processes.push(self.spawn("kube-scheduler", "kube-scheduler", &common)?);
+        Ok(())
+    }
+
+    /// kwok, managing every node, its server (port-forwards) on loopback.
+    fn kwok(
+        &self,
+        processes: &mut Vec<Process>,
+        kubeconfig: &Path,
+        module: &Path,
+        dir: &Path,
+    ) -> anyhow::Result<()> {
+        let config = dir.join("kwok.yaml");
+        write_kwok_config(&config, module)?;
+        let port = free_port()?;
+        let args = [
+            flag("kubeconfig", path(kubeconfig)),
+            flag("config", path(&config)),
+            flag("manage-all-nodes", true),
+            flag("server-address", format!("127.0.0.1:{port}")),
+            flag("node-ip", "127.0.0.1"),
+            flag("node-port", port),
+            // Its heartbeat stage renews a lease; without one the node goes NotReady.
+            flag("node-lease-duration-seconds", 40),
+            // Not loopback: the API server refuses loopback addresses in EndpointSlices.
+            flag("cidr", POD_CIDR),
+        ];
+        processes.push(self.spawn("kwok", "kwok", &args)?);
+        Ok(())
+    }
+
+    /// An ECK operator out of cluster: no webhook (it needs a service the API server can
+    /// call), no telemetry, no leader election, no metrics server.
+    fn operator(
+        &self,
+        index: usize,
+        operator: &EckOperator,
+        kubeconfig: &Path,
+    ) -> anyhow::Result<Process> {
+        let mut args = vec![
+            "manager".to_string(),
+            flag("operator-namespace", &operator.namespace),
+            flag("enable-webhook", false),
+            flag("enable-leader-election", false),
+            "--disable-telemetry".into(),
+            flag("metrics-port", 0),
+            flag("metrics-host", "127.0.0.1"),
+        ];
+        if !operator.managed_namespaces.is_empty() {
+            args.push(flag("namespaces", operator.managed_namespaces.join(",")));
+        }
+        args.extend(operator.args.iter().cloned());
+        let kubeconfig = path(kubeconfig);
+        Process::spawn_with_env(
+            &format!("elastic-operator-{index}"),
+            &self.bin.join("elastic-operator"),
+            &args,
+            &[("KUBECONFIG", kubeconfig.as_str())],
+            self.logs,
+        )
+    }
+}
+
 /// Waits for `check` while making sure that no process of the stack has died meanwhile.
 async fn wait_running<F, Fut>(
     processes: &mut [Process],
@@ -382,12 +426,8 @@ where
     Fut: Future<Output = anyhow::Result<Option<()>>>,
 {
     // A process that died is the cause of a wait that cannot end: fail at once, with its log.
-    let processes = std::cell::RefCell::new(processes);
     kube::wait_for(what, timeout, || {
-        let alive: anyhow::Result<()> = processes
-            .borrow_mut()
-            .iter_mut()
-            .try_for_each(|p| p.check_running());
+        let alive: anyhow::Result<()> = processes.iter_mut().try_for_each(|p| p.check_running());
         let check = check();
         async move {
             alive?;

@@ -27,8 +27,13 @@ fn up() -> anyhow::Result<()> {
         .map(PathBuf::from)
         .context("usage: real-stack TESTS_REAL_DIR")?
         .canonicalize()?;
-    let dir = real_dir.join("../../target/real/up");
-    // A previous run's files (its processes stopped with it).
+    // tests/real -> the repository's target/real/up; a previous run's files go (its processes
+    // stopped with it).
+    let repository = real_dir
+        .parent()
+        .and_then(|p| p.parent())
+        .context("tests/real has no repository")?;
+    let dir = repository.join("target/real/up");
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!(
         "starting the real stack (logs in {})",
