@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 /// The Elasticsearch version of every cluster, on both sides.
-pub const VERSION: &str = "8.19.7";
+pub const VERSION: &str = ecr_real_stack::ELASTICSEARCH_VERSION;
 /// The user a limited kubeconfig authenticates as, on both sides.
 pub const LIMITED_USER: &str = ecr_real_stack::pki::LIMITED_USER;
 /// How long ECK may take to act on a change.

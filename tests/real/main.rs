@@ -13,9 +13,8 @@ mod terminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
-use ecr_real_stack::{EckOperator, Options, Stack, StackInfo, kube as stack_kube};
+use ecr_real_stack::{EckOperator, Options, Stack, StackInfo};
 use futures::future::BoxFuture;
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -188,34 +187,18 @@ fn start_stack(selected: &[&Scenario]) -> anyhow::Result<Stack> {
     let real_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/real"));
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("real-stack-{}", std::process::id()));
-    eprintln!(
-        "starting the real stack (logs in {})",
-        dir.join("logs").display()
-    );
-    let stack = Stack::start(Options {
+    let clusters = selected
+        .iter()
+        .flat_map(|s| s.clusters.iter())
+        .map(|(namespace, name)| (namespace.to_string(), name.to_string()))
+        .collect();
+    Stack::start(Options {
         real_dir,
         dir,
         operators,
-    })?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let client = stack_kube::client(&stack.info.admin_kubeconfig).await?;
-        let clusters: Vec<_> = selected.iter().flat_map(|s| s.clusters.iter()).collect();
-        for (namespace, name) in &clusters {
-            stack_kube::create_elasticsearch(&client, namespace, name, VERSION, 1).await?;
-        }
-        for (namespace, name) in &clusters {
-            let what = format!("ECK to make Elasticsearch {namespace}/{name} and its pod Ready");
-            stack_kube::wait_for(&what, Duration::from_secs(300), || {
-                stack_kube::elasticsearch_ready(&client, namespace, name, 1)
-            })
-            .await?;
-        }
-        anyhow::Ok(())
-    })?;
-    Ok(stack)
+        clusters,
+        version: VERSION.to_string(),
+    })
 }
 
 /// The scenario on the real stack, then on a sandbox, and the comparison of the two.

@@ -6,7 +6,7 @@ use anyhow::{Context, ensure};
 use base64::Engine;
 use serde_json::Value;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Run};
 use crate::outcome::Outcome;
 use crate::terminal::Terminal;
 
@@ -16,6 +16,38 @@ const TRUST_FILE: &str = "/usr/share/elasticsearch/config/other/remote.ca.crt";
 /// ECK's own transport CA file, first in the list it renders
 /// (cloud-on-k8s v3.5.0 pkg/controller/elasticsearch/settings/merged_config.go, xpackConfig).
 const ECK_TRANSPORT_CA: &str = "/usr/share/elasticsearch/config/transport-certs/ca.crt";
+
+/// `ecr trust add cluster-one -n NAMESPACE --from SOURCE --from-namespace SOURCE_NAMESPACE EXTRA…`.
+fn trust_add(
+    b: &Backend,
+    namespace: &str,
+    source: &str,
+    source_namespace: &str,
+    extra: &[&str],
+) -> Run {
+    b.ecr(&trust_add_args(namespace, source, source_namespace, extra))
+}
+
+fn trust_add_args<'a>(
+    namespace: &'a str,
+    source: &'a str,
+    source_namespace: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        namespace,
+        "--from",
+        source,
+        "--from-namespace",
+        source_namespace,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
 
 /// `ecr ca extract` prints exactly what kubectl reads from the secret ECK made.
 pub async fn ca_extract(b: &Backend) -> anyhow::Result<Outcome> {
@@ -49,19 +81,13 @@ pub async fn ca_extract(b: &Backend) -> anyhow::Result<Outcome> {
 /// second `trust add` changes only the secret.
 pub async fn trust_add_mutual(b: &Backend) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::default();
-    let run = b.ecr(&[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
+    let run = trust_add(
+        b,
         "mutual-one",
-        "--from",
         "cluster-two",
-        "--from-namespace",
         "mutual-two",
-        "--mutual",
-        "--yes",
-    ]);
+        &["--mutual", "--yes"],
+    );
     outcome.run("trust add --mutual", &run, b.context());
     run.expect_code(0, "ecr trust add --mutual")?;
     for (namespace, name) in [("mutual-one", "cluster-one"), ("mutual-two", "cluster-two")] {
@@ -71,18 +97,7 @@ pub async fn trust_add_mutual(b: &Backend) -> anyhow::Result<Outcome> {
 
     b.settle("mutual-one", "cluster-one").await?;
     let before = b.statefulset("mutual-one", "cluster-one").await?;
-    let run = b.ecr(&[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "mutual-one",
-        "--from",
-        "cluster-three",
-        "--from-namespace",
-        "mutual-three",
-        "--yes",
-    ]);
+    let run = trust_add(b, "mutual-one", "cluster-three", "mutual-three", &["--yes"]);
     outcome.run("second trust add", &run, b.context());
     run.expect_code(0, "the second ecr trust add")?;
     b.settle("mutual-one", "cluster-one").await?;
@@ -182,20 +197,13 @@ pub async fn trust_via_config_map(b: &Backend) -> anyhow::Result<Outcome> {
     let before = b.statefulset("cm-one", "cluster-one").await?;
     let own_ca = b.public_ca("cm-one", "cluster-one").await?;
     let remote_ca = b.public_ca("cm-two", "cluster-two").await?;
-    let run = b.ecr(&[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
+    let run = trust_add(
+        b,
         "cm-one",
-        "--from",
         "cluster-two",
-        "--from-namespace",
         "cm-two",
-        "--via",
-        "config-map",
-        "--yes",
-    ]);
+        &["--via", "config-map", "--yes"],
+    );
     outcome.run("trust add --via config-map", &run, b.context());
     run.expect_code(0, "ecr trust add --via config-map")?;
     let published = b
@@ -272,18 +280,7 @@ pub async fn rbac(b: &Backend) -> anyhow::Result<Outcome> {
         )
         .await?;
     let run = b.ecr_with(
-        &[
-            "trust",
-            "add",
-            "cluster-one",
-            "-n",
-            "rbac-one",
-            "--from",
-            "cluster-two",
-            "--from-namespace",
-            "rbac-two",
-            "--yes",
-        ],
+        &trust_add_args("rbac-one", "cluster-two", "rbac-two", &["--yes"]),
         &readers,
     );
     outcome.run("trust add as a reader", &run, b.context());
@@ -346,6 +343,7 @@ pub async fn conflict(b: &Backend) -> anyhow::Result<Outcome> {
 /// Wrong names and a missing namespace: ecr's messages, with the real API server's `Status`.
 pub async fn wrong_names(b: &Backend) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::default();
+    let wrong_source = trust_add_args("errors-one", "nope", "errors-one", &["--yes"]);
     let cases: [(&str, &[&str]); 3] = [
         (
             "a wrong cluster name",
@@ -355,21 +353,7 @@ pub async fn wrong_names(b: &Backend) -> anyhow::Result<Outcome> {
             "a namespace that does not exist",
             &["ca", "extract", "cluster-one", "-n", "no-such-namespace"],
         ),
-        (
-            "a wrong source",
-            &[
-                "trust",
-                "add",
-                "cluster-one",
-                "-n",
-                "errors-one",
-                "--from",
-                "nope",
-                "--from-namespace",
-                "errors-one",
-                "--yes",
-            ],
-        ),
+        ("a wrong source", &wrong_source),
     ];
     for (what, args) in cases {
         let run = b.ecr(args);
@@ -383,18 +367,7 @@ pub async fn wrong_names(b: &Backend) -> anyhow::Result<Outcome> {
 /// the renewed CA, writing only the secret; a re-run writes nothing.
 pub async fn ca_rotation(b: &Backend) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::default();
-    let run = b.ecr(&[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "rotation-one",
-        "--from",
-        "cluster-two",
-        "--from-namespace",
-        "rotation-two",
-        "--yes",
-    ]);
+    let run = trust_add(b, "rotation-one", "cluster-two", "rotation-two", &["--yes"]);
     outcome.run("trust add", &run, b.context());
     run.expect_code(0, "ecr trust add")?;
     let trusted = b.public_ca("rotation-two", "cluster-two").await?;

@@ -24,6 +24,9 @@ use tokio::sync::oneshot;
 use crate::pki::Pki;
 use crate::processes::{Process, free_port};
 
+/// The Elasticsearch version of the clusters the stack makes (ECK 3.5 accepts 7.17 to 9.x).
+pub const ELASTICSEARCH_VERSION: &str = "8.19.7";
+
 /// The pods' addresses (kwok hands them out in order from `.1`).
 pub const POD_CIDR: &str = "10.244.0.0/24";
 
@@ -54,6 +57,10 @@ pub struct Options {
     /// Where the stack keeps its certificates, kubeconfigs, etcd data and logs.
     pub dir: PathBuf,
     pub operators: Vec<EckOperator>,
+    /// Elasticsearch clusters to make, `(namespace, name)`, each of one node of this version;
+    /// the stack is ready when ECK has made them and their pods are Ready.
+    pub clusters: Vec<(String, String)>,
+    pub version: String,
 }
 
 /// What a running stack offers its users.
@@ -81,6 +88,10 @@ impl Stack {
     /// stopped when it ends, however the program ends.
     pub fn start(options: Options) -> anyhow::Result<Stack> {
         let bin = build(&options.real_dir)?;
+        eprintln!(
+            "starting the real stack (logs in {})",
+            options.dir.join("logs").display()
+        );
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel();
         let thread = std::thread::Builder::new()
@@ -240,6 +251,16 @@ async fn start(
         tokio::time::sleep(Duration::from_millis(500)).await;
         process.check_running()?;
         processes.push(process);
+    }
+    for (namespace, name) in &options.clusters {
+        kube::create_elasticsearch(&client, namespace, name, &options.version, 1).await?;
+    }
+    for (namespace, name) in &options.clusters {
+        let what = format!("ECK to make Elasticsearch {namespace}/{name} and its pod Ready");
+        wait_running(processes, &what, Duration::from_secs(300), || {
+            kube::elasticsearch_ready(&client, namespace, name, 1)
+        })
+        .await?;
     }
 
     let info = StackInfo {

@@ -3,13 +3,9 @@
 //! and curl by hand. `tests/real/up` builds and runs it.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
-use ecr_real_stack::{EckOperator, Options, Stack, kube};
-
-/// The Elasticsearch version of the clusters `up` makes.
-const VERSION: &str = "8.19.7";
+use ecr_real_stack::{ELASTICSEARCH_VERSION, EckOperator, Options, Stack};
 
 fn main() -> std::process::ExitCode {
     match up() {
@@ -35,44 +31,30 @@ fn up() -> anyhow::Result<()> {
         .context("tests/real has no repository")?;
     let dir = repository.join("target/real/up");
     let _ = std::fs::remove_dir_all(&dir);
-    eprintln!(
-        "starting the real stack (logs in {})",
-        dir.join("logs").display()
-    );
+    let clusters = [("ns-one", "cluster-one"), ("ns-two", "cluster-two")];
     let stack = Stack::start(Options {
         real_dir,
         dir,
         operators: vec![EckOperator::all_namespaces()],
+        clusters: clusters
+            .map(|(n, c)| (n.to_string(), c.to_string()))
+            .to_vec(),
+        version: ELASTICSEARCH_VERSION.to_string(),
     })?;
+    println!(
+        "export KUBECONFIG={}",
+        stack.info.admin_kubeconfig.display()
+    );
+    println!(
+        "# a user with no rights but those you grant: KUBECONFIG={}",
+        stack.info.limited_kubeconfig.display()
+    );
+    eprintln!("the real stack is up; Ctrl-C stops it");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let outcome = runtime.block_on(async {
-        let client = kube::client(&stack.info.admin_kubeconfig).await?;
-        let clusters = [("ns-one", "cluster-one"), ("ns-two", "cluster-two")];
-        for (namespace, name) in clusters {
-            kube::create_elasticsearch(&client, namespace, name, VERSION, 1).await?;
-        }
-        for (namespace, name) in clusters {
-            let what = format!("ECK to make Elasticsearch {namespace}/{name} and its pod Ready");
-            kube::wait_for(&what, Duration::from_secs(180), || {
-                kube::elasticsearch_ready(&client, namespace, name, 1)
-            })
-            .await?;
-        }
-        println!(
-            "export KUBECONFIG={}",
-            stack.info.admin_kubeconfig.display()
-        );
-        println!(
-            "# a user with no rights but those you grant: KUBECONFIG={}",
-            stack.info.limited_kubeconfig.display()
-        );
-        eprintln!("the real stack is up; Ctrl-C stops it");
-        tokio::signal::ctrl_c().await?;
-        anyhow::Ok(())
-    });
+    let outcome = runtime.block_on(tokio::signal::ctrl_c());
     eprintln!("stopping the real stack");
     stack.stop();
-    outcome
+    Ok(outcome?)
 }
