@@ -20,6 +20,18 @@ impl Outcome {
         self.observations.push((key.to_string(), value.to_string()));
     }
 
+    /// Records an ecr run, then fails unless it exited with `code`.
+    pub fn checked(
+        &mut self,
+        key: &str,
+        run: Run,
+        code: i32,
+        context: &str,
+    ) -> anyhow::Result<Run> {
+        self.run(key, &run, context);
+        run.expect_code(code, key)
+    }
+
     /// An ecr run: its exit code and the lines it wrote for the operator.
     pub fn run(&mut self, key: &str, run: &Run, context: &str) {
         self.note(&format!("{key}: exit code"), format!("{:?}", run.code));

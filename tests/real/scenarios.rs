@@ -53,8 +53,7 @@ fn trust_add_args<'a>(
 pub async fn ca_extract(b: &Backend) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::default();
     let ecr = b.ecr(&["ca", "extract", "cluster-one", "-n", "extract-one"]);
-    outcome.run("ca extract", &ecr, b.context());
-    let ecr = ecr.expect_code(0, "ecr ca extract")?;
+    let ecr = outcome.checked("ca extract", ecr, 0, b.context())?;
     let kubectl = b
         .kubectl(&[
             "get",
@@ -88,8 +87,7 @@ pub async fn trust_add_mutual(b: &Backend) -> anyhow::Result<Outcome> {
         "mutual-two",
         &["--mutual", "--yes"],
     );
-    outcome.run("trust add --mutual", &run, b.context());
-    run.expect_code(0, "ecr trust add --mutual")?;
+    outcome.checked("trust add --mutual", run, 0, b.context())?;
     for (namespace, name) in [("mutual-one", "cluster-one"), ("mutual-two", "cluster-two")] {
         let rendered = rendered_trust(b, namespace, name).await?;
         outcome.note(&format!("{name}: what ECK rendered"), rendered);
@@ -98,8 +96,7 @@ pub async fn trust_add_mutual(b: &Backend) -> anyhow::Result<Outcome> {
     b.settle("mutual-one", "cluster-one").await?;
     let before = b.statefulset("mutual-one", "cluster-one").await?;
     let run = trust_add(b, "mutual-one", "cluster-three", "mutual-three", &["--yes"]);
-    outcome.run("second trust add", &run, b.context());
-    run.expect_code(0, "the second ecr trust add")?;
+    outcome.checked("second trust add", run, 0, b.context())?;
     b.settle("mutual-one", "cluster-one").await?;
     let after = b.statefulset("mutual-one", "cluster-one").await?;
     ensure!(
@@ -204,8 +201,7 @@ pub async fn trust_via_config_map(b: &Backend) -> anyhow::Result<Outcome> {
         "cm-two",
         &["--via", "config-map", "--yes"],
     );
-    outcome.run("trust add --via config-map", &run, b.context());
-    run.expect_code(0, "ecr trust add --via config-map")?;
+    outcome.checked("trust add --via config-map", run, 0, b.context())?;
     let published = b
         .eventually(
             "ECK to publish the trusted CA in cluster-one-es-transport-certs-public",
@@ -237,8 +233,7 @@ pub async fn trust_via_config_map(b: &Backend) -> anyhow::Result<Outcome> {
 pub async fn expose(b: &Backend) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::default();
     let run = b.ecr(&["expose", "cluster-one", "-n", "expose-one", "--yes"]);
-    outcome.run("expose", &run, b.context());
-    let run = run.expect_code(0, "ecr expose")?;
+    let run = outcome.checked("expose", run, 0, b.context())?;
     let service = b
         .kubectl(&[
             "get",
@@ -263,8 +258,7 @@ pub async fn expose(b: &Backend) -> anyhow::Result<Outcome> {
     );
     outcome.note("ecr printed the assigned address", true);
     let again = b.ecr(&["expose", "cluster-one", "-n", "expose-one", "--yes"]);
-    outcome.run("expose again", &again, b.context());
-    again.expect_code(0, "ecr expose, again")?;
+    outcome.checked("expose again", again, 0, b.context())?;
     Ok(outcome)
 }
 
@@ -283,14 +277,12 @@ pub async fn rbac(b: &Backend) -> anyhow::Result<Outcome> {
         &trust_add_args("rbac-one", "cluster-two", "rbac-two", &["--yes"]),
         &readers,
     );
-    outcome.run("trust add as a reader", &run, b.context());
-    run.expect_code(1, "ecr trust add as a reader")?;
+    outcome.checked("trust add as a reader", run, 1, b.context())?;
     let run = b.ecr_with(
         &["ca", "extract", "cluster-one", "-n", "rbac-nothing"],
         &readers,
     );
-    outcome.run("ca extract where nothing is granted", &run, b.context());
-    run.expect_code(1, "ecr ca extract without rights")?;
+    outcome.checked("ca extract where nothing is granted", run, 1, b.context())?;
     Ok(outcome)
 }
 
@@ -357,8 +349,7 @@ pub async fn wrong_names(b: &Backend) -> anyhow::Result<Outcome> {
     ];
     for (what, args) in cases {
         let run = b.ecr(args);
-        outcome.run(what, &run, b.context());
-        run.expect_code(1, what)?;
+        outcome.checked(what, run, 1, b.context())?;
     }
     Ok(outcome)
 }
@@ -368,8 +359,7 @@ pub async fn wrong_names(b: &Backend) -> anyhow::Result<Outcome> {
 pub async fn ca_rotation(b: &Backend) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::default();
     let run = trust_add(b, "rotation-one", "cluster-two", "rotation-two", &["--yes"]);
-    outcome.run("trust add", &run, b.context());
-    run.expect_code(0, "ecr trust add")?;
+    outcome.checked("trust add", run, 0, b.context())?;
     let trusted = b.public_ca("rotation-two", "cluster-two").await?;
     let renewed = b
         .ca_renewed("rotation-two", "cluster-two", &trusted)
@@ -384,8 +374,7 @@ pub async fn ca_rotation(b: &Backend) -> anyhow::Result<Outcome> {
         "rotation-one",
         "--yes",
     ]);
-    outcome.run("trust sync", &run, b.context());
-    run.expect_code(0, "ecr trust sync")?;
+    outcome.checked("trust sync", run, 0, b.context())?;
     let stored = b
         .secret_text("rotation-one", "remote-certs", "remote.ca.crt")
         .await?
@@ -403,8 +392,7 @@ pub async fn ca_rotation(b: &Backend) -> anyhow::Result<Outcome> {
         "rotation-one",
         "--yes",
     ]);
-    outcome.run("trust sync again", &again, b.context());
-    again.expect_code(0, "ecr trust sync, again")?;
+    outcome.checked("trust sync again", again, 0, b.context())?;
     b.settle("rotation-one", "cluster-one").await?;
     let after = b.statefulset("rotation-one", "cluster-one").await?;
     ensure!(
