@@ -145,11 +145,16 @@ pub fn document(registry: &Registry, group: &str, version: &str) -> Option<Value
     }))
 }
 
-/// `io.k8s.api.core.v1.Secret`, or for a custom resource its group reversed:
-/// `co.elastic.k8s.elasticsearch.v1.Elasticsearch`.
+/// `io.k8s.api.core.v1.Secret`, `io.k8s.api.apps.v1.StatefulSet`, or for a custom resource
+/// its group reversed: `co.elastic.k8s.elasticsearch.v1.Elasticsearch`.
 fn schema_name(rt: &ResourceType, kind: &str) -> String {
-    if rt.group.is_empty() {
-        format!("io.k8s.api.core.{}.{kind}", rt.version)
+    if !rt.custom {
+        let group = if rt.group.is_empty() {
+            "core"
+        } else {
+            rt.group
+        };
+        format!("io.k8s.api.{group}.{}.{kind}", rt.version)
     } else {
         let reversed: Vec<&str> = rt.group.split('.').rev().collect();
         format!("{}.{}.{kind}", reversed.join("."), rt.version)
