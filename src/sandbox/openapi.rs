@@ -552,11 +552,19 @@ mod tests {
     fn without_the_crd_there_is_no_elasticsearch_document() {
         let registry = Registry::new(false);
         assert_eq!(document(&registry, ES_GROUP, "v1"), None);
-        assert_eq!(group_versions(&registry), [("", "v1")]);
+        assert_eq!(group_versions(&registry), [("", "v1"), ("apps", "v1")]);
         assert_eq!(
             group_versions(&Registry::new(true)),
-            [("", "v1"), (ES_GROUP, "v1")]
+            [("", "v1"), ("apps", "v1"), (ES_GROUP, "v1")]
         );
+    }
+
+    #[test]
+    fn built_in_kinds_of_a_group_are_named_as_kubernetes_names_them() {
+        let document = document(&Registry::new(true), "apps", "v1").expect("served");
+        let schemas = &document["components"]["schemas"];
+        assert!(schemas["io.k8s.api.apps.v1.StatefulSet"].is_object());
+        assert!(schemas["io.k8s.api.apps.v1.StatefulSetList"].is_object());
     }
 
     #[test]

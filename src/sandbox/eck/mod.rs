@@ -16,7 +16,7 @@ mod statefulsets;
 
 pub use config::{config_secret_name, transport_ca_paths};
 pub use http::{HttpLayer, http_certificate_names};
-pub use statefulsets::transport_certs_secret;
+pub use statefulsets::{CONFIG_HASH_ANNOTATION, transport_certs_secret};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};

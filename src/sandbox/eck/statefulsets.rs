@@ -218,123 +218,10 @@ fn empty_dir() -> Value {
 /// ECK's volumes and mounts (names: elasticsearch/volume/names.go; the shared `-local`
 /// directories: elasticsearch/initcontainer/prepare_fs.go; the list: nodespec/volumes.go).
 fn own_volumes(cluster: &Cluster<'_>, statefulset: &str, claims: &Value) -> Vec<OwnVolume> {
-    let es = cluster.name;
-    let mut scripts = config_map(format!("{es}-es-scripts"));
-    scripts["configMap"]["defaultMode"] = json!(0o755);
-    let mut probe_user = secret(format!("{es}-es-internal-users"));
-    probe_user["secret"]["items"] = json!([
-        {"key": "elastic-internal-probe", "path": "elastic-internal-probe"},
-        {"key": "elastic-internal-pre-stop", "path": "elastic-internal-pre-stop"},
-    ]);
-    let downward_api = json!({"downwardAPI": {"items": [
-        {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
-    ]}});
-    let internal = |dir: &str| format!("/mnt/elastic-internal/{dir}");
-    let config = |dir: &str| format!("{CONFIG_DIR}/{dir}");
-    let mut own = vec![
-        OwnVolume::new(
-            "downward-api",
-            downward_api,
-            &internal("downward-api"),
-            true,
-        ),
-        OwnVolume::new(
-            "elastic-internal-elasticsearch-bin-local",
-            empty_dir(),
-            "/usr/share/elasticsearch/bin",
-            false,
-        ),
-        OwnVolume::new(
-            "elastic-internal-elasticsearch-config",
-            secret(config_secret_name(statefulset)),
-            &internal("elasticsearch-config"),
-            true,
-        ),
-        OwnVolume::new(
-            "elastic-internal-elasticsearch-config-local",
-            empty_dir(),
-            CONFIG_DIR,
-            false,
-        ),
-        OwnVolume::new(
-            "elastic-internal-elasticsearch-plugins-local",
-            empty_dir(),
-            "/usr/share/elasticsearch/plugins",
-            false,
-        ),
-        OwnVolume::new(
-            "elastic-internal-http-certificates",
-            secret(format!("{es}-es-http-certs-internal")),
-            &config("http-certs"),
-            true,
-        ),
-        OwnVolume::new(
-            "elastic-internal-probe-user",
-            probe_user,
-            &internal("pod-mounted-users"),
-            true,
-        ),
-        OwnVolume::new(
-            "elastic-internal-remote-certificate-authorities",
-            secret(format!("{es}-es-remote-ca")),
-            &config("transport-remote-certs/"),
-            true,
-        ),
-        OwnVolume::new(
-            "elastic-internal-scripts",
-            scripts,
-            &internal("scripts"),
-            true,
-        ),
-        OwnVolume::new(
-            "elastic-internal-transport-certificates",
-            secret(transport_certs_secret(statefulset)),
-            &config("transport-certs"),
-            true,
-        ),
-        OwnVolume::new(
-            "elastic-internal-unicast-hosts",
-            config_map(format!("{es}-es-unicast-hosts")),
-            &internal("unicast-hosts"),
-            true,
-        ),
-        OwnVolume::new(
-            "elastic-internal-xpack-file-realm",
-            secret(format!("{es}-es-xpack-file-realm")),
-            &internal("xpack-file-realm"),
-            true,
-        ),
-        OwnVolume::new(
-            "elasticsearch-logs",
-            empty_dir(),
-            "/usr/share/elasticsearch/logs",
-            false,
-        ),
-        OwnVolume::new("tmp-volume", empty_dir(), "/tmp", false),
-    ];
-    // File-based settings from 8.6.1 (elasticsearch/filesettings/file_settings.go).
-    if version_at_least(cluster.version, [8, 6, 1]) {
-        own.push(OwnVolume::new(
-            "file-settings",
-            secret(format!("{es}-es-file-settings")),
-            &config("operator"),
-            true,
-        ));
-    }
-    if cluster.http_tls && cluster.spec()["http"]["tls"]["client"]["authentication"] == true {
-        own.push(OwnVolume::new(
-            "elastic-internal-client-trust-bundle",
-            secret(format!("{es}-es-client-trust-bundle")),
-            &config("client-trust-bundle"),
-            true,
-        ));
-        own.push(OwnVolume::new(
-            "elastic-internal-client-cert",
-            secret(format!("{es}-es-internal-client-cert")),
-            &config("client-cert"),
-            true,
-        ));
-    }
+    let mut own = local_volumes();
+    own.extend(cluster_volumes(cluster.name));
+    own.extend(node_set_volumes(statefulset));
+    own.extend(optional_volumes(cluster));
     // The claims' volumes; the StatefulSet controller names each pod's claim.
     own.extend(claims.as_array().into_iter().flatten().map(|claim| {
         let name = &claim["metadata"]["name"];
@@ -343,6 +230,137 @@ fn own_volumes(cluster: &Cluster<'_>, statefulset: &str, claims: &Value) -> Vec<
             mount: None,
         }
     }));
+    own
+}
+
+/// The directories of the pod itself: emptyDirs shared with ECK's init container, and the
+/// pod's labels.
+fn local_volumes() -> Vec<OwnVolume> {
+    let downward_api = json!({"downwardAPI": {"items": [
+        {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
+    ]}});
+    let mut own = vec![OwnVolume::new(
+        "downward-api",
+        downward_api,
+        "/mnt/elastic-internal/downward-api",
+        true,
+    )];
+    own.extend(
+        [
+            ("elastic-internal-elasticsearch-bin-local", "bin"),
+            ("elastic-internal-elasticsearch-config-local", "config"),
+            ("elastic-internal-elasticsearch-plugins-local", "plugins"),
+            ("elasticsearch-logs", "logs"),
+        ]
+        .map(|(name, dir)| {
+            OwnVolume::new(
+                name,
+                empty_dir(),
+                &format!("/usr/share/elasticsearch/{dir}"),
+                false,
+            )
+        }),
+    );
+    own.push(OwnVolume::new("tmp-volume", empty_dir(), "/tmp", false));
+    own
+}
+
+/// The Secrets and ConfigMaps ECK makes for the cluster `es`, mounted read-only.
+fn cluster_volumes(es: &str) -> Vec<OwnVolume> {
+    let mut scripts = config_map(format!("{es}-es-scripts"));
+    scripts["configMap"]["defaultMode"] = json!(0o755);
+    let mut probe_user = secret(format!("{es}-es-internal-users"));
+    probe_user["secret"]["items"] = json!([
+        {"key": "elastic-internal-probe", "path": "elastic-internal-probe"},
+        {"key": "elastic-internal-pre-stop", "path": "elastic-internal-pre-stop"},
+    ]);
+    let internal = |dir: &str| format!("/mnt/elastic-internal/{dir}");
+    [
+        (
+            "elastic-internal-http-certificates",
+            secret(format!("{es}-es-http-certs-internal")),
+            format!("{CONFIG_DIR}/http-certs"),
+        ),
+        (
+            "elastic-internal-probe-user",
+            probe_user,
+            internal("pod-mounted-users"),
+        ),
+        (
+            "elastic-internal-remote-certificate-authorities",
+            secret(format!("{es}-es-remote-ca")),
+            format!("{CONFIG_DIR}/transport-remote-certs/"),
+        ),
+        ("elastic-internal-scripts", scripts, internal("scripts")),
+        (
+            "elastic-internal-unicast-hosts",
+            config_map(format!("{es}-es-unicast-hosts")),
+            internal("unicast-hosts"),
+        ),
+        (
+            "elastic-internal-xpack-file-realm",
+            secret(format!("{es}-es-xpack-file-realm")),
+            internal("xpack-file-realm"),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, source, path)| OwnVolume::new(name, source, &path, true))
+    .collect()
+}
+
+/// The StatefulSet's own Secrets: its rendered config and its nodes' certificates.
+fn node_set_volumes(statefulset: &str) -> [OwnVolume; 2] {
+    [
+        OwnVolume::new(
+            "elastic-internal-elasticsearch-config",
+            secret(config_secret_name(statefulset)),
+            "/mnt/elastic-internal/elasticsearch-config",
+            true,
+        ),
+        OwnVolume::new(
+            "elastic-internal-transport-certificates",
+            secret(transport_certs_secret(statefulset)),
+            &format!("{CONFIG_DIR}/transport-certs"),
+            true,
+        ),
+    ]
+}
+
+/// File-based settings from 8.6.1 (elasticsearch/filesettings/file_settings.go), and with
+/// HTTP client authentication the trusted client CAs and ECK's own client certificate.
+fn optional_volumes(cluster: &Cluster<'_>) -> Vec<OwnVolume> {
+    let es = cluster.name;
+    let mut own = Vec::new();
+    if version_at_least(cluster.version, [8, 6, 1]) {
+        own.push(OwnVolume::new(
+            "file-settings",
+            secret(format!("{es}-es-file-settings")),
+            &format!("{CONFIG_DIR}/operator"),
+            true,
+        ));
+    }
+    if cluster.http_tls && cluster.spec()["http"]["tls"]["client"]["authentication"] == true {
+        for (name, suffix, dir) in [
+            (
+                "elastic-internal-client-trust-bundle",
+                "client-trust-bundle",
+                "client-trust-bundle",
+            ),
+            (
+                "elastic-internal-client-cert",
+                "internal-client-cert",
+                "client-cert",
+            ),
+        ] {
+            let source = secret(format!("{es}-es-{suffix}"));
+            own.push(OwnVolume::new(
+                name,
+                source,
+                &format!("{CONFIG_DIR}/{dir}"),
+                true,
+            ));
+        }
+    }
     own
 }
 

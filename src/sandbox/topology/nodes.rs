@@ -19,9 +19,8 @@ use tokio::time::Instant;
 use super::trust::{self, CaFiles};
 use crate::certs::TrustAnchor;
 use crate::sandbox::api::KubeApi;
+use crate::sandbox::eck::CONFIG_HASH_ANNOTATION;
 use crate::sandbox::object;
-
-const CONFIG_HASH: &str = "elasticsearch.k8s.elastic.co/config-hash";
 
 /// How long trust changes take to reach the nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,7 +119,7 @@ impl Nodes {
 /// What a node runs: its pod's spec and config hash (ECK's hash covers `elasticsearch.yml`
 /// only, so a pod restarted for a new volume shows it in its spec).
 fn revision(pod: &Value) -> String {
-    let hash = object::annotation(pod, CONFIG_HASH).unwrap_or_default();
+    let hash = object::annotation(pod, CONFIG_HASH_ANNOTATION).unwrap_or_default();
     format!("{hash} {}", pod["spec"])
 }
 
