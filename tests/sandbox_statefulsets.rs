@@ -65,27 +65,14 @@ fn elasticsearch_mounts(set: &Value) -> Vec<Value> {
 }
 
 /// A CA of neither cluster, trusted under its own alias.
-fn trust_a_partner(env: &Env, via: &[&str]) {
+fn trust_a_partner(env: &Env, extra: &[&str]) {
     let partner = env
         .sandbox
         .elasticsearch("sandbox", "ns-two", "cluster-two")
         .unwrap()
         .http_ca_pem;
-    let file = env.dir.path().join("partner.pem");
-    std::fs::write(&file, &partner).unwrap();
-    let args = [
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--ca-file",
-        file.to_str().unwrap(),
-        "--alias",
-        "partner",
-        "--yes",
-    ];
-    env.ecr(&[&args[..], via].concat()).success();
+    env.trust_ca_file(("ns-one", "cluster-one"), &partner, "partner", extra)
+        .success();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
