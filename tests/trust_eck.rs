@@ -46,22 +46,12 @@ fn two_trusts_a_partner(env: &Env) -> String {
         .elasticsearch("sandbox", "ns-one", "cluster-one")
         .unwrap()
         .http_ca_pem;
-    let file = env.dir.path().join("partner.pem");
-    std::fs::write(&file, &partner).unwrap();
-    env.ecr(&[
-        "trust",
-        "add",
-        "cluster-two",
-        "-n",
-        "ns-two",
-        "--ca-file",
-        file.to_str().unwrap(),
-        "--alias",
+    env.trust_ca_file(
+        ("ns-two", "cluster-two"),
+        &partner,
         "partner",
-        "--via",
-        "config-map",
-        "--yes",
-    ])
+        &["--via", "config-map"],
+    )
     .success();
     let partner = fingerprints(&partner).remove(0);
     let published = fingerprints(&env.transport_ca("sandbox", "ns-two", "cluster-two"));

@@ -145,11 +145,16 @@ pub fn document(registry: &Registry, group: &str, version: &str) -> Option<Value
     }))
 }
 
-/// `io.k8s.api.core.v1.Secret`, or for a custom resource its group reversed:
-/// `co.elastic.k8s.elasticsearch.v1.Elasticsearch`.
+/// `io.k8s.api.core.v1.Secret`, `io.k8s.api.apps.v1.StatefulSet`, or for a custom resource
+/// its group reversed: `co.elastic.k8s.elasticsearch.v1.Elasticsearch`.
 fn schema_name(rt: &ResourceType, kind: &str) -> String {
-    if rt.group.is_empty() {
-        format!("io.k8s.api.core.{}.{kind}", rt.version)
+    if !rt.custom {
+        let group = if rt.group.is_empty() {
+            "core"
+        } else {
+            rt.group
+        };
+        format!("io.k8s.api.{group}.{}.{kind}", rt.version)
     } else {
         let reversed: Vec<&str> = rt.group.split('.').rev().collect();
         format!("{}.{}.{kind}", reversed.join("."), rt.version)
@@ -547,11 +552,19 @@ mod tests {
     fn without_the_crd_there_is_no_elasticsearch_document() {
         let registry = Registry::new(false);
         assert_eq!(document(&registry, ES_GROUP, "v1"), None);
-        assert_eq!(group_versions(&registry), [("", "v1")]);
+        assert_eq!(group_versions(&registry), [("", "v1"), ("apps", "v1")]);
         assert_eq!(
             group_versions(&Registry::new(true)),
-            [("", "v1"), (ES_GROUP, "v1")]
+            [("", "v1"), ("apps", "v1"), (ES_GROUP, "v1")]
         );
+    }
+
+    #[test]
+    fn built_in_kinds_of_a_group_are_named_as_kubernetes_names_them() {
+        let document = document(&Registry::new(true), "apps", "v1").expect("served");
+        let schemas = &document["components"]["schemas"];
+        assert!(schemas["io.k8s.api.apps.v1.StatefulSet"].is_object());
+        assert!(schemas["io.k8s.api.apps.v1.StatefulSetList"].is_object());
     }
 
     #[test]

@@ -25,9 +25,10 @@ pub struct ResourceType {
     pub categories: &'static [&'static str],
     /// `status` is a subresource: writes to the main resource keep the stored status.
     pub status_subresource: bool,
-    /// A custom resource: no strategic merge patch, list items keep their type fields,
-    /// and `metadata.generation` counts spec changes.
+    /// A custom resource: no strategic merge patch, list items keep their type fields.
     pub custom: bool,
+    /// `metadata.generation` counts spec changes (custom resources, workloads).
+    pub generation: bool,
 }
 
 pub static NAMESPACES: ResourceType = ResourceType {
@@ -41,6 +42,7 @@ pub static NAMESPACES: ResourceType = ResourceType {
     categories: &[],
     status_subresource: true,
     custom: false,
+    generation: false,
 };
 
 pub static SECRETS: ResourceType = ResourceType {
@@ -54,6 +56,7 @@ pub static SECRETS: ResourceType = ResourceType {
     categories: &[],
     status_subresource: false,
     custom: false,
+    generation: false,
 };
 
 pub static CONFIGMAPS: ResourceType = ResourceType {
@@ -67,6 +70,7 @@ pub static CONFIGMAPS: ResourceType = ResourceType {
     categories: &[],
     status_subresource: false,
     custom: false,
+    generation: false,
 };
 
 pub static SERVICES: ResourceType = ResourceType {
@@ -80,6 +84,7 @@ pub static SERVICES: ResourceType = ResourceType {
     categories: &["all"],
     status_subresource: true,
     custom: false,
+    generation: false,
 };
 
 pub static PODS: ResourceType = ResourceType {
@@ -93,6 +98,24 @@ pub static PODS: ResourceType = ResourceType {
     categories: &["all"],
     status_subresource: true,
     custom: false,
+    generation: false,
+};
+
+/// The API group of StatefulSets.
+pub const APPS_GROUP: &str = "apps";
+
+pub static STATEFULSETS: ResourceType = ResourceType {
+    group: APPS_GROUP,
+    version: "v1",
+    plural: "statefulsets",
+    singular: "statefulset",
+    kind: "StatefulSet",
+    namespaced: true,
+    short_names: &["sts"],
+    categories: &["all"],
+    status_subresource: true,
+    custom: false,
+    generation: true,
 };
 
 pub static ELASTICSEARCHES: ResourceType = ResourceType {
@@ -106,6 +129,7 @@ pub static ELASTICSEARCHES: ResourceType = ResourceType {
     categories: &["elastic"],
     status_subresource: true,
     custom: true,
+    generation: true,
 };
 
 impl ResourceType {
@@ -152,7 +176,14 @@ pub struct Registry {
 
 impl Registry {
     pub fn new(crd_installed: bool) -> Self {
-        let mut types = vec![&NAMESPACES, &SECRETS, &CONFIGMAPS, &SERVICES, &PODS];
+        let mut types = vec![
+            &NAMESPACES,
+            &SECRETS,
+            &CONFIGMAPS,
+            &SERVICES,
+            &PODS,
+            &STATEFULSETS,
+        ];
         if crd_installed {
             types.push(&ELASTICSEARCHES);
         }

@@ -121,7 +121,7 @@ impl Store {
     }
 
     /// Stores a new object, stamping uid, creationTimestamp, resourceVersion (and
-    /// generation for custom resources). With `dry_run`, only says what would be stored.
+    /// generation where it counts). With `dry_run`, only says what would be stored.
     pub fn create(
         &self,
         rt: &'static ResourceType,
@@ -140,7 +140,7 @@ impl Store {
         let metadata = metadata_mut(&mut object);
         metadata.insert("uid".into(), json!(object::new_uid()));
         metadata.insert("creationTimestamp".into(), json!(object::now_timestamp()));
-        if rt.custom {
+        if rt.generation {
             metadata.insert("generation".into(), json!(1));
         }
         if dry_run {
@@ -150,8 +150,8 @@ impl Store {
     }
 
     /// Replaces an object with what `change` makes of the current one (None when absent:
-    /// `change` may then create it). Keeps uid and creationTimestamp, bumps generation of
-    /// custom resources when more than metadata and status changed, and stores nothing
+    /// `change` may then create it). Keeps uid and creationTimestamp, bumps generation (where
+    /// it counts) when more than metadata and status changed, and stores nothing
     /// (no new resourceVersion, no event) when nothing changed.
     pub fn update(
         &self,
@@ -309,7 +309,7 @@ fn carry_over_metadata(rt: &ResourceType, current: &Value, mut desired: Value) -
     for field in ["uid", "creationTimestamp", "resourceVersion"] {
         metadata.insert(field.into(), current["metadata"][field].clone());
     }
-    if rt.custom {
+    if rt.generation {
         let generation = generation.unwrap_or(1) + i64::from(spec_changed);
         metadata.insert("generation".into(), json!(generation));
     }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::crd;
 use super::object;
 use super::resources::{
-    CONFIGMAPS, ELASTICSEARCHES, NAMESPACES, PODS, ResourceType, SECRETS, SERVICES,
+    CONFIGMAPS, ELASTICSEARCHES, NAMESPACES, PODS, ResourceType, SECRETS, SERVICES, STATEFULSETS,
 };
 
 /// What each row carries besides its cells (`includeObject`).
@@ -160,6 +160,14 @@ fn columns(rt: &ResourceType) -> Vec<Column> {
         }));
         columns.push(column("External-IP", "string", 0, external_ip));
         columns.push(column("Port(s)", "string", 0, ports));
+    } else if rt == &STATEFULSETS {
+        columns.push(column("Ready", "string", 0, |o| {
+            let ready = o["status"]["readyReplicas"].as_u64().unwrap_or(0);
+            json!(format!(
+                "{ready}/{}",
+                o["spec"]["replicas"].as_u64().unwrap_or(0)
+            ))
+        }));
     } else if rt == &PODS {
         columns.push(column("Ready", "string", 0, ready));
         columns.push(column("Status", "string", 0, |o| {
@@ -172,8 +180,26 @@ fn columns(rt: &ResourceType) -> Vec<Column> {
     }));
     if rt == &PODS {
         columns.push(column("IP", "string", 1, |o| o["status"]["podIP"].clone()));
+    } else if rt == &STATEFULSETS {
+        columns.push(column("Containers", "string", 1, |o| {
+            container_field(o, "name")
+        }));
+        columns.push(column("Images", "string", 1, |o| {
+            container_field(o, "image")
+        }));
     }
     columns
+}
+
+/// A field of every container of a workload's pod template, comma-separated.
+fn container_field(workload: &Value, field: &str) -> Value {
+    let values: Vec<&str> = workload["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c[field].as_str())
+        .collect();
+    json!(values.join(","))
 }
 
 fn count(map: &Value) -> usize {

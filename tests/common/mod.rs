@@ -193,6 +193,33 @@ impl Env {
         self.ecr(&[&args[..], extra].concat())
     }
 
+    /// `ecr trust add CLUSTER -n NAMESPACE --ca-file FILE --alias ALIAS --yes EXTRA`, the file
+    /// holding `pem` in the temp dir.
+    pub fn trust_ca_file(
+        &self,
+        (namespace, cluster): (&str, &str),
+        pem: &str,
+        alias: &str,
+        extra: &[&str],
+    ) -> Run {
+        let file = self.dir.path().join(format!("{alias}.pem"));
+        std::fs::write(&file, pem).expect("the CA file is written");
+        let file = file.to_str().expect("a UTF-8 temp path");
+        let args = [
+            "trust",
+            "add",
+            cluster,
+            "-n",
+            namespace,
+            "--ca-file",
+            file,
+            "--alias",
+            alias,
+            "--yes",
+        ];
+        self.ecr(&[&args[..], extra].concat())
+    }
+
     /// The `ca.crt` ECK publishes in `CLUSTER-es-transport-certs-public`, read from the store.
     pub fn transport_ca(&self, context: &str, namespace: &str, cluster: &str) -> String {
         let secret = self

@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
+use super::statefulsets::statefulset_name;
 use super::{Cluster, NodeSet, STATEFULSET_LABEL};
 
 const CONFIG_DIR: &str = "/usr/share/elasticsearch/config";
@@ -23,7 +24,7 @@ pub fn config_secret_name(statefulset: &str) -> String {
 
 /// The config secret of one nodeSet.
 pub fn secret(cluster: &Cluster<'_>, node_set: &NodeSet<'_>) -> Value {
-    let statefulset = format!("{}-es-{}", cluster.name, node_set.name);
+    let statefulset = statefulset_name(cluster.name, node_set.name);
     let mut labels = cluster.labels();
     labels.insert(STATEFULSET_LABEL.into(), json!(statefulset));
     json!({

@@ -12,10 +12,11 @@ mod pods;
 mod remote_clusters;
 mod secrets;
 mod services;
+mod statefulsets;
 
 pub use config::{config_secret_name, transport_ca_paths};
 pub use http::{HttpLayer, http_certificate_names};
-pub use pods::transport_certs_secret;
+pub use statefulsets::{CONFIG_HASH_ANNOTATION, transport_certs_secret};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,7 +27,7 @@ use tokio::time::Instant;
 use super::api::KubeApi;
 use super::object;
 use super::objects::Part;
-use super::resources::{ELASTICSEARCHES, PODS, ResourceType, SECRETS, SERVICES};
+use super::resources::{ELASTICSEARCHES, PODS, ResourceType, SECRETS, SERVICES, STATEFULSETS};
 use super::tls::{CertificateAuthority, IssuedCert};
 
 pub const TYPE_LABEL: &str = "common.k8s.elastic.co/type";
@@ -137,6 +138,7 @@ pub(super) struct NodeSet<'a> {
     pub count: u64,
     pub config: &'a Value,
     pub pod_template: &'a Value,
+    pub volume_claim_templates: &'a Value,
 }
 
 impl<'a> Cluster<'a> {
@@ -151,6 +153,7 @@ impl<'a> Cluster<'a> {
                 count: ns["count"].as_u64().unwrap_or(0),
                 config: &ns["config"],
                 pod_template: &ns["podTemplate"],
+                volume_claim_templates: &ns["volumeClaimTemplates"],
             })
             .collect();
         Cluster {
@@ -320,7 +323,7 @@ impl Eck {
             cluster_state.material.http.client_authentication = serving.client_authentication;
         }
         let mut secrets = secrets::desired(&cluster, &cluster_state.material);
-        let (configs, pods, to_restart) = if orchestrated {
+        let (stateful, to_restart) = if orchestrated {
             let rolled = cluster_state.observe(cluster.pod_templates());
             let now = Instant::now();
             let restart = api.inner.topology.delays().pod_restart;
@@ -329,19 +332,19 @@ impl Eck {
             let (restarted, to_restart) = roll.due(now);
             schedule_reconcile(api, namespace, name, roll.next_timer());
             cluster_state.node_starts += restarted;
-            let (configs, pods) = stateful_objects(api, &cluster);
-            (configs, pods, to_restart)
+            (stateful_objects(api, &cluster), to_restart)
         } else {
             Default::default()
         };
-        secrets.extend(configs);
+        secrets.extend(stateful.configs);
         for secret in secrets {
             apply_owned(api, &SECRETS, secret);
         }
         for service in services::desired(&cluster) {
             services::apply(api, service);
         }
-        for pod in pods {
+        apply_statefulsets(api, stateful.statefulsets, &to_restart);
+        for pod in stateful.pods {
             // A pod waiting for its turn in the roll still runs its old template.
             if !to_restart
                 .iter()
@@ -389,7 +392,7 @@ impl Eck {
         self.lock()
             .clusters
             .remove(&(namespace.to_string(), name.to_string()));
-        for rt in [&SECRETS, &SERVICES, &PODS] {
+        for rt in [&SECRETS, &SERVICES, &STATEFULSETS, &PODS] {
             api.remove_unless(rt, namespace, |object| {
                 object::label(object, CLUSTER_NAME_LABEL) != Some(name)
             });
@@ -482,26 +485,75 @@ impl State {
     }
 }
 
-/// What ECK's StatefulSets make of the cluster's nodeSets: each one's rendered config secret
-/// and its pods, those no longer wanted deleted.
-fn stateful_objects(api: &KubeApi, cluster: &Cluster<'_>) -> (Vec<Value>, Vec<Value>) {
-    let pods = pods::desired(cluster, api.node_address());
+/// What ECK makes of the cluster's nodeSets: each one's rendered config secret and
+/// StatefulSet, and the pods those run.
+#[derive(Default)]
+struct StatefulObjects {
+    configs: Vec<Value>,
+    statefulsets: Vec<Value>,
+    pods: Vec<Value>,
+}
+
+/// The cluster's [`StatefulObjects`], those no longer wanted deleted.
+fn stateful_objects(api: &KubeApi, cluster: &Cluster<'_>) -> StatefulObjects {
     let configs: Vec<Value> = cluster
         .node_sets
         .iter()
         .map(|ns| config::secret(cluster, ns))
         .collect();
-    for (rt, objects) in [(&SECRETS, &configs), (&PODS, &pods)] {
+    let statefulsets: Vec<Value> = cluster
+        .node_sets
+        .iter()
+        .map(|ns| statefulsets::desired(cluster, ns))
+        .collect();
+    let pods = pods::desired(&statefulsets, cluster.index, api.node_address());
+    for (rt, objects) in [
+        (&SECRETS, &configs),
+        (&STATEFULSETS, &statefulsets),
+        (&PODS, &pods),
+    ] {
         remove_stale(api, rt, cluster, objects);
     }
-    (configs, pods)
+    StatefulObjects {
+        configs,
+        statefulsets,
+        pods,
+    }
+}
+
+/// Writes the StatefulSets, then their status as the StatefulSet controller reports it: every
+/// pod ready, those waiting in the roll `to_restart` not yet on the new template.
+fn apply_statefulsets(api: &KubeApi, statefulsets: Vec<Value>, to_restart: &[String]) {
+    for statefulset in statefulsets {
+        let (namespace, name) = (
+            object::namespace(&statefulset).to_string(),
+            object::name(&statefulset).to_string(),
+        );
+        let replicas = statefulset["spec"]["replicas"].as_u64().unwrap_or(0);
+        let waiting = to_restart
+            .iter()
+            .filter(|pod| {
+                pod.strip_prefix(name.as_str())
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|ordinal| ordinal.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .count() as u64;
+        apply_owned(api, &STATEFULSETS, statefulset);
+        api.update_status(&STATEFULSETS, &namespace, &name, |stored| {
+            Some(statefulsets::status(
+                stored,
+                replicas,
+                replicas.saturating_sub(waiting),
+            ))
+        });
+    }
 }
 
 /// The stored pods of the cluster's nodeSets `node_sets`, sorted by name.
 fn stored_pods_of(api: &KubeApi, cluster: &Cluster<'_>, node_sets: &[String]) -> Vec<String> {
     let statefulsets: Vec<String> = node_sets
         .iter()
-        .map(|node_set| format!("{}-es-{node_set}", cluster.name))
+        .map(|node_set| statefulsets::statefulset_name(cluster.name, node_set))
         .collect();
     let (pods, _) = api.inner.store.list(&PODS, Some(cluster.namespace));
     let mut names: Vec<String> = pods

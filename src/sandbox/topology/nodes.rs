@@ -13,14 +13,14 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::time::Instant;
 
 use super::trust::{self, CaFiles};
 use crate::certs::TrustAnchor;
 use crate::sandbox::api::KubeApi;
+use crate::sandbox::eck::CONFIG_HASH_ANNOTATION;
 use crate::sandbox::object;
-
-const CONFIG_HASH: &str = "elasticsearch.k8s.elastic.co/config-hash";
 
 /// How long trust changes take to reach the nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,8 +62,9 @@ pub struct Nodes {
 
 #[derive(Debug)]
 struct NodeView {
-    /// The pod template the node runs (a restarted pod has a new one, and loads its files anew).
-    config_hash: String,
+    /// The pod template the node runs (a restarted pod has a new one, and loads its files
+    /// anew): its [`revision`].
+    revision: String,
     loaded: Vec<TrustAnchor>,
     pending: Option<Pending>,
 }
@@ -99,16 +100,27 @@ impl Nodes {
                     object::name(pod).to_string(),
                 );
                 let files = trust::ca_files(api, pod);
-                let hash = object::annotation(pod, CONFIG_HASH).unwrap_or_default();
+                let revision = revision(pod);
                 let view = views
                     .entry(key)
-                    .or_insert_with(|| NodeView::started(hash, &files));
-                view.notice(hash, files, now + delays.volume_sync + delays.ssl_reload);
+                    .or_insert_with(|| NodeView::started(&revision, &files));
+                view.notice(
+                    &revision,
+                    files,
+                    now + delays.volume_sync + delays.ssl_reload,
+                );
                 view.settle(now);
                 view.loaded.clone()
             })
             .collect()
     }
+}
+
+/// What a node runs: its pod's spec and config hash (ECK's hash covers `elasticsearch.yml`
+/// only, so a pod restarted for a new volume shows it in its spec).
+fn revision(pod: &Value) -> String {
+    let hash = object::annotation(pod, CONFIG_HASH_ANNOTATION).unwrap_or_default();
+    format!("{hash} {}", pod["spec"])
 }
 
 /// Whether every node of `loaded` trusts `anchor` (and there is at least one node).
@@ -118,9 +130,9 @@ pub fn every_node_trusts(loaded: &[Vec<TrustAnchor>], anchor: &TrustAnchor) -> b
 
 impl NodeView {
     /// A node that starts with these files: one it refuses stops it, trusting nothing.
-    fn started(config_hash: &str, files: &CaFiles) -> Self {
+    fn started(revision: &str, files: &CaFiles) -> Self {
         NodeView {
-            config_hash: config_hash.to_string(),
+            revision: revision.to_string(),
             loaded: match files {
                 CaFiles::Loaded(cas) => cas.clone(),
                 CaFiles::Refused => Vec::new(),
@@ -131,9 +143,9 @@ impl NodeView {
 
     /// Schedules what changed since the last look: a restarted node loaded its files at
     /// start; a running one reloads them once the kubelet synced them.
-    fn notice(&mut self, config_hash: &str, files: CaFiles, reload_due: Instant) {
-        if config_hash != self.config_hash {
-            *self = NodeView::started(config_hash, &files);
+    fn notice(&mut self, revision: &str, files: CaFiles, reload_due: Instant) {
+        if revision != self.revision {
+            *self = NodeView::started(revision, &files);
             return;
         }
         let CaFiles::Loaded(cas) = files else {
