@@ -237,7 +237,9 @@ async fn later_trust_changes_touch_only_the_secret() {
     env.ecr(&from_other_kube).success();
     assert_eq!(
         env.writes_since("sandbox-one", since),
-        ["PATCH /api/v1/namespaces/ns-one/secrets/remote-certs?&fieldManager=ecr"],
+        [
+            "PATCH /api/v1/namespaces/ns-one/secrets/remote-certs?&fieldManager=ecr&fieldValidation=Strict"
+        ],
         "only the secret is written"
     );
     assert_eq!(

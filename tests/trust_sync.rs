@@ -65,7 +65,9 @@ async fn a_rotated_ca_is_trusted_beside_the_old_one_writing_only_the_store() {
     let run = sync_one(&env, &["--yes"]).success();
     assert_eq!(
         env.writes_since("sandbox", since),
-        vec!["PATCH /api/v1/namespaces/ns-one/secrets/remote-certs?&fieldManager=ecr"]
+        vec![
+            "PATCH /api/v1/namespaces/ns-one/secrets/remote-certs?&fieldManager=ecr&fieldValidation=Strict"
+        ]
     );
     assert_eq!(
         env.api().rolling_restarts("ns-one", "cluster-one"),

@@ -24,8 +24,9 @@ use tokio::sync::oneshot;
 use crate::pki::Pki;
 use crate::processes::{Process, free_port};
 
-/// The Elasticsearch version of the clusters the stack makes (ECK 3.5 accepts 7.17 to 9.x).
-pub const ELASTICSEARCH_VERSION: &str = "8.19.7";
+/// The Elasticsearch version of the clusters the stack makes (ECK 3.5 accepts 7.17 to 9.x): the
+/// newest 8.x whose runnable distribution Maven Central serves, for issue 16's nodes.
+pub const ELASTICSEARCH_VERSION: &str = "8.19.21";
 
 /// The pods' addresses (kwok hands them out in order from `.1`).
 pub const POD_CIDR: &str = "10.244.0.0/24";
