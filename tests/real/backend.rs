@@ -116,6 +116,21 @@ impl Backend {
         run("kubectl", args, &self.kubeconfig, self.dir.path())
     }
 
+    /// `kubectl get KIND NAME -n NAMESPACE -o OUTPUT`, as the recipe reads things.
+    pub fn kubectl_get(
+        &self,
+        kind: &str,
+        name: &str,
+        namespace: &str,
+        output: &str,
+    ) -> anyhow::Result<String> {
+        let args = ["get", kind, name, "-n", namespace, "-o", output];
+        Ok(self
+            .kubectl(&args)
+            .expect_code(0, &format!("kubectl get {kind} {name}"))?
+            .stdout)
+    }
+
     /// The environment a terminal command needs to act as this backend's admin.
     pub fn shell_env(&self) -> String {
         format!(

@@ -54,18 +54,13 @@ pub async fn ca_extract(b: &Backend) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::default();
     let ecr = b.ecr(&["ca", "extract", "cluster-one", "-n", "extract-one"]);
     let ecr = outcome.checked("ca extract", ecr, 0, b.context())?;
-    let kubectl = b
-        .kubectl(&[
-            "get",
-            "secret",
-            "cluster-one-es-transport-certs-public",
-            "-n",
-            "extract-one",
-            "-o",
-            "jsonpath={.data.ca\\.crt}",
-        ])
-        .expect_code(0, "kubectl get secret")?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(kubectl.stdout.trim())?;
+    let kubectl = b.kubectl_get(
+        "secret",
+        "cluster-one-es-transport-certs-public",
+        "extract-one",
+        r"jsonpath={.data.ca\.crt}",
+    )?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(kubectl.trim())?;
     let from_kubectl = String::from_utf8(decoded)?;
     ensure!(
         ecr.stdout == from_kubectl,
@@ -234,18 +229,8 @@ pub async fn expose(b: &Backend) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::default();
     let run = b.ecr(&["expose", "cluster-one", "-n", "expose-one", "--yes"]);
     let run = outcome.checked("expose", run, 0, b.context())?;
-    let service = b
-        .kubectl(&[
-            "get",
-            "service",
-            "cluster-one-es-transport",
-            "-n",
-            "expose-one",
-            "-o",
-            "json",
-        ])
-        .expect_code(0, "kubectl get service")?;
-    let service: Value = serde_json::from_str(&service.stdout)?;
+    let service = b.kubectl_get("service", "cluster-one-es-transport", "expose-one", "json")?;
+    let service: Value = serde_json::from_str(&service)?;
     outcome.note("service type", &service["spec"]["type"]);
     let address = service["status"]["loadBalancer"]["ingress"][0]["ip"]
         .as_str()
