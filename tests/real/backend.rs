@@ -10,6 +10,7 @@ use anyhow::{Context, ensure};
 use ecr::sandbox::{ElasticsearchSpec, KubeClusterSpec, PolicyRule, Sandbox, SandboxSpec};
 use ecr_real_stack::{StackInfo, kube as stack_kube};
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::authorization::v1::SubjectAccessReview;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::Client;
@@ -252,7 +253,45 @@ impl Backend {
         Api::<RoleBinding>::namespaced(self.client.clone(), namespace)
             .create(&PostParams::default(), &binding)
             .await?;
+        // The API server's authorizer learns of new RBAC objects through its informers, a
+        // moment later: ask it until it allows what was granted.
+        for verb in verbs {
+            for resource in resources {
+                let what =
+                    format!("RBAC to allow {LIMITED_USER} to {verb} {resource} in {namespace}");
+                stack_kube::wait_for(&what, ECK_TIMEOUT, || {
+                    self.allowed(namespace, verb, resource)
+                })
+                .await?;
+            }
+        }
         Ok(())
+    }
+
+    /// Whether the API server's authorizer allows [`LIMITED_USER`] this (a SubjectAccessReview).
+    async fn allowed(
+        &self,
+        namespace: &str,
+        verb: &str,
+        resource: &str,
+    ) -> anyhow::Result<Option<()>> {
+        let (resource, subresource) = resource.split_once('/').unwrap_or((resource, ""));
+        let review: SubjectAccessReview = serde_json::from_value(json!({
+            "spec": {
+                "user": LIMITED_USER,
+                "resourceAttributes": {
+                    "namespace": namespace,
+                    "verb": verb,
+                    "group": api_group(resource),
+                    "resource": resource,
+                    "subresource": subresource
+                }
+            }
+        }))?;
+        let answer = Api::<SubjectAccessReview>::all(self.client.clone())
+            .create(&PostParams::default(), &review)
+            .await?;
+        Ok(answer.status.is_some_and(|s| s.allowed).then_some(()))
     }
 
     pub async fn elasticsearch(
