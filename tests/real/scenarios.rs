@@ -351,14 +351,15 @@ pub async fn ca_rotation(b: &Backend) -> anyhow::Result<Outcome> {
         .await?;
     b.settle("rotation-one", "cluster-one").await?;
     let before = b.statefulset("rotation-one", "cluster-one").await?;
-    let run = b.ecr(&[
+    const SYNC: [&str; 6] = [
         "trust",
         "sync",
         "cluster-one",
         "-n",
         "rotation-one",
         "--yes",
-    ]);
+    ];
+    let run = b.ecr(&SYNC);
     outcome.checked("trust sync", run, 0, b.context())?;
     let stored = b
         .secret_text("rotation-one", "remote-certs", "remote.ca.crt")
@@ -369,14 +370,7 @@ pub async fn ca_rotation(b: &Backend) -> anyhow::Result<Outcome> {
         "the renewed CA is not trusted:\n{stored}"
     );
     outcome.note("the renewed CA is trusted", true);
-    let again = b.ecr(&[
-        "trust",
-        "sync",
-        "cluster-one",
-        "-n",
-        "rotation-one",
-        "--yes",
-    ]);
+    let again = b.ecr(&SYNC);
     outcome.checked("trust sync again", again, 0, b.context())?;
     b.settle("rotation-one", "cluster-one").await?;
     let after = b.statefulset("rotation-one", "cluster-one").await?;
