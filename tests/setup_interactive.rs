@@ -3,74 +3,9 @@
 
 mod common;
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
 use common::Env;
+use common::terminal::Terminal;
 use ecr::sandbox::SandboxSpec;
-
-/// A tmux server of the test's own, so that nothing else on the machine is touched.
-struct Terminal {
-    socket: String,
-}
-
-impl Terminal {
-    fn start(command: &str) -> Self {
-        let socket = format!("ecr-test-{}", std::process::id());
-        let terminal = Terminal { socket };
-        terminal.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "setup",
-            "-x",
-            "200",
-            "-y",
-            "50",
-            command,
-        ]);
-        terminal
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let output = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// Everything the terminal has shown so far.
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-J", "-t", "setup", "-S", "-5000"])
-    }
-
-    fn wait_for(&self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.screen().contains(text) {
-            assert!(
-                Instant::now() < deadline,
-                "the terminal never showed {text:?}:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "setup"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_the_prompts_to_the_final_summary() {
@@ -82,7 +17,7 @@ async fn from_the_prompts_to_the_final_summary() {
         env!("CARGO_BIN_EXE_ecr")
     );
     tokio::task::block_in_place(|| {
-        let terminal = Terminal::start(&command);
+        let terminal = Terminal::start("setup", &command);
         terminal.wait_for("Kube context of the local cluster");
         terminal.keys(&["Enter"]); // the current context, sandbox-one
         terminal.wait_for("The local cluster");

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this
 
 pub mod recipe;
+pub mod terminal;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -58,6 +59,23 @@ impl Run {
             self.stderr
         );
         self
+    }
+
+    /// As [`Run::success`] and [`Run::failure`], for callers that report rather than panic.
+    pub fn expect_code(self, code: i32, what: &str) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            self.code == Some(code),
+            "{what}: exit code {:?}, expected {code}\nstdout:\n{}\nstderr:\n{}",
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        anyhow::ensure!(
+            !self.stderr.contains("panicked"),
+            "{what}: ecr panicked:\n{}",
+            self.stderr
+        );
+        Ok(self)
     }
 
     #[track_caller]
@@ -356,21 +374,7 @@ impl Env {
         kubeconfig: &Path,
         variables: &[(&str, &str)],
     ) -> Run {
-        let mut command = std::process::Command::new(program);
-        command
-            .args(args)
-            .env("KUBECONFIG", kubeconfig)
-            .env("HOME", self.dir.path())
-            .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
-            .env_remove("ES_USERNAME")
-            .env_remove("ES_PASSWORD")
-            .env_remove("ES_API_KEY")
-            .env_remove("KUBERNETES_SERVICE_HOST")
-            .envs(variables.iter().copied());
-        let output = tokio::task::block_in_place(|| command.output())
-            .unwrap_or_else(|e| panic!("running {program}: {e}"));
-        Run::from(output)
+        run_program(program, args, kubeconfig, self.dir.path(), variables)
     }
 
     /// Writes a kubeconfig for `context`'s API server that authenticates with `token`.
@@ -384,6 +388,33 @@ impl Env {
         .expect("writing a kubeconfig");
         path
     }
+}
+
+/// Runs `program ARGS` as a user would, against `kubeconfig`, with `home` as HOME, none of
+/// the environment ecr reads from the machine's (credentials, logging, in-cluster), and these
+/// variables set.
+pub fn run_program(
+    program: &str,
+    args: &[&str],
+    kubeconfig: &Path,
+    home: &Path,
+    variables: &[(&str, &str)],
+) -> Run {
+    let mut command = std::process::Command::new(program);
+    command
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", home)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .env_remove("ES_USERNAME")
+        .env_remove("ES_PASSWORD")
+        .env_remove("ES_API_KEY")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .envs(variables.iter().copied());
+    let output = tokio::task::block_in_place(|| command.output())
+        .unwrap_or_else(|e| panic!("running {program}: {e}"));
+    Run::from(output)
 }
 
 /// A secret's data value (base64) as text.

@@ -3,10 +3,9 @@
 //! between the two kept here: waiting for ECK, a CA renewal, a user with limited rights.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Context, ensure};
+use anyhow::Context;
 use ecr::sandbox::{ElasticsearchSpec, KubeClusterSpec, PolicyRule, Sandbox, SandboxSpec};
 use ecr_real_stack::{StackInfo, kube as stack_kube};
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -17,6 +16,9 @@ use kube::Client;
 use kube::api::{Api, DynamicObject, PostParams};
 use serde_json::{Value, json};
 use tempfile::TempDir;
+
+pub use crate::common::Run;
+use crate::common::{kubeconfig_yaml, run_program};
 
 /// The Elasticsearch version of every cluster, on both sides.
 pub const VERSION: &str = ecr_real_stack::ELASTICSEARCH_VERSION;
@@ -38,14 +40,6 @@ pub struct Backend {
     real: Option<StackInfo>,
     sandbox: Option<Sandbox>,
     dir: TempDir,
-}
-
-/// What a run of a binary left behind, as text.
-#[derive(Debug, Clone)]
-pub struct Run {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
 }
 
 impl Backend {
@@ -110,11 +104,17 @@ impl Backend {
     }
 
     pub fn ecr_with(&self, args: &[&str], kubeconfig: &Path) -> Run {
-        run(env!("CARGO_BIN_EXE_ecr"), args, kubeconfig, self.dir.path())
+        run_program(
+            env!("CARGO_BIN_EXE_ecr"),
+            args,
+            kubeconfig,
+            self.dir.path(),
+            &[],
+        )
     }
 
     pub fn kubectl(&self, args: &[&str]) -> Run {
-        run("kubectl", args, &self.kubeconfig, self.dir.path())
+        run_program("kubectl", args, &self.kubeconfig, self.dir.path(), &[])
     }
 
     /// `kubectl get KIND NAME -n NAMESPACE -o OUTPUT`, as the recipe reads things.
@@ -220,7 +220,9 @@ impl Backend {
                     vec![PolicyRule::new(verbs, resources, namespaces)],
                 );
                 let path = self.dir.path().join("kubeconfig-limited");
-                std::fs::write(&path, token_kubeconfig(&api.url(), &api.ca_pem(), token)?)?;
+                // Named as the real stack's limited context is, after the admin one.
+                let yaml = kubeconfig_yaml("sandbox-limited", &api.url(), &api.ca_pem(), token);
+                std::fs::write(&path, yaml)?;
                 Ok(path)
             }
             (None, None) => unreachable!("a backend is real or a sandbox"),
@@ -377,54 +379,5 @@ fn api_group(resource: &str) -> &'static str {
         "elasticsearches" => "elasticsearch.k8s.elastic.co",
         "statefulsets" => "apps",
         _ => "",
-    }
-}
-
-fn token_kubeconfig(server: &str, ca_pem: &str, token: &str) -> anyhow::Result<String> {
-    use base64::Engine;
-    let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
-    let kubeconfig = json!({
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "sandbox", "cluster": {"server": server, "certificate-authority-data": ca}}],
-        "users": [{"name": "limited", "user": {"token": token}}],
-        // Named as the real stack's limited context is, after the admin one.
-        "contexts": [{"name": "sandbox-limited", "context": {"cluster": "sandbox", "user": "limited"}}],
-        "current-context": "sandbox-limited"
-    });
-    Ok(serde_yaml::to_string(&kubeconfig)?)
-}
-
-fn run(program: &str, args: &[&str], kubeconfig: &Path, home: &Path) -> Run {
-    let output = Command::new(program)
-        .args(args)
-        .env("KUBECONFIG", kubeconfig)
-        .env("HOME", home)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap_or_else(|e| panic!("running {program}: {e}"));
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-impl Run {
-    pub fn expect_code(self, code: i32, what: &str) -> anyhow::Result<Run> {
-        ensure!(
-            self.code == Some(code),
-            "{what}: exit code {:?}, expected {code}\nstdout:\n{}\nstderr:\n{}",
-            self.code,
-            self.stdout,
-            self.stderr
-        );
-        ensure!(
-            !self.stderr.contains("panicked"),
-            "{what}: ecr panicked:\n{}",
-            self.stderr
-        );
-        Ok(self)
     }
 }

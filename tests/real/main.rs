@@ -6,9 +6,10 @@
 //! `cargo test --test real [FILTER]`; the last line is `N passed, N failed`.
 
 mod backend;
+#[path = "../common/mod.rs"]
+mod common;
 mod outcome;
 mod scenarios;
-mod terminal;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -7,8 +7,8 @@ use base64::Engine;
 use serde_json::Value;
 
 use crate::backend::{Backend, Run};
+use crate::common::terminal::Terminal;
 use crate::outcome::Outcome;
-use crate::terminal::Terminal;
 
 /// Where ecr mounts the trust secret, and the file it lists (README, "trust add").
 const TRUST_MOUNT: &str = "/usr/share/elasticsearch/config/other";
@@ -280,8 +280,8 @@ pub async fn conflict(b: &Backend) -> anyhow::Result<Outcome> {
         b.shell_env(),
         env!("CARGO_BIN_EXE_ecr"),
     );
-    let terminal = Terminal::start(&format!("conflict-{:?}", b.kind), &command)?;
-    terminal.wait_for("Apply these changes?")?;
+    let terminal = Terminal::start(&format!("conflict-{:?}", b.kind), &command);
+    terminal.wait_for("Apply these changes?");
     b.kubectl(&[
         "annotate",
         "elasticsearch",
@@ -291,8 +291,8 @@ pub async fn conflict(b: &Backend) -> anyhow::Result<Outcome> {
         "example.com/edited-meanwhile=yes",
     ])
     .expect_code(0, "kubectl annotate")?;
-    terminal.keys(&["y", "Enter"])?;
-    terminal.wait_for("ECR-EXITED-")?;
+    terminal.keys(&["y", "Enter"]);
+    terminal.wait_for("ECR-EXITED-");
     let screen = terminal.screen();
     outcome.note("exited", screen.contains("ECR-EXITED-0"));
     outcome.note(

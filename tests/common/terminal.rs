@@ -1,18 +1,18 @@
-//! A terminal for the scenarios that answer ecr's prompt: a tmux server of the scenario's own.
+//! A real terminal for the tests that answer ecr's prompts: a tmux server of the test's own
+//! (its socket named after the process and the test), so that nothing else is touched.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-use anyhow::{Context, bail};
 
 pub struct Terminal {
     socket: String,
 }
 
 impl Terminal {
-    pub fn start(name: &str, command: &str) -> anyhow::Result<Terminal> {
+    /// Runs `command` in a new 200x50 terminal; `name` keeps concurrent tests apart.
+    pub fn start(name: &str, command: &str) -> Self {
         let terminal = Terminal {
-            socket: format!("ecr-real-{}-{name}", std::process::id()),
+            socket: format!("ecr-test-{}-{name}", std::process::id()),
         };
         terminal.tmux(&[
             "new-session",
@@ -24,46 +24,46 @@ impl Terminal {
             "-y",
             "50",
             command,
-        ])?;
-        Ok(terminal)
+        ]);
+        terminal
     }
 
-    fn tmux(&self, args: &[&str]) -> anyhow::Result<String> {
+    fn tmux(&self, args: &[&str]) -> String {
         let output = Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
             .args(args)
             .output()
-            .context("running tmux")?;
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+            .expect("tmux runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// Everything the terminal has shown so far.
     pub fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-J", "-t", "main", "-S", "-5000"])
-            .unwrap_or_default()
     }
 
-    pub fn wait_for(&self, text: &str) -> anyhow::Result<()> {
+    pub fn wait_for(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while !self.screen().contains(text) {
-            if Instant::now() > deadline {
-                bail!("the terminal never showed {text:?}:\n{}", self.screen());
-            }
+            assert!(
+                Instant::now() < deadline,
+                "the terminal never showed {text:?}:\n{}",
+                self.screen()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
-        Ok(())
     }
 
-    pub fn keys(&self, keys: &[&str]) -> anyhow::Result<()> {
+    pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "main"];
         args.extend_from_slice(keys);
-        self.tmux(&args).map(|_| ())
+        self.tmux(&args);
     }
 }
 
 impl Drop for Terminal {
     fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
+        self.tmux(&["kill-server"]);
     }
 }
