@@ -1,4 +1,4 @@
-package ecr.nodeshutdown;
+package ecr.missingmodules;
 
 import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
 import org.elasticsearch.cluster.node.DiscoveryNodes;
@@ -16,7 +16,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /** The plugin for Elasticsearch versions whose getRestHandlers takes the settings one by one (8.19). */
-public final class NodeShutdownPlugin extends NodeShutdownBase {
+public final class MissingModulesPlugin extends MissingModulesBase {
     @Override
     public Collection<RestHandler> getRestHandlers(
         Settings settings,

@@ -1,4 +1,4 @@
-package ecr.nodeshutdown;
+package ecr.missingmodules;
 
 import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.features.NodeFeature;
@@ -9,7 +9,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /** The plugin for Elasticsearch versions whose getRestHandlers takes a RestHandlersServices (9.5). */
-public final class NodeShutdownPlugin extends NodeShutdownBase {
+public final class MissingModulesPlugin extends MissingModulesBase {
     @Override
     public Collection<RestHandler> getRestHandlers(
         RestHandlersServices services,

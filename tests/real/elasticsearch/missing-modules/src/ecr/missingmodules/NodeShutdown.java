@@ -1,4 +1,4 @@
-package ecr.nodeshutdown;
+package ecr.missingmodules;
 
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
@@ -14,10 +14,8 @@ import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.injection.guice.Inject;
-import org.elasticsearch.plugins.ActionPlugin;
-import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.plugins.ActionPlugin.ActionHandler;
 import org.elasticsearch.rest.BaseRestHandler;
-import org.elasticsearch.rest.RestHandler;
 import org.elasticsearch.rest.RestRequest;
 import org.elasticsearch.rest.action.RestToXContentListener;
 import org.elasticsearch.tasks.Task;
@@ -29,7 +27,6 @@ import org.elasticsearch.xcontent.XContentParser;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,11 +53,8 @@ import static org.elasticsearch.rest.RestRequest.Method.PUT;
  *
  * <p>The actions carry Elasticsearch's own names (cluster:admin/shutdown/...), so security
  * authorizes them as it does the real ones: they need the cluster privilege manage.
- *
- * <p>NodeShutdownPlugin, the class Elasticsearch loads, adds getRestHandlers, whose parameters
- * differ between versions; the build compiles the variant that the distribution's ActionPlugin fits.
  */
-public abstract class NodeShutdownBase extends Plugin implements ActionPlugin {
+public final class NodeShutdown {
 
     static final ActionType<AcknowledgedResponse> PUT_SHUTDOWN = new ActionType<>("cluster:admin/shutdown/create");
     static final ActionType<Statuses> GET_SHUTDOWN = new ActionType<>("cluster:admin/shutdown/get");
@@ -69,20 +63,15 @@ public abstract class NodeShutdownBase extends Plugin implements ActionPlugin {
     /** Shutdown records by node id, in the order they were put; guarded by itself. One node per JVM. */
     private static final Map<String, Shutdown> SHUTDOWNS = new LinkedHashMap<>();
 
-    // A raw Collection overrides both Collection<ActionHandler<? extends ActionRequest, ? extends
-    // ActionResponse>> (8.x) and Collection<ActionHandler> (9.x).
-    @Override
+    private NodeShutdown() {}
+
     @SuppressWarnings({ "rawtypes", "unchecked" })
-    public Collection getActions() {
+    static List<ActionHandler> actions() {
         return List.of(
             new ActionHandler(PUT_SHUTDOWN, Put.class),
             new ActionHandler(GET_SHUTDOWN, Get.class),
             new ActionHandler(DELETE_SHUTDOWN, Delete.class)
         );
-    }
-
-    static List<RestHandler> restHandlers() {
-        return List.of(new Rest());
     }
 
     /** One node's shutdown record; always of type RESTART. */
@@ -194,7 +183,7 @@ public abstract class NodeShutdownBase extends Plugin implements ActionPlugin {
             }
             if ("restart".equalsIgnoreCase(type.toString()) == false) {
                 throw new IllegalArgumentException(
-                    "ecr-node-shutdown serves RESTART shutdowns only (the test clusters are single nodes), not [" + type + "]"
+                    "ecr-missing-modules serves RESTART shutdowns only (the test clusters are single nodes), not [" + type + "]"
                 );
             }
             if (body.containsKey("target_node_name")) {

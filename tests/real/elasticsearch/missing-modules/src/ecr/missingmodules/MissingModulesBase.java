@@ -1,0 +1,34 @@
+package ecr.missingmodules;
+
+import org.elasticsearch.plugins.ActionPlugin;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.rest.RestHandler;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * ecr's stand-ins for the Elasticsearch modules that ECK needs and that the integ-test-zip
+ * distribution run by ecr's real test stack lacks: rest-root (GET /, {@link RestRoot}) and
+ * x-pack-shutdown (the node shutdown API, {@link NodeShutdown}).
+ *
+ * <p>MissingModulesPlugin, the class Elasticsearch loads, adds getRestHandlers, whose parameters
+ * differ between versions; the build compiles the variant that the distribution's ActionPlugin fits.
+ */
+public abstract class MissingModulesBase extends Plugin implements ActionPlugin {
+
+    // A raw Collection overrides both Collection<ActionHandler<? extends ActionRequest, ? extends
+    // ActionResponse>> (8.x) and Collection<ActionHandler> (9.x).
+    @Override
+    @SuppressWarnings("rawtypes")
+    public Collection getActions() {
+        List<ActionHandler> actions = new ArrayList<>(RestRoot.actions());
+        actions.addAll(NodeShutdown.actions());
+        return actions;
+    }
+
+    static List<RestHandler> restHandlers() {
+        return List.of(new RestRoot.Rest(), new NodeShutdown.Rest());
+    }
+}
