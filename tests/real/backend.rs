@@ -26,6 +26,8 @@ pub const VERSION: &str = ecr_real_stack::ELASTICSEARCH_VERSION;
 pub const LIMITED_USER: &str = ecr_real_stack::pki::LIMITED_USER;
 /// How long ECK may take to act on a change.
 pub const ECK_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long ECK must leave a resource unchanged before a scenario writes to it.
+const QUIET: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -157,23 +159,29 @@ impl Backend {
     }
 
     /// Lets ECK finish what it does with the resource as it is now: on the real side, until its
-    /// status has observed the resource's generation, then a few seconds of its next loops.
+    /// status has observed the resource's generation and ECK has left the resource alone for a
+    /// few seconds. ECK writes its status and annotations for a while after a cluster is Ready;
+    /// an ecr write racing one of them is re-planned (as it should be), which the sandbox,
+    /// being synchronous, would not show.
     pub async fn settle(&self, namespace: &str, name: &str) -> anyhow::Result<()> {
         if self.kind == Kind::Sandbox {
             return Ok(());
         }
-        let what = format!("ECK to observe Elasticsearch {namespace}/{name}");
+        let what = format!("ECK to leave Elasticsearch {namespace}/{name} alone");
         self.eventually(&what, || async {
-            let es = self.elasticsearch(namespace, name).await?;
-            let generation = es.metadata.generation.unwrap_or(0);
-            let observed = es.data["status"]["observedGeneration"]
+            let before = self.elasticsearch(namespace, name).await?;
+            let generation = before.metadata.generation.unwrap_or(0);
+            let observed = before.data["status"]["observedGeneration"]
                 .as_i64()
                 .unwrap_or(-1);
-            Ok((observed >= generation).then_some(()))
+            if observed < generation {
+                return Ok(None);
+            }
+            tokio::time::sleep(QUIET).await;
+            let after = self.elasticsearch(namespace, name).await?;
+            Ok((after.metadata.resource_version == before.metadata.resource_version).then_some(()))
         })
-        .await?;
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        Ok(())
+        .await
     }
 
     /// Waits until ECK renews the cluster's transport CA, which then differs from `current`:

@@ -15,11 +15,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use ecr_real_stack::{EckOperator, Options, Stack, StackInfo};
+use ecr_real_stack::{Cluster, EckOperator, Options, Stack, StackInfo};
 use futures::future::BoxFuture;
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use backend::{Backend, VERSION};
+use backend::Backend;
 use outcome::{Outcome, differences};
 
 type ScenarioFn = for<'a> fn(&'a Backend) -> BoxFuture<'a, anyhow::Result<Outcome>>;
@@ -191,14 +191,13 @@ fn start_stack(selected: &[&Scenario]) -> anyhow::Result<Stack> {
     let clusters = selected
         .iter()
         .flat_map(|s| s.clusters.iter())
-        .map(|(namespace, name)| (namespace.to_string(), name.to_string()))
+        .map(|(namespace, name)| Cluster::empty(namespace, name))
         .collect();
     Stack::start(Options {
         real_dir,
         dir,
         operators,
         clusters,
-        version: VERSION.to_string(),
     })
 }
 
@@ -214,14 +213,19 @@ fn run_trial(scenario: &Scenario, info: &StackInfo) -> Result<(), Failed> {
         let namespaces = backend::namespaces(&real.client)
             .await
             .map_err(|e| format!("{e:#}"))?;
-        let real = (scenario.run)(&real)
-            .await
-            .map_err(|e| format!("on the real stack: {e:#}"))?;
         let clusters: Vec<(String, String)> = scenario
             .clusters
             .iter()
             .map(|(namespace, name)| (namespace.to_string(), name.to_string()))
             .collect();
+        for (namespace, name) in &clusters {
+            real.settle(namespace, name)
+                .await
+                .map_err(|e| format!("{e:#}"))?;
+        }
+        let real = (scenario.run)(&real)
+            .await
+            .map_err(|e| format!("on the real stack: {e:#}"))?;
         let sandbox = Backend::sandbox(&clusters, &namespaces)
             .await
             .map_err(|e| format!("{e:#}"))?;

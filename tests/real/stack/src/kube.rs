@@ -13,6 +13,8 @@ use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Client, Config};
 use serde_json::{Value, json};
 
+use crate::{Cluster, HEAP};
+
 const FIELD_MANAGER: &str = "ecr-real-stack";
 
 /// The name of the one node kwok runs every pod on.
@@ -167,45 +169,48 @@ pub fn elasticsearch_resource() -> ApiResource {
     ApiResource::from_gvk_with_plural(&gvk, "elasticsearches")
 }
 
-/// An Elasticsearch cluster as a user would write it: one nodeSet `default` of `count` nodes.
-pub async fn create_elasticsearch(
-    client: &Client,
-    namespace: &str,
-    name: &str,
-    version: &str,
-    count: u32,
-) -> anyhow::Result<()> {
+/// An Elasticsearch cluster as a user would write it: one nodeSet `default` of one node. A
+/// cluster whose pod runs nothing keeps its data on an emptyDir, as ECK's docs allow; one that
+/// runs keeps ECK's default volume claim, so that its data outlives a restart, and a heap of
+/// [`crate::HEAP`] (Elasticsearch would take half of this machine's memory).
+pub async fn create_elasticsearch(client: &Client, cluster: &Cluster) -> anyhow::Result<()> {
+    let (namespace, name) = (&cluster.namespace, &cluster.name);
     create_namespace(client, namespace).await?;
-    let resource = elasticsearch_resource();
+    let pod_template = if cluster.running {
+        let heap = format!("-Xms{HEAP} -Xmx{HEAP}");
+        json!({
+            "metadata": {"labels": {crate::kubelet::LABEL: "true"}},
+            "spec": {"containers": [{"name": "elasticsearch", "env": [{"name": "ES_JAVA_OPTS", "value": heap}]}]}
+        })
+    } else {
+        json!({"spec": {"volumes": [{"name": "elasticsearch-data", "emptyDir": {}}]}})
+    };
     let object: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "elasticsearch.k8s.elastic.co/v1",
         "kind": "Elasticsearch",
         "metadata": {"name": name, "namespace": namespace},
         "spec": {
-            "version": version,
-            // No storage provisioner here: the data volume is an emptyDir, as ECK's docs allow.
+            "version": cluster.version,
             "nodeSets": [{
                 "name": "default",
-                "count": count,
+                "count": 1,
+                // This machine's vm.max_map_count is below what mmap needs (ECK's docs).
                 "config": {"node.store.allow_mmap": false},
-                "podTemplate": {"spec": {"volumes": [{"name": "elasticsearch-data", "emptyDir": {}}]}}
+                "podTemplate": pod_template
             }]
         }
     }))?;
-    Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &resource)
+    Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &elasticsearch_resource())
         .create(&PostParams::default(), &object)
         .await
         .with_context(|| format!("creating Elasticsearch {namespace}/{name}"))?;
     Ok(())
 }
 
-/// ECK has published the cluster's transport CA and every pod of its nodeSet `default` is Ready.
-pub async fn elasticsearch_ready(
-    client: &Client,
-    namespace: &str,
-    name: &str,
-    count: u32,
-) -> anyhow::Result<Option<()>> {
+/// ECK has published the cluster's transport CA and every pod of its nodeSet `default` is
+/// Ready; for a cluster that runs Elasticsearch, ECK reports its health green too.
+pub async fn elasticsearch_ready(client: &Client, cluster: &Cluster) -> anyhow::Result<Option<()>> {
+    let (namespace, name) = (&cluster.namespace, &cluster.name);
     let secrets = Api::<Secret>::namespaced(client.clone(), namespace);
     if secrets
         .get_opt(&format!("{name}-es-transport-certs-public"))
@@ -218,6 +223,15 @@ pub async fn elasticsearch_ready(
     let Some(set) = sets.get_opt(&format!("{name}-es-default")).await? else {
         return Ok(None);
     };
-    let ready = set.status.and_then(|s| s.ready_replicas).unwrap_or(0);
-    Ok((ready == count as i32).then_some(()))
+    if set.status.and_then(|s| s.ready_replicas).unwrap_or(0) != 1 {
+        return Ok(None);
+    }
+    if !cluster.running {
+        return Ok(Some(()));
+    }
+    let es =
+        Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &elasticsearch_resource())
+            .get(name)
+            .await?;
+    Ok((es.data["status"]["health"] == "green").then_some(()))
 }

@@ -1,17 +1,21 @@
 //! The real components ecr is tested against, started on loopback and stopped together:
 //! etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok (one fake node whose
 //! pods become Ready without a kubelet, and pod port-forwards), one or more ECK operators run
-//! out of cluster, and the load-balancer part of a cloud ([`cloud`]).
+//! out of cluster, the load-balancer and volume part of a cloud ([`cloud`]), and, for the
+//! clusters that ask for it, real Elasticsearch processes behind their pods ([`kubelet`]).
 //!
 //! Modules: [`pki`] (the stack's CA, certificates and service-account keys), [`processes`]
 //! (children that cannot outlive the stack), [`kube`] (what the stack writes through the API
-//! and the waits), [`cloud`] (load-balancer addresses).
+//! and the waits), [`cloud`] (load-balancer addresses, volumes), [`kubelet`] (Elasticsearch
+//! behind the pods).
 
 pub mod cloud;
 pub mod kube;
+pub mod kubelet;
 pub mod pki;
 pub mod processes;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc;
@@ -21,12 +25,50 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use tokio::sync::oneshot;
 
+use crate::kubelet::{Kubelet, KubeletOptions};
 use crate::pki::Pki;
 use crate::processes::{Process, free_port};
 
-/// The Elasticsearch version of the clusters the stack makes (ECK 3.5 accepts 7.17 to 9.x): the
-/// newest 8.x whose runnable distribution Maven Central serves, for issue 16's nodes.
-pub const ELASTICSEARCH_VERSION: &str = "8.19.21";
+/// The Elasticsearch versions the stack runs (ECK 3.5 accepts 7.17 to 9.x): the newest 8.x and
+/// 9.x whose runnable distribution Maven Central serves (`tests/real/elasticsearch/versions`).
+pub const ELASTICSEARCH_VERSIONS: [&str; 2] = ["8.19.21", "9.5.4"];
+/// The version of clusters whose pods run nothing.
+pub const ELASTICSEARCH_VERSION: &str = ELASTICSEARCH_VERSIONS[0];
+/// The heap of each Elasticsearch node.
+pub const HEAP: &str = "512m";
+
+/// An Elasticsearch cluster the stack makes: one nodeSet `default` of one node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    pub namespace: String,
+    pub name: String,
+    pub version: String,
+    /// A real Elasticsearch process behind its pod ([`kubelet`]), its data on a persistent
+    /// volume; otherwise the pod runs nothing and its data volume is an emptyDir.
+    pub running: bool,
+}
+
+impl Cluster {
+    /// A cluster whose pod runs nothing, of [`ELASTICSEARCH_VERSION`].
+    pub fn empty(namespace: &str, name: &str) -> Cluster {
+        Cluster {
+            namespace: namespace.into(),
+            name: name.into(),
+            version: ELASTICSEARCH_VERSION.into(),
+            running: false,
+        }
+    }
+
+    /// A cluster with Elasticsearch of `version` running behind its pod.
+    pub fn running(namespace: &str, name: &str, version: &str) -> Cluster {
+        Cluster {
+            namespace: namespace.into(),
+            name: name.into(),
+            version: version.into(),
+            running: true,
+        }
+    }
+}
 
 /// The pods' addresses (kwok hands them out in order from `.1`).
 pub const POD_CIDR: &str = "10.244.0.0/24";
@@ -58,10 +100,9 @@ pub struct Options {
     /// Where the stack keeps its certificates, kubeconfigs, etcd data and logs.
     pub dir: PathBuf,
     pub operators: Vec<EckOperator>,
-    /// Elasticsearch clusters to make, `(namespace, name)`, each of one node of this version;
-    /// the stack is ready when ECK has made them and their pods are Ready.
-    pub clusters: Vec<(String, String)>,
-    pub version: String,
+    /// The stack is ready when ECK has made them and their pods are Ready, and those running
+    /// Elasticsearch report a green health.
+    pub clusters: Vec<Cluster>,
 }
 
 /// What a running stack offers its users.
@@ -167,13 +208,16 @@ fn run(
     };
     let mut processes = Vec::new();
     runtime.block_on(async {
-        match start(&options, &bin, &mut processes).await {
-            Ok((info, client)) => {
+        match start_all(&options, &bin, &mut processes).await {
+            Ok((info, client, mut kubelet)) => {
                 let _ = ready.send(Ok(info));
+                let volumes = options.dir.join("volumes");
                 tokio::select! {
-                    _ = cloud::run_load_balancers(client) => {}
+                    _ = cloud::run(client, &volumes) => {}
+                    _ = kubelet.run() => {}
                     _ = stop => {}
                 }
+                kubelet.stop_all().await;
             }
             Err(error) => {
                 let _ = ready.send(Err(error));
@@ -183,6 +227,36 @@ fn run(
     while let Some(mut process) = processes.pop() {
         process.stop(Duration::from_secs(10));
     }
+}
+
+/// Everything started, and the clusters ready: the cloud and the kubelet work meanwhile.
+async fn start_all(
+    options: &Options,
+    bin: &Path,
+    processes: &mut Vec<Process>,
+) -> anyhow::Result<(StackInfo, ::kube::Client, Kubelet)> {
+    let (info, client) = start(options, bin, processes).await?;
+    let running = options.clusters.iter().filter(|c| c.running);
+    let mut kubelet = Kubelet::new(
+        client.clone(),
+        KubeletOptions {
+            clusters: running
+                .map(|c| (c.namespace.clone(), c.name.clone()))
+                .collect::<BTreeSet<_>>(),
+            images: bin.join("../elasticsearch"),
+            dir: options.dir.join("pods"),
+            logs: info.logs.clone(),
+            preload: bin.join("libecr-nofile.so"),
+        },
+    )
+    .await?;
+    let volumes = options.dir.join("volumes");
+    tokio::select! {
+        ready = clusters_ready(&options.clusters, &client, processes) => ready?,
+        _ = cloud::run(client.clone(), &volumes) => {}
+        _ = kubelet.run() => {}
+    }
+    Ok((info, client, kubelet))
 }
 
 async fn start(
@@ -226,6 +300,9 @@ async fn start(
     launcher.controllers(processes, &admin_kubeconfig, &pki)?;
     let tools = options.real_dir.join("tools");
     let kwok_module = module_dir(&tools.join("kwok"), "sigs.k8s.io/kwok")?;
+    // kwok reads its port-forwards from PortForward objects, which the kubelet writes per pod.
+    let port_forwards = "kustomize/crd/bases/kwok.x-k8s.io_portforwards.yaml";
+    kube::apply_file(&client, &kwok_module.join(port_forwards)).await?;
     launcher.kwok(processes, &admin_kubeconfig, &kwok_module, dir)?;
     kube::create_node(&client).await?;
     wait_running(
@@ -253,17 +330,6 @@ async fn start(
         process.check_running()?;
         processes.push(process);
     }
-    for (namespace, name) in &options.clusters {
-        kube::create_elasticsearch(&client, namespace, name, &options.version, 1).await?;
-    }
-    for (namespace, name) in &options.clusters {
-        let what = format!("ECK to make Elasticsearch {namespace}/{name} and its pod Ready");
-        wait_running(processes, &what, Duration::from_secs(300), || {
-            kube::elasticsearch_ready(&client, namespace, name, 1)
-        })
-        .await?;
-    }
-
     let info = StackInfo {
         dir: dir.clone(),
         admin_kubeconfig,
@@ -272,6 +338,27 @@ async fn start(
         logs,
     };
     Ok((info, client))
+}
+
+/// Makes the clusters and waits until ECK has made them and their pods are Ready, and those
+/// running Elasticsearch are green.
+async fn clusters_ready(
+    clusters: &[Cluster],
+    client: &::kube::Client,
+    processes: &mut [Process],
+) -> anyhow::Result<()> {
+    for cluster in clusters {
+        kube::create_elasticsearch(client, cluster).await?;
+    }
+    for cluster in clusters {
+        let (namespace, name) = (&cluster.namespace, &cluster.name);
+        let what = format!("ECK to make Elasticsearch {namespace}/{name} and its pod Ready");
+        wait_running(processes, &what, Duration::from_secs(300), || {
+            kube::elasticsearch_ready(client, cluster)
+        })
+        .await?;
+    }
+    Ok(())
 }
 
 /// Starts the stack's programs, each with its log in `logs`.
@@ -399,6 +486,7 @@ impl Launcher<'_> {
             flag("node-lease-duration-seconds", 40),
             // Not loopback: the API server refuses loopback addresses in EndpointSlices.
             flag("cidr", POD_CIDR),
+            flag("enable-crds", "PortForward"),
         ];
         processes.push(self.spawn("kwok", "kwok", &args)?);
         Ok(())
@@ -420,6 +508,13 @@ impl Launcher<'_> {
             "--disable-telemetry".into(),
             flag("metrics-port", 0),
             flag("metrics-host", "127.0.0.1"),
+            // Out of the cluster, ECK reaches Elasticsearch only through port-forwards of the
+            // pods (cloud-on-k8s v3.5.0 pkg/dev/portforward; the service names it dials do not
+            // resolve here, and it has no flag for another URL). Development mode, which this
+            // needs, also serves pprof: on loopback.
+            "--development".into(),
+            "--auto-port-forward".into(),
+            flag("debug-http-listen", format!("127.0.0.1:{}", free_port()?)),
         ];
         if !operator.managed_namespaces.is_empty() {
             args.push(flag("namespaces", operator.managed_namespaces.join(",")));
@@ -476,7 +571,9 @@ fn module_dir(module_root: &Path, module: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// kwok's configuration: its own stages for fast nodes and pods (Ready at once, deleted when
-/// asked), from its module's `kustomize/stage/`.
+/// asked), from its module's `kustomize/stage/`; but the pods that the [`kubelet`] runs
+/// ([`kubelet::LABEL`]) start not Ready: the kubelet makes them Ready when Elasticsearch is,
+/// as a real kubelet does through ECK's readiness probe.
 fn write_kwok_config(file: &Path, kwok: &Path) -> anyhow::Result<()> {
     let stages = [
         "node/fast/node-initialize.yaml",
@@ -490,12 +587,63 @@ fn write_kwok_config(file: &Path, kwok: &Path) -> anyhow::Result<()> {
         let path = kwok.join("kustomize/stage").join(stage);
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        config.push_str("---\n");
-        config.push_str(&text);
-        config.push('\n');
+        let documents = if stage.ends_with("pod-ready.yaml") {
+            split_pod_ready(&text)?
+        } else {
+            vec![text]
+        };
+        for document in documents {
+            config.push_str("---\n");
+            config.push_str(&document);
+            config.push('\n');
+        }
     }
     std::fs::write(file, config)?;
     Ok(())
+}
+
+/// kwok's `pod-ready` stage for every pod but the kubelet's, and a copy for those that leaves
+/// them Running but not Ready.
+fn split_pod_ready(text: &str) -> anyhow::Result<Vec<String>> {
+    let key = format!(".metadata.labels[\"{}\"]", kubelet::LABEL);
+    let with_label = |stage: &mut serde_yaml::Value, operator: &str| -> anyhow::Result<()> {
+        let expressions = stage["spec"]["selector"]["matchExpressions"]
+            .as_sequence_mut()
+            .context("kwok's pod-ready stage has no matchExpressions")?;
+        let expression = serde_json::json!({"key": key, "operator": operator});
+        expressions.push(serde_yaml::to_value(expression)?);
+        Ok(())
+    };
+    let mut others: serde_yaml::Value = serde_yaml::from_str(text)?;
+    with_label(&mut others, "DoesNotExist")?;
+    let mut started = others.clone();
+    with_label(&mut started, "Exists")?;
+    // Exists replaces DoesNotExist: drop the one added to `others` before the copy.
+    let expressions = started["spec"]["selector"]["matchExpressions"]
+        .as_sequence_mut()
+        .context("no matchExpressions")?;
+    expressions.retain(|e| !(e["key"] == key.as_str() && e["operator"] == "DoesNotExist"));
+    started["metadata"]["name"] = "pod-started-by-real-stack".into();
+    let template = started["spec"]["next"]["statusTemplate"]
+        .as_str()
+        .context("kwok's pod-ready stage has no statusTemplate")?;
+    let not_ready = ["Ready", "ContainersReady"]
+        .iter()
+        .fold(template.to_string(), |t, condition| {
+            t.replace(
+                &format!("status: \"True\"\n  type: {condition}\n"),
+                &format!("status: \"False\"\n  type: {condition}\n"),
+            )
+        })
+        .replace("ready: true", "ready: false");
+    if not_ready == template {
+        bail!("kwok's pod-ready statusTemplate changed: cannot make it not Ready");
+    }
+    started["spec"]["next"]["statusTemplate"] = not_ready.into();
+    Ok(vec![
+        serde_yaml::to_string(&others)?,
+        serde_yaml::to_string(&started)?,
+    ])
 }
 
 fn write_kubeconfig(

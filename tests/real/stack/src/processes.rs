@@ -36,32 +36,48 @@ impl Process {
         env: &[(&str, &str)],
         log_dir: &Path,
     ) -> anyhow::Result<Process> {
+        let mut command = Command::new(program);
+        command.args(args).envs(env.iter().copied());
+        Self::spawn_command(name, command, log_dir, libc::SIGTERM)
+    }
+
+    /// Starts `command` with stdout and stderr in `log_dir/NAME.log`; it gets `death_signal`
+    /// when the thread that started it ends.
+    pub fn spawn_command(
+        name: &str,
+        mut command: Command,
+        log_dir: &Path,
+        death_signal: libc::c_int,
+    ) -> anyhow::Result<Process> {
         let log = log_dir.join(format!("{name}.log"));
         let out = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
-        let mut command = Command::new(program);
         command
-            .args(args)
-            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out);
         // SAFETY: prctl is async-signal-safe and touches nothing of the parent's state.
         unsafe {
-            command.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, death_signal) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
             });
         }
+        let program = command.get_program().to_string_lossy().into_owned();
         let child = command
             .spawn()
-            .with_context(|| format!("starting {} ({})", name, program.display()))?;
+            .with_context(|| format!("starting {name} ({program})"))?;
         Ok(Process {
             name: name.to_string(),
             log,
             child,
         })
+    }
+
+    /// Whether the process has exited.
+    pub fn exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Fails, with the end of its log, if the process has exited.
