@@ -10,8 +10,10 @@ import java.util.List;
 
 /**
  * ecr's stand-ins for the Elasticsearch modules that ECK needs and that the integ-test-zip
- * distribution run by ecr's real test stack lacks: rest-root (GET /, {@link RestRoot}) and
- * x-pack-shutdown (the node shutdown API, {@link NodeShutdown}).
+ * distribution run by ecr's real test stack lacks: rest-root (GET /, {@link RestRoot}),
+ * x-pack-shutdown (the node shutdown API, {@link NodeShutdown}), and x-pack-slm and x-pack-ilm
+ * (their file-based settings handlers, {@link FileSettingsStandIns}, which Elasticsearch loads
+ * through a service, FileSettingsProvider, not through this class).
  *
  * <p>MissingModulesPlugin, the class Elasticsearch loads, adds getRestHandlers, whose parameters
  * differ between versions; the build compiles the variant that the distribution's ActionPlugin fits.
