@@ -162,7 +162,6 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     if matches!(foundation, Outcome::DryRun(_)) {
         return Ok(());
     }
-    let directions = directions(args, &link, &output).await?;
     for side in [&link.local, &link.remote] {
         let spinner = output.spinner(format!("waiting for ECK to roll {}", side.cluster));
         setup::wait_for_roll(side, args.roll_timeout, |message| {
@@ -171,6 +170,9 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .await?;
         spinner.finish_and_clear();
     }
+    // Only now: a port-forward goes to one pod, and a pod reached before the roll is gone
+    // after it (the real stack showed it; the sandbox rolls at once).
+    let directions = directions(args, &link, &output).await?;
     // The foundation's confirmation covered the links; ask only if it wrote nothing.
     let links_approval = Approval {
         yes: global.yes || matches!(foundation, Outcome::Applied(_)),

@@ -18,13 +18,15 @@ pub mod processes;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tokio::sync::oneshot;
 
+use crate::cloud::Cloud;
+use crate::kubelet::network::PodNetwork;
 use crate::kubelet::{Kubelet, KubeletOptions};
 use crate::pki::Pki;
 use crate::processes::{Process, free_port};
@@ -209,11 +211,10 @@ fn run(
     let mut processes = Vec::new();
     runtime.block_on(async {
         match start_all(&options, &bin, &mut processes).await {
-            Ok((info, client, mut kubelet)) => {
+            Ok((info, cloud, mut kubelet)) => {
                 let _ = ready.send(Ok(info));
-                let volumes = options.dir.join("volumes");
                 tokio::select! {
-                    _ = cloud::run(client, &volumes) => {}
+                    _ = cloud.run() => {}
                     _ = kubelet.run() => {}
                     _ = stop => {}
                 }
@@ -229,16 +230,20 @@ fn run(
     }
 }
 
-/// Everything started, and the clusters ready: the cloud and the kubelet work meanwhile.
+/// Everything started, and the clusters ready: the cloud and the kubelet work meanwhile, on
+/// one pod network.
 async fn start_all(
     options: &Options,
     bin: &Path,
     processes: &mut Vec<Process>,
-) -> anyhow::Result<(StackInfo, ::kube::Client, Kubelet)> {
+) -> anyhow::Result<(StackInfo, Cloud, Kubelet)> {
     let (info, client) = start(options, bin, processes).await?;
+    let network = Arc::new(PodNetwork::create()?);
+    let cloud = Cloud::new(client.clone(), network.clone(), options.dir.join("volumes"));
     let running = options.clusters.iter().filter(|c| c.running);
     let mut kubelet = Kubelet::new(
         client.clone(),
+        network,
         KubeletOptions {
             clusters: running
                 .map(|c| (c.namespace.clone(), c.name.clone()))
@@ -250,13 +255,12 @@ async fn start_all(
         },
     )
     .await?;
-    let volumes = options.dir.join("volumes");
     tokio::select! {
         ready = clusters_ready(&options.clusters, &client, processes) => ready?,
-        _ = cloud::run(client.clone(), &volumes) => {}
+        _ = cloud.run() => {}
         _ = kubelet.run() => {}
     }
-    Ok((info, client, kubelet))
+    Ok((info, cloud, kubelet))
 }
 
 async fn start(

@@ -15,13 +15,13 @@ pub mod volumes;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::{Pod, Volume};
 use kube::Client;
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
-use kube::core::{ApiResource, GroupVersionKind};
+use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::json;
 use tokio::task::JoinHandle;
 
@@ -38,6 +38,8 @@ const STOP_GRACE: Duration = Duration::from_secs(60);
 const USER: &str = "ecr-es";
 /// The HTTP port, which kwok's port-forwards send to the pod's process.
 const HTTP_PORT: u16 = 9200;
+/// How long a port-forwarded connection waits for the pod's Elasticsearch to listen.
+const RELAY_WAIT: Duration = Duration::from_secs(120);
 /// ECK's `readiness.port`: Elasticsearch listens there once the node is in a cluster (ECK's
 /// readiness probe checks it: cloud-on-k8s v3.5.0 pkg/controller/elasticsearch/nodespec/readiness_probe.go).
 const READINESS_PORT: u16 = 8080;
@@ -69,7 +71,6 @@ struct RunningPod {
     process: Process,
     /// The volumes to keep current, with their directories.
     refreshed: Vec<(Volume, PathBuf)>,
-    relay: JoinHandle<()>,
     exit_reported: bool,
     /// Made Ready (its Elasticsearch answers on the readiness port).
     ready: bool,
@@ -79,15 +80,22 @@ struct RunningPod {
 pub struct Kubelet {
     client: Client,
     options: KubeletOptions,
-    network: PodNetwork,
+    network: Arc<PodNetwork>,
     user: User,
     pods: BTreeMap<String, RunningPod>,
+    /// By `(namespace, pod name)`: a pod's port-forward target outlives each of its
+    /// incarnations (a StatefulSet's pod comes back under its name).
+    relays: BTreeMap<(String, String), Relay>,
     next_index: u32,
     last_sync: Instant,
 }
 
 impl Kubelet {
-    pub async fn new(client: Client, options: KubeletOptions) -> anyhow::Result<Kubelet> {
+    pub async fn new(
+        client: Client,
+        network: Arc<PodNetwork>,
+        options: KubeletOptions,
+    ) -> anyhow::Result<Kubelet> {
         let user = ensure_user()?;
         // The mount point of the image in every container (the host's own tree is not touched
         // otherwise: each container mounts over it in a namespace of its own).
@@ -96,9 +104,10 @@ impl Kubelet {
         Ok(Kubelet {
             client,
             options,
-            network: PodNetwork::create()?,
+            network,
             user,
             pods: BTreeMap::new(),
+            relays: BTreeMap::new(),
             next_index: 1,
             last_sync: Instant::now(),
         })
@@ -118,6 +127,21 @@ impl Kubelet {
         let listed = Api::<Pod>::all(self.client.clone())
             .list(&ListParams::default().labels("common.k8s.elastic.co/type=elasticsearch"))
             .await?;
+        let keys: Vec<(String, String)> = listed
+            .items
+            .iter()
+            .filter(|pod| self.ours(pod))
+            .map(|pod| {
+                let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+                (namespace, pod.metadata.name.clone().unwrap_or_default())
+            })
+            .collect();
+        for key in keys {
+            if !self.relays.contains_key(&key) {
+                let relay = Relay::start(&self.client, &key.0, &key.1).await?;
+                self.relays.insert(key, relay);
+            }
+        }
         let wanted: BTreeMap<String, Pod> = listed
             .items
             .into_iter()
@@ -163,8 +187,8 @@ impl Kubelet {
         Ok(())
     }
 
-    /// A pod of a cluster asked for, on a node, with an address, not being deleted.
-    fn runs(&self, pod: &Pod) -> bool {
+    /// A pod of a cluster asked for.
+    fn ours(&self, pod: &Pod) -> bool {
         let labels = pod.metadata.labels.clone().unwrap_or_default();
         let cluster = (
             pod.metadata.namespace.clone().unwrap_or_default(),
@@ -173,14 +197,17 @@ impl Kubelet {
                 .cloned()
                 .unwrap_or_default(),
         );
+        self.options.clusters.contains(&cluster)
+    }
+
+    /// A pod of a cluster asked for, with an address, not being deleted.
+    fn runs(&self, pod: &Pod) -> bool {
         let addressed = pod
             .status
             .as_ref()
             .and_then(|s| s.pod_ip.as_ref())
             .is_some();
-        self.options.clusters.contains(&cluster)
-            && addressed
-            && pod.metadata.deletion_timestamp.is_none()
+        self.ours(pod) && addressed && pod.metadata.deletion_timestamp.is_none()
     }
 
     /// Makes the pod's network, files and scripts, and starts it; `None` while a volume is not
@@ -283,14 +310,24 @@ impl Kubelet {
             "--pid",
             "--fork",
         ]);
-        command.args(["--kill-child", "--propagation", "private", "bash"]);
+        // Its own /proc too: a JVM attaching to itself (Elasticsearch 9's entitlement agent)
+        // looks itself up there by the pid it sees.
+        command.args([
+            "--mount-proc",
+            "--kill-child",
+            "--propagation",
+            "private",
+            "bash",
+        ]);
         command.arg(&pod_script);
         let log_name = format!("pod-{namespace}-{name}-{index}");
         // SIGKILL if the stack dies: unshare ignores SIGTERM, and its --kill-child then ends
         // every process of the pod's PID namespace.
         let process =
             Process::spawn_command(&log_name, command, &self.options.logs, libc::SIGKILL)?;
-        let relay = relay(&self.client, &namespace, &name, network.clone()).await?;
+        if let Some(relay) = self.relays.get(&(namespace.clone(), name.clone())) {
+            *relay.pod.lock().unwrap_or_else(|e| e.into_inner()) = Some(network.clone());
+        }
         eprintln!(
             "real-stack: kubelet: started pod {namespace}/{name} at {address} (log {log_name}.log)"
         );
@@ -302,7 +339,6 @@ impl Kubelet {
             network,
             process,
             refreshed,
-            relay,
             exit_reported: false,
             ready: false,
         }))
@@ -332,7 +368,9 @@ impl Kubelet {
     /// SIGTERM to every process of the pod (Elasticsearch shuts down gracefully), SIGKILL after
     /// the grace period, then its network goes.
     async fn stop(&self, mut pod: RunningPod) {
-        pod.relay.abort();
+        if let Some(relay) = self.relays.get(&(pod.namespace.clone(), pod.name.clone())) {
+            *relay.pod.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
         for pid in pod.network.pids() {
             // SAFETY: kill(2) on a process of the pod's network namespace.
             unsafe { libc::kill(pid, libc::SIGTERM) };
@@ -343,8 +381,6 @@ impl Kubelet {
         }
         pod.process.stop(Duration::ZERO);
         self.network.remove(&pod.network);
-        let forwards = port_forwards(&self.client, &pod.namespace);
-        let _ = forwards.delete(&pod.name, &DeleteParams::default()).await;
         eprintln!(
             "real-stack: kubelet: stopped pod {}/{} ({})",
             pod.namespace, pod.name, pod.uid
@@ -423,54 +459,71 @@ async fn sync_volumes(client: &Client, pod: &RunningPod) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// kwok's `PortForward` resource.
-fn port_forwards(client: &Client, namespace: &str) -> Api<DynamicObject> {
-    let gvk = GroupVersionKind::gvk("kwok.x-k8s.io", "v1alpha1", "PortForward");
-    Api::namespaced_with(
-        client.clone(),
-        namespace,
-        &ApiResource::from_gvk_with_plural(&gvk, "portforwards"),
-    )
+/// A loopback listener relaying into the pod's network namespace, and the `PortForward` that
+/// sends kwok's port-forwards of the pod's HTTP port to it. It exists from the moment the pod
+/// does, and a connection waits for the pod's Elasticsearch to listen (as a connection to a
+/// starting container waits to be answered) rather than fail: ECK dials a pod as soon as it
+/// exists, and a port-forward that fails early leaves its request hanging for the client's
+/// whole timeout (client-go's port-forward keeps the local connection open).
+struct Relay {
+    /// The pod's current network namespace, while it runs.
+    pod: Arc<Mutex<Option<PodNamespace>>>,
+    task: JoinHandle<()>,
 }
 
-/// A loopback listener relaying into the pod's network namespace, and the `PortForward` that
-/// sends kwok's port-forwards of the pod's HTTP port to it.
-async fn relay(
-    client: &Client,
-    namespace: &str,
-    name: &str,
-    pod: PodNamespace,
-) -> anyhow::Result<JoinHandle<()>> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    crate::kube::apply(
-        client,
-        json!({
-            "apiVersion": "kwok.x-k8s.io/v1alpha1",
-            "kind": "PortForward",
-            "metadata": {"name": name, "namespace": namespace},
-            "spec": {"forwards": [{"ports": [HTTP_PORT], "target": {"address": "127.0.0.1", "port": port}}]}
-        }),
-    )
-    .await?;
-    Ok(tokio::spawn(async move {
-        while let Ok((mut inbound, _)) = listener.accept().await {
-            let pod = pod.clone();
-            tokio::spawn(async move {
-                let Ok(Ok(outbound)) =
-                    tokio::task::spawn_blocking(move || pod.connect(HTTP_PORT)).await
-                else {
-                    return;
-                };
-                if outbound.set_nonblocking(true).is_err() {
-                    return;
-                }
-                if let Ok(mut outbound) = tokio::net::TcpStream::from_std(outbound) {
-                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                }
-            });
+impl Relay {
+    async fn start(client: &Client, namespace: &str, name: &str) -> anyhow::Result<Relay> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        crate::kube::apply(
+            client,
+            json!({
+                "apiVersion": "kwok.x-k8s.io/v1alpha1",
+                "kind": "PortForward",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": {"forwards": [{"ports": [HTTP_PORT], "target": {"address": "127.0.0.1", "port": port}}]}
+            }),
+        )
+        .await?;
+        let pod: Arc<Mutex<Option<PodNamespace>>> = Arc::default();
+        let slot = pod.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let slot = slot.clone();
+                tokio::spawn(async move {
+                    if let Some(mut outbound) = connect_when_listening(&slot).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        Ok(Relay { pod, task })
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A connection to the pod's HTTP port, once something listens there (within [`RELAY_WAIT`]).
+async fn connect_when_listening(
+    slot: &Mutex<Option<PodNamespace>>,
+) -> Option<tokio::net::TcpStream> {
+    let deadline = Instant::now() + RELAY_WAIT;
+    while Instant::now() < deadline {
+        let pod = slot.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(pod) = pod
+            && let Ok(Ok(stream)) =
+                tokio::task::spawn_blocking(move || pod.connect(HTTP_PORT)).await
+            && stream.set_nonblocking(true).is_ok()
+        {
+            return tokio::net::TcpStream::from_std(stream).ok();
         }
-    }))
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    None
 }
 
 /// The containers' user, made when this machine lacks it (`useradd --system`).

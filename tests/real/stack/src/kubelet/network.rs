@@ -1,8 +1,8 @@
 //! The pod network: each pod has a network namespace of its own with its pod address on `eth0`,
 //! one end of a veth pair whose other end is on a bridge in a namespace of the stack's. Pods
-//! reach each other (and each other's load-balancer addresses, which are pod addresses) as on a
-//! cluster network, and bind every interface as ECK renders it (`network.host: "0"`) without
-//! listening anywhere on this machine: the host's own network is never touched.
+//! reach each other, and the load balancers' addresses (on the bridge), as on a cluster
+//! network, and bind every interface as ECK renders it (`network.host: "0"`) without listening
+//! anywhere on this machine: the host's own network is never touched.
 //!
 //! Names carry the stack's process id, so that a stack cleans up what a killed one left.
 
@@ -14,13 +14,17 @@ use anyhow::{Context, bail};
 /// Every namespace of this module starts with this.
 const PREFIX: &str = "ecr-";
 const BRIDGE: &str = "br0";
-/// The pods' prefix length ([`crate::POD_CIDR`]).
-const PREFIX_LENGTH: u8 = 24;
+/// The network's prefix length: pods' addresses are in [`crate::POD_CIDR`] (10.244.0.0/24),
+/// load balancers' in 10.244.1.0/24, all on one link.
+const PREFIX_LENGTH: u8 = 16;
+/// The load balancers' addresses, on the bridge: `10.244.1.N`.
+const BALANCER_PREFIX: &str = "10.244.1.";
 
 /// The bridge's namespace; dropped, it removes every pod namespace it made, and itself.
 pub struct PodNetwork {
     namespace: String,
     stack: u32,
+    balancers: std::sync::atomic::AtomicU32,
 }
 
 /// A pod's network namespace; [`PodNetwork::remove`] deletes it.
@@ -49,22 +53,32 @@ impl PodNamespace {
             .collect()
     }
 
-    /// A TCP connection to `port` on the pod's own loopback, made from inside its namespace
-    /// (a socket stays in the namespace it was made in): what kwok's port-forward reaches.
+    /// A TCP connection to `port` on the pod's own loopback, made from inside its namespace:
+    /// what kwok's port-forward reaches.
     pub fn connect(&self, port: u16) -> anyhow::Result<std::net::TcpStream> {
-        let path = self.path();
-        // setns changes the calling thread only: a thread of its own, which then ends.
-        std::thread::spawn(move || {
-            let file = std::fs::File::open(&path).with_context(|| format!("opening {path}"))?;
-            // SAFETY: setns on a namespace file we hold open, for this thread only.
-            if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-                bail!("entering {path}: {}", std::io::Error::last_os_error());
-            }
+        in_namespace(&self.path(), move || {
             Ok(std::net::TcpStream::connect(("127.0.0.1", port))?)
         })
-        .join()
-        .map_err(|_| anyhow::anyhow!("the connecting thread panicked"))?
     }
+}
+
+/// Runs `make` in the network namespace at `path` (a socket stays in the namespace it was
+/// made in). setns changes the calling thread only: a thread of its own, which then ends.
+fn in_namespace<T: Send + 'static>(
+    path: &str,
+    make: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let path = path.to_string();
+    std::thread::spawn(move || {
+        let file = std::fs::File::open(&path).with_context(|| format!("opening {path}"))?;
+        // SAFETY: setns on a namespace file we hold open, for this thread only.
+        if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+            bail!("entering {path}: {}", std::io::Error::last_os_error());
+        }
+        make()
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the thread entering {} panicked", "a network namespace"))?
 }
 
 impl PodNetwork {
@@ -76,7 +90,42 @@ impl PodNetwork {
         ip(&["netns", "add", &namespace])?;
         ip(&["-n", &namespace, "link", "add", BRIDGE, "type", "bridge"])?;
         ip(&["-n", &namespace, "link", "set", BRIDGE, "up"])?;
-        Ok(PodNetwork { namespace, stack })
+        Ok(PodNetwork {
+            namespace,
+            stack,
+            balancers: 0.into(),
+        })
+    }
+
+    /// A new load-balancer address, on the bridge: pods reach it on their link.
+    pub fn add_balancer_address(&self) -> anyhow::Result<String> {
+        let index = 1 + self
+            .balancers
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let address = format!("{BALANCER_PREFIX}{index}");
+        let cidr = format!("{address}/{PREFIX_LENGTH}");
+        ip(&["-n", &self.namespace, "addr", "add", &cidr, "dev", BRIDGE])?;
+        Ok(address)
+    }
+
+    /// A listener on `address:port` in the bridge's namespace (a load balancer's front).
+    pub fn listen(&self, address: &str, port: u16) -> anyhow::Result<std::net::TcpListener> {
+        let address = format!("{address}:{port}");
+        in_namespace(&self.path(), move || {
+            Ok(std::net::TcpListener::bind(&address)?)
+        })
+    }
+
+    /// A connection from the bridge's namespace to a pod's `address:port`.
+    pub fn connect(&self, address: &str, port: u16) -> anyhow::Result<std::net::TcpStream> {
+        let address = format!("{address}:{port}");
+        in_namespace(&self.path(), move || {
+            Ok(std::net::TcpStream::connect(&address)?)
+        })
+    }
+
+    fn path(&self) -> String {
+        format!("/run/netns/{}", self.namespace)
     }
 
     /// A namespace for the pod numbered `index` (unique while it lives), with `address`.

@@ -1,0 +1,385 @@
+//! The scenarios: the documented recipe by hand, and ecr's commands, each ending in what real
+//! Elasticsearch says about the links (`_remote/info`, `_cluster/settings`) and in what the
+//! Kubernetes API says about restarts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, ensure};
+use ecr_real_stack::{HEAP, kube as stack_kube};
+
+use crate::nodes::{ClusterRef, Nodes};
+
+/// How long an ecr command that waits for rolling restarts may take here.
+const ROLL_TIMEOUT_FLAG: &str = "--roll-timeout=10m";
+
+/// The recipe of ECK's page, with kubectl and curl (`recipe.sh`), ends connected both ways:
+/// the reference ecr is held to.
+pub async fn recipe_by_hand(n: &Nodes) -> anyhow::Result<()> {
+    let script = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/real/nodes/recipe.sh"
+    ));
+    let run = n.script(
+        &script,
+        &[
+            ("NS1", &n.one),
+            ("ES1", "cluster-one"),
+            ("NS2", &n.two),
+            ("ES2", "cluster-two"),
+            ("VERSION", &n.version),
+            ("HEAP", HEAP),
+        ],
+    );
+    run.expect_code(0, "the recipe by hand")?;
+    ensure!(
+        n.connected(n.cluster_one(), "cluster-two").await?,
+        "cluster-one is not connected to cluster-two"
+    );
+    ensure!(
+        n.connected(n.cluster_two(), "cluster-one").await?,
+        "cluster-two is not connected to cluster-one"
+    );
+    Ok(())
+}
+
+fn setup_args(n: &Nodes) -> Vec<&str> {
+    vec![
+        "setup",
+        "--local",
+        "cluster-one",
+        "--local-namespace",
+        &n.one,
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        &n.two,
+        ROLL_TIMEOUT_FLAG,
+        "--yes",
+    ]
+}
+
+/// `ecr setup` both ways: connected and proven, with one rolling restart per cluster; a
+/// re-run writes nothing; `status` is healthy; `disconnect` leaves no setting of the alias;
+/// `trust remove` of the last CA leaves the node running on the placeholder CA; `connect
+/// --ref` on a basic license is answered by ECK's event.
+pub async fn setup_both_ways(n: &Nodes) -> anyhow::Result<()> {
+    let (one, two) = (n.cluster_one(), n.cluster_two());
+    let run = n.ecr(&setup_args(n)).expect_code(0, "ecr setup")?;
+    ensure!(
+        run.stdout.matches("Connected").count() + run.stderr.matches("Connected").count() == 2,
+        "ecr setup did not prove both links:\n{}{}",
+        run.stdout,
+        run.stderr
+    );
+    for cluster in [one, two] {
+        ensure!(
+            n.restarts(cluster).await? == 1,
+            "{cluster:?} restarted {} times, not once",
+            n.restarts(cluster).await?
+        );
+    }
+    ensure!(
+        n.connected(one, "cluster-two").await? && n.connected(two, "cluster-one").await?,
+        "not connected both ways"
+    );
+
+    let before = versions(n).await?;
+    let rerun = n.ecr(&setup_args(n)).expect_code(0, "a second ecr setup")?;
+    let text = format!("{}{}", rerun.stdout, rerun.stderr);
+    ensure!(
+        !text.contains("Applied"),
+        "the second ecr setup wrote:\n{text}"
+    );
+    ensure!(
+        versions(n).await? == before,
+        "the second ecr setup changed a resource"
+    );
+    for cluster in [one, two] {
+        ensure!(
+            n.restarts(cluster).await? == 1,
+            "the second ecr setup restarted {cluster:?}"
+        );
+    }
+
+    for (namespace, name) in [one, two] {
+        let status = n
+            .ecr(&["status", name, "-n", namespace])
+            .expect_code(0, "ecr status")?;
+        ensure!(
+            status.stdout.contains("Healthy"),
+            "ecr status of {name}:\n{}",
+            status.stdout
+        );
+    }
+
+    n.ecr(&[
+        "disconnect",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--alias",
+        "cluster-two",
+        "--yes",
+    ])
+    .expect_code(0, "ecr disconnect")?;
+    let left = n.remote_settings(one).await?;
+    ensure!(
+        !left
+            .iter()
+            .any(|k| k.starts_with("cluster.remote.cluster-two.")),
+        "settings of cluster-two left after disconnect: {left:?}"
+    );
+
+    let pod = pod_uid(n, one).await?;
+    n.ecr(&[
+        "trust",
+        "remove",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--alias",
+        "cluster-two",
+        "--yes",
+    ])
+    .expect_code(0, "ecr trust remove of the last CA")?;
+    // The kubelet brings the secret's files up to date, then Elasticsearch reloads them.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    ensure!(
+        pod_uid(n, one).await? == pod,
+        "trust remove restarted cluster-one"
+    );
+    let health = n.es(one, "GET", "/_cluster/health").await?;
+    ensure!(
+        health["status"] == "green",
+        "cluster-one after trust remove: {health}"
+    );
+    let status = n.ecr(&["status", "cluster-one", "-n", &n.one]);
+    ensure!(
+        status.code.is_some(),
+        "ecr status after trust remove did not finish"
+    );
+
+    // `connect --ref` on a basic license: ecr warns, and ECK answers with an event once it
+    // reaches Elasticsearch (cloud-on-k8s v3.5.0 pkg/controller/elasticsearch/remotecluster/elasticsearch.go).
+    let run = n
+        .ecr(&[
+            "connect",
+            "cluster-one",
+            "-n",
+            &n.one,
+            "--ref",
+            "cluster-two",
+            "--remote-namespace",
+            &n.two,
+            "--yes",
+        ])
+        .expect_code(0, "ecr connect --ref")?;
+    ensure!(
+        run.stderr.contains("enterprise license"),
+        "ecr connect --ref did not warn:\n{}",
+        run.stderr
+    );
+    let what = "ECK's event about remote clusters on a basic license";
+    stack_kube::wait_for(what, Duration::from_secs(120), || async {
+        let events =
+            kube::Api::<k8s_openapi::api::core::v1::Event>::namespaced(n.client.clone(), &n.one)
+                .list(&kube::api::ListParams::default().fields("involvedObject.name=cluster-one"))
+                .await?;
+        Ok(events
+            .items
+            .iter()
+            .any(|e| {
+                e.message
+                    .as_deref()
+                    .is_some_and(|m| m.contains("Remote cluster is an enterprise feature"))
+            })
+            .then_some(()))
+    })
+    .await?;
+    Ok(())
+}
+
+/// Step by step: cluster-two first trusts an unrelated CA (its nodes then mount the store),
+/// cluster-one trusts cluster-two; a link from one to two fails, and ecr names the missing
+/// trust; once cluster-two trusts cluster-one (the secret only, no restart), the same command
+/// proves the link.
+pub async fn step_by_step(n: &Nodes) -> anyhow::Result<()> {
+    let (one, two) = (n.cluster_one(), n.cluster_two());
+    let unrelated = n.unrelated_ca().display().to_string();
+    n.ecr(&[
+        "trust",
+        "add",
+        "cluster-two",
+        "-n",
+        &n.two,
+        "--ca-file",
+        &unrelated,
+        "--alias",
+        "unrelated",
+        "--yes",
+    ])
+    .expect_code(0, "trust add of an unrelated CA")?;
+    n.ecr(&[
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--from",
+        "cluster-two",
+        "--from-namespace",
+        &n.two,
+        "--yes",
+    ])
+    .expect_code(0, "trust add cluster-one from cluster-two")?;
+    for cluster in [one, two] {
+        n.rolled(cluster).await?;
+    }
+    n.ecr(&["expose", "cluster-two", "-n", &n.two, "--yes"])
+        .expect_code(0, "expose cluster-two")?;
+    let connect = [
+        "connect",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--proxy",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        &n.two,
+        "--timeout=60s",
+        "--yes",
+    ];
+    let failed = n.ecr(&connect);
+    let text = format!("{}{}", failed.stdout, failed.stderr);
+    ensure!(
+        failed.code != Some(0),
+        "the link was proven without cluster-two trusting cluster-one:\n{text}"
+    );
+    ensure!(
+        text.contains("trust") && text.contains("cluster-two"),
+        "the failure does not name the missing trust on cluster-two:\n{text}"
+    );
+
+    n.ecr(&[
+        "trust",
+        "add",
+        "cluster-two",
+        "-n",
+        &n.two,
+        "--from",
+        "cluster-one",
+        "--from-namespace",
+        &n.one,
+        "--yes",
+    ])
+    .expect_code(0, "trust add cluster-two from cluster-one")?;
+    let connect = [
+        "connect",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--proxy",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        &n.two,
+        "--timeout=5m",
+        "--yes",
+    ];
+    n.ecr(&connect)
+        .expect_code(0, "connect once cluster-two trusts cluster-one")?;
+    ensure!(
+        n.connected(one, "cluster-two").await?,
+        "cluster-one is not connected to cluster-two"
+    );
+    for cluster in [one, two] {
+        ensure!(
+            n.restarts(cluster).await? == 1,
+            "{cluster:?} restarted {} times, not once",
+            n.restarts(cluster).await?
+        );
+    }
+    Ok(())
+}
+
+/// A real CA renewal by ECK: `status` reports the stale copy, `trust sync` heals it without a
+/// restart, and the link is proven again.
+pub async fn ca_rotation(n: &Nodes) -> anyhow::Result<()> {
+    let (one, two) = (n.cluster_one(), n.cluster_two());
+    n.ecr(&setup_args(n)).expect_code(0, "ecr setup")?;
+    let trusted = n.public_ca(two).await?;
+    let what = "ECK to renew cluster-two's transport CA";
+    stack_kube::wait_for(what, Duration::from_secs(300), || async {
+        Ok((n.public_ca(two).await? != trusted).then_some(()))
+    })
+    .await?;
+    let stale = n.ecr(&["status", "cluster-one", "-n", &n.one]);
+    ensure!(
+        stale.code == Some(1),
+        "status after the renewal: {:?}\n{}",
+        stale.code,
+        stale.stdout
+    );
+    ensure!(
+        stale.stdout.contains("stale"),
+        "status does not report the stale copy:\n{}",
+        stale.stdout
+    );
+
+    for (namespace, name) in [one, two] {
+        n.ecr(&["trust", "sync", name, "-n", namespace, "--yes"])
+            .expect_code(0, "trust sync")?;
+    }
+    let connect = [
+        "connect",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--proxy",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        &n.two,
+        "--timeout=3m",
+        "--yes",
+    ];
+    n.ecr(&connect)
+        .expect_code(0, "connect (the active proof) after trust sync")?;
+    for cluster in [one, two] {
+        ensure!(
+            n.restarts(cluster).await? == 1,
+            "{cluster:?} restarted {} times, not once",
+            n.restarts(cluster).await?
+        );
+    }
+    Ok(())
+}
+
+/// The resourceVersions of both clusters and their trust secrets, and their remote settings.
+async fn versions(n: &Nodes) -> anyhow::Result<Vec<String>> {
+    let mut versions = Vec::new();
+    for cluster in [n.cluster_one(), n.cluster_two()] {
+        let es = n.elasticsearch(cluster).await?;
+        versions.push(es.metadata.resource_version.unwrap_or_default());
+        let secrets = kube::Api::<k8s_openapi::api::core::v1::Secret>::namespaced(
+            n.client.clone(),
+            cluster.0,
+        );
+        let secret = secrets
+            .get("remote-certs")
+            .await
+            .context("no remote-certs")?;
+        versions.push(secret.metadata.resource_version.unwrap_or_default());
+        versions.extend(n.remote_settings(cluster).await?);
+    }
+    Ok(versions)
+}
+
+async fn pod_uid(n: &Nodes, (namespace, name): ClusterRef<'_>) -> anyhow::Result<String> {
+    let pods =
+        kube::Api::<k8s_openapi::api::core::v1::Pod>::namespaced(n.client.clone(), namespace);
+    let pod = pods.get(&format!("{name}-es-default-0")).await?;
+    pod.metadata.uid.context("a pod without uid")
+}
