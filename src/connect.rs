@@ -277,7 +277,18 @@ async fn poll_link(
     alias: &str,
 ) -> anyhow::Result<(LinkProbe, Option<RemoteClusterInfo>)> {
     let version = es.info().await?.version.number;
-    let probe = es.probe_remote(alias, &version).await?;
+    let probe = match es.probe_remote(alias, &version).await {
+        Ok(probe) => probe,
+        // Elasticsearch answers, but is still trying to reach the remote when the probe's
+        // time is up: a remote whose handshake is refused can hold the probe past its
+        // `timeout` (Elasticsearch 8.19, seen on the real stack). The link is not up; the
+        // diagnosis at the deadline says why.
+        Err(error) if Failure::is(&error, FailureKind::Unavailable) => LinkProbe {
+            connected: false,
+            error: Some(format!("{error:#}")),
+        },
+        Err(error) => return Err(error),
+    };
     let info = es.remote_info().await?.remove(alias);
     Ok((probe, info))
 }

@@ -4,11 +4,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use ecr_real_stack::{StackInfo, kube as stack_kube};
-use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Event, Secret};
 use kube::Client;
 use kube::api::{Api, DynamicObject, ListParams};
@@ -18,16 +16,12 @@ use tempfile::TempDir;
 pub use crate::common::Run;
 use crate::common::run_program;
 
-/// How long ECK and Elasticsearch may take for a rolling restart (on two busy cores).
-pub const ROLL_TIMEOUT: Duration = Duration::from_secs(600);
-
 pub struct Nodes {
     pub version: String,
     pub one: String,
     pub two: String,
     pub kubeconfig: PathBuf,
     pub client: Client,
-    pub info: StackInfo,
     home: TempDir,
 }
 
@@ -46,7 +40,6 @@ impl Nodes {
             two: namespaces[1].to_string(),
             kubeconfig: info.admin_kubeconfig.clone(),
             client: stack_kube::client(&info.admin_kubeconfig).await?,
-            info: info.clone(),
             home: tempfile::tempdir()?,
         })
     }
@@ -81,26 +74,6 @@ impl Nodes {
         )
     }
 
-    /// Waits until ECK reports the cluster Ready and green with its pod up to date: after a
-    /// rolling restart, it is back.
-    pub async fn rolled(&self, (namespace, name): ClusterRef<'_>) -> anyhow::Result<()> {
-        let what = format!("Elasticsearch {namespace}/{name} to be Ready, green and rolled");
-        stack_kube::wait_for(&what, ROLL_TIMEOUT, || async {
-            let es = self.elasticsearch((namespace, name)).await?;
-            let green =
-                es.data["status"]["health"] == "green" && es.data["status"]["phase"] == "Ready";
-            let set = Api::<StatefulSet>::namespaced(self.client.clone(), namespace)
-                .get(&format!("{name}-es-default"))
-                .await?;
-            let status = set.status.unwrap_or_default();
-            let rolled = status.updated_replicas == Some(1)
-                && status.ready_replicas == Some(1)
-                && status.current_revision == status.update_revision;
-            Ok((green && rolled).then_some(()))
-        })
-        .await
-    }
-
     pub async fn elasticsearch(
         &self,
         (namespace, name): ClusterRef<'_>,
@@ -126,11 +99,7 @@ impl Nodes {
             .iter()
             // The same reason is given for the claims it makes: "create Claim ...".
             .filter(|e| e.reason.as_deref() == Some("SuccessfulCreate"))
-            .filter(|e| {
-                e.message
-                    .as_deref()
-                    .is_some_and(|m| !m.contains("Claim"))
-            })
+            .filter(|e| e.message.as_deref().is_some_and(|m| !m.contains("Claim")))
             .map(|e| e.count.unwrap_or(1))
             .sum();
         Ok(created - 1)
@@ -218,11 +187,6 @@ impl Nodes {
             })
             .filter(|key| key.starts_with("cluster.remote."))
             .collect())
-    }
-
-    /// The stack's own CA, unrelated to every cluster's.
-    pub fn unrelated_ca(&self) -> PathBuf {
-        self.info.dir.join("pki/ca.crt")
     }
 }
 
