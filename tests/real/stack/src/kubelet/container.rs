@@ -105,7 +105,7 @@ pub fn container_script(
     user: User,
 ) -> String {
     let mut script = format!(
-        "#!/bin/bash\n# container {}: the image, tmpfs on /mnt and /tmp, then the pod's volumes\nset -eu\n",
+        "#!/bin/bash\n# container {}: the image, tmpfs on /mnt, then the pod's volumes\nset -eu\n",
         container.name
     );
     let (upper, work) = (layer.join("upper"), layer.join("work"));
@@ -115,7 +115,9 @@ pub fn container_script(
         work = quote(&work.display().to_string()),
         image = quote(&image.display().to_string()),
     );
-    script += "mount -t tmpfs -o mode=755 tmpfs /mnt\nmount -t tmpfs -o mode=1777 tmpfs /tmp\n";
+    // Not /tmp: ECK's pods mount a volume there, and the volumes' own directories may lie
+    // under this machine's /tmp (a checkout in /tmp did), which a tmpfs would hide.
+    script += "mount -t tmpfs -o mode=755 tmpfs /mnt\n";
     let mut mounts = mounts.to_vec();
     // Parents first: a volume mounted inside another one lands on top of it.
     mounts.sort_by_key(|m| m.target.matches('/').count());
