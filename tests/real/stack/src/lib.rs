@@ -238,6 +238,9 @@ async fn start_all(
     processes: &mut Vec<Process>,
 ) -> anyhow::Result<(StackInfo, Cloud, Kubelet)> {
     let (info, client) = start(options, bin, processes).await?;
+    if options.clusters.iter().any(|c| c.running) {
+        refuse_hidden_paths(&[&options.dir, bin])?;
+    }
     let network = Arc::new(PodNetwork::create()?);
     let cloud = Cloud::new(client.clone(), network.clone(), options.dir.join("volumes"));
     let running = options.clusters.iter().filter(|c| c.running);
@@ -342,6 +345,23 @@ async fn start(
         logs,
     };
     Ok((info, client))
+}
+
+/// The pods' files and the kubelet's programs must not lie where a container mounts its own
+/// file systems (`/tmp`, a volume of every ECK pod; `/mnt`): they would be hidden from it.
+/// (Found with a checkout in /tmp: every pod failed to mount its volumes.)
+fn refuse_hidden_paths(paths: &[&Path]) -> anyhow::Result<()> {
+    for path in paths {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if path.starts_with("/tmp") || path.starts_with("/mnt") {
+            bail!(
+                "the real stack's pods cannot use {}: containers mount their own /tmp and /mnt over it; \
+                 check the repository out elsewhere (or set CARGO_TARGET_DIR and ECR_REAL_BIN elsewhere)",
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Makes the clusters and waits until ECK has made them and their pods are Ready, and those
