@@ -60,19 +60,16 @@ pub async fn payload(
         let secret = Api::<Secret>::namespaced(client.clone(), ns)
             .get_opt(name)
             .await?;
-        let data = match (secret, source.optional.unwrap_or(false)) {
-            (Some(secret), _) => secret
-                .data
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k, v.0))
-                .collect(),
-            (None, true) => BTreeMap::new(),
-            (None, false) => bail!(
-                "secret {ns}/{name} of volume {} does not exist",
-                volume.name
-            ),
-        };
+        let data = secret.map(|secret| {
+            let data = secret.data.unwrap_or_default();
+            data.into_iter().map(|(k, v)| (k, v.0)).collect()
+        });
+        let data = present_or_optional(
+            data,
+            source.optional,
+            &format!("secret {ns}/{name}"),
+            volume,
+        )?;
         return Ok(Some(project(
             data,
             source.items.as_deref(),
@@ -84,28 +81,19 @@ pub async fn payload(
         let map = Api::<ConfigMap>::namespaced(client.clone(), ns)
             .get_opt(name)
             .await?;
-        let data = match (map, source.optional.unwrap_or(false)) {
-            (Some(map), _) => {
-                let mut data: BTreeMap<String, Vec<u8>> = map
-                    .data
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| (k, v.into_bytes()))
-                    .collect();
-                data.extend(
-                    map.binary_data
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(k, v)| (k, v.0)),
-                );
-                data
-            }
-            (None, true) => BTreeMap::new(),
-            (None, false) => bail!(
-                "ConfigMap {ns}/{name} of volume {} does not exist",
-                volume.name
-            ),
-        };
+        let data = map.map(|map| {
+            let text = map.data.unwrap_or_default().into_iter();
+            let binary = map.binary_data.unwrap_or_default().into_iter();
+            text.map(|(k, v)| (k, v.into_bytes()))
+                .chain(binary.map(|(k, v)| (k, v.0)))
+                .collect()
+        });
+        let data = present_or_optional(
+            data,
+            source.optional,
+            &format!("ConfigMap {ns}/{name}"),
+            volume,
+        )?;
         return Ok(Some(project(
             data,
             source.items.as_deref(),
@@ -131,6 +119,21 @@ pub async fn payload(
         return Ok(Some(payload));
     }
     Ok(None)
+}
+
+/// A volume's source's data; an optional source that is missing gives none, as the kubelet
+/// mounts it empty.
+fn present_or_optional(
+    data: Option<BTreeMap<String, Vec<u8>>>,
+    optional: Option<bool>,
+    what: &str,
+    volume: &Volume,
+) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
+    match (data, optional.unwrap_or(false)) {
+        (Some(data), _) => Ok(data),
+        (None, true) => Ok(BTreeMap::new()),
+        (None, false) => bail!("{what} of volume {} does not exist", volume.name),
+    }
 }
 
 /// The files of a secret or ConfigMap volume: every key, or the listed ones at their paths.
