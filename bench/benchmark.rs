@@ -11,12 +11,15 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use ecr::sandbox::{ElasticsearchSpec, KubeClusterSpec, Sandbox, SandboxSpec};
 use serde_json::{Value, json};
+
+mod measure;
+use measure::{Measured, ecr_binary, measure, mib, ms, ratio};
 
 const EXTRACT_PAIRS: usize = 21;
 const FLOW_ROUNDS: usize = 5;
@@ -68,13 +71,6 @@ impl Flow {
         };
         format!("{flow}-{round}")
     }
-}
-
-/// One finished process: its wall time and peak RSS (its own or a descendant's).
-struct Measured {
-    wall: Duration,
-    max_rss_kib: u64,
-    stdout: String,
 }
 
 /// One run of a flow.
@@ -135,19 +131,6 @@ fn spec() -> SandboxSpec {
             .map(|(context, name)| KubeClusterSpec::new(context, clusters(name)))
             .collect(),
     }
-}
-
-/// `ECR`, or the release build next to this benchmark.
-fn ecr_binary() -> anyhow::Result<PathBuf> {
-    let path = std::env::var_os("ECR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/ecr"));
-    ensure!(
-        path.is_file(),
-        "no ecr binary at {} (set ECR)",
-        path.display()
-    );
-    Ok(path)
 }
 
 impl Bench {
@@ -553,67 +536,8 @@ fn edited_manifest(resource: &Value) -> anyhow::Result<Value> {
     }))
 }
 
-/// Runs a command to its end under GNU time, which reports its peak RSS; fails unless it
-/// succeeded. (The command's own wait status would report this benchmark's size: Linux counts
-/// the memory a child had before its exec, a copy of its parent's. time is a small parent.)
-fn measure(command: &Command) -> anyhow::Result<Measured> {
-    let peak = tempfile::NamedTempFile::new()?;
-    let mut timed = Command::new("/usr/bin/time");
-    timed
-        .args(["--quiet", "--format", "%M", "--output"])
-        .arg(peak.path())
-        .arg(command.get_program())
-        .args(command.get_args())
-        .stdin(Stdio::null());
-    for (key, value) in command.get_envs() {
-        match value {
-            Some(value) => timed.env(key, value),
-            None => timed.env_remove(key),
-        };
-    }
-    let started = Instant::now();
-    let output = timed
-        .output()
-        .with_context(|| format!("running {:?} under /usr/bin/time", command.get_program()))?;
-    let wall = started.elapsed();
-    ensure!(
-        output.status.success(),
-        "{:?} failed ({}):\n{}",
-        command.get_program(),
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report = std::fs::read_to_string(peak.path())?;
-    let max_rss_kib = report
-        .trim()
-        .parse()
-        .with_context(|| format!("reading the peak RSS from time's {report:?}"))?;
-    Ok(Measured {
-        wall,
-        max_rss_kib,
-        stdout: String::from_utf8(output.stdout)?,
-    })
-}
-
 fn median<T: Ord + Copy>(values: impl Iterator<Item = T>) -> T {
     let mut values: Vec<T> = values.collect();
     values.sort();
     values[values.len() / 2]
-}
-
-fn ratio(numerator: Duration, denominator: Duration) -> f64 {
-    numerator.as_secs_f64() / denominator.as_secs_f64()
-}
-
-fn ms(duration: Duration) -> String {
-    let millis = duration.as_secs_f64() * 1000.0;
-    if millis < 1000.0 {
-        format!("{millis:.0} ms")
-    } else {
-        format!("{:.2} s", millis / 1000.0)
-    }
-}
-
-fn mib(kib: u64) -> String {
-    format!("{:.1} MiB", kib as f64 / 1024.0)
 }

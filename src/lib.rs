@@ -23,3 +23,7 @@ pub mod sandbox;
 pub mod setup;
 pub mod status;
 pub mod trust;
+
+/// How ecr names itself to the API server and to Elasticsearch, so that their audit logs say
+/// which requests were ecr's.
+pub const USER_AGENT: &str = concat!("ecr/", env!("CARGO_PKG_VERSION"));

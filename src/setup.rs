@@ -127,9 +127,13 @@ pub async fn wait_for_address(
     }
 }
 
-/// How far a cluster's rolling restart is: pods updated of all pods, from the resource's
-/// status (ECK lists the pods still to restart in `status.inProgressOperations.upgrade.nodes`,
-/// `reconcile/status.go`); `None` once ECK has acted on the current spec and is `Ready`.
+/// How far a cluster's rolling restart is: pods restarted and running of all pods, from the
+/// resource's status (ECK lists the pods still to restart in
+/// `status.inProgressOperations.upgrade.nodes`, `reconcile/status.go`); `None` once ECK has
+/// acted on the current spec, is `Ready`, and counts every pod available. ECK says `Ready` as
+/// soon as no pod is left to restart, while the last one may still be starting
+/// (`availableNodes`, `omitempty`, counts the Ready ones, `reconcile/state.go`): on real nodes
+/// ecr went on to a pod that did not answer for two minutes.
 pub fn roll_progress(resource: &Value) -> Option<(u64, u64)> {
     let total: u64 = resource
         .pointer("/spec/nodeSets")
@@ -154,9 +158,13 @@ pub fn roll_progress(resource: &Value) -> Option<(u64, u64)> {
         _ => true,
     };
     let ready = resource.pointer("/status/phase").and_then(Value::as_str) == Some("Ready");
-    match acted_on && ready && waiting == 0 {
+    let available = resource
+        .pointer("/status/availableNodes")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    match acted_on && ready && waiting == 0 && available >= total {
         true => None,
-        false => Some((total.saturating_sub(waiting), total)),
+        false => Some((total.saturating_sub(waiting).min(available), total)),
     }
 }
 
@@ -245,7 +253,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn resource(phase: &str, observed: i64, waiting: &[&str]) -> Value {
+    fn resource(phase: &str, observed: i64, waiting: &[&str], available: u64) -> Value {
         let nodes: Vec<Value> = waiting
             .iter()
             .map(|pod| json!({"name": pod, "status": "PENDING"}))
@@ -253,22 +261,37 @@ mod tests {
         json!({
             "metadata": {"generation": 2},
             "spec": {"nodeSets": [{"name": "a", "count": 2}, {"name": "b", "count": 1}]},
-            "status": {"phase": phase, "observedGeneration": observed,
+            "status": {"phase": phase, "observedGeneration": observed, "availableNodes": available,
                 "inProgressOperations": {"upgrade": {"nodes": nodes}}},
         })
     }
 
     #[test]
     fn a_roll_counts_the_pods_still_to_restart() {
-        assert_eq!(roll_progress(&resource("Ready", 2, &[])), None);
+        assert_eq!(roll_progress(&resource("Ready", 2, &[], 3)), None);
         assert_eq!(
-            roll_progress(&resource("ApplyingChanges", 2, &["x-es-a-1", "x-es-b-0"])),
+            roll_progress(&resource(
+                "ApplyingChanges",
+                2,
+                &["x-es-a-1", "x-es-b-0"],
+                3
+            )),
             Some((1, 3))
         );
         assert_eq!(
-            roll_progress(&resource("Ready", 1, &[])),
+            roll_progress(&resource("ApplyingChanges", 2, &["x-es-b-0"], 1)),
+            Some((1, 3)),
+            "a restarted pod counts once it is available"
+        );
+        assert_eq!(
+            roll_progress(&resource("Ready", 1, &[], 3)),
             Some((3, 3)),
             "ECK has not acted on the new spec yet"
+        );
+        assert_eq!(
+            roll_progress(&resource("Ready", 2, &[], 2)),
+            Some((2, 3)),
+            "ECK says Ready while the last restarted pod is still starting"
         );
         assert_eq!(
             describe_roll("x", Some((1, 3))),

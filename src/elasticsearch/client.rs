@@ -83,6 +83,7 @@ impl fmt::Debug for Elasticsearch {
 impl Elasticsearch {
     pub(super) fn new(connection: Connection) -> anyhow::Result<Self> {
         let mut builder = reqwest::Client::builder()
+            .user_agent(crate::USER_AGENT)
             .tls_backend_preconfigured(connection.tls)
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(ANSWER_TIMEOUT);

@@ -46,7 +46,11 @@ pub struct Kube {
 impl Kube {
     /// Resolves kubeconfig, context and namespace; sends no request yet.
     pub async fn connect(target: &Target) -> anyhow::Result<Self> {
-        let resolved = config::resolve(target).await?;
+        let mut resolved = config::resolve(target).await?;
+        resolved.config.headers.push((
+            http::header::USER_AGENT,
+            http::HeaderValue::from_static(crate::USER_AGENT),
+        ));
         let server = Server {
             url: resolved
                 .config

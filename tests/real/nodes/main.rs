@@ -46,6 +46,12 @@ const SCENARIOS: &[Scenario] = &[
         run: |n| Box::pin(scenarios::setup_both_ways(n)),
     },
     Scenario {
+        name: "a_missing_trust_is_diagnosed_and_the_link_proven_once_trusted",
+        namespaces: ["steps-one", "steps-two"],
+        fast_ca_renewal: false,
+        run: |n| Box::pin(scenarios::step_by_step(n)),
+    },
+    Scenario {
         name: "trust_sync_heals_a_real_ca_rotation_without_a_restart",
         namespaces: ["rotation-one", "rotation-two"],
         fast_ca_renewal: true,

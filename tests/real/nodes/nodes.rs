@@ -3,18 +3,22 @@
 //! them as a user would, and what they did is read back from the API and from Elasticsearch.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
-use anyhow::{Context, bail, ensure};
-use ecr_real_stack::{StackInfo, kube as stack_kube};
-use k8s_openapi::api::core::v1::{Event, Secret};
+use anyhow::Context;
+use ecr_real_stack::{StackInfo, kube as stack_kube, observe};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::Secret;
 use kube::Client;
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::api::{Api, DynamicObject};
 use serde_json::Value;
 use tempfile::TempDir;
 
 pub use crate::common::Run;
 use crate::common::run_program;
+
+/// How long ECK and Elasticsearch may take for a rolling restart (on two busy cores).
+const ROLL_TIMEOUT: Duration = Duration::from_secs(600);
 
 pub struct Nodes {
     pub version: String,
@@ -22,11 +26,11 @@ pub struct Nodes {
     pub two: String,
     pub kubeconfig: PathBuf,
     pub client: Client,
+    pub info: StackInfo,
     home: TempDir,
 }
 
-/// One of the scenario's clusters: its namespace and name.
-pub type ClusterRef<'a> = (&'a str, &'a str);
+pub use ecr_real_stack::observe::ClusterRef;
 
 impl Nodes {
     pub async fn new(
@@ -40,6 +44,7 @@ impl Nodes {
             two: namespaces[1].to_string(),
             kubeconfig: info.admin_kubeconfig.clone(),
             client: stack_kube::client(&info.admin_kubeconfig).await?,
+            info: info.clone(),
             home: tempfile::tempdir()?,
         })
     }
@@ -74,6 +79,38 @@ impl Nodes {
         )
     }
 
+    /// Waits until ECK has acted on the cluster's latest spec and its pods run it: ECK has
+    /// observed the current generation (before that, its status still describes the old spec,
+    /// green and Ready), the StatefulSet's pods are all of its latest revision and Ready, and
+    /// the cluster is green.
+    pub async fn rolled(&self, (namespace, name): ClusterRef<'_>) -> anyhow::Result<()> {
+        let what = format!("Elasticsearch {namespace}/{name} to run its latest spec, green");
+        stack_kube::wait_for(&what, ROLL_TIMEOUT, || async {
+            let es = self.elasticsearch((namespace, name)).await?;
+            let observed = es.data["status"]["observedGeneration"].as_i64();
+            let current = observed.is_some() && observed >= es.metadata.generation;
+            let green =
+                es.data["status"]["health"] == "green" && es.data["status"]["phase"] == "Ready";
+            let set = Api::<StatefulSet>::namespaced(self.client.clone(), namespace)
+                .get(&format!("{name}-es-default"))
+                .await?;
+            let replicas = set.spec.as_ref().and_then(|s| s.replicas);
+            let status = set.status.unwrap_or_default();
+            // Not `currentRevision`: with ECK's `OnDelete` strategy the StatefulSet controller
+            // never advances it.
+            let rolled = status.observed_generation >= set.metadata.generation
+                && status.updated_replicas == replicas
+                && status.ready_replicas == replicas;
+            Ok((current && green && rolled).then_some(()))
+        })
+        .await
+    }
+
+    /// A CA that no cluster of the stack uses (the stack's own, which signs its API server).
+    pub fn unrelated_ca(&self) -> PathBuf {
+        self.info.dir.join("pki/ca.crt")
+    }
+
     pub async fn elasticsearch(
         &self,
         (namespace, name): ClusterRef<'_>,
@@ -87,22 +124,9 @@ impl Nodes {
         .await?)
     }
 
-    /// How many times the cluster's pod has been replaced: the StatefulSet controller's events
-    /// for the pods it created, less the first.
-    pub async fn restarts(&self, (namespace, name): ClusterRef<'_>) -> anyhow::Result<i32> {
-        let set = format!("{name}-es-default");
-        let events = Api::<Event>::namespaced(self.client.clone(), namespace)
-            .list(&ListParams::default().fields(&format!("involvedObject.name={set}")))
-            .await?;
-        let created: i32 = events
-            .items
-            .iter()
-            // The same reason is given for the claims it makes: "create Claim ...".
-            .filter(|e| e.reason.as_deref() == Some("SuccessfulCreate"))
-            .filter(|e| e.message.as_deref().is_some_and(|m| !m.contains("Claim")))
-            .map(|e| e.count.unwrap_or(1))
-            .sum();
-        Ok(created - 1)
+    /// How many times the cluster's pod has been replaced.
+    pub async fn restarts(&self, cluster: ClusterRef<'_>) -> anyhow::Result<i32> {
+        observe::restarts(&self.client, cluster).await
     }
 
     /// The cluster's transport CA, as ECK publishes it.
@@ -118,50 +142,14 @@ impl Nodes {
         Ok(String::from_utf8(ca.0)?)
     }
 
-    /// A request to the cluster's Elasticsearch as the `elastic` user, through a port-forward
-    /// of the real API server (`kubectl port-forward`, as a user reaches it).
+    /// A request to the cluster's Elasticsearch as the `elastic` user.
     pub async fn es(
         &self,
         cluster: ClusterRef<'_>,
         method: &str,
         path: &str,
     ) -> anyhow::Result<Value> {
-        let (namespace, name) = cluster;
-        let password = {
-            let secret = Api::<Secret>::namespaced(self.client.clone(), namespace)
-                .get(&format!("{name}-es-elastic-user"))
-                .await?;
-            let data = secret.data.unwrap_or_default();
-            String::from_utf8(
-                data.get("elastic")
-                    .context("no elastic password")?
-                    .0
-                    .clone(),
-            )?
-        };
-        let forward = PortForward::start(
-            &self.kubeconfig,
-            namespace,
-            &format!("service/{name}-es-http"),
-        )?;
-        let url = format!("https://127.0.0.1:{}{path}", forward.port);
-        // Loopback to a port-forward: the certificate names the service, not 127.0.0.1.
-        let http = reqwest::Client::builder()
-            .danger_accept_invalid_certs(true)
-            .build()?;
-        let response = http
-            .request(method.parse()?, &url)
-            .basic_auth("elastic", Some(password))
-            .send()
-            .await
-            .with_context(|| format!("{method} {path} on {namespace}/{name}"))?;
-        let status = response.status();
-        let body: Value = response.json().await?;
-        ensure!(
-            status.is_success(),
-            "{method} {path} on {namespace}/{name}: {status} {body}"
-        );
-        Ok(body)
+        observe::elasticsearch(&self.client, &self.kubeconfig, cluster, method, path).await
     }
 
     /// Whether the cluster's `_remote/info` says `alias` is connected.
@@ -187,48 +175,5 @@ impl Nodes {
             })
             .filter(|key| key.starts_with("cluster.remote."))
             .collect())
-    }
-}
-
-/// `kubectl port-forward` on a free local port, stopped when dropped.
-struct PortForward {
-    child: Child,
-    port: u16,
-}
-
-impl PortForward {
-    fn start(kubeconfig: &Path, namespace: &str, target: &str) -> anyhow::Result<PortForward> {
-        let mut child = Command::new("kubectl")
-            .args(["-n", namespace, "port-forward", target, ":9200"])
-            .env("KUBECONFIG", kubeconfig)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("running kubectl port-forward")?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
-        let first = lines
-            .next()
-            .context("kubectl port-forward said nothing")??;
-        // "Forwarding from 127.0.0.1:PORT -> 9200"
-        let port = first
-            .split("127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|p| p.parse().ok());
-        let Some(port) = port else {
-            let _ = child.kill();
-            bail!("unexpected output of kubectl port-forward: {first}");
-        };
-        // Keep reading its output, or it blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Ok(PortForward { child, port })
-    }
-}
-
-impl Drop for PortForward {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

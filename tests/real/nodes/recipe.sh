@@ -74,13 +74,17 @@ address_1=$(address "$NS1" "$ES1")
 address_2=$(address "$NS2" "$ES2")
 
 # ECK rolls the pods to mount the secret: wait until it has, and the cluster is green again.
+# (Until ECK and the StatefulSet controller have seen the new spec, their status is the old
+# one's, green and Ready: compare generations.)
 rolled() { # NS ES
   for _ in $(seq 600); do
-    local phase health updated
-    phase=$(kubectl -n "$1" get elasticsearch "$2" -o jsonpath='{.status.phase}')
-    health=$(kubectl -n "$1" get elasticsearch "$2" -o jsonpath='{.status.health}')
-    updated=$(kubectl -n "$1" get statefulset "$2-es-default" -o jsonpath='{.status.updatedReplicas}/{.status.readyReplicas}')
-    [ "$phase" = Ready ] && [ "$health" = green ] && [ "$updated" = 1/1 ] && return
+    local es set
+    es=$(kubectl -n "$1" get elasticsearch "$2" -o jsonpath='{.metadata.generation}/{.status.observedGeneration}/{.status.phase}/{.status.health}')
+    set=$(kubectl -n "$1" get statefulset "$2-es-default" -o jsonpath='{.metadata.generation}/{.status.observedGeneration}/{.status.updatedReplicas}/{.status.readyReplicas}')
+    IFS=/ read -r generation observed phase health <<< "$es"
+    IFS=/ read -r set_generation set_observed updated ready <<< "$set"
+    [ "$generation" = "$observed" ] && [ "$phase" = Ready ] && [ "$health" = green ] &&
+      [ "$set_generation" = "$set_observed" ] && [ "$updated/$ready" = 1/1 ] && return
     sleep 1
   done
   echo "ECK did not finish rolling $1/$2" >&2

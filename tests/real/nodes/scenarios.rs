@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
-use ecr_real_stack::{HEAP, kube as stack_kube};
+use ecr_real_stack::{HEAP, kube as stack_kube, observe};
+use time::OffsetDateTime;
 
 use crate::nodes::{ClusterRef, Nodes};
 
@@ -82,6 +83,16 @@ pub async fn setup_both_ways(n: &Nodes) -> anyhow::Result<()> {
     ensure!(
         n.connected(one, "cluster-two").await? && n.connected(two, "cluster-one").await?,
         "not connected both ways"
+    );
+    // ecr names itself, so that an operator's audit finds its requests: the API server's
+    // audit log and Elasticsearch's count of requests per client both know it.
+    let (epoch, now) = (OffsetDateTime::UNIX_EPOCH, OffsetDateTime::now_utc());
+    let api = observe::api_requests(&n.info.audit_log, ecr::USER_AGENT, epoch, now)?;
+    let es = observe::elasticsearch_requests(&n.client, &n.kubeconfig, two, ecr::USER_AGENT, epoch)
+        .await?;
+    ensure!(
+        api > 0 && es > 0,
+        "{api} API requests and {es} Elasticsearch requests with ecr's user agent"
     );
 
     let before = versions(n).await?;
@@ -197,6 +208,110 @@ pub async fn setup_both_ways(n: &Nodes) -> anyhow::Result<()> {
             .then_some(()))
     })
     .await?;
+    Ok(())
+}
+
+/// Step by step: cluster-two first trusts an unrelated CA (its nodes then mount the store),
+/// cluster-one trusts cluster-two; a link from one to two fails, and ecr names the missing
+/// trust; once cluster-two trusts cluster-one (the secret only, no restart), the same command
+/// proves the link.
+pub async fn step_by_step(n: &Nodes) -> anyhow::Result<()> {
+    let (one, two) = (n.cluster_one(), n.cluster_two());
+    let unrelated = n.unrelated_ca().display().to_string();
+    n.ecr(&[
+        "trust",
+        "add",
+        "cluster-two",
+        "-n",
+        &n.two,
+        "--ca-file",
+        &unrelated,
+        "--alias",
+        "unrelated",
+        "--yes",
+    ])
+    .expect_code(0, "trust add of an unrelated CA")?;
+    n.ecr(&[
+        "trust",
+        "add",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--from",
+        "cluster-two",
+        "--from-namespace",
+        &n.two,
+        "--yes",
+    ])
+    .expect_code(0, "trust add cluster-one from cluster-two")?;
+    for cluster in [one, two] {
+        n.rolled(cluster).await?;
+    }
+    n.ecr(&["expose", "cluster-two", "-n", &n.two, "--yes"])
+        .expect_code(0, "expose cluster-two")?;
+    let connect = [
+        "connect",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--proxy",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        &n.two,
+        "--timeout=60s",
+        "--yes",
+    ];
+    let failed = n.ecr(&connect);
+    let text = format!("{}{}", failed.stdout, failed.stderr);
+    ensure!(
+        failed.code != Some(0),
+        "the link was proven without cluster-two trusting cluster-one:\n{text}"
+    );
+    ensure!(
+        text.contains("trust") && text.contains("cluster-two"),
+        "the failure does not name the missing trust on cluster-two:\n{text}"
+    );
+
+    n.ecr(&[
+        "trust",
+        "add",
+        "cluster-two",
+        "-n",
+        &n.two,
+        "--from",
+        "cluster-one",
+        "--from-namespace",
+        &n.one,
+        "--yes",
+    ])
+    .expect_code(0, "trust add cluster-two from cluster-one")?;
+    let connect = [
+        "connect",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--proxy",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        &n.two,
+        "--timeout=5m",
+        "--yes",
+    ];
+    n.ecr(&connect)
+        .expect_code(0, "connect once cluster-two trusts cluster-one")?;
+    ensure!(
+        n.connected(one, "cluster-two").await?,
+        "cluster-one is not connected to cluster-two"
+    );
+    for cluster in [one, two] {
+        ensure!(
+            n.restarts(cluster).await? == 1,
+            "{cluster:?} restarted {} times, not once",
+            n.restarts(cluster).await?
+        );
+    }
     Ok(())
 }
 

@@ -1,7 +1,10 @@
 //! The stack's processes: each started with its output in a log file of its own, and each
 //! stopped when the stack stops, even if the program that started it is killed: the kernel
-//! sends it SIGTERM when the thread that spawned it ends (`PR_SET_PDEATHSIG`), which is why
-//! the stack spawns everything from one thread that lives exactly as long as the stack.
+//! sends it SIGKILL when the thread that spawned it ends (`PR_SET_PDEATHSIG`), which is why
+//! the stack spawns everything from one thread that lives exactly as long as the stack. Not
+//! SIGTERM there: the processes would all shut down gracefully at once, and the API server's
+//! graceful shutdown never ends once etcd is gone (it outlived every stack killed so). A
+//! normal stop still goes in order, with SIGTERM first.
 
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -38,16 +41,15 @@ impl Process {
     ) -> anyhow::Result<Process> {
         let mut command = Command::new(program);
         command.args(args).envs(env.iter().copied());
-        Self::spawn_command(name, command, log_dir, libc::SIGTERM)
+        Self::spawn_command(name, command, log_dir)
     }
 
-    /// Starts `command` with stdout and stderr in `log_dir/NAME.log`; it gets `death_signal`
-    /// when the thread that started it ends.
+    /// Starts `command` with stdout and stderr in `log_dir/NAME.log`; it gets SIGKILL when the
+    /// thread that started it ends.
     pub fn spawn_command(
         name: &str,
         mut command: Command,
         log_dir: &Path,
-        death_signal: libc::c_int,
     ) -> anyhow::Result<Process> {
         let log = log_dir.join(format!("{name}.log"));
         let out = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
@@ -58,7 +60,7 @@ impl Process {
         // SAFETY: prctl is async-signal-safe and touches nothing of the parent's state.
         unsafe {
             command.pre_exec(move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, death_signal) != 0 {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())

@@ -92,6 +92,16 @@ pub fn environment(pod: &Pod, container: &Container) -> anyhow::Result<Vec<(Stri
     Ok(env)
 }
 
+/// Where a container script sees this machine's root while it mounts: a view taken before the
+/// container mounts anything, so that the container's own `/tmp`, `/mnt` and volumes never
+/// hide the paths it reads (a checkout under `/tmp` had its pods' volumes hidden so). It lies
+/// on the container's own `/run`, and is gone before the container's command starts.
+const HOST_VIEW: &str = "/run/host";
+
+/// Where the container finds the preloaded library (`KubeletOptions::preload`): copied onto
+/// its own `/run`, out of the image and of this machine's paths.
+pub const PRELOAD_IN_CONTAINER: &str = "/run/ecr/libecr-nofile.so";
+
 /// The script of one container: its mounts, its limits, then its command as `user`. The image
 /// is the lower layer of an overlay whose upper layer is the container's own (`layer`), as a
 /// container runtime does: what the container writes there, and the mount points of its
@@ -100,42 +110,46 @@ pub fn container_script(
     image: &Path,
     layer: &Path,
     mounts: &[Mount],
+    preload: &Path,
     container: &Container,
     env: &[(String, String)],
     user: User,
 ) -> String {
     let mut script = format!(
-        "#!/bin/bash\n# container {}: the image, tmpfs on /mnt, then the pod's volumes\nset -eu\n",
+        "#!/bin/bash\n# container {}: the image, tmpfs on /run and /mnt, then the pod's volumes\nset -eu\n",
         container.name
+    );
+    script += &format!(
+        "mount -t tmpfs -o mode=755 tmpfs /run\nmkdir {HOST_VIEW}\nmount --rbind / {HOST_VIEW}\n"
     );
     let (upper, work) = (layer.join("upper"), layer.join("work"));
     script += &format!(
         "mkdir -p {upper} {work}\nmount -t overlay overlay -o lowerdir={image},upperdir={upper},workdir={work} {IMAGE_HOME}\n",
-        upper = quote(&upper.display().to_string()),
-        work = quote(&work.display().to_string()),
-        image = quote(&image.display().to_string()),
+        upper = host_path(&upper),
+        work = host_path(&work),
+        image = host_path(image),
     );
-    // Not /tmp: ECK's pods mount a volume there, and the volumes' own directories may lie
-    // under this machine's /tmp (a checkout in /tmp did), which a tmpfs would hide.
     script += "mount -t tmpfs -o mode=755 tmpfs /mnt\n";
     let mut mounts = mounts.to_vec();
     // Parents first: a volume mounted inside another one lands on top of it.
     mounts.sort_by_key(|m| m.target.matches('/').count());
     for mount in &mounts {
-        let (source, target) = (
-            quote(&mount.source.display().to_string()),
-            quote(&mount.target),
-        );
+        let target = quote(&mount.target);
         if mount.source.is_dir() {
             script += &format!("mkdir -p {target}\n");
         } else {
             script += &format!("mkdir -p \"$(dirname {target})\" && touch {target}\n");
         }
-        script += &format!("mount --bind {source} {target}\n");
+        script += &format!("mount --bind {} {target}\n", host_path(&mount.source));
         if mount.read_only {
             script += &format!("mount -o remount,bind,ro {target}\n");
         }
     }
+    script += &format!(
+        "mkdir -p \"$(dirname {in_container})\"\ncp {preload} {in_container}\numount --lazy {HOST_VIEW}\n",
+        in_container = quote(PRELOAD_IN_CONTAINER),
+        preload = host_path(preload),
+    );
     // As many open files as this machine allows: a container runtime gives 1048576, and
     // Elasticsearch's bootstrap checks want 65535 at least when it binds beyond loopback.
     script += "ulimit -n \"$(ulimit -Hn)\"\n";
@@ -212,6 +226,12 @@ pub fn hosts_file(pod: &Pod) -> String {
         "# Kubernetes-managed hosts file (the real stack's kubelet).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{address}\t{}\n",
         names.join(" ")
     )
+}
+
+/// A path of this machine as the container script reads it, through [`HOST_VIEW`], quoted.
+fn host_path(path: &Path) -> String {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    quote(&format!("{HOST_VIEW}{}", path.display()))
 }
 
 /// A word for bash, in single quotes.

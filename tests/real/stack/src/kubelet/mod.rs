@@ -259,13 +259,16 @@ impl Kubelet {
                     })
                     .collect::<anyhow::Result<Vec<Mount>>>()?;
                 let mut env = container::environment(&pod, container)?;
-                env.push((
-                    "LD_PRELOAD".into(),
-                    self.options.preload.display().to_string(),
-                ));
+                env.push(("LD_PRELOAD".into(), container::PRELOAD_IN_CONTAINER.into()));
                 let layer = dir.join("layers").join(&container.name);
                 let script = container::container_script(
-                    &image, &layer, &mounts, container, &env, self.user,
+                    &image,
+                    &layer,
+                    &mounts,
+                    &self.options.preload,
+                    container,
+                    &env,
+                    self.user,
                 );
                 let file = containers_dir.join(format!("{}.sh", container.name));
                 std::fs::write(&file, script)?;
@@ -321,10 +324,9 @@ impl Kubelet {
         ]);
         command.arg(&pod_script);
         let log_name = format!("pod-{namespace}-{name}-{index}");
-        // SIGKILL if the stack dies: unshare ignores SIGTERM, and its --kill-child then ends
-        // every process of the pod's PID namespace.
-        let process =
-            Process::spawn_command(&log_name, command, &self.options.logs, libc::SIGKILL)?;
+        // SIGKILL if the stack dies: unshare's --kill-child then ends every process of the
+        // pod's PID namespace.
+        let process = Process::spawn_command(&log_name, command, &self.options.logs)?;
         if let Some(relay) = self.relays.get(&(namespace.clone(), name.clone())) {
             *relay.pod.lock().unwrap_or_else(|e| e.into_inner()) = Some(network.clone());
         }
