@@ -9,7 +9,7 @@ use anyhow::{Context, ensure};
 use ecr_real_stack::{HEAP, kube as stack_kube, observe};
 use time::OffsetDateTime;
 
-use crate::nodes::{ClusterRef, Nodes};
+use crate::nodes::{ClusterRef, Nodes, Run};
 
 /// How long an ecr command that waits for rolling restarts may take here.
 const ROLL_TIMEOUT_FLAG: &str = "--roll-timeout=10m";
@@ -249,20 +249,7 @@ pub async fn step_by_step(n: &Nodes) -> anyhow::Result<()> {
     }
     n.ecr(&["expose", "cluster-two", "-n", &n.two, "--yes"])
         .expect_code(0, "expose cluster-two")?;
-    let connect = [
-        "connect",
-        "cluster-one",
-        "-n",
-        &n.one,
-        "--proxy",
-        "--remote",
-        "cluster-two",
-        "--remote-namespace",
-        &n.two,
-        "--timeout=60s",
-        "--yes",
-    ];
-    let failed = n.ecr(&connect);
+    let failed = connect_one_to_two(n, "60s");
     let text = format!("{}{}", failed.stdout, failed.stderr);
     ensure!(
         failed.code != Some(0),
@@ -286,21 +273,7 @@ pub async fn step_by_step(n: &Nodes) -> anyhow::Result<()> {
         "--yes",
     ])
     .expect_code(0, "trust add cluster-two from cluster-one")?;
-    let connect = [
-        "connect",
-        "cluster-one",
-        "-n",
-        &n.one,
-        "--proxy",
-        "--remote",
-        "cluster-two",
-        "--remote-namespace",
-        &n.two,
-        "--timeout=5m",
-        "--yes",
-    ];
-    n.ecr(&connect)
-        .expect_code(0, "connect once cluster-two trusts cluster-one")?;
+    connect_one_to_two(n, "5m").expect_code(0, "connect once cluster-two trusts cluster-one")?;
     ensure!(
         n.connected(one, "cluster-two").await?,
         "cluster-one is not connected to cluster-two"
@@ -343,7 +316,21 @@ pub async fn ca_rotation(n: &Nodes) -> anyhow::Result<()> {
         n.ecr(&["trust", "sync", name, "-n", namespace, "--yes"])
             .expect_code(0, "trust sync")?;
     }
-    let connect = [
+    connect_one_to_two(n, "3m").expect_code(0, "connect (the active proof) after trust sync")?;
+    for cluster in [one, two] {
+        ensure!(
+            n.restarts(cluster).await? == 1,
+            "{cluster:?} restarted {} times, not once",
+            n.restarts(cluster).await?
+        );
+    }
+    Ok(())
+}
+
+/// `ecr connect` of cluster-one to cluster-two (`--proxy`), proving the link within `timeout`.
+fn connect_one_to_two(n: &Nodes, timeout: &str) -> Run {
+    let timeout = format!("--timeout={timeout}");
+    n.ecr(&[
         "connect",
         "cluster-one",
         "-n",
@@ -353,19 +340,9 @@ pub async fn ca_rotation(n: &Nodes) -> anyhow::Result<()> {
         "cluster-two",
         "--remote-namespace",
         &n.two,
-        "--timeout=3m",
+        &timeout,
         "--yes",
-    ];
-    n.ecr(&connect)
-        .expect_code(0, "connect (the active proof) after trust sync")?;
-    for cluster in [one, two] {
-        ensure!(
-            n.restarts(cluster).await? == 1,
-            "{cluster:?} restarted {} times, not once",
-            n.restarts(cluster).await?
-        );
-    }
-    Ok(())
+    ])
 }
 
 /// The resourceVersions of both clusters and their trust secrets, and their remote settings.
