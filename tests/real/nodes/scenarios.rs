@@ -96,12 +96,7 @@ pub async fn setup_both_ways(n: &Nodes) -> anyhow::Result<()> {
     );
 
     let before = versions(n).await?;
-    let rerun = n.ecr(&setup_args(n)).expect_code(0, "a second ecr setup")?;
-    let text = format!("{}{}", rerun.stdout, rerun.stderr);
-    ensure!(
-        !text.contains("Applied"),
-        "the second ecr setup wrote:\n{text}"
-    );
+    wrote_nothing(n.ecr(&setup_args(n)), "a second ecr setup")?;
     ensure!(
         versions(n).await? == before,
         "the second ecr setup changed a resource"
@@ -214,42 +209,48 @@ pub async fn setup_both_ways(n: &Nodes) -> anyhow::Result<()> {
 /// Step by step: cluster-two first trusts an unrelated CA (its nodes then mount the store),
 /// cluster-one trusts cluster-two; a link from one to two fails, and ecr names the missing
 /// trust; once cluster-two trusts cluster-one (the secret only, no restart), the same command
-/// proves the link.
+/// proves the link. The link back is made too: one rolling restart per cluster in all, and a
+/// re-run of every step writes nothing.
 pub async fn step_by_step(n: &Nodes) -> anyhow::Result<()> {
     let (one, two) = (n.cluster_one(), n.cluster_two());
     let unrelated = n.unrelated_ca().display().to_string();
-    n.ecr(&[
-        "trust",
-        "add",
-        "cluster-two",
-        "-n",
-        &n.two,
-        "--ca-file",
-        &unrelated,
-        "--alias",
-        "unrelated",
-        "--yes",
-    ])
-    .expect_code(0, "trust add of an unrelated CA")?;
-    n.ecr(&[
-        "trust",
-        "add",
-        "cluster-one",
-        "-n",
-        &n.one,
-        "--from",
-        "cluster-two",
-        "--from-namespace",
-        &n.two,
-        "--yes",
-    ])
-    .expect_code(0, "trust add cluster-one from cluster-two")?;
+    let trust_unrelated = || {
+        n.ecr(&[
+            "trust",
+            "add",
+            "cluster-two",
+            "-n",
+            &n.two,
+            "--ca-file",
+            &unrelated,
+            "--alias",
+            "unrelated",
+            "--yes",
+        ])
+    };
+    let trust = |(namespace, name): ClusterRef, (from_namespace, from): ClusterRef| {
+        n.ecr(&[
+            "trust",
+            "add",
+            name,
+            "-n",
+            namespace,
+            "--from",
+            from,
+            "--from-namespace",
+            from_namespace,
+            "--yes",
+        ])
+    };
+    let expose = |(namespace, name): ClusterRef| n.ecr(&["expose", name, "-n", namespace, "--yes"]);
+
+    trust_unrelated().expect_code(0, "trust add of an unrelated CA")?;
+    trust(one, two).expect_code(0, "trust add cluster-one from cluster-two")?;
     for cluster in [one, two] {
         n.rolled(cluster).await?;
     }
-    n.ecr(&["expose", "cluster-two", "-n", &n.two, "--yes"])
-        .expect_code(0, "expose cluster-two")?;
-    let failed = connect_one_to_two(n, "60s");
+    expose(two).expect_code(0, "expose cluster-two")?;
+    let failed = connect_to(n, one, two, "60s");
     let text = format!("{}{}", failed.stdout, failed.stderr);
     ensure!(
         failed.code != Some(0),
@@ -260,23 +261,13 @@ pub async fn step_by_step(n: &Nodes) -> anyhow::Result<()> {
         "the failure does not name the missing trust on cluster-two:\n{text}"
     );
 
-    n.ecr(&[
-        "trust",
-        "add",
-        "cluster-two",
-        "-n",
-        &n.two,
-        "--from",
-        "cluster-one",
-        "--from-namespace",
-        &n.one,
-        "--yes",
-    ])
-    .expect_code(0, "trust add cluster-two from cluster-one")?;
-    connect_one_to_two(n, "5m").expect_code(0, "connect once cluster-two trusts cluster-one")?;
+    trust(two, one).expect_code(0, "trust add cluster-two from cluster-one")?;
+    connect_to(n, one, two, "5m").expect_code(0, "connect once cluster-two trusts cluster-one")?;
+    expose(one).expect_code(0, "expose cluster-one")?;
+    connect_to(n, two, one, "5m").expect_code(0, "connect of cluster-two to cluster-one")?;
     ensure!(
-        n.connected(one, "cluster-two").await?,
-        "cluster-one is not connected to cluster-two"
+        n.connected(one, "cluster-two").await? && n.connected(two, "cluster-one").await?,
+        "not connected both ways"
     );
     for cluster in [one, two] {
         ensure!(
@@ -285,6 +276,24 @@ pub async fn step_by_step(n: &Nodes) -> anyhow::Result<()> {
             n.restarts(cluster).await?
         );
     }
+
+    let before = versions(n).await?;
+    let again = [
+        trust_unrelated(),
+        trust(one, two),
+        trust(two, one),
+        expose(two),
+        expose(one),
+        connect_to(n, one, two, "1m"),
+        connect_to(n, two, one, "1m"),
+    ];
+    for run in again {
+        wrote_nothing(run, "a re-run of a step")?;
+    }
+    ensure!(
+        versions(n).await? == before,
+        "a re-run of the steps changed a resource"
+    );
     Ok(())
 }
 
@@ -316,7 +325,7 @@ pub async fn ca_rotation(n: &Nodes) -> anyhow::Result<()> {
         n.ecr(&["trust", "sync", name, "-n", namespace, "--yes"])
             .expect_code(0, "trust sync")?;
     }
-    connect_one_to_two(n, "3m").expect_code(0, "connect (the active proof) after trust sync")?;
+    connect_to(n, one, two, "3m").expect_code(0, "connect (the active proof) after trust sync")?;
     for cluster in [one, two] {
         ensure!(
             n.restarts(cluster).await? == 1,
@@ -327,22 +336,31 @@ pub async fn ca_rotation(n: &Nodes) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `ecr connect` of cluster-one to cluster-two (`--proxy`), proving the link within `timeout`.
-fn connect_one_to_two(n: &Nodes, timeout: &str) -> Run {
+/// `ecr connect` of `from` to `to` (`--proxy`, the alias named after `to`), proving the link
+/// within `timeout`.
+fn connect_to(n: &Nodes, (namespace, name): ClusterRef, to: ClusterRef, timeout: &str) -> Run {
     let timeout = format!("--timeout={timeout}");
     n.ecr(&[
         "connect",
-        "cluster-one",
+        name,
         "-n",
-        &n.one,
+        namespace,
         "--proxy",
         "--remote",
-        "cluster-two",
+        to.1,
         "--remote-namespace",
-        &n.two,
+        to.0,
         &timeout,
         "--yes",
     ])
+}
+
+/// The command succeeded and says it wrote nothing.
+fn wrote_nothing(run: Run, what: &str) -> anyhow::Result<()> {
+    let run = run.expect_code(0, what)?;
+    let text = format!("{}{}", run.stdout, run.stderr);
+    ensure!(!text.contains("Applied"), "{what} wrote:\n{text}");
+    Ok(())
 }
 
 /// The resourceVersions of both clusters and their trust secrets, and their remote settings.
