@@ -17,7 +17,13 @@ const DIR: &str = "{dir}";
 const LONG: &str = "{long}";
 
 /// 64 characters: one more than an alias, a Kubernetes name or an annotation name may have.
-const TOO_LONG: &str = "{long}";
+const TOO_LONG: &str = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl";
+
+#[test]
+fn too_long_is_one_character_too_long() {
+    assert_eq!(TOO_LONG.len(), 64);
+    assert!(TOO_LONG.chars().all(|c| c.is_ascii_lowercase()));
+}
 
 /// Every request that is not a read, to the API servers and to every Elasticsearch.
 fn writes(env: &Env) -> Vec<String> {
