@@ -3,8 +3,9 @@
 //! The binary is a thin layer (`main.rs`, `commands`) over modules named after concepts:
 //! Kubernetes access (`k8s`), the ECK model (`eck`), certificates (`certs`), the output layer
 //! (`output`), plans of writes (`plan`), trust (`trust`), exposure (`expose`), remote
-//! settings (`remote`), the Elasticsearch client (`elasticsearch`), operator-facing failures
-//! (`error`), and the emulated environment (`sandbox`).
+//! settings (`remote`), the Elasticsearch client (`elasticsearch`), bounded retries of reads
+//! for both clients (`retry`), operator-facing failures (`error`), and the emulated environment
+//! (`sandbox`).
 
 pub mod certs;
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod k8s;
 pub mod output;
 pub mod plan;
 pub mod remote;
+pub mod retry;
 pub mod sandbox;
 pub mod setup;
 pub mod status;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use ecr::cli::Cli;
+use ecr::commands::Cli;
 use ecr::error::NeedsAttention;
 use ecr::output::{self, Output};
 

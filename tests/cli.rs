@@ -5,7 +5,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use clap::{CommandFactory as _, ValueEnum as _};
 use clap_complete::{Generator as _, Shell};
-use ecr::cli::Cli;
+use ecr::commands::Cli;
 
 fn ecr() -> Command {
     let mut command = Command::cargo_bin("ecr").expect("the ecr binary is built");

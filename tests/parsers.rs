@@ -3,7 +3,7 @@
 //! accepts exactly what its documentation says.
 
 use clap::{CommandFactory as _, Parser as _};
-use ecr::cli::Cli;
+use ecr::commands::Cli;
 use ecr::remote::ProxyAddress;
 use proptest::prelude::*;
 use regex::Regex;

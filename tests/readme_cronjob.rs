@@ -84,6 +84,6 @@ fn the_job_runs_a_command_ecr_accepts_as_its_service_account() {
         .iter()
         .map(|arg| arg.as_str().expect("a string"))
         .collect();
-    let parsed = ecr::cli::Cli::try_parse_from([&["ecr"], &args[..]].concat());
+    let parsed = ecr::commands::Cli::try_parse_from([&["ecr"], &args[..]].concat());
     assert!(parsed.is_ok(), "{args:?}: {:?}", parsed.err());
 }

@@ -1,9 +1,8 @@
 //! `ecr completions SHELL`: shell completions generated from the command line's definition.
 
-use clap::{Args, CommandFactory as _};
+use clap::Args;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
 use crate::output::Output;
 
 #[derive(Debug, Args)]
@@ -13,13 +12,18 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-pub fn run(args: &CompletionsArgs, output: &Output) -> anyhow::Result<()> {
-    output.bytes(&script(args.shell))
+/// Prints the completion script of `command` (ecr's whole command line) for the shell asked.
+pub fn run(
+    args: &CompletionsArgs,
+    command: &mut clap::Command,
+    output: &Output,
+) -> anyhow::Result<()> {
+    output.bytes(&script(args.shell, command))
 }
 
 /// The completion script for `shell`, as `completions/` holds it.
-pub fn script(shell: Shell) -> Vec<u8> {
+pub fn script(shell: Shell, command: &mut clap::Command) -> Vec<u8> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "ecr", &mut script);
+    clap_complete::generate(shell, command, "ecr", &mut script);
     script
 }

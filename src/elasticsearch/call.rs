@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode, Url};
 
-use crate::k8s::retry::Transient;
+use crate::retry::Transient;
 
 /// What Elasticsearch must grant for a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +112,7 @@ impl Transient for CallError {
         match self {
             CallError::Transport(error) => {
                 (error.is_connect() || error.is_timeout() || error.is_request())
-                    && super::errors::tls_failure(error).is_none()
+                    && super::tls::tls_failure(error).is_none()
             }
             CallError::Status { status, .. } => {
                 matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)

@@ -19,7 +19,7 @@ use super::responses::{
     ResolveClusterAnswer, ResolvedCluster, SearchAnswer, SettingsUpdated,
 };
 use crate::error::{Failure, FailureKind};
-use crate::k8s::retry::read_with_retries;
+use crate::retry::read_with_retries;
 
 /// How long ecr waits for a connection, and for a whole answer.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,5 +1,6 @@
 //! TLS towards Elasticsearch: rustls on ring, trusting ECK's HTTP CA, a CA file or the system
-//! roots, and (only when asked with `--insecure`) nothing at all.
+//! roots, and (only when asked with `--insecure`) nothing at all; and what went wrong when a
+//! handshake failed.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -168,6 +169,49 @@ impl ServerCertVerifier for AcceptAnyCertificate {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.supported_schemes()
     }
+}
+
+/// What went wrong in a TLS handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// rustls refused the server's certificate: why.
+    Untrusted(String),
+    /// The server ended the handshake with this alert (as rustls names it).
+    Refused(String),
+}
+
+/// How rustls words an alert it received.
+const ALERT_PREFIX: &str = "received fatal alert: ";
+
+/// Whether the call failed in the TLS handshake, and how.
+pub fn tls_failure(error: &reqwest::Error) -> Option<TlsProblem> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        match current.downcast_ref::<rustls::Error>() {
+            Some(tls @ rustls::Error::InvalidCertificate(_)) => {
+                return Some(TlsProblem::Untrusted(tls.to_string()));
+            }
+            Some(rustls::Error::AlertReceived(alert)) => {
+                return Some(TlsProblem::Refused(format!("{alert:?}")));
+            }
+            _ => {}
+        }
+        // After the handshake (TLS 1.3 checks the client's certificate then), tokio-rustls
+        // hands the alert on as the text of an InvalidData io::Error.
+        if let Some(io) = current.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::InvalidData
+            && let Some(alert) = io.to_string().strip_prefix(ALERT_PREFIX)
+        {
+            return Some(TlsProblem::Refused(alert.to_string()));
+        }
+        // An io::Error hides the error it wraps from `source()`: go inside it first.
+        let wrapped = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        cause = wrapped.or_else(|| current.source());
+    }
+    None
 }
 
 #[cfg(test)]

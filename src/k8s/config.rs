@@ -34,7 +34,7 @@ pub(crate) async fn resolve(target: &Target) -> anyhow::Result<Resolved> {
         None => in_cluster(target)?,
     };
     if let Some(namespace) = &target.namespace {
-        super::validate_name("namespace", namespace)?;
+        super::names::validate_name("namespace", namespace)?;
         resolved.namespace = namespace.clone();
     }
     // ecr retries its reads itself, a few times and briefly; kube's default would retry

@@ -6,6 +6,7 @@ use std::fmt;
 use kube::core::Status;
 
 use crate::error::{Failure, FailureKind};
+use crate::retry::root_cause;
 
 /// One request to the API server, as messages name it: `get secrets in ns-one`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,15 +210,6 @@ fn status_text(status: &Status) -> String {
         (reason, "") => reason.to_string(),
         (_, message) => message.to_string(),
     }
-}
-
-/// The innermost error of a chain: "connection refused", not "client error (Connect)".
-pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    cause.to_string()
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 
 mod config;
 mod errors;
-pub(crate) mod retry;
+mod names;
+mod transient;
 mod wait;
 
 use std::fmt::Debug;
@@ -22,8 +23,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use config::{Target, contexts};
-pub(crate) use errors::root_cause;
 pub use errors::{Request, Server};
+pub use names::validate_name;
 
 use crate::error::{Failure, FailureKind};
 use wait::WaitFailure;
@@ -173,7 +174,7 @@ impl Kube {
                     .map_err(WaitFailure::from)
             }
         };
-        match tokio::time::timeout(timeout, retry::read_with_retries(watch)).await {
+        match tokio::time::timeout(timeout, crate::retry::read_with_retries(watch)).await {
             Err(_elapsed) => Ok(None),
             Ok((Ok(object), _)) => Ok(object),
             Ok((Err(WaitFailure::Request { verb, error }), attempts)) => {
@@ -365,7 +366,7 @@ impl Kube {
         Fut: Future<Output = Result<T, kube::Error>>,
     {
         tracing::debug!("{} {}", request.verb, request.object());
-        let (result, attempts) = retry::read_with_retries(|| answered(read())).await;
+        let (result, attempts) = crate::retry::read_with_retries(|| answered(read())).await;
         result.map_err(|error| errors::explain(error, request, &self.server, attempts))
     }
 
@@ -409,22 +410,6 @@ fn qualified<K: Resource>(dynamic_type: &K::DynamicType) -> String {
     }
 }
 
-/// Checks a name the way the API server checks namespace and Elasticsearch names
-/// (an RFC 1123 label), so that a typo is refused before any request is sent.
-pub fn validate_name(what: &str, name: &str) -> anyhow::Result<()> {
-    let valid_chars = name
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    let valid_ends = name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if valid_chars && valid_ends && name.len() <= 63 {
-        return Ok(());
-    }
-    Err(Failure::new(FailureKind::Invalid, format!("{what} {name:?} is not a valid Kubernetes name"))
-        .with_hint("use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit")
-        .into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,25 +439,9 @@ mod tests {
             .expect_err("no answer");
         assert_eq!(started.elapsed(), ANSWER_TIMEOUT);
         assert_eq!(error.to_string(), "ServiceError: no answer within 30s");
-        assert!(!retry::Transient::is_transient(&error), "not retried");
-    }
-
-    #[test]
-    fn names_are_checked_like_the_api_server_does() {
-        for good in ["ns-one", "a", "cluster-1", &"a".repeat(63)] {
-            assert!(validate_name("namespace", good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "-a",
-            "a-",
-            "Upper",
-            "ünï",
-            "a_b",
-            "a.b",
-            &"a".repeat(64),
-        ] {
-            assert!(validate_name("namespace", bad).is_err(), "{bad}");
-        }
+        assert!(
+            !crate::retry::Transient::is_transient(&error),
+            "not retried"
+        );
     }
 }

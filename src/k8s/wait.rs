@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use kube::runtime::{wait, watcher};
 
-use super::retry::Transient;
+use crate::retry::Transient;
 
 /// A wait's watch that failed.
 #[derive(Debug)]

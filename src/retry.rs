@@ -54,49 +54,8 @@ fn wait_before_retry(error: &impl Transient, backoff: Duration) -> Duration {
         .map_or(backoff, |asked| asked.min(LONGEST_WAIT))
 }
 
-impl Transient for kube::Error {
-    fn is_transient(&self) -> bool {
-        match self {
-            kube::Error::Api(status) => matches!(status.code, 429 | 500 | 502 | 503 | 504),
-            kube::Error::HyperError(_) => true,
-            // A connection that could not be made (refused, TLS rejected) will not heal in a
-            // second, nor will a server that did not answer for long; a connection that broke
-            // after it was made may.
-            kube::Error::Service(error) => {
-                !is_connect_failure(error.as_ref()) && !is_timeout(error.as_ref())
-            }
-            _ => false,
-        }
-    }
-
-    /// The wait a 429 asks for in its `Status` details.
-    fn asked_delay(&self) -> Option<Duration> {
-        let kube::Error::Api(status) = self else {
-            return None;
-        };
-        let seconds = status.details.as_ref()?.retry_after_seconds;
-        (seconds > 0).then(|| Duration::from_secs(u64::from(seconds)))
-    }
-}
-
-fn is_connect_failure(error: &(dyn std::error::Error + 'static)) -> bool {
-    any_cause(error, |cause| {
-        cause
-            .downcast_ref::<hyper_util::client::legacy::Error>()
-            .is_some_and(hyper_util::client::legacy::Error::is_connect)
-    })
-}
-
-fn is_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
-    any_cause(error, |cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
-    })
-}
-
 /// Whether `error` or any of its sources is what `test` looks for.
-fn any_cause(
+pub(crate) fn any_cause(
     error: &(dyn std::error::Error + 'static),
     test: impl Fn(&(dyn std::error::Error + 'static)) -> bool,
 ) -> bool {
@@ -110,49 +69,81 @@ fn any_cause(
     false
 }
 
+/// The innermost error of a chain: "connection refused", not "client error (Connect)".
+pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kube::core::{Status, response::StatusDetails};
 
-    fn status(code: u16, retry_after_seconds: u32) -> kube::Error {
-        kube::Error::Api(Box::new(Status {
-            code,
-            details: Some(StatusDetails {
-                name: String::new(),
-                group: String::new(),
-                kind: String::new(),
-                uid: String::new(),
-                causes: Vec::new(),
-                retry_after_seconds,
-            }),
-            ..Status::default()
-        }))
+    /// A failure that passes or not, asking for a wait or not.
+    #[derive(Debug)]
+    struct Failed {
+        passing: bool,
+        asked: Option<Duration>,
     }
 
-    #[test]
-    fn only_passing_failures_are_retried() {
-        assert!(status(429, 1).is_transient());
-        assert!(status(503, 0).is_transient());
-        assert!(!status(403, 0).is_transient());
-        assert!(!status(404, 0).is_transient());
-        assert!(!status(409, 0).is_transient());
+    impl std::fmt::Display for Failed {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "failed")
+        }
     }
+
+    impl Transient for Failed {
+        fn is_transient(&self) -> bool {
+            self.passing
+        }
+        fn asked_delay(&self) -> Option<Duration> {
+            self.asked
+        }
+    }
+
+    const PASSING: Failed = Failed {
+        passing: true,
+        asked: None,
+    };
 
     #[test]
     fn retry_after_is_honoured_within_bounds() {
         let backoff = Duration::from_millis(100);
-        let wait = |error| wait_before_retry(&error, backoff);
-        assert_eq!(wait(status(429, 2)), Duration::from_secs(2));
-        assert_eq!(wait(status(429, 3600)), LONGEST_WAIT);
-        assert_eq!(wait(status(429, 0)), backoff);
+        let wait = |asked| {
+            wait_before_retry(
+                &Failed {
+                    passing: true,
+                    asked,
+                },
+                backoff,
+            )
+        };
+        assert_eq!(wait(Some(Duration::from_secs(2))), Duration::from_secs(2));
+        assert_eq!(wait(Some(Duration::from_secs(3600))), LONGEST_WAIT);
+        assert_eq!(wait(None), backoff);
     }
 
     #[tokio::test(start_paused = true)]
     async fn gives_up_after_the_bound_and_counts_attempts() {
-        let (result, attempts) = read_with_retries(|| async { Err::<(), _>(status(503, 0)) }).await;
+        let (result, attempts) = read_with_retries(|| async { Err::<(), _>(PASSING) }).await;
         assert!(result.is_err());
         assert_eq!(attempts, 1 + RETRIES);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_for_good_is_not_retried() {
+        let failed_for_good = || async {
+            Err::<(), _>(Failed {
+                passing: false,
+                asked: None,
+            })
+        };
+        let (result, attempts) = read_with_retries(failed_for_good).await;
+        assert!(result.is_err());
+        assert_eq!(attempts, 1);
     }
 
     #[tokio::test(start_paused = true)]
@@ -160,11 +151,7 @@ mod tests {
         let mut calls = 0;
         let (result, attempts) = read_with_retries(|| {
             calls += 1;
-            let outcome = if calls < 3 {
-                Err(status(500, 0))
-            } else {
-                Ok(calls)
-            };
+            let outcome = if calls < 3 { Err(PASSING) } else { Ok(calls) };
             async move { outcome }
         })
         .await;
