@@ -176,17 +176,12 @@ impl Bench {
         let mut es_requests = 0;
         let mut restarts = 0;
         for (cluster, other) in pair.iter().zip(CLUSTERS.iter().rev()) {
-            let info = observe::elasticsearch(
-                &self.client,
-                &self.info.admin_kubeconfig,
-                *cluster,
-                "GET",
-                "/_remote/info",
-            )
-            .await?;
+            let connected =
+                observe::connected(&self.client, &self.info.admin_kubeconfig, *cluster, other)
+                    .await?;
             ensure!(
-                info[other]["connected"] == true,
-                "after {}, {cluster:?} is not connected to {other}: {info}",
+                connected,
+                "after {}, {cluster:?} is not connected to {other}",
                 flow.label()
             );
             es_requests += observe::elasticsearch_requests(

@@ -27,6 +27,7 @@ pub use errors::{Request, Server};
 pub use names::validate_name;
 
 use crate::error::{Failure, FailureKind};
+use crate::retry::read_with_retries;
 use wait::WaitFailure;
 
 /// The name ecr writes under, in `managedFields` and audit logs.
@@ -174,7 +175,7 @@ impl Kube {
                     .map_err(WaitFailure::from)
             }
         };
-        match tokio::time::timeout(timeout, crate::retry::read_with_retries(watch)).await {
+        match tokio::time::timeout(timeout, read_with_retries(watch)).await {
             Err(_elapsed) => Ok(None),
             Ok((Ok(object), _)) => Ok(object),
             Ok((Err(WaitFailure::Request { verb, error }), attempts)) => {
@@ -366,7 +367,7 @@ impl Kube {
         Fut: Future<Output = Result<T, kube::Error>>,
     {
         tracing::debug!("{} {}", request.verb, request.object());
-        let (result, attempts) = crate::retry::read_with_retries(|| answered(read())).await;
+        let (result, attempts) = read_with_retries(|| answered(read())).await;
         result.map_err(|error| errors::explain(error, request, &self.server, attempts))
     }
 

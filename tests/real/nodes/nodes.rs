@@ -154,8 +154,7 @@ impl Nodes {
 
     /// Whether the cluster's `_remote/info` says `alias` is connected.
     pub async fn connected(&self, cluster: ClusterRef<'_>, alias: &str) -> anyhow::Result<bool> {
-        let info = self.es(cluster, "GET", "/_remote/info").await?;
-        Ok(info[alias]["connected"] == true)
+        observe::connected(&self.client, &self.kubeconfig, cluster, alias).await
     }
 
     /// The cluster's persistent and transient settings, flat.

@@ -60,6 +60,17 @@ pub async fn elasticsearch(
     Ok(body)
 }
 
+/// Whether the cluster's `_remote/info` says `alias` is connected.
+pub async fn connected(
+    client: &Client,
+    kubeconfig: &Path,
+    cluster: ClusterRef<'_>,
+    alias: &str,
+) -> anyhow::Result<bool> {
+    let info = elasticsearch(client, kubeconfig, cluster, "GET", "/_remote/info").await?;
+    Ok(info[alias]["connected"] == true)
+}
+
 /// How many times the cluster's pod has been replaced: the StatefulSet controller's events for
 /// the pods it created, less the first.
 pub async fn restarts(client: &Client, (namespace, name): ClusterRef<'_>) -> anyhow::Result<i32> {
@@ -86,11 +97,11 @@ pub fn api_requests(
     from: OffsetDateTime,
     to: OffsetDateTime,
 ) -> anyhow::Result<usize> {
-    let log = std::fs::read_to_string(audit_log)
+    let log = std::fs::File::open(audit_log)
         .with_context(|| format!("reading {}", audit_log.display()))?;
     let mut count = 0;
-    for line in log.lines() {
-        let event: Value = serde_json::from_str(line)?;
+    for line in std::io::BufRead::lines(std::io::BufReader::new(log)) {
+        let event: Value = serde_json::from_str(&line?)?;
         let ours = event["userAgent"]
             .as_str()
             .is_some_and(|a| a.starts_with(agent));
