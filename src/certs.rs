@@ -84,47 +84,10 @@ pub fn fingerprint(der: &[u8]) -> String {
         .join(":")
 }
 
-/// A CA certificate as TLS trust sees it: its public key (the DER SubjectPublicKeyInfo)
-/// and its validity. A renewed CA keeps its key, so it verifies what the old one did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustAnchor {
-    pub public_key: Vec<u8>,
-    /// Seconds since the Unix epoch.
-    pub not_before: i64,
-    /// Seconds since the Unix epoch.
-    pub not_after: i64,
-}
-
-impl TrustAnchor {
-    /// Whether the certificate is valid now.
-    pub fn is_current(&self) -> bool {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        (self.not_before..=self.not_after).contains(&now)
-    }
-}
-
-/// The certificates of a PEM bundle as trust anchors; what is not a readable certificate
-/// is skipped.
-pub fn trust_anchors(pem: &[u8]) -> Vec<TrustAnchor> {
-    Pem::iter_from_buffer(pem)
-        .filter_map(Result::ok)
-        .filter(|block| block.label == "CERTIFICATE")
-        .filter_map(|block| {
-            let certificate = block.parse_x509().ok()?;
-            let validity = certificate.validity();
-            Some(TrustAnchor {
-                public_key: certificate.public_key().raw.to_vec(),
-                not_before: validity.not_before.timestamp(),
-                not_after: validity.not_after.timestamp(),
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rcgen::{CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, PublicKeyData};
+    use rcgen::{CertificateParams, DistinguishedName, DnType, IsCa, KeyPair};
 
     fn ca_pem(common_name: &str) -> String {
         let mut params = CertificateParams::default();
@@ -165,20 +128,6 @@ mod tests {
             parse_bundle(garbage.as_bytes()),
             Err(BundleError::InvalidCertificate { index: 1, .. })
         ));
-    }
-
-    #[test]
-    fn trust_anchors_carry_the_public_key_and_skip_what_is_not_a_certificate() {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::default();
-        params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let ca = params.self_signed(&key).unwrap().pem();
-        let bundle = format!("{}{ca}{}", key.serialize_pem(), ca_pem("other"));
-        let anchors = trust_anchors(bundle.as_bytes());
-        assert_eq!(anchors.len(), 2);
-        assert_eq!(anchors[0].public_key, key.subject_public_key_info());
-        assert_ne!(anchors[1].public_key, key.subject_public_key_info());
-        assert!(anchors[0].is_current());
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod output;
 pub mod plan;
 pub mod remote;
 pub mod retry;
-pub mod sandbox;
+pub use ecr_sandbox as sandbox;
 pub mod setup;
 pub mod status;
 pub mod trust;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::header::{AUTHORIZATION, HOST};
+use http_body_util::BodyExt as _;
 use hyper_util::rt::TokioIo;
 use k8s_openapi::api::core::v1::{Pod, Secret, Service};
 use kube::Client;
@@ -168,9 +169,12 @@ async fn a_port_forward_reaches_elasticsearch_with_ecks_certificate() {
         .expect("a request");
     let response = sender.send_request(request).await.expect("an answer");
     assert_eq!(response.status(), StatusCode::OK);
-    let body = axum::body::to_bytes(axum::body::Body::new(response.into_body()), usize::MAX)
+    let body = response
+        .into_body()
+        .collect()
         .await
-        .expect("a body");
+        .expect("a body")
+        .to_bytes();
     let root: Value = serde_json::from_slice(&body).expect("JSON");
     assert_eq!(root["cluster_name"], "cluster-one");
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Env, decode};
-use ecr::certs;
+use ecr::{certs, sandbox};
 use serde_json::{Value, json};
 
 const ES_GROUP: &str = "elasticsearch.k8s.elastic.co";
@@ -143,7 +143,7 @@ async fn a_renewed_ca_keeps_its_key_and_sync_copies_it() {
     env.api().renew_transport_ca("ns-two", "cluster-two");
     let after = env.transport_ca("sandbox", "ns-two", "cluster-two");
     assert_ne!(fingerprints(&before), fingerprints(&after));
-    let key = |pem: &str| certs::trust_anchors(pem.as_bytes()).remove(0).public_key;
+    let key = |pem: &str| sandbox::trust_anchors(pem.as_bytes()).remove(0).public_key;
     assert_eq!(
         key(&before),
         key(&after),

@@ -621,7 +621,8 @@ mod tests {
     /// containers with their required fields).
     pub(super) fn assert_crd_shape(spec: &Value) {
         let crd: Value =
-            serde_json::from_str(include_str!("../sandbox/crd/elasticsearch-v1.json")).unwrap();
+            serde_json::from_str(include_str!("../../sandbox/src/crd/elasticsearch-v1.json"))
+                .unwrap();
         let schema = &crd["schema"]["openAPIV3Schema"]["properties"]["spec"];
         let mut errors = Vec::new();
         schema_errors(schema, spec, "spec", &mut errors);
@@ -686,7 +687,8 @@ mod tests {
     fn the_shape_check_sees_what_the_crd_refuses() {
         let mut errors = Vec::new();
         let crd: Value =
-            serde_json::from_str(include_str!("../sandbox/crd/elasticsearch-v1.json")).unwrap();
+            serde_json::from_str(include_str!("../../sandbox/src/crd/elasticsearch-v1.json"))
+                .unwrap();
         let schema = &crd["schema"]["openAPIV3Schema"]["properties"]["spec"];
         let bad = json!({"version": "8.17.0", "nodeSets": [{"count": "3",
             "podTemplate": {"spec": {"containers": [{"volumeMounts": [{"name": "v"}]}], "volumes": [{"secret": {}}]}}}]});

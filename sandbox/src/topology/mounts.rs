@@ -6,10 +6,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::eck::{CLUSTER_NAME_LABEL, STATEFULSET_LABEL, transport_certs_secret};
-use crate::sandbox::object;
-use crate::sandbox::resources::{CONFIGMAPS, SECRETS};
+use crate::api::KubeApi;
+use crate::eck::{CLUSTER_NAME_LABEL, STATEFULSET_LABEL, transport_certs_secret};
+use crate::object;
+use crate::resources::{CONFIGMAPS, SECRETS};
 
 const CONTAINER: &str = "elasticsearch";
 

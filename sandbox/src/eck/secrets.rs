@@ -8,9 +8,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use super::{Cluster, ClusterMaterial};
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::object;
-use crate::sandbox::resources::{CONFIGMAPS, ELASTICSEARCHES};
+use crate::api::KubeApi;
+use crate::object;
+use crate::resources::{CONFIGMAPS, ELASTICSEARCHES};
 
 /// The label ECK's restricted watches select on.
 const WATCHED_LABEL: &str = "eck.k8s.elastic.co/watched";

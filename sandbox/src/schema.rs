@@ -247,7 +247,7 @@ fn check_count(schema: &Value, count: usize, path: &str, outcome: &mut Outcome) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::crd;
+    use crate::crd;
     use serde_json::json;
 
     fn check(mut object: Value) -> (Outcome, Value) {

@@ -4,10 +4,10 @@
 
 use serde_json::Value;
 
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::eck::CLUSTER_NAME_LABEL;
-use crate::sandbox::object;
-use crate::sandbox::resources::SERVICES;
+use crate::api::KubeApi;
+use crate::eck::CLUSTER_NAME_LABEL;
+use crate::object;
+use crate::resources::SERVICES;
 
 /// The port Elasticsearch's transport layer listens on in every pod.
 const TRANSPORT_PORT: u64 = 9300;

@@ -16,10 +16,10 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use super::{CLUSTER_NAME_LABEL, TYPE_LABEL, apply_owned};
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::object;
-use crate::sandbox::resources::{ELASTICSEARCHES, SECRETS};
-use crate::sandbox::status::ApiError;
+use crate::api::KubeApi;
+use crate::object;
+use crate::resources::{ELASTICSEARCHES, SECRETS};
+use crate::status::ApiError;
 
 pub const MANAGED_ANNOTATION: &str = "elasticsearch.k8s.elastic.co/managed-remote-clusters";
 const LICENSE_SCOPE_LABEL: &str = "license.k8s.elastic.co/scope";

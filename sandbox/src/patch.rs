@@ -97,7 +97,7 @@ fn without_directives(value: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::resources::{ELASTICSEARCHES, SECRETS};
+    use crate::resources::{ELASTICSEARCHES, SECRETS};
     use serde_json::json;
 
     #[test]

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::resources::{ELASTICSEARCHES, SECRETS};
+use crate::api::KubeApi;
+use crate::resources::{ELASTICSEARCHES, SECRETS};
 
 /// The setting names in the keystore of the cluster's nodes.
 pub fn setting_names(api: &KubeApi, namespace: &str, name: &str) -> BTreeSet<String> {

@@ -16,11 +16,11 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::anchor::TrustAnchor;
 use super::trust::{self, CaFiles};
-use crate::certs::TrustAnchor;
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::eck::CONFIG_HASH_ANNOTATION;
-use crate::sandbox::object;
+use crate::api::KubeApi;
+use crate::eck::CONFIG_HASH_ANNOTATION;
+use crate::object;
 
 /// How long trust changes take to reach the nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::sandbox::object;
+use crate::object;
 
 /// The pods of every StatefulSet of a cluster (the `index`-th one: it tells their IPs apart),
 /// on the kube cluster's node `host_ip`.

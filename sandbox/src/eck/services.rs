@@ -6,10 +6,10 @@
 use serde_json::{Map, Value, json};
 
 use super::{Cluster, apply_owned};
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::object;
-use crate::sandbox::objects::WriteOptions;
-use crate::sandbox::resources::SERVICES;
+use crate::api::KubeApi;
+use crate::object;
+use crate::objects::WriteOptions;
+use crate::resources::SERVICES;
 
 /// One service ECK makes, and its defaults.
 struct Shape {

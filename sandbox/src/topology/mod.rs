@@ -2,6 +2,7 @@
 //! from the live Kubernetes state of every context of the sandbox on each call: a remote
 //! may be in another kube cluster. Addresses are in `exposure`, trust in `trust`.
 
+mod anchor;
 mod certificate_names;
 mod exposure;
 mod keystore;
@@ -17,7 +18,7 @@ use super::api::{KubeApi, WeakKubeApi};
 use super::elasticsearch::{ClusterId, Topology};
 use super::object;
 use super::resources::ELASTICSEARCHES;
-use crate::certs;
+pub use anchor::{TrustAnchor, trust_anchors};
 
 /// The API servers of one sandbox, by context, as the network joining them.
 #[derive(Default)]
@@ -50,11 +51,11 @@ impl SandboxTopology {
     }
 
     /// The trust anchor of the cluster's current transport CA.
-    fn current_transport_ca(&self, cluster: &ClusterId) -> Option<certs::TrustAnchor> {
+    fn current_transport_ca(&self, cluster: &ClusterId) -> Option<TrustAnchor> {
         let material = self
             .api(&cluster.context)?
             .cluster_material(&cluster.namespace, &cluster.name)?;
-        certs::trust_anchors(material.transport_ca.cert_pem().as_bytes())
+        trust_anchors(material.transport_ca.cert_pem().as_bytes())
             .into_iter()
             .next()
     }

@@ -1,5 +1,5 @@
 //! Fault injection: the next N authenticated requests of a cluster (all of them, or those of
-//! one method and path prefix: a [`Fault`](crate::sandbox::Fault) of a status code) answer
+//! one method and path prefix: a [`Fault`](crate::Fault) of a status code) answer
 //! that status with an Elasticsearch error body, to test how clients cope with a failing cluster.
 
 use std::sync::Arc;
@@ -53,7 +53,7 @@ fn fault_error(status: StatusCode) -> EsError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::Fault;
+    use crate::Fault;
     use axum::http::Method;
 
     const ANY: &str = "/_cluster/settings";

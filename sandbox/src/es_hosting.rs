@@ -220,7 +220,7 @@ mod tests {
     use base64::Engine as _;
     use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 
-    use crate::sandbox::{ElasticsearchSpec, KubeClusterSpec, Sandbox, SandboxSpec};
+    use crate::{ElasticsearchSpec, KubeClusterSpec, Sandbox, SandboxSpec};
 
     const SECRET: &str = "plain-es-http-certs-public";
 

@@ -50,7 +50,7 @@ pub use eck::ClusterMaterial;
 pub use es_hosting::EsEndpoint;
 pub use faults::{Fault, FaultKind};
 pub use tls::{CertificateAuthority, IssuedCert};
-pub use topology::TrustDelays;
+pub use topology::{TrustAnchor, TrustDelays, trust_anchors};
 
 use api::ApiConfig;
 use cloud::AddressPool;

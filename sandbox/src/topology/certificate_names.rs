@@ -6,10 +6,10 @@
 //! the user adds it there.
 
 use super::trust::running_nodes;
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::eck::STATEFULSET_LABEL;
-use crate::sandbox::object;
-use crate::sandbox::resources::ELASTICSEARCHES;
+use crate::api::KubeApi;
+use crate::eck::STATEFULSET_LABEL;
+use crate::object;
+use crate::resources::ELASTICSEARCHES;
 
 /// Every name (DNS or IP) the cluster's node certificates carry, all nodes together.
 pub fn transport_names(api: &KubeApi, namespace: &str, name: &str) -> Vec<String> {

@@ -4,14 +4,12 @@
 
 use serde_json::Value;
 
+use super::anchor::{TrustAnchor, trust_anchors};
 use super::mounts;
-use crate::certs::{self, TrustAnchor};
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::eck::{
-    CLUSTER_NAME_LABEL, STATEFULSET_LABEL, config_secret_name, transport_ca_paths,
-};
-use crate::sandbox::object;
-use crate::sandbox::resources::PODS;
+use crate::api::KubeApi;
+use crate::eck::{CLUSTER_NAME_LABEL, STATEFULSET_LABEL, config_secret_name, transport_ca_paths};
+use crate::object;
+use crate::resources::PODS;
 
 /// What loading a node's CA files gives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,7 +40,7 @@ pub fn ca_files(api: &KubeApi, pod: &Value) -> CaFiles {
     let loaded: Option<Vec<Vec<TrustAnchor>>> = listed_files(api, pod)
         .iter()
         .filter_map(|path| mounts::read_file(api, pod, path))
-        .map(|pem| Some(certs::trust_anchors(pem.as_bytes())).filter(|cas| !cas.is_empty()))
+        .map(|pem| Some(trust_anchors(pem.as_bytes())).filter(|cas| !cas.is_empty()))
         .collect();
     match loaded {
         Some(files) => CaFiles::Loaded(files.into_iter().flatten().collect()),

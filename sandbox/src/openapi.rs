@@ -481,7 +481,7 @@ fn meta_schemas() -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::resources::ES_GROUP;
+    use crate::resources::ES_GROUP;
 
     fn patch_operations<'a>(document: &'a Value, kind: &str) -> Vec<(&'a String, &'a Value)> {
         document["paths"]

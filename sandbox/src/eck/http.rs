@@ -8,9 +8,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::{Cluster, ClusterMaterial};
-use crate::sandbox::api::KubeApi;
-use crate::sandbox::resources::SECRETS;
-use crate::sandbox::tls::IssuedCert;
+use crate::api::KubeApi;
+use crate::resources::SECRETS;
+use crate::tls::IssuedCert;
 
 /// What ECK mounts at `config/http-certs` and publishes in `NAME-es-http-certs-public`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn ecks_tls_crt_is_the_leaf_followed_by_the_ca() {
-        let ca = crate::sandbox::tls::CertificateAuthority::new("one-http", Some("one")).unwrap();
+        let ca = crate::tls::CertificateAuthority::new("one-http", Some("one")).unwrap();
         let names = http_certificate_names("ns", "one", &[]);
         let leaf = ca.issue(&names[0], &names).unwrap();
         let certificates = eck_certificates(&leaf, ca.cert_pem());

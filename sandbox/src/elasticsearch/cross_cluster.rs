@@ -233,7 +233,7 @@ fn clusters_summary(details: Map<String, Value>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::elasticsearch::remote::Connection;
+    use crate::elasticsearch::remote::Connection;
 
     fn remote(alias: &str) -> RemoteConfig {
         RemoteConfig {
