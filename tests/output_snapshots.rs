@@ -45,6 +45,12 @@ async fn trust_from_extract_to_remove() {
         &with(&TRUST_ONE_FROM_TWO, &["--dry-run"])
     )
     .success();
+    ecr_snapshot!(
+        "trust_add_dry_run_json",
+        &env,
+        &with(&TRUST_ONE_FROM_TWO, &["--dry-run", "-o", "json"])
+    )
+    .success();
     ecr_snapshot!("trust_add", &env, &with(&TRUST_ONE_FROM_TWO, &["--yes"])).success();
     ecr_snapshot!(
         "trust_add_all_in_place",
