@@ -1,10 +1,12 @@
 //! The bad-input catalogue: every subcommand and flag given a wrong value, each run against a
 //! sandbox. Each one must exit non-zero (2 for clap's usage errors, 1 for ecr's own), say why
-//! in at most two lines (`error:` then `hint:`), never panic, and write nothing.
+//! in at most two lines (`error:` then `hint:`), never panic, and write nothing. Each part of
+//! the catalogue keeps every case's whole output, with its exit code, in a snapshot
+//! (tests/snapshots/bad_input__*.snap), so that a changed message is a visible diff.
 
 mod common;
 
-use common::{Env, Run};
+use common::{Env, Run, snapshot};
 
 /// ecr's own refusals: exit code 1.
 const REFUSED: i32 = 1;
@@ -83,28 +85,40 @@ fn judge(run: &Run, code: i32) -> Vec<String> {
     problems
 }
 
-/// Runs every case against one sandbox, and fails with the list of every case that misbehaved.
-fn check_all<S: AsRef<str>>(env: &Env, code: i32, cases: &[S]) {
-    let failures = check_each(env, code, cases);
+/// Runs every case against one sandbox, fails with the list of every case that misbehaved, and
+/// compares every case's whole output with the snapshot `name`.
+fn check_all<S: AsRef<str>>(env: &Env, name: &str, code: i32, cases: &[S]) {
+    let checked = check_each(env, code, cases);
     assert!(
-        failures.is_empty(),
+        checked.failures.is_empty(),
         "{} of {} cases misbehaved:\n{}",
-        failures.len(),
+        checked.failures.len(),
         cases.len(),
-        failures.join("\n")
+        checked.failures.join("\n")
     );
+    assert_catalogue_snapshot(env, name, &checked.transcripts);
+}
+
+/// What the cases of one part of the catalogue did.
+struct Checked {
+    /// Each case that misbehaved, with what was wrong.
+    failures: Vec<String>,
+    /// Each case's command line, exit code, stdout and stderr, one after the other.
+    transcripts: String,
 }
 
 /// Runs every case against one sandbox, and describes each one that misbehaved.
-fn check_each<S: AsRef<str>>(env: &Env, code: i32, cases: &[S]) -> Vec<String> {
+fn check_each<S: AsRef<str>>(env: &Env, code: i32, cases: &[S]) -> Checked {
     let dir = env.dir.path().to_str().expect("a UTF-8 temp path");
     let mut failures = Vec::new();
+    let mut transcripts = Vec::new();
     for case in cases {
         let line = case.as_ref().replace(DIR, dir).replace(LONG, TOO_LONG);
         let args = shell_words(&line);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let before = writes(env).len();
         let run = env.ecr(&args);
+        transcripts.push(snapshot::transcript(&args, &run));
         let mut problems = judge(&run, code);
         let after = writes(env);
         if after.len() != before {
@@ -119,7 +133,15 @@ fn check_each<S: AsRef<str>>(env: &Env, code: i32, cases: &[S]) -> Vec<String> {
             ));
         }
     }
-    failures
+    Checked {
+        failures,
+        transcripts: transcripts.join("\n"),
+    }
+}
+
+/// Compares the whole output of a part of the catalogue with the snapshot `name`.
+fn assert_catalogue_snapshot(env: &Env, name: &str, transcripts: &str) {
+    snapshot::settings(env).bind(|| insta::assert_snapshot!(name, transcripts));
 }
 
 /// Splits a case as a shell would: on spaces, except inside single quotes (`''` is an empty
@@ -158,6 +180,7 @@ async fn usage_errors_are_refused_by_the_parser() {
     let env = Env::start().await;
     check_all(
         &env,
+        "usage_errors",
         USAGE,
         &[
             // subcommands and global options
@@ -270,6 +293,7 @@ async fn wrong_names_and_paths_are_refused_before_anything_is_written() {
     write_garbage(&env);
     check_all(
         &env,
+        "wrong_names_and_paths",
         REFUSED,
         &[
             // kube access
@@ -396,7 +420,7 @@ async fn wrong_trust_values_are_refused_before_anything_is_written() {
         ]
         .map(String::from),
     );
-    check_all(&env, REFUSED, &cases);
+    check_all(&env, "wrong_trust_values", REFUSED, &cases);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -471,7 +495,7 @@ async fn wrong_connections_are_refused_before_anything_is_written() {
         ]
         .map(String::from),
     );
-    check_all(&env, REFUSED, &cases);
+    check_all(&env, "wrong_connections", REFUSED, &cases);
 }
 
 /// Cases ecr once got wrong (found by this catalogue), each with the exit code it must have.
@@ -519,6 +543,8 @@ async fn cases_once_wrong_are_refused() {
             "setup --local cluster-one --local-namespace ns-one --remote cluster-one --remote-namespace ns-one --yes",
         ],
     );
-    let failures = [ignored_flags, refused_badly].concat();
+    let failures = [ignored_flags.failures, refused_badly.failures].concat();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let transcripts = [ignored_flags.transcripts, refused_badly.transcripts].join("\n");
+    assert_catalogue_snapshot(&env, "cases_once_wrong", &transcripts);
 }

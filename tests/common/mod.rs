@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this
 
 pub mod recipe;
+pub mod snapshot;
 pub mod terminal;
 
 use std::path::{Path, PathBuf};
