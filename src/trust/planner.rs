@@ -259,13 +259,10 @@ pub(crate) async fn store_name(
     truster: &EckCluster,
     placement: &Placement,
 ) -> anyhow::Result<(StoreKind, String)> {
-    Ok(match placement.via {
-        Via::SecretMount => store_name_in(&Value::Null, placement),
-        Via::ConfigMap => {
-            let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
-            store_name_in(&resource["spec"], placement)
-        }
-    })
+    // Read even when the store's name does not depend on it: a cluster that does not exist is
+    // then named as such (with the names that do), not reported as a missing store.
+    let resource = eck::read_elasticsearch(&truster.kube, &truster.cluster).await?;
+    Ok(store_name_in(&resource["spec"], placement))
 }
 
 /// The kind and name of the store of a cluster with this `spec` (a ConfigMap already named
