@@ -13,7 +13,7 @@ use crate::connect;
 use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
-use crate::k8s::{Kube, Target};
+use crate::k8s::{Kube, SideFlags, Target};
 use crate::output::{Output, OutputFormat};
 use crate::plan::{self, Outcome};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
@@ -227,9 +227,9 @@ async fn connect_by_ref(
 ) -> anyhow::Result<()> {
     let alias = args.alias.clone().unwrap_or_else(|| remote.to_string());
     trust::validate_alias(&alias)?;
-    let namespace = args
-        .remote_namespace
-        .clone()
+    // The same Kubernetes cluster: the remote's namespace is the local one's unless named.
+    let namespace = remote_target(args, global)
+        .namespace
         .unwrap_or_else(|| local.kube.namespace().to_string());
     crate::k8s::validate_name("namespace", &namespace)?;
     let es = reach(&args.es, Some(local), output).await?;
@@ -297,27 +297,25 @@ async fn local_cluster(
     }))
 }
 
+/// The remote ECK cluster of `--remote`, placed by `Target::locate_link`'s rule.
 async fn remote_cluster(
     args: &ConnectArgs,
     name: &str,
     global: &GlobalArgs,
 ) -> anyhow::Result<EckCluster> {
-    let same_kube = args.remote_context.is_none();
-    let target = Target {
-        kubeconfig: global.kubeconfig.clone(),
-        context: args
-            .remote_context
-            .clone()
-            .or_else(|| global.context.clone()),
-        namespace: args
-            .remote_namespace
-            .clone()
-            .or_else(|| same_kube.then(|| global.namespace.clone()).flatten()),
-    };
     Ok(EckCluster {
-        kube: Kube::connect(&target).await?,
+        kube: Kube::connect(&remote_target(args, global)).await?,
         cluster: name.to_string(),
     })
+}
+
+/// Where `--remote-context` and `--remote-namespace` place the remote.
+fn remote_target(args: &ConnectArgs, global: &GlobalArgs) -> Target {
+    let remote = SideFlags {
+        context: args.remote_context.as_deref(),
+        namespace: args.remote_namespace.as_deref(),
+    };
+    global.target().remote(remote)
 }
 
 /// What the command line asks for, checked before anything is read or written.

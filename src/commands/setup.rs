@@ -19,7 +19,7 @@ use crate::eck;
 use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
-use crate::k8s::{Kube, Target};
+use crate::k8s::{Kube, SideFlags, Target};
 use crate::output::{Output, OutputFormat};
 use crate::plan::{self, Approval, Outcome};
 use crate::remote::ProxyRemote;
@@ -114,21 +114,31 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             })?;
         }
     }
+    let (local_target, remote_target) = global.target().locate_link(
+        SideFlags {
+            context: args.local_context.as_deref(),
+            namespace: args.local_namespace.as_deref(),
+        },
+        SideFlags {
+            context: args.remote_context.as_deref(),
+            namespace: args.remote_namespace.as_deref(),
+        },
+    );
     let local = Wanted {
         role: "local",
         cluster: args.local.as_ref(),
-        context: args.local_context.as_ref(),
-        namespace: args.local_namespace.as_ref().or(global.namespace.as_ref()),
+        target: local_target,
+        listed_namespace: args.local_namespace.as_ref().or(global.namespace.as_ref()),
     };
     let remote = Wanted {
         role: "remote",
         cluster: args.remote.as_ref(),
-        context: args.remote_context.as_ref(),
-        namespace: args.remote_namespace.as_ref(),
+        target: remote_target,
+        listed_namespace: args.remote_namespace.as_ref(),
     };
     let link = Link {
-        local: local.resolve(global).await?,
-        remote: remote.resolve(global).await?,
+        local: local.resolve().await?,
+        remote: remote.resolve().await?,
         one_way: args.one_way,
     };
     if link.local.cluster == link.remote.cluster
@@ -224,16 +234,18 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 struct Wanted<'a> {
     role: &'static str,
     cluster: Option<&'a String>,
-    context: Option<&'a String>,
-    namespace: Option<&'a String>,
+    /// Where the side is, by `Target::locate_link`'s rule.
+    target: Target,
+    /// On a terminal, the clusters offered are those of this namespace, when one is given for
+    /// this side (its own flag, or `-n` for the local side); otherwise those of every one.
+    listed_namespace: Option<&'a String>,
 }
 
 impl Wanted<'_> {
-    async fn resolve(&self, global: &GlobalArgs) -> anyhow::Result<EckCluster> {
-        let context = self.context.or(global.context.as_ref()).cloned();
-        let (context, namespace, cluster) = match self.cluster {
-            Some(cluster) => (context, self.namespace.cloned(), cluster.clone()),
-            None if interactive() => self.choose(global, context).await?,
+    async fn resolve(&self) -> anyhow::Result<EckCluster> {
+        let (target, cluster) = match self.cluster {
+            Some(cluster) => (self.target.clone(), cluster.clone()),
+            None if interactive() => self.choose().await?,
             None => {
                 return Err(Failure::new(
                     FailureKind::Invalid,
@@ -244,11 +256,6 @@ impl Wanted<'_> {
             }
         };
         crate::k8s::validate_name("cluster name", &cluster)?;
-        let target = Target {
-            kubeconfig: global.kubeconfig.clone(),
-            context,
-            namespace,
-        };
         Ok(EckCluster {
             kube: Kube::connect(&target).await?,
             cluster,
@@ -257,15 +264,11 @@ impl Wanted<'_> {
 
     /// Asks for the context (when there is a choice) and then the cluster among those the
     /// API server lists in every namespace.
-    async fn choose(
-        &self,
-        global: &GlobalArgs,
-        context: Option<String>,
-    ) -> anyhow::Result<(Option<String>, Option<String>, String)> {
-        let context = match context {
-            Some(context) => Some(context),
+    async fn choose(&self) -> anyhow::Result<(Target, String)> {
+        let context = match &self.target.context {
+            Some(context) => Some(context.clone()),
             None => {
-                let (names, current) = crate::k8s::contexts(global.kubeconfig.as_deref())?;
+                let (names, current) = crate::k8s::contexts(self.target.kubeconfig.as_deref())?;
                 let default = current
                     .and_then(|c| names.iter().position(|n| *n == c))
                     .unwrap_or(0);
@@ -281,18 +284,21 @@ impl Wanted<'_> {
                     .map(|index| names[index].clone())
             }
         };
-        let kube = Kube::connect(&Target {
-            kubeconfig: global.kubeconfig.clone(),
-            context: context.clone(),
+        let everywhere = Target {
+            kubeconfig: self.target.kubeconfig.clone(),
+            context,
             namespace: None,
-        })
-        .await?;
+        };
+        let kube = Kube::connect(&everywhere).await?;
         let found: Vec<(String, String)> = kube
             .list_dynamic_everywhere(&eck::elasticsearch_resource())
             .await?
             .iter()
             .map(|es| (es.namespace().unwrap_or_default(), es.name_any()))
-            .filter(|(namespace, _)| self.namespace.is_none_or(|wanted| wanted == namespace))
+            .filter(|(namespace, _)| {
+                self.listed_namespace
+                    .is_none_or(|wanted| wanted == namespace)
+            })
             .collect();
         if found.is_empty() {
             return Err(Failure::new(
@@ -307,7 +313,11 @@ impl Wanted<'_> {
             .collect();
         let index = select(&format!("The {} cluster", self.role), &labels, 0)?;
         let (namespace, name) = found[index].clone();
-        Ok((context, Some(namespace), name))
+        let chosen = Target {
+            namespace: Some(namespace),
+            ..everywhere
+        };
+        Ok((chosen, name))
     }
 }
 

@@ -10,7 +10,7 @@ use crate::certs;
 use crate::cli::GlobalArgs;
 use crate::eck::EckCluster;
 use crate::error::{Failure, FailureKind, name_list};
-use crate::k8s::{Kube, Target};
+use crate::k8s::{Kube, SideFlags, Target};
 use crate::plan::{self, Outcome};
 use crate::trust::planner::{self, Placement, Via};
 use crate::trust::sync::SyncRules;
@@ -305,17 +305,13 @@ async fn remove(args: &RemoveArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     outcome.report(&output, &goal)
 }
 
-/// The remote is read with the same kubeconfig; another context starts from its own namespace.
+/// Where `--from-context` and `--from-namespace` place REMOTE.
 fn remote_target(args: &AddArgs, global: &GlobalArgs) -> Target {
-    let same_kube = args.from_context.is_none();
-    Target {
-        kubeconfig: global.kubeconfig.clone(),
-        context: args.from_context.clone().or_else(|| global.context.clone()),
-        namespace: args
-            .from_namespace
-            .clone()
-            .or_else(|| same_kube.then(|| global.namespace.clone()).flatten()),
-    }
+    let remote = SideFlags {
+        context: args.from_context.as_deref(),
+        namespace: args.from_namespace.as_deref(),
+    };
+    global.target().remote(remote)
 }
 
 /// The CA of a cluster outside Kubernetes, from a PEM file.

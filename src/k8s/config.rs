@@ -7,18 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
+use super::location::Target;
 use crate::error::{Failure, FailureKind, name_list};
 
 /// How long ecr waits for a connection to the API server.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// What the operator asked for on the command line.
-#[derive(Debug, Clone, Default)]
-pub struct Target {
-    pub kubeconfig: Option<PathBuf>,
-    pub context: Option<String>,
-    pub namespace: Option<String>,
-}
 
 /// A configuration ready for a client, with what messages need to say about it.
 pub(crate) struct Resolved {

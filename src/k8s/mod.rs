@@ -3,6 +3,7 @@
 
 mod config;
 mod errors;
+mod location;
 mod names;
 mod transient;
 mod wait;
@@ -22,8 +23,9 @@ use kube::{Resource, ResourceExt as _};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use config::{Target, contexts};
+pub use config::contexts;
 pub use errors::{Request, Server};
+pub use location::{SideFlags, Target};
 pub use names::validate_name;
 
 use crate::error::{Failure, FailureKind};

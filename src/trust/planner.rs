@@ -14,7 +14,7 @@ use super::{CaSource, MANAGED_BY, MountLayout, TrustedCa};
 use crate::certs;
 use crate::eck::{self, EckCluster, TransportCa};
 use crate::error::{Failure, FailureKind};
-use crate::k8s::{Kube, Target};
+use crate::k8s::{Kube, SideFlags, Target};
 use crate::plan::{Plan, Write};
 
 /// How a cluster is made to trust remote CAs.
@@ -438,8 +438,8 @@ async fn stores_in(
         .collect())
 }
 
-/// The transport CA bundle `source` names, as it is now: read with `base`'s kubeconfig in the
-/// source's context (`base`'s when none is recorded) and namespace. `None` for a CA file.
+/// The transport CA bundle `source` names, as it is now: read where `source` places it beside
+/// `base` (`Target::remote`). `None` for a CA file.
 pub async fn current_source_ca(
     base: &Target,
     source: &CaSource,
@@ -452,8 +452,8 @@ pub async fn current_source_ca(
     }
 }
 
-/// The ECK cluster a CA was copied from, on a connection with `base`'s kubeconfig in the
-/// source's context (`base`'s when none is recorded) and namespace. `None` for a CA file.
+/// The ECK cluster a CA was copied from, on a connection where its recorded context and
+/// namespace place it beside `base` (`Target::remote`). `None` for a CA file.
 pub async fn source_cluster(
     base: &Target,
     source: &CaSource,
@@ -461,11 +461,10 @@ pub async fn source_cluster(
     let Some(cluster) = &source.cluster else {
         return Ok(None);
     };
-    let target = Target {
-        kubeconfig: base.kubeconfig.clone(),
-        context: source.context.clone().or_else(|| base.context.clone()),
-        namespace: source.namespace.clone().or_else(|| base.namespace.clone()),
-    };
+    let target = base.remote(SideFlags {
+        context: source.context.as_deref(),
+        namespace: source.namespace.as_deref(),
+    });
     Ok(Some(EckCluster {
         kube: Kube::connect(&target).await?,
         cluster: cluster.clone(),
