@@ -13,7 +13,7 @@ use crate::connect;
 use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
-use crate::k8s::{Kube, SideFlags, Target};
+use crate::k8s::{Kube, Location, SideFlags};
 use crate::output::{Output, OutputFormat};
 use crate::plan::{self, Outcome};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
@@ -228,7 +228,7 @@ async fn connect_by_ref(
     let alias = args.alias.clone().unwrap_or_else(|| remote.to_string());
     trust::validate_alias(&alias)?;
     // The same Kubernetes cluster: the remote's namespace is the local one's unless named.
-    let namespace = remote_target(args, global)
+    let namespace = remote_location(args, global)
         .namespace
         .unwrap_or_else(|| local.kube.namespace().to_string());
     crate::k8s::validate_name("namespace", &namespace)?;
@@ -292,30 +292,30 @@ async fn local_cluster(
     };
     crate::k8s::validate_name("cluster name", cluster)?;
     Ok(Some(EckCluster {
-        kube: Kube::connect(&global.target()).await?,
+        kube: Kube::connect(&global.location()).await?,
         cluster: cluster.to_string(),
     }))
 }
 
-/// The remote ECK cluster of `--remote`, placed by `Target::locate_link`'s rule.
+/// The remote ECK cluster of `--remote`, placed by `Location::locate_link`'s rule.
 async fn remote_cluster(
     args: &ConnectArgs,
     name: &str,
     global: &GlobalArgs,
 ) -> anyhow::Result<EckCluster> {
     Ok(EckCluster {
-        kube: Kube::connect(&remote_target(args, global)).await?,
+        kube: Kube::connect(&remote_location(args, global)).await?,
         cluster: name.to_string(),
     })
 }
 
 /// Where `--remote-context` and `--remote-namespace` place the remote.
-fn remote_target(args: &ConnectArgs, global: &GlobalArgs) -> Target {
+fn remote_location(args: &ConnectArgs, global: &GlobalArgs) -> Location {
     let remote = SideFlags {
         context: args.remote_context.as_deref(),
         namespace: args.remote_namespace.as_deref(),
     };
-    global.target().remote(remote)
+    global.location().remote(remote)
 }
 
 /// What the command line asks for, checked before anything is read or written.

@@ -54,7 +54,7 @@ pub async fn run(args: &ExposeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         service_type: args.service_type,
         annotations: args.annotations.iter().cloned().collect(),
     };
-    let kube = Kube::connect(&global.target()).await?;
+    let kube = Kube::connect(&global.location()).await?;
     let approval = global.approval();
     let outcome = plan::carry_out(&output, approval, || {
         expose::plan_expose(&kube, &args.cluster, &exposure)

@@ -19,7 +19,7 @@ use crate::eck;
 use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
-use crate::k8s::{Kube, SideFlags, Target};
+use crate::k8s::{Kube, Location, SideFlags};
 use crate::output::{Output, OutputFormat};
 use crate::plan::{self, Approval, Outcome};
 use crate::remote::ProxyRemote;
@@ -114,7 +114,7 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             })?;
         }
     }
-    let (local_target, remote_target) = global.target().locate_link(
+    let (local_location, remote_location) = global.location().locate_link(
         SideFlags {
             context: args.local_context.as_deref(),
             namespace: args.local_namespace.as_deref(),
@@ -127,13 +127,13 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let local = Wanted {
         role: "local",
         cluster: args.local.as_ref(),
-        target: local_target,
+        location: local_location,
         listed_namespace: args.local_namespace.as_ref().or(global.namespace.as_ref()),
     };
     let remote = Wanted {
         role: "remote",
         cluster: args.remote.as_ref(),
-        target: remote_target,
+        location: remote_location,
         listed_namespace: args.remote_namespace.as_ref(),
     };
     let link = Link {
@@ -234,8 +234,8 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 struct Wanted<'a> {
     role: &'static str,
     cluster: Option<&'a String>,
-    /// Where the side is, by `Target::locate_link`'s rule.
-    target: Target,
+    /// Where the side is, by `Location::locate_link`'s rule.
+    location: Location,
     /// On a terminal, the clusters offered are those of this namespace, when one is given for
     /// this side (its own flag, or `-n` for the local side); otherwise those of every one.
     listed_namespace: Option<&'a String>,
@@ -243,8 +243,8 @@ struct Wanted<'a> {
 
 impl Wanted<'_> {
     async fn resolve(&self) -> anyhow::Result<EckCluster> {
-        let (target, cluster) = match self.cluster {
-            Some(cluster) => (self.target.clone(), cluster.clone()),
+        let (location, cluster) = match self.cluster {
+            Some(cluster) => (self.location.clone(), cluster.clone()),
             None if interactive() => self.choose().await?,
             None => {
                 return Err(Failure::new(
@@ -257,18 +257,18 @@ impl Wanted<'_> {
         };
         crate::k8s::validate_name("cluster name", &cluster)?;
         Ok(EckCluster {
-            kube: Kube::connect(&target).await?,
+            kube: Kube::connect(&location).await?,
             cluster,
         })
     }
 
     /// Asks for the context (when there is a choice) and then the cluster among those the
     /// API server lists in every namespace.
-    async fn choose(&self) -> anyhow::Result<(Target, String)> {
-        let context = match &self.target.context {
+    async fn choose(&self) -> anyhow::Result<(Location, String)> {
+        let context = match &self.location.context {
             Some(context) => Some(context.clone()),
             None => {
-                let (names, current) = crate::k8s::contexts(self.target.kubeconfig.as_deref())?;
+                let (names, current) = crate::k8s::contexts(self.location.kubeconfig.as_deref())?;
                 let default = current
                     .and_then(|c| names.iter().position(|n| *n == c))
                     .unwrap_or(0);
@@ -284,8 +284,8 @@ impl Wanted<'_> {
                     .map(|index| names[index].clone())
             }
         };
-        let everywhere = Target {
-            kubeconfig: self.target.kubeconfig.clone(),
+        let everywhere = Location {
+            kubeconfig: self.location.kubeconfig.clone(),
             context,
             namespace: None,
         };
@@ -313,7 +313,7 @@ impl Wanted<'_> {
             .collect();
         let index = select(&format!("The {} cluster", self.role), &labels, 0)?;
         let (namespace, name) = found[index].clone();
-        let chosen = Target {
+        let chosen = Location {
             namespace: Some(namespace),
             ..everywhere
         };

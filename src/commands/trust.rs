@@ -10,11 +10,11 @@ use crate::certs;
 use crate::cli::GlobalArgs;
 use crate::eck::EckCluster;
 use crate::error::{Failure, FailureKind, name_list};
-use crate::k8s::{Kube, SideFlags, Target};
+use crate::k8s::{Kube, Location, SideFlags};
 use crate::plan::{self, Outcome};
 use crate::trust::planner::{self, Placement, Via};
 use crate::trust::sync::SyncRules;
-use crate::trust::{self, CaSource, MountLayout, TrustedCa};
+use crate::trust::{self, CaOrigin, MountLayout, TrustedCa};
 
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
@@ -175,7 +175,7 @@ pub async fn run(command: TrustCommand, global: &GlobalArgs) -> anyhow::Result<(
 
 async fn sync(args: &SyncArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
-    let base = global.target();
+    let base = global.location();
     let kube = Kube::connect(&base).await?;
     let stores = match &args.cluster {
         Some(cluster) => {
@@ -228,13 +228,13 @@ async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
     let placement = args.placement.placement(&args.node_sets)?;
     let local = EckCluster {
-        kube: Kube::connect(&global.target()).await?,
+        kube: Kube::connect(&global.location()).await?,
         cluster: args.cluster.clone(),
     };
     let (ca, remote) = match (&args.from, &args.ca_file) {
         (Some(remote), _) => {
             let remote = EckCluster {
-                kube: Kube::connect(&remote_target(args, global)).await?,
+                kube: Kube::connect(&remote_location(args, global)).await?,
                 cluster: remote.clone(),
             };
             (
@@ -282,7 +282,7 @@ async fn remove(args: &RemoveArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     trust::validate_alias(&args.alias)?;
     let placement = args.placement.placement(&[])?;
     let local = EckCluster {
-        kube: Kube::connect(&global.target()).await?,
+        kube: Kube::connect(&global.location()).await?,
         cluster: args.cluster.clone(),
     };
     let outcome = plan::carry_out(&output, global.approval(), || {
@@ -306,12 +306,12 @@ async fn remove(args: &RemoveArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 }
 
 /// Where `--from-context` and `--from-namespace` place REMOTE.
-fn remote_target(args: &AddArgs, global: &GlobalArgs) -> Target {
+fn remote_location(args: &AddArgs, global: &GlobalArgs) -> Location {
     let remote = SideFlags {
         context: args.from_context.as_deref(),
         namespace: args.from_namespace.as_deref(),
     };
-    global.target().remote(remote)
+    global.location().remote(remote)
 }
 
 /// The CA of a cluster outside Kubernetes, from a PEM file.
@@ -341,7 +341,7 @@ fn ca_of_file(path: &Path, alias: &str) -> anyhow::Result<TrustedCa> {
     let file = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     Ok(TrustedCa {
         alias: alias.to_string(),
-        source: CaSource {
+        source: CaOrigin {
             context: None,
             namespace: None,
             cluster: None,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// Where to find a cluster: `None` leaves a part to kubectl's rules (`KUBECONFIG`, the current
 /// context, the context's namespace).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Target {
+pub struct Location {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
     pub namespace: Option<String>,
@@ -21,7 +21,7 @@ pub struct SideFlags<'a> {
     pub namespace: Option<&'a str>,
 }
 
-impl Target {
+impl Location {
     /// Where the local and the remote cluster of a link are, `self` being the global options
     /// (`--kubeconfig`, `--context`, `-n`). The one rule every command follows:
     ///
@@ -33,7 +33,7 @@ impl Target {
     ///
     /// What is left `None` is resolved as kubectl does: the current context, the context's
     /// namespace, then `default`.
-    pub fn locate_link(&self, local: SideFlags, remote: SideFlags) -> (Target, Target) {
+    pub fn locate_link(&self, local: SideFlags, remote: SideFlags) -> (Location, Location) {
         let local = self.side(local, self.namespace.clone());
         let remote_context = remote.context.map(str::to_string).or(self.context.clone());
         let shared_namespace = (remote_context == local.context)
@@ -45,13 +45,13 @@ impl Target {
 
     /// Where the remote of a link is when the local cluster is where the global options say
     /// (`connect --remote`, `trust add --from`, a recorded CA source).
-    pub fn remote(&self, remote: SideFlags) -> Target {
+    pub fn remote(&self, remote: SideFlags) -> Location {
         self.locate_link(SideFlags::default(), remote).1
     }
 
     /// One side: its own flags, else `--context` and `namespace`.
-    fn side(&self, own: SideFlags, namespace: Option<String>) -> Target {
-        Target {
+    fn side(&self, own: SideFlags, namespace: Option<String>) -> Location {
+        Location {
             kubeconfig: self.kubeconfig.clone(),
             context: own.context.map(str::to_string).or(self.context.clone()),
             namespace: own.namespace.map(str::to_string).or(namespace),
@@ -63,8 +63,8 @@ impl Target {
 mod tests {
     use super::*;
 
-    fn global(context: Option<&str>, namespace: Option<&str>) -> Target {
-        Target {
+    fn global(context: Option<&str>, namespace: Option<&str>) -> Location {
+        Location {
             kubeconfig: Some("kubeconfig".into()),
             context: context.map(str::to_string),
             namespace: namespace.map(str::to_string),

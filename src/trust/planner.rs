@@ -10,11 +10,11 @@ use serde_json::Value;
 use super::spec::{layouts_in_place, node_sets_trusting, spec_with_ca_config_map, spec_with_mount};
 use super::store::{StoreKind, store_with, store_without, trusted_cas};
 use super::sync::{CurrentCas, SyncRules, store_synced};
-use super::{CaSource, MANAGED_BY, MountLayout, TrustedCa};
+use super::{CaOrigin, MANAGED_BY, MountLayout, TrustedCa};
 use crate::certs;
 use crate::eck::{self, EckCluster, TransportCa};
 use crate::error::{Failure, FailureKind};
-use crate::k8s::{Kube, SideFlags, Target};
+use crate::k8s::{Kube, Location, SideFlags};
 use crate::plan::{Plan, Write};
 
 /// How a cluster is made to trust remote CAs.
@@ -74,7 +74,7 @@ pub async fn ca_of_cluster(cluster: &EckCluster, alias: Option<&str>) -> anyhow:
     super::validate_alias(&alias)?;
     Ok(TrustedCa {
         alias,
-        source: CaSource {
+        source: CaOrigin {
             context: cluster.kube.server().context.clone(),
             namespace: Some(transport_ca.namespace.clone()),
             cluster: Some(transport_ca.cluster.clone()),
@@ -439,10 +439,10 @@ async fn stores_in(
 }
 
 /// The transport CA bundle `source` names, as it is now: read where `source` places it beside
-/// `base` (`Target::remote`). `None` for a CA file.
+/// `base` (`Location::remote`). `None` for a CA file.
 pub async fn current_source_ca(
-    base: &Target,
-    source: &CaSource,
+    base: &Location,
+    source: &CaOrigin,
 ) -> anyhow::Result<Option<TransportCa>> {
     match source_cluster(base, source).await? {
         Some(cluster) => Ok(Some(
@@ -453,10 +453,10 @@ pub async fn current_source_ca(
 }
 
 /// The ECK cluster a CA was copied from, on a connection where its recorded context and
-/// namespace place it beside `base` (`Target::remote`). `None` for a CA file.
+/// namespace place it beside `base` (`Location::remote`). `None` for a CA file.
 pub async fn source_cluster(
-    base: &Target,
-    source: &CaSource,
+    base: &Location,
+    source: &CaOrigin,
 ) -> anyhow::Result<Option<EckCluster>> {
     let Some(cluster) = &source.cluster else {
         return Ok(None);
@@ -475,7 +475,7 @@ pub async fn source_cluster(
 /// source that cannot be read (its aliases are then left as they are). With
 /// `ignore_recorded_contexts` (ecr in a pod) every source is read in `base`'s context.
 pub async fn read_sources(
-    base: &Target,
+    base: &Location,
     stores: &[StoreLocation],
     ignore_recorded_contexts: bool,
 ) -> anyhow::Result<(CurrentCas, Vec<String>)> {
@@ -510,7 +510,7 @@ pub async fn read_sources(
 }
 
 /// `cluster-two in ns-two (context sandbox-two)`.
-fn describe_source(source: &CaSource) -> String {
+fn describe_source(source: &CaOrigin) -> String {
     let mut text = format!(
         "cluster {} in {}",
         source.cluster.as_deref().unwrap_or_default(),
