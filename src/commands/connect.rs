@@ -15,7 +15,7 @@ use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
 use crate::k8s::{Kube, Location, SideFlags};
 use crate::output::{Output, OutputFormat};
-use crate::plan::{self, Outcome};
+use crate::plan::{self, Clients, Outcome};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
 use crate::trust;
 
@@ -142,7 +142,8 @@ pub async fn connect(args: &ConnectArgs, global: &GlobalArgs) -> anyhow::Result<
     if local.is_none() {
         warnings.extend(connect::deprecation_note(&es.info().await?.version.number));
     }
-    let outcome = plan::carry_out(&output, global.approval(), || async {
+    let clients = Clients::default().with_elasticsearch(&es);
+    let outcome = plan::carry_out(&output, global.approval(), &clients, || async {
         let mut plan = connect::plan_connect(&es, &wanted).await?;
         warnings.iter().for_each(|warning| plan.warn(warning));
         Ok(plan)
@@ -233,7 +234,8 @@ async fn connect_by_ref(
         .unwrap_or_else(|| local.kube.namespace().to_string());
     crate::k8s::validate_name("namespace", &namespace)?;
     let es = reach(&args.es, Some(local), output).await?;
-    let outcome = plan::carry_out(output, global.approval(), || {
+    let clients = Clients::default().with_kube(&local.kube);
+    let outcome = plan::carry_out(output, global.approval(), &clients, || {
         connect::plan_ref(local, &es, &alias, remote, &namespace)
     })
     .await?;
@@ -253,7 +255,8 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
     if args.reference {
         let local =
             local.ok_or_else(|| Failure::new(FailureKind::Invalid, "--ref needs CLUSTER"))?;
-        let outcome = plan::carry_out(&output, global.approval(), || {
+        let clients = Clients::default().with_kube(&local.kube);
+        let outcome = plan::carry_out(&output, global.approval(), &clients, || {
             connect::plan_unref(&local, &args.alias)
         })
         .await?;
@@ -270,7 +273,8 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
         None => Vec::new(),
     };
     let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
-    let outcome = plan::carry_out(&output, global.approval(), || async {
+    let clients = Clients::default().with_elasticsearch(&es);
+    let outcome = plan::carry_out(&output, global.approval(), &clients, || async {
         let mut plan = connect::plan_disconnect(&es, &args.alias).await?;
         warnings.iter().for_each(|warning| plan.warn(warning));
         Ok(plan)

@@ -21,7 +21,7 @@ use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
 use crate::k8s::{Kube, Location, SideFlags};
 use crate::output::{Output, OutputFormat};
-use crate::plan::{self, Approval, Outcome};
+use crate::plan::{self, Approval, Clients, Outcome};
 use crate::remote::ProxyRemote;
 use crate::setup::{self, Link};
 use crate::trust::planner::{Placement, Via};
@@ -155,7 +155,10 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let placement = Placement::default_for(Via::SecretMount)?;
     let warnings = setup::check_links(&link).await?;
     let approval = global.approval();
-    let foundation = plan::carry_out(&output, approval, || async {
+    let kubes = Clients::default()
+        .with_kube(&link.local.kube)
+        .with_kube(&link.remote.kube);
+    let foundation = plan::carry_out(&output, approval, &kubes, || async {
         let mut plan = setup::plan_foundation(&link, &placement).await?;
         warnings.iter().for_each(|warning| plan.warn(warning));
         plan.then(links_intent(&link));
@@ -188,7 +191,15 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         yes: global.yes || matches!(foundation, Outcome::Applied(_)),
         dry_run: false,
     };
-    let links = plan::carry_out(&output, links_approval, || setup::plan_links(&directions)).await?;
+    let elasticsearch = directions
+        .iter()
+        .fold(Clients::default(), |clients, (es, _)| {
+            clients.with_elasticsearch(es)
+        });
+    let links = plan::carry_out(&output, links_approval, &elasticsearch, || {
+        setup::plan_links(&directions)
+    })
+    .await?;
     links.announce(&output, "each remote is configured");
     let mut proven = Vec::new();
     for (es, remote) in &directions {

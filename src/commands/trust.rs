@@ -11,7 +11,7 @@ use crate::cli::GlobalArgs;
 use crate::eck::EckCluster;
 use crate::error::{Failure, FailureKind, name_list};
 use crate::k8s::{Kube, Location, SideFlags};
-use crate::plan::{self, Outcome};
+use crate::plan::{self, Clients, Outcome};
 use crate::trust::planner::{self, Placement, Via};
 use crate::trust::sync::SyncRules;
 use crate::trust::{self, CaOrigin, MountLayout, TrustedCa};
@@ -203,7 +203,8 @@ async fn sync(args: &SyncArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         now: OffsetDateTime::now_utc(),
         prune: args.prune,
     };
-    let outcome = plan::carry_out(&output, global.approval(), || {
+    let clients = Clients::default().with_kube(&kube);
+    let outcome = plan::carry_out(&output, global.approval(), &clients, || {
         planner::plan_sync(&stores, &current, &rules)
     })
     .await?;
@@ -259,7 +260,12 @@ async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         (Some(remote), true) => Some((remote, planner::ca_of_cluster(&local, None).await?)),
         _ => None,
     };
-    let outcome = plan::carry_out(&output, global.approval(), || async {
+    let clients = match &remote {
+        Some(remote) => Clients::default().with_kube(&remote.kube),
+        None => Clients::default(),
+    }
+    .with_kube(&local.kube);
+    let outcome = plan::carry_out(&output, global.approval(), &clients, || async {
         let mut plan = planner::plan_add(&local, &placement, &ca).await?;
         if let Some((remote, local_ca)) = &mutual {
             plan.append(planner::plan_add(remote, &placement, local_ca).await?);
@@ -285,7 +291,8 @@ async fn remove(args: &RemoveArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         kube: Kube::connect(&global.location()).await?,
         cluster: args.cluster.clone(),
     };
-    let outcome = plan::carry_out(&output, global.approval(), || {
+    let clients = Clients::default().with_kube(&local.kube);
+    let outcome = plan::carry_out(&output, global.approval(), &clients, || {
         planner::plan_remove(&local, &placement, &args.alias)
     })
     .await?;

@@ -15,7 +15,7 @@ use crate::certs;
 use crate::eck::{self, EckCluster, TransportCa};
 use crate::error::{Failure, FailureKind};
 use crate::k8s::{Kube, Location, SideFlags};
-use crate::plan::{Plan, Write};
+use crate::plan::{ObjectPlace, Plan, Write};
 
 /// How a cluster is made to trust remote CAs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -174,7 +174,7 @@ pub async fn plan_remove(
         return Ok(plan);
     };
     plan.push(Write {
-        kube: truster.kube.clone(),
+        place: ObjectPlace::of(&truster.kube),
         resource: store_resource(kind),
         name,
         after: store_without(&existing, kind, alias)?,
@@ -290,7 +290,7 @@ pub(crate) async fn store_write(
     let before = truster.kube.get_json(&resource, name).await?;
     let after = store_with(before.as_ref(), kind, truster.kube.namespace(), name, ca)?;
     Ok(Write {
-        kube: truster.kube.clone(),
+        place: ObjectPlace::of(&truster.kube),
         resource,
         name: name.to_string(),
         before,
@@ -308,7 +308,7 @@ pub(crate) fn resource_write(
     let mut after = before.clone();
     after["spec"] = spec;
     Write {
-        kube: truster.kube.clone(),
+        place: ObjectPlace::of(&truster.kube),
         resource: eck::elasticsearch_resource(),
         name: truster.cluster.clone(),
         before: Some(before),
@@ -537,7 +537,7 @@ pub async fn plan_sync(
             continue;
         };
         plan.push(Write {
-            kube: store.kube.clone(),
+            place: ObjectPlace::of(&store.kube),
             resource: store_resource(store.kind),
             name: store.name.clone(),
             after: store_synced(&existing, store.kind, current, rules)?,
