@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args};
 
-use crate::k8s::Target;
+use crate::k8s::Location;
 use crate::output::{Output, OutputFormat};
 use crate::plan::Approval;
 
@@ -47,8 +47,10 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
-    pub fn target(&self) -> Target {
-        Target {
+    /// Where the command line places the cluster a command acts on (see `Location::locate_link`
+    /// for the other one of a link).
+    pub fn location(&self) -> Location {
+        Location {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
             namespace: self.namespace.clone(),

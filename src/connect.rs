@@ -14,7 +14,7 @@ use crate::error::{Failure, FailureKind, name_list};
 use crate::expose::{self, Address, ServiceType};
 use crate::foreign_settings;
 use crate::output::Output;
-use crate::plan::{Plan, SettingsWrite, Write};
+use crate::plan::{ObjectPlace, Plan, SettingsWrite, Write};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
 use crate::trust::planner::loaded_fingerprints;
 
@@ -60,7 +60,7 @@ pub async fn plan_connect(es: &Arc<Elasticsearch>, remote: &ProxyRemote) -> anyh
     let current = es.cluster_settings().await?;
     let mut plan = Plan::default();
     plan.push(SettingsWrite {
-        es: Arc::clone(es),
+        cluster: es.description().to_string(),
         change: remote::connect_change(&current, remote),
         current,
         effect: format!(
@@ -95,7 +95,7 @@ pub async fn plan_disconnect(es: &Arc<Elasticsearch>, alias: &str) -> anyhow::Re
     let current = es.cluster_settings().await?;
     let mut plan = Plan::default();
     plan.push(SettingsWrite {
-        es: Arc::clone(es),
+        cluster: es.description().to_string(),
         change: remote::disconnect_change(&current, alias),
         current,
         effect: format!("the remote {alias} is removed; no restart"),
@@ -215,7 +215,7 @@ fn ref_plan(local: &EckCluster, resource: Value, entries: Vec<Value>) -> Plan {
     }
     let mut plan = Plan::default();
     plan.push(Write {
-        kube: local.kube.clone(),
+        place: ObjectPlace::of(&local.kube),
         resource: eck::elasticsearch_resource(),
         name: local.cluster.clone(),
         before: Some(resource),

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::eck;
 use crate::error::{Failure, FailureKind};
 use crate::k8s::Kube;
-use crate::plan::{Plan, Write};
+use crate::plan::{ObjectPlace, Plan, Write};
 
 /// How the transport service is reachable from outside the Kubernetes cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -184,7 +184,7 @@ pub async fn plan_expose(kube: &Kube, cluster: &str, exposure: &Exposure) -> any
     };
     let mut plan = Plan::default();
     plan.push(Write {
-        kube: kube.clone(),
+        place: ObjectPlace::of(kube),
         resource: eck::elasticsearch_resource(),
         name: cluster.to_string(),
         before: Some(resource),

@@ -12,10 +12,10 @@ use crate::eck;
 use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::expose::{self, ServiceType};
-use crate::k8s::{Kube, Target};
+use crate::k8s::{Kube, Location};
 use crate::trust::planner::{self, Placement, Via};
 use crate::trust::spec::node_sets_trusting;
-use crate::trust::{CaSource, MountLayout, TrustedCa};
+use crate::trust::{CaOrigin, MountLayout, TrustedCa};
 
 /// How long a second probe waits for Elasticsearch's reconnection in the background.
 const RECONNECT_GRACE: Duration = Duration::from_secs(1);
@@ -46,7 +46,7 @@ pub struct TrustedCaStatus {
     pub alias: String,
     /// `secret/NAME` or `configmap/NAME`: where the copy is kept.
     pub store: String,
-    pub source: CaSource,
+    pub source: CaOrigin,
     pub subject: String,
     pub sha256_fingerprint: String,
     pub not_after: String,
@@ -105,7 +105,7 @@ fn node_sets_mounting(spec: &Value, layouts: &[MountLayout]) -> Vec<NodeSetTrust
 pub async fn gather(
     local: &EckCluster,
     resource: &Value,
-    base: &Target,
+    base: &Location,
     es: Option<&Elasticsearch>,
     reach_error: Option<String>,
 ) -> anyhow::Result<Status> {
@@ -193,7 +193,7 @@ async fn probe(es: &Elasticsearch, alias: &str, version: &str) -> bool {
 }
 
 async fn ca_status(
-    base: &Target,
+    base: &Location,
     store: &str,
     ca: TrustedCa,
     own_fingerprint: &str,
@@ -334,7 +334,7 @@ mod tests {
             trust: vec![TrustedCaStatus {
                 alias: "two".into(),
                 store: "Secret/remote-certs".into(),
-                source: CaSource {
+                source: CaOrigin {
                     context: None,
                     namespace: Some("ns-two".into()),
                     cluster: Some("two".into()),

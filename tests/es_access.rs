@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use common::{Env, put_secret};
 use ecr::elasticsearch::{ClientCertificate, Elasticsearch, TrustOptions, reach_eck_cluster};
 use ecr::error::{Failure, FailureKind};
-use ecr::k8s::{Kube, Target};
+use ecr::k8s::{Kube, Location};
 use ecr::output::{Output, OutputFormat};
 use ecr::sandbox::{CertificateAuthority, ElasticsearchSpec, KubeClusterSpec, SandboxSpec};
 use serde_json::{Value, json};
@@ -20,7 +20,7 @@ const PUBLIC_HTTP: &str = "cluster-one-es-http-certs-public";
 const USERS_NAME: &str = "es.example.org";
 
 async fn reach(env: &Env, trust: &TrustOptions) -> anyhow::Result<Elasticsearch> {
-    let target = Target {
+    let target = Location {
         kubeconfig: Some(env.kubeconfig.clone()),
         context: None,
         namespace: Some("ns-one".to_string()),

@@ -16,7 +16,7 @@ use ecr::elasticsearch::{
     self, Credentials, Elasticsearch, FromEnvironment, TrustOptions, reach_eck_cluster, reach_url,
 };
 use ecr::error::{Failure, FailureKind};
-use ecr::k8s::{Kube, Target};
+use ecr::k8s::{Kube, Location};
 use ecr::output::{Output, OutputFormat};
 use ecr::sandbox::{DEFAULT_VERSION, EsEndpoint, PolicyRule};
 use serde_json::{Map, Value, json};
@@ -29,7 +29,7 @@ fn output() -> Output {
 }
 
 async fn kube(kubeconfig: &Path, namespace: &str) -> Kube {
-    let target = Target {
+    let target = Location {
         kubeconfig: Some(kubeconfig.to_path_buf()),
         context: None,
         namespace: Some(namespace.to_string()),

@@ -5,7 +5,9 @@
 mod common;
 
 use common::{Env, Run, put_secret};
-use ecr::sandbox::{CertificateAuthority, Fault, FaultKind, SandboxSpec};
+use ecr::sandbox::{
+    CertificateAuthority, ElasticsearchSpec, Fault, FaultKind, KubeClusterSpec, SandboxSpec,
+};
 use serde_json::{Value, json};
 
 const ES_GROUP: &str = "elasticsearch.k8s.elastic.co";
@@ -107,6 +109,40 @@ async fn dry_run_lists_the_plan_and_writes_nothing() {
         run.stderr
     );
     assert!(run.stderr.contains("Plan 4 change(s)"), "{}", run.stderr);
+}
+
+/// Setup's help: the remote's namespace defaults to the local one's in the same context (it
+/// was the context's namespace, whatever -n said).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_one_context_the_remote_is_looked_for_in_the_local_namespace() {
+    let env = Env::with(SandboxSpec {
+        kube_clusters: vec![KubeClusterSpec::new(
+            "sandbox",
+            vec![
+                ElasticsearchSpec::new("ns-one", "cluster-one"),
+                ElasticsearchSpec::new("ns-one", "cluster-two"),
+            ],
+        )],
+    })
+    .await;
+    let run = env
+        .ecr(&[
+            "setup",
+            "-n",
+            "ns-one",
+            "--local",
+            "cluster-one",
+            "--remote",
+            "cluster-two",
+            "--dry-run",
+        ])
+        .success();
+    assert!(
+        run.stderr
+            .contains("Elasticsearch ns-one/cluster-two (context sandbox)"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -39,7 +39,7 @@ pub async fn run(command: CaCommand, global: &GlobalArgs) -> anyhow::Result<()> 
 
 async fn extract(args: &ExtractArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
-    let kube = Kube::connect(&global.target()).await?;
+    let kube = Kube::connect(&global.location()).await?;
     let ca = eck::read_transport_ca(&kube, &args.cluster).await?;
     if let Some(path) = &args.out {
         std::fs::write(path, &ca.pem).with_context(|| format!("writing {}", path.display()))?;

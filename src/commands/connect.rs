@@ -13,9 +13,9 @@ use crate::connect;
 use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
-use crate::k8s::{Kube, Target};
+use crate::k8s::{Kube, Location, SideFlags};
 use crate::output::{Output, OutputFormat};
-use crate::plan::{self, Outcome};
+use crate::plan::{self, Clients, Outcome};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
 use crate::trust;
 
@@ -142,7 +142,8 @@ pub async fn connect(args: &ConnectArgs, global: &GlobalArgs) -> anyhow::Result<
     if local.is_none() {
         warnings.extend(connect::deprecation_note(&es.info().await?.version.number));
     }
-    let outcome = plan::carry_out(&output, global.approval(), || async {
+    let clients = Clients::default().with_elasticsearch(&es);
+    let outcome = plan::carry_out(&output, global.approval(), &clients, || async {
         let mut plan = connect::plan_connect(&es, &wanted).await?;
         warnings.iter().for_each(|warning| plan.warn(warning));
         Ok(plan)
@@ -227,13 +228,14 @@ async fn connect_by_ref(
 ) -> anyhow::Result<()> {
     let alias = args.alias.clone().unwrap_or_else(|| remote.to_string());
     trust::validate_alias(&alias)?;
-    let namespace = args
-        .remote_namespace
-        .clone()
+    // The same Kubernetes cluster: the remote's namespace is the local one's unless named.
+    let namespace = remote_location(args, global)
+        .namespace
         .unwrap_or_else(|| local.kube.namespace().to_string());
     crate::k8s::validate_name("namespace", &namespace)?;
     let es = reach(&args.es, Some(local), output).await?;
-    let outcome = plan::carry_out(output, global.approval(), || {
+    let clients = Clients::default().with_kube(&local.kube);
+    let outcome = plan::carry_out(output, global.approval(), &clients, || {
         connect::plan_ref(local, &es, &alias, remote, &namespace)
     })
     .await?;
@@ -253,7 +255,8 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
     if args.reference {
         let local =
             local.ok_or_else(|| Failure::new(FailureKind::Invalid, "--ref needs CLUSTER"))?;
-        let outcome = plan::carry_out(&output, global.approval(), || {
+        let clients = Clients::default().with_kube(&local.kube);
+        let outcome = plan::carry_out(&output, global.approval(), &clients, || {
             connect::plan_unref(&local, &args.alias)
         })
         .await?;
@@ -270,7 +273,8 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
         None => Vec::new(),
     };
     let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
-    let outcome = plan::carry_out(&output, global.approval(), || async {
+    let clients = Clients::default().with_elasticsearch(&es);
+    let outcome = plan::carry_out(&output, global.approval(), &clients, || async {
         let mut plan = connect::plan_disconnect(&es, &args.alias).await?;
         warnings.iter().for_each(|warning| plan.warn(warning));
         Ok(plan)
@@ -292,32 +296,30 @@ async fn local_cluster(
     };
     crate::k8s::validate_name("cluster name", cluster)?;
     Ok(Some(EckCluster {
-        kube: Kube::connect(&global.target()).await?,
+        kube: Kube::connect(&global.location()).await?,
         cluster: cluster.to_string(),
     }))
 }
 
+/// The remote ECK cluster of `--remote`, placed by `Location::locate_link`'s rule.
 async fn remote_cluster(
     args: &ConnectArgs,
     name: &str,
     global: &GlobalArgs,
 ) -> anyhow::Result<EckCluster> {
-    let same_kube = args.remote_context.is_none();
-    let target = Target {
-        kubeconfig: global.kubeconfig.clone(),
-        context: args
-            .remote_context
-            .clone()
-            .or_else(|| global.context.clone()),
-        namespace: args
-            .remote_namespace
-            .clone()
-            .or_else(|| same_kube.then(|| global.namespace.clone()).flatten()),
-    };
     Ok(EckCluster {
-        kube: Kube::connect(&target).await?,
+        kube: Kube::connect(&remote_location(args, global)).await?,
         cluster: name.to_string(),
     })
+}
+
+/// Where `--remote-context` and `--remote-namespace` place the remote.
+fn remote_location(args: &ConnectArgs, global: &GlobalArgs) -> Location {
+    let remote = SideFlags {
+        context: args.remote_context.as_deref(),
+        namespace: args.remote_namespace.as_deref(),
+    };
+    global.location().remote(remote)
 }
 
 /// What the command line asks for, checked before anything is read or written.

@@ -12,7 +12,7 @@ use crate::eck;
 use crate::expose::{self, Address, Exposure, ServiceType};
 use crate::k8s::Kube;
 use crate::output::OutputFormat;
-use crate::plan::{self, Outcome};
+use crate::plan::{self, Clients, Outcome};
 
 /// Expose a cluster's transport layer and print its address (step 3 of the recipe)
 ///
@@ -54,9 +54,10 @@ pub async fn run(args: &ExposeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         service_type: args.service_type,
         annotations: args.annotations.iter().cloned().collect(),
     };
-    let kube = Kube::connect(&global.target()).await?;
+    let kube = Kube::connect(&global.location()).await?;
     let approval = global.approval();
-    let outcome = plan::carry_out(&output, approval, || {
+    let clients = Clients::default().with_kube(&kube);
+    let outcome = plan::carry_out(&output, approval, &clients, || {
         expose::plan_expose(&kube, &args.cluster, &exposure)
     })
     .await?;

@@ -19,9 +19,9 @@ use crate::eck;
 use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
-use crate::k8s::{Kube, Target};
+use crate::k8s::{Kube, Location, SideFlags};
 use crate::output::{Output, OutputFormat};
-use crate::plan::{self, Approval, Outcome};
+use crate::plan::{self, Approval, Clients, Outcome};
 use crate::remote::ProxyRemote;
 use crate::setup::{self, Link};
 use crate::trust::planner::{Placement, Via};
@@ -114,21 +114,31 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             })?;
         }
     }
+    let (local_location, remote_location) = global.location().locate_link(
+        SideFlags {
+            context: args.local_context.as_deref(),
+            namespace: args.local_namespace.as_deref(),
+        },
+        SideFlags {
+            context: args.remote_context.as_deref(),
+            namespace: args.remote_namespace.as_deref(),
+        },
+    );
     let local = Wanted {
         role: "local",
         cluster: args.local.as_ref(),
-        context: args.local_context.as_ref(),
-        namespace: args.local_namespace.as_ref().or(global.namespace.as_ref()),
+        location: local_location,
+        listed_namespace: args.local_namespace.as_ref().or(global.namespace.as_ref()),
     };
     let remote = Wanted {
         role: "remote",
         cluster: args.remote.as_ref(),
-        context: args.remote_context.as_ref(),
-        namespace: args.remote_namespace.as_ref(),
+        location: remote_location,
+        listed_namespace: args.remote_namespace.as_ref(),
     };
     let link = Link {
-        local: local.resolve(global).await?,
-        remote: remote.resolve(global).await?,
+        local: local.resolve().await?,
+        remote: remote.resolve().await?,
         one_way: args.one_way,
     };
     if link.local.cluster == link.remote.cluster
@@ -145,7 +155,10 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let placement = Placement::default_for(Via::SecretMount)?;
     let warnings = setup::check_links(&link).await?;
     let approval = global.approval();
-    let foundation = plan::carry_out(&output, approval, || async {
+    let kubes = Clients::default()
+        .with_kube(&link.local.kube)
+        .with_kube(&link.remote.kube);
+    let foundation = plan::carry_out(&output, approval, &kubes, || async {
         let mut plan = setup::plan_foundation(&link, &placement).await?;
         warnings.iter().for_each(|warning| plan.warn(warning));
         plan.then(links_intent(&link));
@@ -178,7 +191,15 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         yes: global.yes || matches!(foundation, Outcome::Applied(_)),
         dry_run: false,
     };
-    let links = plan::carry_out(&output, links_approval, || setup::plan_links(&directions)).await?;
+    let elasticsearch = directions
+        .iter()
+        .fold(Clients::default(), |clients, (es, _)| {
+            clients.with_elasticsearch(es)
+        });
+    let links = plan::carry_out(&output, links_approval, &elasticsearch, || {
+        setup::plan_links(&directions)
+    })
+    .await?;
     links.announce(&output, "each remote is configured");
     let mut proven = Vec::new();
     for (es, remote) in &directions {
@@ -224,16 +245,18 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 struct Wanted<'a> {
     role: &'static str,
     cluster: Option<&'a String>,
-    context: Option<&'a String>,
-    namespace: Option<&'a String>,
+    /// Where the side is, by `Location::locate_link`'s rule.
+    location: Location,
+    /// On a terminal, the clusters offered are those of this namespace, when one is given for
+    /// this side (its own flag, or `-n` for the local side); otherwise those of every one.
+    listed_namespace: Option<&'a String>,
 }
 
 impl Wanted<'_> {
-    async fn resolve(&self, global: &GlobalArgs) -> anyhow::Result<EckCluster> {
-        let context = self.context.or(global.context.as_ref()).cloned();
-        let (context, namespace, cluster) = match self.cluster {
-            Some(cluster) => (context, self.namespace.cloned(), cluster.clone()),
-            None if interactive() => self.choose(global, context).await?,
+    async fn resolve(&self) -> anyhow::Result<EckCluster> {
+        let (location, cluster) = match self.cluster {
+            Some(cluster) => (self.location.clone(), cluster.clone()),
+            None if interactive() => self.choose().await?,
             None => {
                 return Err(Failure::new(
                     FailureKind::Invalid,
@@ -244,28 +267,19 @@ impl Wanted<'_> {
             }
         };
         crate::k8s::validate_name("cluster name", &cluster)?;
-        let target = Target {
-            kubeconfig: global.kubeconfig.clone(),
-            context,
-            namespace,
-        };
         Ok(EckCluster {
-            kube: Kube::connect(&target).await?,
+            kube: Kube::connect(&location).await?,
             cluster,
         })
     }
 
     /// Asks for the context (when there is a choice) and then the cluster among those the
     /// API server lists in every namespace.
-    async fn choose(
-        &self,
-        global: &GlobalArgs,
-        context: Option<String>,
-    ) -> anyhow::Result<(Option<String>, Option<String>, String)> {
-        let context = match context {
-            Some(context) => Some(context),
+    async fn choose(&self) -> anyhow::Result<(Location, String)> {
+        let context = match &self.location.context {
+            Some(context) => Some(context.clone()),
             None => {
-                let (names, current) = crate::k8s::contexts(global.kubeconfig.as_deref())?;
+                let (names, current) = crate::k8s::contexts(self.location.kubeconfig.as_deref())?;
                 let default = current
                     .and_then(|c| names.iter().position(|n| *n == c))
                     .unwrap_or(0);
@@ -281,18 +295,21 @@ impl Wanted<'_> {
                     .map(|index| names[index].clone())
             }
         };
-        let kube = Kube::connect(&Target {
-            kubeconfig: global.kubeconfig.clone(),
-            context: context.clone(),
+        let everywhere = Location {
+            kubeconfig: self.location.kubeconfig.clone(),
+            context,
             namespace: None,
-        })
-        .await?;
+        };
+        let kube = Kube::connect(&everywhere).await?;
         let found: Vec<(String, String)> = kube
             .list_dynamic_everywhere(&eck::elasticsearch_resource())
             .await?
             .iter()
             .map(|es| (es.namespace().unwrap_or_default(), es.name_any()))
-            .filter(|(namespace, _)| self.namespace.is_none_or(|wanted| wanted == namespace))
+            .filter(|(namespace, _)| {
+                self.listed_namespace
+                    .is_none_or(|wanted| wanted == namespace)
+            })
             .collect();
         if found.is_empty() {
             return Err(Failure::new(
@@ -307,7 +324,11 @@ impl Wanted<'_> {
             .collect();
         let index = select(&format!("The {} cluster", self.role), &labels, 0)?;
         let (namespace, name) = found[index].clone();
-        Ok((context, Some(namespace), name))
+        let chosen = Location {
+            namespace: Some(namespace),
+            ..everywhere
+        };
+        Ok((chosen, name))
     }
 }
 

@@ -33,7 +33,7 @@ pub struct StatusArgs {
 pub async fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
     let local = EckCluster {
-        kube: Kube::connect(&global.target()).await?,
+        kube: Kube::connect(&global.location()).await?,
         cluster: args.cluster.clone(),
     };
     let resource = crate::eck::read_elasticsearch(&local.kube, &local.cluster).await?;
@@ -52,7 +52,7 @@ pub async fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let status = status::gather(
         &local,
         &resource,
-        &global.target(),
+        &global.location(),
         es.as_ref(),
         reach_error,
     )

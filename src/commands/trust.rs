@@ -10,11 +10,11 @@ use crate::certs;
 use crate::cli::GlobalArgs;
 use crate::eck::EckCluster;
 use crate::error::{Failure, FailureKind, name_list};
-use crate::k8s::{Kube, Target};
-use crate::plan::{self, Outcome};
+use crate::k8s::{Kube, Location, SideFlags};
+use crate::plan::{self, Clients, Outcome};
 use crate::trust::planner::{self, Placement, Via};
 use crate::trust::sync::SyncRules;
-use crate::trust::{self, CaSource, MountLayout, TrustedCa};
+use crate::trust::{self, CaOrigin, MountLayout, TrustedCa};
 
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
@@ -175,7 +175,7 @@ pub async fn run(command: TrustCommand, global: &GlobalArgs) -> anyhow::Result<(
 
 async fn sync(args: &SyncArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
-    let base = global.target();
+    let base = global.location();
     let kube = Kube::connect(&base).await?;
     let stores = match &args.cluster {
         Some(cluster) => {
@@ -203,7 +203,8 @@ async fn sync(args: &SyncArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         now: OffsetDateTime::now_utc(),
         prune: args.prune,
     };
-    let outcome = plan::carry_out(&output, global.approval(), || {
+    let clients = Clients::default().with_kube(&kube);
+    let outcome = plan::carry_out(&output, global.approval(), &clients, || {
         planner::plan_sync(&stores, &current, &rules)
     })
     .await?;
@@ -228,13 +229,13 @@ async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
     let placement = args.placement.placement(&args.node_sets)?;
     let local = EckCluster {
-        kube: Kube::connect(&global.target()).await?,
+        kube: Kube::connect(&global.location()).await?,
         cluster: args.cluster.clone(),
     };
     let (ca, remote) = match (&args.from, &args.ca_file) {
         (Some(remote), _) => {
             let remote = EckCluster {
-                kube: Kube::connect(&remote_target(args, global)).await?,
+                kube: Kube::connect(&remote_location(args, global)).await?,
                 cluster: remote.clone(),
             };
             (
@@ -259,7 +260,12 @@ async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         (Some(remote), true) => Some((remote, planner::ca_of_cluster(&local, None).await?)),
         _ => None,
     };
-    let outcome = plan::carry_out(&output, global.approval(), || async {
+    let clients = match &remote {
+        Some(remote) => Clients::default().with_kube(&remote.kube),
+        None => Clients::default(),
+    }
+    .with_kube(&local.kube);
+    let outcome = plan::carry_out(&output, global.approval(), &clients, || async {
         let mut plan = planner::plan_add(&local, &placement, &ca).await?;
         if let Some((remote, local_ca)) = &mutual {
             plan.append(planner::plan_add(remote, &placement, local_ca).await?);
@@ -282,10 +288,11 @@ async fn remove(args: &RemoveArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     trust::validate_alias(&args.alias)?;
     let placement = args.placement.placement(&[])?;
     let local = EckCluster {
-        kube: Kube::connect(&global.target()).await?,
+        kube: Kube::connect(&global.location()).await?,
         cluster: args.cluster.clone(),
     };
-    let outcome = plan::carry_out(&output, global.approval(), || {
+    let clients = Clients::default().with_kube(&local.kube);
+    let outcome = plan::carry_out(&output, global.approval(), &clients, || {
         planner::plan_remove(&local, &placement, &args.alias)
     })
     .await?;
@@ -305,17 +312,13 @@ async fn remove(args: &RemoveArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     outcome.report(&output, &goal)
 }
 
-/// The remote is read with the same kubeconfig; another context starts from its own namespace.
-fn remote_target(args: &AddArgs, global: &GlobalArgs) -> Target {
-    let same_kube = args.from_context.is_none();
-    Target {
-        kubeconfig: global.kubeconfig.clone(),
-        context: args.from_context.clone().or_else(|| global.context.clone()),
-        namespace: args
-            .from_namespace
-            .clone()
-            .or_else(|| same_kube.then(|| global.namespace.clone()).flatten()),
-    }
+/// Where `--from-context` and `--from-namespace` place REMOTE.
+fn remote_location(args: &AddArgs, global: &GlobalArgs) -> Location {
+    let remote = SideFlags {
+        context: args.from_context.as_deref(),
+        namespace: args.from_namespace.as_deref(),
+    };
+    global.location().remote(remote)
 }
 
 /// The CA of a cluster outside Kubernetes, from a PEM file.
@@ -345,7 +348,7 @@ fn ca_of_file(path: &Path, alias: &str) -> anyhow::Result<TrustedCa> {
     let file = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     Ok(TrustedCa {
         alias: alias.to_string(),
-        source: CaSource {
+        source: CaOrigin {
             context: None,
             namespace: None,
             cluster: None,

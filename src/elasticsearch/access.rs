@@ -14,10 +14,10 @@ use super::client::{Connection, Elasticsearch};
 use super::client_cert::{ClientCertificate, ClientIdentity};
 use super::cluster_spec::{ClusterSpec, HttpTls};
 use super::credentials::{self, Credentials};
-use super::errors::{Route, Target, shown};
+use super::errors::{ConnectionFacts, Route, shown};
 use super::pod_choice;
 use super::portforward::PortForward;
-use super::tls::{self, CaSource};
+use super::tls::{self, HttpCa};
 use crate::certs;
 use crate::eck::{self, CA_KEY, CLUSTER_NAME_LABEL, ELASTIC_USER, HTTP_PORT};
 use crate::error::{Failure, FailureKind};
@@ -276,7 +276,7 @@ async fn cluster_credentials(
 /// The TLS configuration and the name of what it trusts.
 struct Trust {
     config: rustls::ClientConfig,
-    source: CaSource,
+    source: HttpCa,
 }
 
 impl Trust {
@@ -284,7 +284,7 @@ impl Trust {
     fn plain_http() -> anyhow::Result<Self> {
         Ok(Trust {
             config: tls::client_config(rustls::RootCertStore::empty())?,
-            source: CaSource::PlainHttp,
+            source: HttpCa::PlainHttp,
         })
     }
 }
@@ -311,7 +311,7 @@ fn choose_trust(
         );
         return Ok(Trust {
             config: tls::unverified_client_config()?,
-            source: CaSource::Unverified,
+            source: HttpCa::Unverified,
         });
     }
     if let Some(path) = &options.ca_file {
@@ -322,7 +322,7 @@ fn choose_trust(
     }
     Ok(Trust {
         config: tls::client_config(tls::system_roots()?)?,
-        source: CaSource::SystemRoots,
+        source: HttpCa::SystemRoots,
     })
 }
 
@@ -337,7 +337,7 @@ fn ca_file_trust(path: &PathBuf) -> anyhow::Result<Trust> {
     let roots = pem_roots(&pem, &format!("the CA file {file}"))?;
     Ok(Trust {
         config: tls::client_config(roots)?,
-        source: CaSource::File(path.clone()),
+        source: HttpCa::File(path.clone()),
     })
 }
 
@@ -416,7 +416,7 @@ fn published_ca(kube: &Kube, secret: String, pem: &[u8]) -> anyhow::Result<Trust
     )?;
     Ok(Trust {
         config: tls::client_config(roots)?,
-        source: CaSource::EckSecret { secret, namespace },
+        source: HttpCa::EckSecret { secret, namespace },
     })
 }
 
@@ -510,7 +510,7 @@ fn client(
         base: endpoint.base,
         tls: trust.config,
         authorization: credentials.authorization()?,
-        target: Target {
+        facts: ConnectionFacts {
             description: endpoint.description,
             ca: trust.source,
             who: credentials.who(),

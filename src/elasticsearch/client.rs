@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::call::{Call, CallError, Privilege, retry_after};
-use super::errors::{self, Target};
+use super::errors::{self, ConnectionFacts};
 use super::portforward::PortForward;
 use super::responses::{
     ClusterSettings, Info, License, LicenseAnswer, RemoteClusterInfo, RemoteInfoAnswer,
@@ -54,7 +54,7 @@ pub(super) struct Connection {
     pub base: Url,
     pub tls: rustls::ClientConfig,
     pub authorization: HeaderValue,
-    pub target: Target,
+    pub facts: ConnectionFacts,
     /// The loopback port-forward whose address `base`'s host resolves to.
     pub port_forward: Option<PortForward>,
 }
@@ -64,7 +64,7 @@ pub struct Elasticsearch {
     http: reqwest::Client,
     base: Url,
     authorization: HeaderValue,
-    target: Target,
+    facts: ConnectionFacts,
     port_forward: Option<PortForward>,
     /// `GET /`, read once: the name and version do not change while ecr runs.
     info: tokio::sync::OnceCell<Info>,
@@ -74,8 +74,8 @@ pub struct Elasticsearch {
 impl fmt::Debug for Elasticsearch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Elasticsearch")
-            .field("description", &self.target.description)
-            .field("ca", &self.target.ca)
+            .field("description", &self.facts.description)
+            .field("ca", &self.facts.ca)
             .finish_non_exhaustive()
     }
 }
@@ -100,7 +100,7 @@ impl Elasticsearch {
             http,
             base: connection.base,
             authorization: connection.authorization,
-            target: connection.target,
+            facts: connection.facts,
             port_forward: connection.port_forward,
             info: tokio::sync::OnceCell::new(),
         })
@@ -109,7 +109,7 @@ impl Elasticsearch {
     /// What this client talks to, for messages: `cluster-one in ns-one (context kind),
     /// through a port-forward to pod cluster-one-es-default-0`, or the URL.
     pub fn description(&self) -> &str {
-        &self.target.description
+        &self.facts.description
     }
 
     /// The URL requests go to (through the port-forward's loopback address, if there is one).
@@ -261,7 +261,7 @@ impl Elasticsearch {
     }
 
     async fn send(&self, call: &Call, body: Option<&Value>) -> Result<Vec<u8>, CallError> {
-        tracing::debug!("{call} on {}", self.target.description);
+        tracing::debug!("{call} on {}", self.facts.description);
         let mut request = self
             .http
             .request(call.method.clone(), call.url(&self.base))
@@ -306,7 +306,7 @@ impl Elasticsearch {
             .port_forward
             .as_ref()
             .and_then(PortForward::last_failure);
-        errors::explain(error, call, &self.target, port_forward, attempts)
+        errors::explain(error, call, &self.facts, port_forward, attempts)
     }
 }
 

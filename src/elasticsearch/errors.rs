@@ -7,17 +7,17 @@ use serde::Deserialize;
 
 use super::call::{Call, CallError};
 use super::credentials::CredentialSource;
-use super::tls::{CaSource, TlsProblem, tls_failure};
+use super::tls::{HttpCa, TlsProblem, tls_failure};
 use crate::eck::ELASTIC_USER;
 use crate::error::{Failure, FailureKind};
 use crate::retry::root_cause;
 
 /// What messages say about the Elasticsearch a client talks to.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub struct ConnectionFacts {
     /// `cluster-one in ns-one (context sandbox), through a port-forward to pod ...`, or the URL.
     pub description: String,
-    pub ca: CaSource,
+    pub ca: HttpCa,
     /// Who authenticates: a user name, or `the API key`.
     pub who: String,
     pub credentials: CredentialSource,
@@ -40,16 +40,16 @@ pub enum Route {
 pub fn explain(
     error: CallError,
     call: &Call,
-    target: &Target,
+    facts: &ConnectionFacts,
     port_forward: Option<Failure>,
     attempts: usize,
 ) -> anyhow::Error {
     let failure = match error {
         CallError::Status { status, body, .. } => {
-            explain_status(status, &body, call, target, attempts)
+            explain_status(status, &body, call, facts, attempts)
         }
         CallError::Transport(error) => {
-            explain_transport(&error, call, target, port_forward, attempts)
+            explain_transport(&error, call, facts, port_forward, attempts)
         }
     };
     failure.into()
@@ -59,16 +59,16 @@ fn explain_status(
     status: StatusCode,
     body: &str,
     call: &Call,
-    target: &Target,
+    facts: &ConnectionFacts,
     attempts: usize,
 ) -> Failure {
-    let description = &target.description;
+    let description = &facts.description;
     match status {
         StatusCode::UNAUTHORIZED => Failure::new(
             FailureKind::Unauthorized,
-            format!("authentication failed for {} on {description}", target.who),
+            format!("authentication failed for {} on {description}", facts.who),
         )
-        .with_hint(credentials_hint(&target.credentials)),
+        .with_hint(credentials_hint(&facts.credentials)),
         StatusCode::FORBIDDEN => {
             tracing::debug!(
                 "{call} was forbidden: {}",
@@ -78,7 +78,7 @@ fn explain_status(
                 FailureKind::Forbidden,
                 format!(
                     "{} may not {} on {description}: that needs {}",
-                    target.who, call.doing, call.privilege
+                    facts.who, call.doing, call.privilege
                 ),
             )
             .with_hint(format!(
@@ -127,28 +127,28 @@ fn credentials_hint(source: &CredentialSource) -> String {
 fn explain_transport(
     error: &reqwest::Error,
     call: &Call,
-    target: &Target,
+    facts: &ConnectionFacts,
     port_forward: Option<Failure>,
     attempts: usize,
 ) -> Failure {
-    let description = &target.description;
+    let description = &facts.description;
     match tls_failure(error) {
         Some(TlsProblem::Untrusted(reason)) => {
             return Failure::new(
                 FailureKind::Invalid,
                 format!(
                     "cannot verify the TLS certificate of {description} with {}: {reason}",
-                    target.ca
+                    facts.ca
                 ),
             )
             .with_hint(
                 "pass the CA that signed Elasticsearch's HTTP certificate with --es-ca-file FILE",
             );
         }
-        Some(TlsProblem::Refused(alert)) => return refused_handshake(Some(alert), target),
+        Some(TlsProblem::Refused(alert)) => return refused_handshake(Some(alert), facts),
         // The alert can lose the race with the closed connection (HTTP/2 reports that).
-        None if target.client_authentication && closed_early(error) => {
-            return refused_handshake(None, target);
+        None if facts.client_authentication && closed_early(error) => {
+            return refused_handshake(None, facts);
         }
         None => {}
     }
@@ -162,7 +162,7 @@ fn explain_transport(
         );
     }
     let cause = root_cause(error);
-    match &target.route {
+    match &facts.route {
         Route::Url(url) => Failure::new(
             FailureKind::Unavailable,
             format!(
@@ -203,15 +203,15 @@ pub fn shown(url: &Url) -> &str {
 /// required (`xpack.security.http.ssl.client_authentication: required`, which ECK 3.4+ sets
 /// for `spec.http.tls.client.authentication`), it refuses a client without a certificate, or
 /// with one it does not trust.
-fn refused_handshake(alert: Option<String>, target: &Target) -> Failure {
+fn refused_handshake(alert: Option<String>, facts: &ConnectionFacts) -> Failure {
     let ended = match alert {
-        Some(alert) => format!("{} refused the TLS handshake ({alert})", target.description),
+        Some(alert) => format!("{} refused the TLS handshake ({alert})", facts.description),
         None => format!(
             "{} closed the connection right after the TLS handshake",
-            target.description
+            facts.description
         ),
     };
-    let (said, hint) = match &target.client_certificate {
+    let (said, hint) = match &facts.client_certificate {
         None => (
             format!("{ended}: it requires a client certificate, and ecr showed none"),
             "pass one with --es-client-cert FILE and --es-client-key FILE, or --es-client-cert-secret \
@@ -321,10 +321,10 @@ mod tests {
     use crate::elasticsearch::call::Privilege;
     use reqwest::Method;
 
-    fn target() -> Target {
-        Target {
+    fn facts() -> ConnectionFacts {
+        ConnectionFacts {
             description: "cluster-one in ns-one (context kind)".into(),
-            ca: CaSource::SystemRoots,
+            ca: HttpCa::SystemRoots,
             who: "elastic".into(),
             credentials: CredentialSource::EckSecret {
                 secret: "cluster-one-es-elastic-user".into(),
@@ -351,7 +351,7 @@ mod tests {
             retry_after: None,
             body: body.into(),
         };
-        let error = explain(error, &put_settings(), &target(), None, attempts);
+        let error = explain(error, &put_settings(), &facts(), None, attempts);
         Failure::find(&error).cloned().unwrap()
     }
 

@@ -20,4 +20,4 @@ pub use credentials::{CredentialSource, Credentials, FromEnvironment, Secret};
 pub use responses::{
     ClusterSettings, Info, License, RemoteClusterInfo, ResolvedCluster, SettingsUpdated, Version,
 };
-pub use tls::CaSource;
+pub use tls::HttpCa;

@@ -14,14 +14,14 @@ use crate::k8s::Kube;
 
 /// The pod a port-forward leads to, and the last reason a connection through it failed.
 #[derive(Clone)]
-struct Target {
+struct ForwardedPod {
     kube: Kube,
     pod: String,
     port: u16,
     last_failure: Arc<Mutex<Option<Failure>>>,
 }
 
-impl Target {
+impl ForwardedPod {
     fn record(&self, failure: Failure) {
         tracing::debug!("port-forward to {}: {failure}", self.pod);
         *self
@@ -35,7 +35,7 @@ impl Target {
 /// connection, when dropped.
 pub struct PortForward {
     address: SocketAddr,
-    target: Target,
+    forwarded: ForwardedPod,
     accepting: JoinHandle<()>,
 }
 
@@ -48,16 +48,16 @@ impl PortForward {
         let address = listener
             .local_addr()
             .context("reading the port-forward's loopback address")?;
-        let target = Target {
+        let forwarded = ForwardedPod {
             kube: kube.clone(),
             pod: pod.to_string(),
             port,
             last_failure: Arc::default(),
         };
-        let accepting = tokio::spawn(accept(listener, target.clone()));
+        let accepting = tokio::spawn(accept(listener, forwarded.clone()));
         Ok(PortForward {
             address,
-            target,
+            forwarded,
             accepting,
         })
     }
@@ -68,7 +68,7 @@ impl PortForward {
 
     /// Why the last connection through the port-forward failed, if one did.
     pub fn last_failure(&self) -> Option<Failure> {
-        self.target
+        self.forwarded
             .last_failure
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -84,16 +84,16 @@ impl Drop for PortForward {
     }
 }
 
-async fn accept(listener: TcpListener, target: Target) {
+async fn accept(listener: TcpListener, forwarded: ForwardedPod) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((client, _)) => {
-                    connections.spawn(forward(client, target.clone()));
+                    connections.spawn(forward(client, forwarded.clone()));
                 }
                 Err(error) => {
-                    target.record(Failure::new(
+                    forwarded.record(Failure::new(
                         FailureKind::Unavailable,
                         format!("the loopback listener failed: {error}"),
                     ));
@@ -107,31 +107,35 @@ async fn accept(listener: TcpListener, target: Target) {
 
 /// Carries one loopback connection through its own port-forward until either side closes,
 /// or the kubelet reports that the pod's port cannot be reached.
-async fn forward(mut client: TcpStream, target: Target) {
+async fn forward(mut client: TcpStream, forwarded: ForwardedPod) {
     let mut forwarder =
-        match target.kube.port_forward(&target.pod, &[target.port]).await {
+        match forwarded
+            .kube
+            .port_forward(&forwarded.pod, &[forwarded.port])
+            .await
+        {
             Ok(forwarder) => forwarder,
             Err(error) => {
-                target.record(Failure::find(&error).cloned().unwrap_or_else(|| {
+                forwarded.record(Failure::find(&error).cloned().unwrap_or_else(|| {
                     Failure::new(FailureKind::Unavailable, format!("{error:#}"))
                 }));
                 return;
             }
         };
     let (Some(mut upstream), Some(refusal)) = (
-        forwarder.take_stream(target.port),
-        forwarder.take_error(target.port),
+        forwarder.take_stream(forwarded.port),
+        forwarder.take_error(forwarded.port),
     ) else {
         return;
     };
     tokio::select! {
         copied = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {
             if let Err(error) = copied {
-                tracing::debug!("port-forward connection to {} ended: {error}", target.pod);
+                tracing::debug!("port-forward connection to {} ended: {error}", forwarded.pod);
             }
         }
         Some(message) = refusal => {
-            target.record(Failure::new(FailureKind::Unavailable, message.trim().to_string()));
+            forwarded.record(Failure::new(FailureKind::Unavailable, message.trim().to_string()));
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::error::{Failure, FailureKind};
 
 /// Which certificates ecr trusts for Elasticsearch's HTTPS, as messages name them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CaSource {
+pub enum HttpCa {
     /// ECK's public HTTP CA secret of the cluster.
     EckSecret { secret: String, namespace: String },
     /// A PEM file given with `--es-ca-file`.
@@ -29,16 +29,16 @@ pub enum CaSource {
     PlainHttp,
 }
 
-impl fmt::Display for CaSource {
+impl fmt::Display for HttpCa {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CaSource::EckSecret { secret, namespace } => {
+            HttpCa::EckSecret { secret, namespace } => {
                 write!(f, "the HTTP CA from the secret {secret} in {namespace}")
             }
-            CaSource::File(path) => write!(f, "the CA file {}", path.display()),
-            CaSource::SystemRoots => f.write_str("the system's trusted roots"),
-            CaSource::Unverified => f.write_str("no CA (--insecure)"),
-            CaSource::PlainHttp => f.write_str("no CA (plain HTTP)"),
+            HttpCa::File(path) => write!(f, "the CA file {}", path.display()),
+            HttpCa::SystemRoots => f.write_str("the system's trusted roots"),
+            HttpCa::Unverified => f.write_str("no CA (--insecure)"),
+            HttpCa::PlainHttp => f.write_str("no CA (plain HTTP)"),
         }
     }
 }
@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn sources_are_named_for_the_operator() {
-        let eck = CaSource::EckSecret {
+        let eck = HttpCa::EckSecret {
             secret: "one-es-http-certs-public".into(),
             namespace: "ns-one".into(),
         };
@@ -270,7 +270,7 @@ mod tests {
             "the HTTP CA from the secret one-es-http-certs-public in ns-one"
         );
         assert_eq!(
-            CaSource::File("/tmp/ca.pem".into()).to_string(),
+            HttpCa::File("/tmp/ca.pem".into()).to_string(),
             "the CA file /tmp/ca.pem"
         );
     }

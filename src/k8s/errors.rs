@@ -58,7 +58,7 @@ impl fmt::Display for Request {
 }
 
 /// The API server a client talks to, as messages name it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
     pub url: String,
     pub context: Option<String>,

@@ -1,8 +1,9 @@
 //! Kubernetes access: a client for one kube context with its namespace chosen, reads
 //! retried while they fail for a passing reason, every failure explained for the operator.
 
-mod config;
 mod errors;
+mod kubeconfig;
+mod location;
 mod names;
 mod transient;
 mod wait;
@@ -22,8 +23,9 @@ use kube::{Resource, ResourceExt as _};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use config::{Target, contexts};
 pub use errors::{Request, Server};
+pub use kubeconfig::contexts;
+pub use location::{Location, SideFlags};
 pub use names::validate_name;
 
 use crate::error::{Failure, FailureKind};
@@ -47,8 +49,8 @@ pub struct Kube {
 
 impl Kube {
     /// Resolves kubeconfig, context and namespace; sends no request yet.
-    pub async fn connect(target: &Target) -> anyhow::Result<Self> {
-        let mut resolved = config::resolve(target).await?;
+    pub async fn connect(location: &Location) -> anyhow::Result<Self> {
+        let mut resolved = kubeconfig::resolve(location).await?;
         resolved.config.headers.push((
             http::header::USER_AGENT,
             http::HeaderValue::from_static(crate::USER_AGENT),

@@ -2,7 +2,7 @@
 //! they must be written for a cluster to trust remote transport CAs. All pure except `planner`,
 //! which reads the clusters and turns the result into a `Plan`.
 
-mod config;
+mod ca_setting;
 mod json;
 pub(crate) mod pem;
 pub mod planner;
@@ -73,12 +73,12 @@ const MAX_ALIAS_LEN: usize = 63;
 pub struct TrustedCa {
     pub alias: String,
     pub pem: String,
-    pub source: CaSource,
+    pub source: CaOrigin,
 }
 
 /// Where a trusted CA was read: a cluster's transport CA secret, or a file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct CaSource {
+pub struct CaOrigin {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,10 +91,10 @@ pub struct CaSource {
     pub sha256: String,
 }
 
-impl CaSource {
+impl CaOrigin {
     /// The source without its fingerprint: where a CA is read, whatever it holds now.
-    pub fn place(&self) -> CaSource {
-        CaSource {
+    pub fn place(&self) -> CaOrigin {
+        CaOrigin {
             sha256: String::new(),
             ..self.clone()
         }
@@ -313,7 +313,7 @@ mod tests {
 
     #[test]
     fn sources_are_recorded_without_empty_fields() {
-        let source = CaSource {
+        let source = CaOrigin {
             context: None,
             namespace: Some("ns".into()),
             cluster: Some("b".into()),
@@ -322,6 +322,6 @@ mod tests {
         };
         let json = serde_json::to_string(&source).unwrap();
         assert_eq!(json, r#"{"namespace":"ns","cluster":"b","sha256":"AB:CD"}"#);
-        assert_eq!(serde_json::from_str::<CaSource>(&json).unwrap(), source);
+        assert_eq!(serde_json::from_str::<CaOrigin>(&json).unwrap(), source);
     }
 }

@@ -10,12 +10,12 @@ use serde_json::Value;
 use super::spec::{layouts_in_place, node_sets_trusting, spec_with_ca_config_map, spec_with_mount};
 use super::store::{StoreKind, store_with, store_without, trusted_cas};
 use super::sync::{CurrentCas, SyncRules, store_synced};
-use super::{CaSource, MANAGED_BY, MountLayout, TrustedCa};
+use super::{CaOrigin, MANAGED_BY, MountLayout, TrustedCa};
 use crate::certs;
 use crate::eck::{self, EckCluster, TransportCa};
 use crate::error::{Failure, FailureKind};
-use crate::k8s::{Kube, Target};
-use crate::plan::{Plan, Write};
+use crate::k8s::{Kube, Location, SideFlags};
+use crate::plan::{ObjectPlace, Plan, Write};
 
 /// How a cluster is made to trust remote CAs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -74,7 +74,7 @@ pub async fn ca_of_cluster(cluster: &EckCluster, alias: Option<&str>) -> anyhow:
     super::validate_alias(&alias)?;
     Ok(TrustedCa {
         alias,
-        source: CaSource {
+        source: CaOrigin {
             context: cluster.kube.server().context.clone(),
             namespace: Some(transport_ca.namespace.clone()),
             cluster: Some(transport_ca.cluster.clone()),
@@ -174,7 +174,7 @@ pub async fn plan_remove(
         return Ok(plan);
     };
     plan.push(Write {
-        kube: truster.kube.clone(),
+        place: ObjectPlace::of(&truster.kube),
         resource: store_resource(kind),
         name,
         after: store_without(&existing, kind, alias)?,
@@ -287,7 +287,7 @@ pub(crate) async fn store_write(
     let before = truster.kube.get_json(&resource, name).await?;
     let after = store_with(before.as_ref(), kind, truster.kube.namespace(), name, ca)?;
     Ok(Write {
-        kube: truster.kube.clone(),
+        place: ObjectPlace::of(&truster.kube),
         resource,
         name: name.to_string(),
         before,
@@ -305,7 +305,7 @@ pub(crate) fn resource_write(
     let mut after = before.clone();
     after["spec"] = spec;
     Write {
-        kube: truster.kube.clone(),
+        place: ObjectPlace::of(&truster.kube),
         resource: eck::elasticsearch_resource(),
         name: truster.cluster.clone(),
         before: Some(before),
@@ -435,11 +435,11 @@ async fn stores_in(
         .collect())
 }
 
-/// The transport CA bundle `source` names, as it is now: read with `base`'s kubeconfig in the
-/// source's context (`base`'s when none is recorded) and namespace. `None` for a CA file.
+/// The transport CA bundle `source` names, as it is now: read where `source` places it beside
+/// `base` (`Location::remote`). `None` for a CA file.
 pub async fn current_source_ca(
-    base: &Target,
-    source: &CaSource,
+    base: &Location,
+    source: &CaOrigin,
 ) -> anyhow::Result<Option<TransportCa>> {
     match source_cluster(base, source).await? {
         Some(cluster) => Ok(Some(
@@ -449,20 +449,19 @@ pub async fn current_source_ca(
     }
 }
 
-/// The ECK cluster a CA was copied from, on a connection with `base`'s kubeconfig in the
-/// source's context (`base`'s when none is recorded) and namespace. `None` for a CA file.
+/// The ECK cluster a CA was copied from, on a connection where its recorded context and
+/// namespace place it beside `base` (`Location::remote`). `None` for a CA file.
 pub async fn source_cluster(
-    base: &Target,
-    source: &CaSource,
+    base: &Location,
+    source: &CaOrigin,
 ) -> anyhow::Result<Option<EckCluster>> {
     let Some(cluster) = &source.cluster else {
         return Ok(None);
     };
-    let target = Target {
-        kubeconfig: base.kubeconfig.clone(),
-        context: source.context.clone().or_else(|| base.context.clone()),
-        namespace: source.namespace.clone().or_else(|| base.namespace.clone()),
-    };
+    let target = base.remote(SideFlags {
+        context: source.context.as_deref(),
+        namespace: source.namespace.as_deref(),
+    });
     Ok(Some(EckCluster {
         kube: Kube::connect(&target).await?,
         cluster: cluster.clone(),
@@ -473,7 +472,7 @@ pub async fn source_cluster(
 /// source that cannot be read (its aliases are then left as they are). With
 /// `ignore_recorded_contexts` (ecr in a pod) every source is read in `base`'s context.
 pub async fn read_sources(
-    base: &Target,
+    base: &Location,
     stores: &[StoreLocation],
     ignore_recorded_contexts: bool,
 ) -> anyhow::Result<(CurrentCas, Vec<String>)> {
@@ -508,7 +507,7 @@ pub async fn read_sources(
 }
 
 /// `cluster-two in ns-two (context sandbox-two)`.
-fn describe_source(source: &CaSource) -> String {
+fn describe_source(source: &CaOrigin) -> String {
     let mut text = format!(
         "cluster {} in {}",
         source.cluster.as_deref().unwrap_or_default(),
@@ -535,7 +534,7 @@ pub async fn plan_sync(
             continue;
         };
         plan.push(Write {
-            kube: store.kube.clone(),
+            place: ObjectPlace::of(&store.kube),
             resource: store_resource(store.kind),
             name: store.name.clone(),
             after: store_synced(&existing, store.kind, current, rules)?,

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::MountLayout;
-use super::config::ensure_ca_path;
+use super::ca_setting::ensure_ca_path;
 use super::json::{list_at, name_of, named_entry, object_at};
 use crate::error::{Failure, FailureKind, name_list};
 
@@ -710,7 +710,7 @@ mod tests {
     /// conflict, the CA setting in every form, sometimes ecr's mount already in place.
     mod properties {
         use super::*;
-        use crate::trust::config::ca_values;
+        use crate::trust::ca_setting::ca_values;
         use proptest::prelude::*;
         use proptest::sample::subsequence;
 

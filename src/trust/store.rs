@@ -3,7 +3,7 @@
 //!
 //! Layout. For each alias ecr trusts: the data key `<alias>.pem` holds that remote's CA bundle
 //! (its PEM blocks only, `\n` line ends), and the annotation `trust.ecr/<alias>` records where
-//! it came from ([`CaSource`] as JSON); that annotation is what makes the key ecr's. The bundle
+//! it came from ([`CaOrigin`] as JSON); that annotation is what makes the key ecr's. The bundle
 //! key (`remote.ca.crt` in a Secret, `ca.crt` in a ConfigMap, as ECK requires) holds whatever
 //! else it held first (CAs ecr did not put there, untouched), then ecr's CAs in alias order.
 //! Aliases have no '.', so `<alias>.pem` is never a bundle key. A Secret's bundle is never left
@@ -17,7 +17,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::{BUNDLE_FILE, CaSource, MANAGED_BY, TrustedCa, json::object_at, pem, validate_alias};
+use super::{BUNDLE_FILE, CaOrigin, MANAGED_BY, TrustedCa, json::object_at, pem, validate_alias};
 use crate::certs;
 use crate::eck::CA_KEY;
 use crate::error::{Failure, FailureKind, name_list};
@@ -166,7 +166,7 @@ pub fn trusted_cas(existing: &Value, kind: StoreKind) -> Vec<TrustedCa> {
         .into_iter()
         .filter_map(|alias| {
             let recorded = existing["metadata"]["annotations"][annotation_key(&alias)].as_str()?;
-            let source: CaSource = serde_json::from_str(recorded).ok()?;
+            let source: CaOrigin = serde_json::from_str(recorded).ok()?;
             let pem = kind.decode(existing["data"].get(pem_key(&alias))?)?;
             Some(TrustedCa { alias, pem, source })
         })
@@ -330,8 +330,8 @@ pub(crate) mod fixtures {
         params.self_signed(&key).unwrap().pem()
     }
 
-    pub fn source(cluster: &str) -> CaSource {
-        CaSource {
+    pub fn source(cluster: &str) -> CaOrigin {
+        CaOrigin {
             context: Some("eu".into()),
             namespace: Some("search".into()),
             cluster: Some(cluster.into()),

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::store::{StoreKind, store_with, trusted_cas};
-use super::{CaSource, TrustedCa, pem};
+use super::{CaOrigin, TrustedCa, pem};
 use crate::certs::{self, CertificateInfo};
 use crate::error::{Failure, FailureKind};
 
@@ -22,14 +22,14 @@ pub struct SyncRules {
 /// The CA bundles the sources publish now (their own CA first), by where they were read
 /// (the recorded fingerprint aside).
 #[derive(Debug, Clone, Default)]
-pub struct CurrentCas(BTreeMap<CaSource, String>);
+pub struct CurrentCas(BTreeMap<CaOrigin, String>);
 
 impl CurrentCas {
-    pub fn insert(&mut self, source: &CaSource, pem: String) {
+    pub fn insert(&mut self, source: &CaOrigin, pem: String) {
         self.0.insert(source.place(), pem);
     }
 
-    pub fn get(&self, source: &CaSource) -> Option<&str> {
+    pub fn get(&self, source: &CaOrigin) -> Option<&str> {
         self.0.get(&source.place()).map(String::as_str)
     }
 }
@@ -88,7 +88,7 @@ fn refreshed(trusted: &TrustedCa, now_pem: &str, rules: &SyncRules) -> Result<Tr
     Ok(TrustedCa {
         alias: trusted.alias.clone(),
         pem,
-        source: CaSource {
+        source: CaOrigin {
             sha256,
             ..trusted.source.clone()
         },
@@ -148,8 +148,8 @@ mod tests {
         ]
     });
 
-    fn source_of_b() -> CaSource {
-        CaSource {
+    fn source_of_b() -> CaOrigin {
+        CaOrigin {
             context: Some("eu".into()),
             namespace: Some("ns-two".into()),
             cluster: Some("b".into()),
@@ -269,12 +269,12 @@ mod tests {
     fn sources_are_matched_by_place_not_fingerprint() {
         let mut current = CurrentCas::default();
         current.insert(&source_of_b(), "x".into());
-        let renewed = CaSource {
+        let renewed = CaOrigin {
             sha256: "other".into(),
             ..source_of_b()
         };
         assert_eq!(current.get(&renewed), Some("x"));
-        let elsewhere = CaSource {
+        let elsewhere = CaOrigin {
             context: None,
             ..source_of_b()
         };

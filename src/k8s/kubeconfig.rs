@@ -7,18 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
+use super::location::Location;
 use crate::error::{Failure, FailureKind, name_list};
 
 /// How long ecr waits for a connection to the API server.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// What the operator asked for on the command line.
-#[derive(Debug, Clone, Default)]
-pub struct Target {
-    pub kubeconfig: Option<PathBuf>,
-    pub context: Option<String>,
-    pub namespace: Option<String>,
-}
 
 /// A configuration ready for a client, with what messages need to say about it.
 pub(crate) struct Resolved {
@@ -28,12 +21,12 @@ pub(crate) struct Resolved {
     pub namespace: String,
 }
 
-pub(crate) async fn resolve(target: &Target) -> anyhow::Result<Resolved> {
-    let mut resolved = match load_kubeconfig(target.kubeconfig.as_deref())? {
-        Some(kubeconfig) => from_kubeconfig(kubeconfig, target.context.as_deref()).await?,
-        None => in_cluster(target)?,
+pub(crate) async fn resolve(location: &Location) -> anyhow::Result<Resolved> {
+    let mut resolved = match load_kubeconfig(location.kubeconfig.as_deref())? {
+        Some(kubeconfig) => from_kubeconfig(kubeconfig, location.context.as_deref()).await?,
+        None => in_cluster(location)?,
     };
-    if let Some(namespace) = &target.namespace {
+    if let Some(namespace) = &location.namespace {
         super::names::validate_name("namespace", namespace)?;
         resolved.namespace = namespace.clone();
     }
@@ -166,8 +159,8 @@ fn choose_context(kubeconfig: &Kubeconfig, wanted: Option<&str>) -> anyhow::Resu
     }
 }
 
-fn in_cluster(target: &Target) -> anyhow::Result<Resolved> {
-    if target.context.is_some() || std::env::var_os("KUBERNETES_SERVICE_HOST").is_none() {
+fn in_cluster(location: &Location) -> anyhow::Result<Resolved> {
+    if location.context.is_some() || std::env::var_os("KUBERNETES_SERVICE_HOST").is_none() {
         return Err(Failure::new(FailureKind::NotFound, "no kubeconfig found")
             .with_hint("pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config (in a pod, ecr uses its service account)")
             .into());
