@@ -21,7 +21,8 @@
 //! - `output`: the one output layer (stdout for results, stderr for people).
 //! - `error`: failures the operator can act on, with hints.
 //! - `retry`: bounded retries of reads, for both clients.
-//! - `sandbox`: the emulated environment (Kubernetes API, ECK, Elasticsearch).
+//! - `sandbox`: the emulated environment (Kubernetes API, ECK, Elasticsearch): the crate
+//!   `ecr-sandbox` (`sandbox/`), re-exported for `ecr sandbox` and the tests.
 
 pub mod certs;
 pub mod cli;
