@@ -67,8 +67,21 @@ impl std::error::Error for Failure {}
 /// Not a failure of ecr: a command that reports on health (`ecr status`) found things that
 /// need attention, printed them, and exits with status 1 so that cron and CI notice.
 #[derive(Debug, thiserror::Error)]
-#[error("{0} thing(s) need attention")]
+#[error("{} need{} attention", counted(self.0, "thing"), if self.0 == 1 { "s" } else { "" })]
 pub struct NeedsAttention(pub usize);
+
+/// A count and its noun, in the singular for one: `1 change`, `2 changes`, `-3 days`.
+pub fn counted<N: Copy + fmt::Display + TryInto<u8>>(count: N, noun: &str) -> String {
+    format!("{count} {}", plural(count, noun))
+}
+
+/// The noun for that many things: `nodeSet`, `nodeSets` (nouns that take an `s`).
+pub fn plural<N: TryInto<u8>>(count: N, noun: &str) -> String {
+    match count.try_into() {
+        Ok(1) => noun.to_string(),
+        _ => format!("{noun}s"),
+    }
+}
 
 /// Joins names for a message: `a, b, c`, or the given word when there are none.
 pub fn name_list<S: AsRef<str>>(names: &[S], none: &str) -> String {
@@ -86,6 +99,15 @@ pub fn name_list<S: AsRef<str>>(names: &[S], none: &str) -> String {
 mod tests {
     use super::*;
     use anyhow::Context as _;
+
+    #[test]
+    fn counts_take_the_singular_for_one_only() {
+        assert_eq!(counted(0, "change"), "0 changes");
+        assert_eq!(counted(1, "change"), "1 change");
+        assert_eq!(counted(2, "day"), "2 days");
+        assert_eq!(NeedsAttention(1).to_string(), "1 thing needs attention");
+        assert_eq!(NeedsAttention(3).to_string(), "3 things need attention");
+    }
 
     #[test]
     fn a_failure_is_found_under_context() {

@@ -11,6 +11,7 @@ use crate::certs;
 use crate::eck;
 use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
+use crate::error::counted;
 use crate::expose::{self, ServiceType};
 use crate::k8s::{Kube, Location};
 use crate::trust::planner::{self, Placement, Via};
@@ -275,8 +276,10 @@ pub fn warnings(status: &Status) -> Vec<String> {
     for ca in &status.trust {
         if ca.days_left <= EXPIRY_WARNING_DAYS {
             warnings.push(format!(
-                "the copy of {}'s CA expires in {} day(s) ({})",
-                ca.alias, ca.days_left, ca.not_after
+                "the copy of {}'s CA expires in {} ({})",
+                ca.alias,
+                counted(ca.days_left, "day"),
+                ca.not_after
             ));
         }
         if ca.in_sync == Some(false) {
@@ -389,7 +392,7 @@ mod tests {
         assert_eq!(
             found,
             [
-                "the copy of two's CA expires in 30 day(s) (2027-01-01T00:00:00Z)",
+                "the copy of two's CA expires in 30 days (2027-01-01T00:00:00Z)",
                 "the copy of two's CA is stale: the source publishes another CA now (rotated?); run ecr trust sync one -n ns",
                 "the remote two is not connected",
                 "one is in phase ApplyingChanges: pods may still be rolling",

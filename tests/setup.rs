@@ -108,7 +108,7 @@ async fn dry_run_lists_the_plan_and_writes_nothing() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("Plan 4 change(s)"), "{}", run.stderr);
+    assert!(run.stderr.contains("Plan 4 changes"), "{}", run.stderr);
 }
 
 /// Setup's help: the remote's namespace defaults to the local one's in the same context (it

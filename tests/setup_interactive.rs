@@ -28,7 +28,7 @@ async fn from_the_prompts_to_the_final_summary() {
         terminal.keys(&["Enter"]);
         terminal.wait_for("Apply these changes?");
         let screen = terminal.screen();
-        assert!(screen.contains("Plan 4 change(s)"), "{screen}");
+        assert!(screen.contains("Plan 4 changes"), "{screen}");
         terminal.keys(&["y"]);
         terminal.wait_for("ECR-EXITED-");
         let screen = terminal.screen();

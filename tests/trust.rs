@@ -303,7 +303,7 @@ async fn dry_run_shows_the_plan_and_writes_nothing() {
     );
     assert!(
         run.stderr
-            .contains("ECK will roll the pods of nodeSet(s) default"),
+            .contains("ECK will roll the pods of nodeSet default"),
         "{}",
         run.stderr
     );

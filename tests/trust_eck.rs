@@ -192,7 +192,7 @@ async fn pause_orchestration_is_mentioned_only_where_pods_must_roll() {
     assert!(
         mount.stderr.contains(
             "warning: cluster-one carries eck.k8s.elastic.co/pause-orchestration: \"true\": ECK rolls no pods \
-             while it is there, so the nodes of nodeSet(s) default load the new CA file only once it is removed"
+             while it is there, so the nodes of nodeSet default load the new CA file only once it is removed"
         ),
         "{}",
         mount.stderr

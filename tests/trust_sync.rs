@@ -193,7 +193,7 @@ async fn a_source_that_is_gone_is_named_and_its_ca_kept() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("1 source(s) could not be read"),
+        run.stderr.contains("1 source could not be read"),
         "{}",
         run.stderr
     );

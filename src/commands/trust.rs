@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use crate::certs;
 use crate::cli::GlobalArgs;
 use crate::eck::EckCluster;
-use crate::error::{Failure, FailureKind, name_list};
+use crate::error::{Failure, FailureKind, counted, name_list};
 use crate::k8s::{Kube, Location, SideFlags};
 use crate::plan::{self, Clients, Outcome};
 use crate::trust::planner::{self, Placement, Via};
@@ -218,7 +218,10 @@ async fn sync(args: &SyncArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         0 => Ok(()),
         count => Err(Failure::new(
             FailureKind::NotFound,
-            format!("{count} source(s) could not be read; their CAs were left as they are"),
+            format!(
+                "{} could not be read; their CAs were left as they are",
+                counted(count, "source")
+            ),
         )
         .with_hint("see the warnings above; trust remove an alias whose source is gone for good")
         .into()),

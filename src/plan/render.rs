@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Change, Outcome, Plan, SettingsWrite, Write};
 use crate::certs;
+use crate::error::counted;
 use crate::output::{Output, OutputFormat};
 
 /// What a plan says about one of its changes, for `-o json`.
@@ -31,7 +32,7 @@ impl Plan {
 
     /// The plan for people: one line per change, then the diff of each.
     pub fn show(&self, output: &Output) {
-        output.status("Plan", format!("{} change(s)", self.changes.len()));
+        output.status("Plan", counted(self.changes.len(), "change"));
         for change in &self.changes {
             output.status(
                 change.action(),

@@ -13,7 +13,7 @@ use super::sync::{CurrentCas, SyncRules, store_synced};
 use super::{CaOrigin, MANAGED_BY, MountLayout, TrustedCa};
 use crate::certs;
 use crate::eck::{self, EckCluster, TransportCa};
-use crate::error::{Failure, FailureKind};
+use crate::error::{Failure, FailureKind, plural};
 use crate::k8s::{Kube, Location, SideFlags};
 use crate::plan::{ObjectPlace, Plan, Write};
 
@@ -146,7 +146,8 @@ pub(crate) fn pause_warning(
     let annotation = paused.annotation();
     if !rolled_node_sets.is_empty() {
         return Some(format!(
-            "{cluster} carries {annotation}: ECK rolls no pods while it is there, so the nodes of nodeSet(s) {} load the new CA file only once it is removed",
+            "{cluster} carries {annotation}: ECK rolls no pods while it is there, so the nodes of {} {} load the new CA file only once it is removed",
+            plural(rolled_node_sets.len(), "nodeSet"),
             rolled_node_sets.join(", ")
         ));
     }
@@ -334,7 +335,8 @@ pub(crate) fn restart_effect(rolled_node_sets: &[String]) -> String {
         "no restart".into()
     } else {
         format!(
-            "ECK will roll the pods of nodeSet(s) {}, one at a time (only this first time: later trust changes touch only the secret)",
+            "ECK will roll the pods of {} {}, one at a time (only this first time: later trust changes touch only the secret)",
+            plural(rolled_node_sets.len(), "nodeSet"),
             rolled_node_sets.join(", ")
         )
     }
@@ -574,7 +576,7 @@ mod tests {
         assert_eq!(
             pause_warning("one", &paused, &rolled, false).unwrap(),
             "one carries eck.k8s.elastic.co/pause-orchestration: \"true\": ECK rolls no pods while it is there, \
-             so the nodes of nodeSet(s) hot load the new CA file only once it is removed"
+             so the nodes of nodeSet hot load the new CA file only once it is removed"
         );
     }
 }
