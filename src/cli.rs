@@ -1,6 +1,7 @@
 //! The options every subcommand takes (kubectl's conventions); the subcommands themselves are
 //! in `commands`.
 
+use clap::builder::NonEmptyStringValueParser;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args};
@@ -18,11 +19,11 @@ pub struct GlobalArgs {
     pub kubeconfig: Option<PathBuf>,
 
     /// Kubeconfig context to use [default: the current context]
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", value_parser = NonEmptyStringValueParser::new())]
     pub context: Option<String>,
 
     /// Namespace of the cluster [default: the context's namespace, then "default"]
-    #[arg(short = 'n', long, global = true, value_name = "NS")]
+    #[arg(short = 'n', long, global = true, value_name = "NS", value_parser = NonEmptyStringValueParser::new())]
     pub namespace: Option<String>,
 
     /// Output format: text for people, json (stable and complete) for scripts

@@ -1,6 +1,7 @@
 //! `ecr connect` / `ecr disconnect`: step 4 of the recipe, a remote written into the cluster
 //! settings (or `spec.remoteClusters`), and the connection proven before ecr says it is done.
 
+use clap::builder::NonEmptyStringValueParser;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,7 +61,7 @@ pub struct ConnectArgs {
     pub remote_namespace: Option<String>,
 
     /// Kube context of the remote [default: --context]
-    #[arg(long, value_name = "CTX")]
+    #[arg(long, value_name = "CTX", value_parser = NonEmptyStringValueParser::new())]
     pub remote_context: Option<String>,
 
     /// The remote's alias in this cluster [default: the remote's name]

@@ -1,6 +1,7 @@
 //! The arguments that say how ecr reaches Elasticsearch, shared by the commands that talk to
 //! it (`connect`, `disconnect`): a port-forward to an ECK cluster by default, or a URL.
 
+use clap::builder::NonEmptyStringValueParser;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -24,7 +25,7 @@ pub struct EsAccessArgs {
     /// CLUSTER-es-http.NS.svc, or a name the user's own certificate carries]. With a CLUSTER,
     /// its elastic password and HTTP CA are still used; without one, any Elasticsearch, also
     /// outside Kubernetes
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = NonEmptyStringValueParser::new())]
     pub es_url: Option<String>,
 
     /// PEM file of the CA(s) that signed Elasticsearch's HTTP certificate [default: the ca.crt

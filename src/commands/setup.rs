@@ -1,6 +1,7 @@
 //! `ecr setup`: the whole recipe between two ECK clusters, both ways, across kube contexts if
 //! need be: one plan, one confirmation, at most one rolling restart per cluster.
 
+use clap::builder::NonEmptyStringValueParser;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,7 +46,7 @@ pub struct SetupArgs {
     #[arg(long, value_name = "NS")]
     pub local_namespace: Option<String>,
     /// Kube context of the local cluster [default: --context]
-    #[arg(long, value_name = "CTX")]
+    #[arg(long, value_name = "CTX", value_parser = NonEmptyStringValueParser::new())]
     pub local_context: Option<String>,
     /// Reach the local Elasticsearch at this URL instead of through a port-forward
     #[arg(long, value_name = "URL")]
@@ -58,10 +59,10 @@ pub struct SetupArgs {
     #[arg(long, value_name = "NS")]
     pub remote_namespace: Option<String>,
     /// Kube context of the remote cluster [default: --context]
-    #[arg(long, value_name = "CTX")]
+    #[arg(long, value_name = "CTX", value_parser = NonEmptyStringValueParser::new())]
     pub remote_context: Option<String>,
     /// Reach the remote Elasticsearch at this URL instead of through a port-forward
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = NonEmptyStringValueParser::new())]
     pub remote_es_url: Option<String>,
 
     /// PEM file of the client certificate (leaf first, then its chain) to show the local

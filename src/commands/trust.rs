@@ -1,6 +1,7 @@
 //! `ecr trust add` / `remove` / `sync`: step 2 of the recipe, a remote's transport CA trusted
 //! by a cluster (one rolling restart at most, the first time), and kept current after rotations.
 
+use clap::builder::NonEmptyStringValueParser;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -78,7 +79,8 @@ pub struct AddArgs {
         long,
         value_name = "CTX",
         requires = "from",
-        conflicts_with = "ca_file"
+        conflicts_with = "ca_file",
+        value_parser = NonEmptyStringValueParser::new()
     )]
     pub from_context: Option<String>,
 
@@ -94,7 +96,7 @@ pub struct AddArgs {
     pub alias: Option<String>,
 
     /// Only these nodeSets (repeatable) [default: every nodeSet]
-    #[arg(long = "node-set", value_name = "NAME")]
+    #[arg(long = "node-set", value_name = "NAME", value_parser = NonEmptyStringValueParser::new())]
     pub node_sets: Vec<String>,
 
     /// Also trust CLUSTER's CA in REMOTE (REMOTE must be ECK-managed)
