@@ -29,7 +29,7 @@ use std::time::Duration;
 use cluster::Cluster;
 pub use roles::without_remote_cluster_client;
 
-use super::faults::Fault;
+use crate::faults::Fault;
 
 /// How the emulated cluster learns what the (emulated) network and TLS trust look like.
 pub trait Topology: Send + Sync + 'static {
