@@ -3,11 +3,34 @@
 //! watch, patches, real `Status` errors) with ECK's behaviour emulated on top, so that ecr
 //! and real `kubectl` can be tried and tested against it without a cluster.
 //!
-//! Each Elasticsearch resource gets an emulated Elasticsearch (`es_hosting`), reachable by
-//! port-forward through its API server (`portforward`) and directly by URL; whether remote
-//! clusters connect follows from the live Kubernetes state of every context (`topology`).
-//! [`Sandbox::elasticsearch`] finds them across contexts, [`KubeApi::elasticsearch`] within
-//! one: each API server owns its clusters, and they go with it.
+//! The map, built like Kubernetes (each folder uses only those listed before it, and
+//! the leaves):
+//! - `apiserver/`: the API server, which knows no controller: the handle [`KubeApi`]
+//!   (`handle`), the write path (`write`), the store and its `watch`, `routes`, `auth`,
+//!   admission and validation (`schema`, `strategy`), `patch`, `discovery`, `openapi`,
+//!   `protobuf`, `table`, port-forwards (`portforward`), the HTTPS `server`, the served
+//!   `resources` and ECK's `crd`; `json` holds the helpers over objects.
+//! - `elasticsearch/`: the emulated Elasticsearch of one cluster, which knows nothing of
+//!   Kubernetes: it sees the world through its `Topology`.
+//! - `controllers/`: what reacts to the API server's changes and writes back through it:
+//!   `eck/` (the operator), `load_balancers` (the cloud's), `namespaces` (deletion),
+//!   `kubelet/` (pods: the emulated Elasticsearch each resource runs, mounted files, when
+//!   nodes load them; the place for pod start times), and `conventions` (ECK's labels and
+//!   names, and the trust delays, which they all share).
+//! - `network/`: what links the clusters of every context: where a transport service
+//!   answers, who trusts whom (the `Topology` each emulated Elasticsearch sees).
+//! - `cluster`: one kube cluster assembled ([`KubeCluster`]): its API server and its
+//!   controllers, registered in the order they react; it derefs to its [`KubeApi`].
+//! - leaves: `tls` (CAs and server configs), `trust_anchor` (the sandbox's own reading of
+//!   CA certificates), `faults` (failures armed in either server), `kubeconfig`.
+//!
+//! The one interface between the API server and its controllers is `Controller`:
+//! `fn react(&self, api: &KubeApi, change: &Change)`, with `Change { resource, object,
+//! deleted, origin }`. Every write tells each registered controller, in order and
+//! synchronously, so ECK's reaction is in the store as soon as the write returns.
+//! [`Sandbox::elasticsearch`] finds the emulated clusters across contexts,
+//! [`KubeCluster::elasticsearch`] within one: each kube cluster owns its clusters, and they
+//! go with it.
 
 mod apiserver;
 mod cluster;

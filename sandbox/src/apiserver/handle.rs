@@ -1,16 +1,19 @@
 //! `KubeApi`: the handle to one emulated API server, shared by its HTTP routes, the
-//! controllers registered on it and tests, which read and change its state directly.
+//! controllers registered on it and tests, which read and change its state directly; and
+//! what the API server knows of what runs above it, and all it knows: controllers, told of
+//! every stored change through one interface ([`Controller`]), and the kubelet's connections
+//! into pods (for port-forwards). It names none of them; the sandbox registers them when it
+//! assembles a kube cluster. (The interfaces live here, with the handle they are given.)
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use serde_json::Value;
+use tokio::io::DuplexStream;
 
 use super::auth::{PolicyRule, Users};
-use super::controller::{Controller, PodConnections};
 use super::resources::{Registry, ResourceType};
 use super::store::Store;
 use super::strategy::Allocator;
-use super::write::{Part, WriteOptions};
 use crate::faults::{Fault, Faults};
 
 /// One request the API server answered (or dropped: status 0).
@@ -161,32 +164,6 @@ impl KubeApi {
         self.inner.store.list(rt, namespace).0
     }
 
-    /// Creates or replaces an object (status included) as a controller would: bumps the
-    /// resourceVersion, fires watch events and runs the ECK emulation. Panics when the API
-    /// server refuses the object (a test helper).
-    pub fn put_object(&self, group: &str, resource: &str, object: Value) {
-        let rt = self.resource_type(group, resource);
-        if let Err(error) = self.upsert(rt, object, Part::Whole) {
-            panic!(
-                "the sandbox refused to store the {resource}: {}",
-                error.message
-            );
-        }
-    }
-
-    /// Deletes an object (and what is owned by it) if it exists.
-    pub fn delete_object(&self, group: &str, resource: &str, namespace: Option<&str>, name: &str) {
-        let rt = self.resource_type(group, resource);
-        // Already absent is what the caller wants.
-        let _ = self.remove(
-            rt,
-            namespace.unwrap_or_default(),
-            name,
-            None,
-            &WriteOptions::default(),
-        );
-    }
-
     /// Every HTTP request served so far, oldest first.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.lock_requests().clone()
@@ -243,4 +220,53 @@ impl KubeApi {
     pub(crate) fn runtime(&self) -> &tokio::runtime::Handle {
         &self.inner.runtime
     }
+}
+
+/// Who writes: a client of the API, or the sandbox itself (tests, controllers). Controllers
+/// tell them apart as they need: ECK restores what it owns only after a client's change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// An HTTP request.
+    Api,
+    /// Direct state access: tests may leave ECK's objects broken on purpose, and a
+    /// controller's own writes.
+    #[default]
+    Direct,
+}
+
+/// One stored change: an object written (as stored now) or deleted (as it was).
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    pub resource: &'static ResourceType,
+    pub object: &'a Value,
+    pub deleted: bool,
+    /// Who wrote: a client of the API, or the sandbox itself (tests, controllers).
+    pub origin: Origin,
+}
+
+impl Change<'_> {
+    /// A write (not a deletion) of an object of type `resource`.
+    pub fn wrote(&self, resource: &ResourceType) -> bool {
+        !self.deleted && self.resource == resource
+    }
+
+    /// A deletion of an object of type `resource`.
+    pub fn deleted(&self, resource: &ResourceType) -> bool {
+        self.deleted && self.resource == resource
+    }
+}
+
+/// A controller: told of every change, synchronously, in the order controllers were
+/// registered, before the write returns to its caller (so a test sees the reaction as soon
+/// as its request returns). It reads and writes through the API server's methods, and its
+/// own writes reach every controller again, itself included.
+pub trait Controller: Send + Sync {
+    fn react(&self, api: &KubeApi, change: &Change<'_>);
+}
+
+/// The kubelet's side of a port-forward: what listens in a pod.
+pub trait PodConnections: Send + Sync {
+    /// A connection to `port` inside `pod` (as stored when the port-forward started), if
+    /// something listens there.
+    fn connect(&self, pod: &Value, port: u16) -> Option<DuplexStream>;
 }

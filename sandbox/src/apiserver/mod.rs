@@ -4,7 +4,6 @@
 //! construction and are told of each change through [`Controller`].
 
 mod auth;
-pub(crate) mod controller;
 mod crd;
 mod discovery;
 mod handle;
@@ -26,7 +25,6 @@ mod watch;
 pub(crate) mod write;
 
 pub use auth::PolicyRule;
-pub(crate) use controller::{Change, Controller, PodConnections};
-pub(crate) use handle::{ApiConfig, WeakKubeApi};
+pub(crate) use handle::{ApiConfig, Change, Controller, Origin, PodConnections, WeakKubeApi};
 pub use handle::{KubeApi, RequestRecord};
 pub(crate) use routes::router;

@@ -25,8 +25,8 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
 use super::auth::{Attributes, User};
-use super::controller::PodConnections;
 use super::handle::KubeApi;
+use super::handle::PodConnections;
 use super::json;
 use super::resources::PODS;
 use super::status::ApiError;

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use super::auth::{Attributes, User};
 use super::discovery;
 use super::handle::KubeApi;
+use super::handle::Origin;
 use super::openapi;
 use super::patch::PatchKind;
 use super::portforward;
@@ -29,7 +30,7 @@ use super::store::WatchStart;
 use super::strategy::FieldValidation;
 use super::table::{self, IncludeObject};
 use super::watch::{self, WatchRequest};
-use super::write::{ObjectAddress, Origin, Part, WriteOptions, Written};
+use super::write::{ObjectAddress, Part, WriteOptions, Written};
 
 pub fn router(api: KubeApi) -> Router {
     Router::new()

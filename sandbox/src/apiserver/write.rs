@@ -4,8 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::controller::Change;
-use super::handle::KubeApi;
+use super::handle::{Change, KubeApi, Origin};
 use super::json::{self, metadata_mut};
 use super::patch::{self, PatchKind};
 use super::resources::{NAMESPACES, ResourceType};
@@ -43,18 +42,6 @@ pub struct ObjectAddress<'a> {
     pub part: Part,
 }
 
-/// Who writes: a client of the API, or the sandbox itself (tests, controllers). Controllers
-/// tell them apart as they need: ECK restores what it owns only after a client's change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Origin {
-    /// An HTTP request.
-    Api,
-    /// Direct state access: tests may leave ECK's objects broken on purpose, and a
-    /// controller's own writes.
-    #[default]
-    Direct,
-}
-
 /// Options of a write.
 #[derive(Debug, Clone, Default)]
 pub struct WriteOptions {
@@ -72,6 +59,32 @@ pub struct Written {
 }
 
 impl KubeApi {
+    /// Creates or replaces an object (status included) as a controller would: bumps the
+    /// resourceVersion, fires watch events and runs the ECK emulation. Panics when the API
+    /// server refuses the object (a test helper).
+    pub fn put_object(&self, group: &str, resource: &str, object: Value) {
+        let rt = self.resource_type(group, resource);
+        if let Err(error) = self.upsert(rt, object, Part::Whole) {
+            panic!(
+                "the sandbox refused to store the {resource}: {}",
+                error.message
+            );
+        }
+    }
+
+    /// Deletes an object (and what is owned by it) if it exists.
+    pub fn delete_object(&self, group: &str, resource: &str, namespace: Option<&str>, name: &str) {
+        let rt = self.resource_type(group, resource);
+        // Already absent is what the caller wants.
+        let _ = self.remove(
+            rt,
+            namespace.unwrap_or_default(),
+            name,
+            None,
+            &WriteOptions::default(),
+        );
+    }
+
     /// POST: creates an object named by `metadata.name` or `generateName`.
     pub(super) fn create(
         &self,

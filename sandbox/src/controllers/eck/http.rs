@@ -7,34 +7,13 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::{Cluster, ClusterMaterial};
+use super::cluster::Cluster;
+use super::material::{ClusterMaterial, HttpCertificates, HttpLayer};
 use crate::apiserver::KubeApi;
 use crate::apiserver::resources::SECRETS;
 use crate::tls::IssuedCert;
 
-/// What ECK mounts at `config/http-certs` and publishes in `NAME-es-http-certs-public`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpCertificates {
-    /// `tls.crt` (the leaf, then its chain) and `tls.key`: what Elasticsearch serves.
-    pub served: IssuedCert,
-    /// The mounted `ca.crt`, which Elasticsearch also trusts for client certificates
-    /// (`xpack.security.http.ssl.certificate_authorities`).
-    pub ca_pem: String,
-    /// The published `ca.crt`: none for a user's certificate whose secret has no `ca.crt`.
-    pub public_ca: Option<String>,
-}
-
-/// How the pods' port 9200 speaks, as ECK last configured it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpLayer {
-    /// false: plain HTTP (`spec.http.tls.selfSignedCertificate.disabled` without a user's
-    /// certificate); the certificates are still reconciled and published.
-    pub tls: bool,
-    pub certificates: HttpCertificates,
-    /// Clients must show a certificate signed by a CA of `ca_pem`.
-    pub client_authentication: bool,
-}
-
+/// How ECK first configures the HTTP layer (kept here, beside its reconcile).
 impl HttpLayer {
     /// ECK's own certificate, before any reconcile.
     pub fn eck(material_http_cert: &IssuedCert, ca_pem: &str) -> Self {

@@ -10,16 +10,19 @@
 //! `pkg/controller/common/license/check.go`.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use super::{Eck, Pods, apply_owned};
-use crate::apiserver::KubeApi;
+use super::apply::apply_owned;
+use super::cluster::{Pause, paused};
+use super::operator::{Eck, Pods};
 use crate::apiserver::json;
 use crate::apiserver::resources::{ELASTICSEARCHES, SECRETS};
 use crate::apiserver::status::ApiError;
+use crate::apiserver::{Change, Controller, KubeApi};
 use crate::controllers::conventions::{CLUSTER_NAME_LABEL, TYPE_LABEL};
 
 pub const MANAGED_ANNOTATION: &str = "elasticsearch.k8s.elastic.co/managed-remote-clusters";
@@ -27,6 +30,33 @@ const LICENSE_SCOPE_LABEL: &str = "license.k8s.elastic.co/scope";
 /// What ECK logs and emits as an event when the license does not allow `remoteClusters`.
 pub const UNLICENSED: &str =
     "Remote cluster is an enterprise feature. Enterprise features are disabled";
+
+/// ECK's `spec.remoteClusters` handling, once the cluster's Elasticsearch answers: registered
+/// after the kubelet, which starts it. It goes on while orchestration is paused (only
+/// `managed: "false"` stops it).
+pub struct RemoteClusters {
+    eck: Eck,
+    pods: Arc<dyn Pods>,
+}
+
+impl RemoteClusters {
+    pub fn new(eck: Eck, pods: Arc<dyn Pods>) -> Self {
+        RemoteClusters { eck, pods }
+    }
+}
+
+impl Controller for RemoteClusters {
+    fn react(&self, api: &KubeApi, change: &Change<'_>) {
+        if !change.wrote(&ELASTICSEARCHES) {
+            return;
+        }
+        let (namespace, name) = (json::namespace(change.object), json::name(change.object));
+        let resource = api.get(&ELASTICSEARCHES, namespace, name);
+        if resource.is_some_and(|r| paused(&r) != Some(Pause::Everything)) {
+            reconcile(api, &self.eck, self.pods.as_ref(), namespace, name);
+        }
+    }
+}
 
 /// Brings the remote cluster settings of one cluster, and the remote CA secrets of every
 /// cluster, in line with the `spec.remoteClusters` of all.

@@ -7,7 +7,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use super::{Cluster, ClusterMaterial};
+use super::cluster::Cluster;
+use super::material::ClusterMaterial;
 use crate::apiserver::KubeApi;
 use crate::apiserver::json;
 use crate::apiserver::resources::{CONFIGMAPS, ELASTICSEARCHES};

@@ -5,7 +5,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Cluster, apply_owned};
+use super::apply::apply_owned;
+use super::cluster::Cluster;
 use crate::apiserver::KubeApi;
 use crate::apiserver::json;
 use crate::apiserver::resources::SERVICES;

@@ -8,8 +8,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::cluster::{Cluster, NodeSet, statefulset_name};
 use super::elasticsearch_yml;
-use super::{Cluster, NodeSet};
 use crate::controllers::conventions::{
     CONFIG_HASH_ANNOTATION, STATEFULSET_LABEL, config_secret_name, transport_certs_secret,
 };
@@ -17,11 +17,6 @@ use crate::controllers::conventions::{
 const CONTAINER: &str = "elasticsearch";
 const CONFIG_DIR: &str = "/usr/share/elasticsearch/config";
 const DATA_VOLUME: &str = "elasticsearch-data";
-
-/// `NAME-es-NODESET` (ECK: pkg/apis/elasticsearch/v1/name.go, `StatefulSet`).
-pub fn statefulset_name(cluster: &str, node_set: &str) -> String {
-    format!("{cluster}-es-{node_set}")
-}
 
 /// The StatefulSet of one nodeSet, as ECK writes it (its status is the StatefulSet
 /// controller's: see [`status`]).

@@ -23,8 +23,8 @@ use tokio::io::DuplexStream;
 
 use super::conventions::{CLUSTER_NAME_LABEL, REMOTE_CLUSTER_CLIENT_LABEL, SharedDelays};
 use super::eck::{self, Eck};
+use crate::apiserver::Origin;
 use crate::apiserver::resources::ELASTICSEARCHES;
-use crate::apiserver::write::Origin;
 use crate::apiserver::{Change, Controller, KubeApi, PodConnections, json};
 use crate::elasticsearch::{Elasticsearch, Topology};
 use crate::trust_anchor::TrustAnchor;
