@@ -19,10 +19,11 @@
 //!   names, and the trust delays, which they all share).
 //! - `network/`: what links the clusters of every context: where a transport service
 //!   answers, who trusts whom (the `Topology` each emulated Elasticsearch sees).
-//! - `cluster`: one kube cluster assembled ([`KubeCluster`]): its API server and its
+//! - `kube_cluster`: one kube cluster assembled ([`KubeCluster`]): its API server and its
 //!   controllers, registered in the order they react; it derefs to its [`KubeApi`].
-//! - leaves: `tls` (CAs and server configs), `trust_anchor` (the sandbox's own reading of
-//!   CA certificates), `faults` (failures armed in either server), `kubeconfig`.
+//! - leaves: `serving` (the HTTP accept loop both servers use), `tls` (CAs and server
+//!   configs), `trust_anchor` (the sandbox's own reading of CA certificates), `faults`
+//!   (failures armed in either server), `kubeconfig`.
 //!
 //! The one interface between the API server and its controllers is `Controller`:
 //! `fn react(&self, api: &KubeApi, change: &Change)`, with `Change { resource, object,
@@ -33,12 +34,13 @@
 //! go with it.
 
 mod apiserver;
-mod cluster;
 mod controllers;
 pub mod elasticsearch;
 mod faults;
+mod kube_cluster;
 mod kubeconfig;
 mod network;
+mod serving;
 mod tls;
 mod trust_anchor;
 
@@ -49,22 +51,23 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 pub use apiserver::{KubeApi, PolicyRule, RequestRecord};
-pub use cluster::KubeCluster;
 pub use controllers::conventions::TrustDelays;
 pub use controllers::eck::ClusterMaterial;
 pub use controllers::kubelet::EsEndpoint;
 pub use faults::{Fault, FaultKind};
+pub use kube_cluster::KubeCluster;
 pub use tls::{CertificateAuthority, IssuedCert};
 pub use trust_anchor::{TrustAnchor, trust_anchors};
 
 use apiserver::json;
 use apiserver::resources::{ELASTICSEARCHES, NAMESPACES};
-use apiserver::server::{self, ServerHandle};
+use apiserver::server;
 use apiserver::write::Part;
-use cluster::{ClusterConfig, Shared};
 use controllers::conventions::SharedDelays;
 use controllers::load_balancers::AddressPool;
+use kube_cluster::{ClusterConfig, Shared};
 use network::Network;
+use serving::ServerHandle;
 
 /// The Elasticsearch version the standard sandbox runs.
 pub const DEFAULT_VERSION: &str = "8.17.0";

@@ -13,7 +13,7 @@ use axum::routing::get;
 use serde_json::{Map, Value, json};
 
 use super::cluster::Cluster;
-use super::cross_cluster::{self, Targets};
+use super::cross_cluster::{self, IndicesByCluster};
 use super::errors::EsError;
 use super::journal::path_and_query;
 use super::params::{Params, check_known, flag};
@@ -190,7 +190,7 @@ async fn resolve_cluster(
     }
     check_known(uri.path(), &params, &known)?;
     let remotes = cluster.remotes();
-    let targets = Targets::group(&expression, &remotes)?;
+    let targets = IndicesByCluster::group(&expression, &remotes)?;
     Ok(axum::Json(cross_cluster::resolve_cluster(
         &cluster, &remotes, &targets,
     )))
@@ -198,7 +198,7 @@ async fn resolve_cluster(
 
 async fn search(State(cluster): Shared, Path(expression): Path<String>) -> Answer {
     let remotes = cluster.remotes();
-    let targets = Targets::group(&expression, &remotes)?;
+    let targets = IndicesByCluster::group(&expression, &remotes)?;
     cross_cluster::search(&cluster, &remotes, &targets)
         .await
         .map(axum::Json)

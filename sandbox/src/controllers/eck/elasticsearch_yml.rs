@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use super::cluster::{Cluster, NodeSet, statefulset_name};
+use super::resource::{Cluster, NodeSet, statefulset_name};
 use crate::controllers::conventions::{STATEFULSET_LABEL, config_secret_name};
 
 const CONFIG_DIR: &str = "/usr/share/elasticsearch/config";

@@ -7,8 +7,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::cluster::Cluster;
 use super::material::{ClusterMaterial, HttpCertificates, HttpLayer};
+use super::resource::Cluster;
 use crate::apiserver::KubeApi;
 use crate::apiserver::resources::SECRETS;
 use crate::tls::IssuedCert;

@@ -13,13 +13,13 @@
 //! through [`Pods`], which the kubelet provides.
 
 mod apply;
-mod cluster;
 mod elasticsearch_yml;
 mod http;
 mod material;
 mod operator;
 mod pods;
 mod remote_clusters;
+mod resource;
 mod secrets;
 mod services;
 mod statefulsets;

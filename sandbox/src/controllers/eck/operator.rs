@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::apply::apply_owned;
-use super::cluster::{Cluster, Pause, PodTemplates, paused, statefulset_name};
 use super::http::http_certificate_names;
 use super::material::{ClusterMaterial, HttpLayer};
+use super::resource::{Cluster, Pause, PodTemplates, paused, statefulset_name};
 use super::{elasticsearch_yml, http, pods, secrets, services, statefulsets};
 use crate::apiserver::resources::{
     CONFIGMAPS, ELASTICSEARCHES, PODS, ResourceType, SECRETS, SERVICES, STATEFULSETS,

@@ -17,8 +17,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use super::apply::apply_owned;
-use super::cluster::{Pause, paused};
 use super::operator::{Eck, Pods};
+use super::resource::{Pause, paused};
 use crate::apiserver::json;
 use crate::apiserver::resources::{ELASTICSEARCHES, SECRETS};
 use crate::apiserver::status::ApiError;

@@ -7,8 +7,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use super::cluster::Cluster;
 use super::material::ClusterMaterial;
+use super::resource::Cluster;
 use crate::apiserver::KubeApi;
 use crate::apiserver::json;
 use crate::apiserver::resources::{CONFIGMAPS, ELASTICSEARCHES};

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use super::apply::apply_owned;
-use super::cluster::Cluster;
+use super::resource::Cluster;
 use crate::apiserver::KubeApi;
 use crate::apiserver::json;
 use crate::apiserver::resources::SERVICES;

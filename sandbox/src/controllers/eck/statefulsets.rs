@@ -8,8 +8,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::cluster::{Cluster, NodeSet, statefulset_name};
 use super::elasticsearch_yml;
+use super::resource::{Cluster, NodeSet, statefulset_name};
 use crate::controllers::conventions::{
     CONFIG_HASH_ANNOTATION, STATEFULSET_LABEL, config_secret_name, transport_certs_secret,
 };

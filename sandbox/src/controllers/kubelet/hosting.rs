@@ -18,11 +18,11 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::apiserver::KubeApi;
 use crate::apiserver::resources::ELASTICSEARCHES;
-use crate::apiserver::server::{self, ServerHandle};
 use crate::controllers::eck::{ClusterMaterial, Eck, HttpLayer};
 use crate::elasticsearch::{
     ClusterId, Elasticsearch, ElasticsearchConfig, Topology, without_remote_cluster_client,
 };
+use crate::serving::{self, ServerHandle};
 use crate::tls;
 
 /// How much a port-forwarded connection buffers in each direction.
@@ -145,10 +145,10 @@ impl Hosting {
         }
         // No acceptor: the pod's port speaks plain HTTP (HTTP TLS off).
         let (client, server) = tokio::io::duplex(PIPE_CAPACITY);
-        tokio::spawn(server::serve_connection(
+        tokio::spawn(serving::serve_connection(
             acceptor,
             server,
-            server::answer_with(router),
+            serving::answer_with(router),
         ));
         Some(client)
     }
@@ -205,7 +205,7 @@ fn host(
     let _runtime = api.runtime().enter();
     let listener = tokio::net::TcpListener::from_std(listener)
         .context("registering the Elasticsearch listener")?;
-    let direct = server::serve_with(listener, direct_tls, server::answer_with(router.clone()));
+    let direct = serving::serve_with(listener, direct_tls, serving::answer_with(router.clone()));
     Ok(HostedCluster {
         endpoint: EsEndpoint {
             cluster,
