@@ -246,12 +246,12 @@ pub struct Change<'a> {
 
 impl Change<'_> {
     /// A write (not a deletion) of an object of type `resource`.
-    pub fn wrote(&self, resource: &ResourceType) -> bool {
+    pub fn is_write_of(&self, resource: &ResourceType) -> bool {
         !self.deleted && self.resource == resource
     }
 
     /// A deletion of an object of type `resource`.
-    pub fn deleted(&self, resource: &ResourceType) -> bool {
+    pub fn is_deletion_of(&self, resource: &ResourceType) -> bool {
         self.deleted && self.resource == resource
     }
 }

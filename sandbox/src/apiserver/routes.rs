@@ -162,7 +162,7 @@ impl Location {
         }
     }
 
-    fn target(&self) -> Result<ObjectAddress<'_>, ApiError> {
+    fn address(&self) -> Result<ObjectAddress<'_>, ApiError> {
         Ok(ObjectAddress {
             rt: self.rt,
             namespace: self.namespace.as_deref().unwrap_or_default(),
@@ -246,7 +246,7 @@ fn get_object(
     location: &Location,
     request: &ResourceRequest,
 ) -> Result<Response, ApiError> {
-    let target = location.target()?;
+    let target = location.address()?;
     let object = api
         .inner
         .store
@@ -408,7 +408,7 @@ fn update(
     request: &ResourceRequest,
 ) -> Result<Response, ApiError> {
     let options = write_options(request)?;
-    let result = api.replace(location.target()?, body_object(request)?, &options)?;
+    let result = api.replace(location.address()?, body_object(request)?, &options)?;
     Ok(written(result))
 }
 
@@ -424,7 +424,7 @@ fn patch_object(
         ));
     }
     let options = write_options(request)?;
-    let result = api.patch(location.target()?, kind, &request.body, &options)?;
+    let result = api.patch(location.address()?, kind, &request.body, &options)?;
     Ok(written(result))
 }
 
@@ -433,7 +433,7 @@ fn delete(
     location: &Location,
     request: &ResourceRequest,
 ) -> Result<Response, ApiError> {
-    let target = location.target()?;
+    let target = location.address()?;
     if target.part != Part::Main {
         return Err(ApiError::method_not_allowed());
     }

@@ -81,7 +81,7 @@ impl LoadBalancers {
 
 impl Controller for LoadBalancers {
     fn react(&self, api: &KubeApi, change: &Change<'_>) {
-        if change.wrote(&SERVICES) {
+        if change.is_write_of(&SERVICES) {
             self.observe(api, change.object);
         }
     }

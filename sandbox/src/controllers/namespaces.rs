@@ -8,7 +8,7 @@ pub struct Namespaces;
 
 impl Controller for Namespaces {
     fn react(&self, api: &KubeApi, change: &Change<'_>) {
-        if !change.deleted(&NAMESPACES) {
+        if !change.is_deletion_of(&NAMESPACES) {
             return;
         }
         let namespace = json::name(change.object);

@@ -103,9 +103,9 @@ impl Controller for Eck {
     /// ConfigMap of extra CAs when it does; cleans up after a deleted resource.
     fn react(&self, api: &KubeApi, change: &Change<'_>) {
         let (namespace, name) = (json::namespace(change.object), json::name(change.object));
-        if change.deleted(&ELASTICSEARCHES) {
+        if change.is_deletion_of(&ELASTICSEARCHES) {
             self.cluster_deleted(api, namespace, name);
-        } else if change.wrote(&ELASTICSEARCHES) {
+        } else if change.is_write_of(&ELASTICSEARCHES) {
             self.reconcile(api, namespace, name);
         } else if change.resource == &CONFIGMAPS {
             self.config_map_changed(api, namespace, name);

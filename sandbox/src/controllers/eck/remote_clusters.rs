@@ -47,7 +47,7 @@ impl RemoteClusters {
 
 impl Controller for RemoteClusters {
     fn react(&self, api: &KubeApi, change: &Change<'_>) {
-        if !change.wrote(&ELASTICSEARCHES) {
+        if !change.is_write_of(&ELASTICSEARCHES) {
             return;
         }
         let (namespace, name) = (json::namespace(change.object), json::name(change.object));

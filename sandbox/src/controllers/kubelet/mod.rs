@@ -94,9 +94,9 @@ impl Controller for Kubelet {
     /// it again when ECK changed its HTTP layer, and stops it with the resource.
     fn react(&self, api: &KubeApi, change: &Change<'_>) {
         let (namespace, name) = (json::namespace(change.object), json::name(change.object));
-        if change.deleted(&ELASTICSEARCHES) {
+        if change.is_deletion_of(&ELASTICSEARCHES) {
             self.hosting.cluster_deleted(namespace, name);
-        } else if change.wrote(&ELASTICSEARCHES) {
+        } else if change.is_write_of(&ELASTICSEARCHES) {
             self.hosting
                 .cluster_changed(api, &self.eck, &self.network, namespace, name);
         }
