@@ -5,10 +5,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::api::KubeApi;
+use crate::apiserver::KubeApi;
 
 /// A kubeconfig (YAML) for these contexts; the first is the current one.
-pub fn render(contexts: &[(String, KubeApi)]) -> String {
+pub fn render(contexts: &[(&str, &KubeApi)]) -> String {
     let clusters: Vec<Value> = contexts
         .iter()
         .map(|(name, api)| {
@@ -26,10 +26,7 @@ pub fn render(contexts: &[(String, KubeApi)]) -> String {
         .iter()
         .map(|(name, _)| json!({"name": name, "context": {"cluster": name, "user": name}}))
         .collect();
-    let current = contexts
-        .first()
-        .map(|(name, _)| name.as_str())
-        .unwrap_or_default();
+    let current = contexts.first().map(|(name, _)| *name).unwrap_or_default();
     let config = json!({
         "apiVersion": "v1",
         "kind": "Config",

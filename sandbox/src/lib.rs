@@ -3,40 +3,46 @@
 //! watch, patches, real `Status` errors) with ECK's behaviour emulated on top, so that ecr
 //! and real `kubectl` can be tried and tested against it without a cluster.
 //!
-//! Each Elasticsearch resource gets an emulated Elasticsearch (`es_hosting`), reachable by
-//! port-forward through its API server (`portforward`) and directly by URL; whether remote
-//! clusters connect follows from the live Kubernetes state of every context (`topology`).
-//! [`Sandbox::elasticsearch`] finds them across contexts, [`KubeApi::elasticsearch`] within
-//! one: each API server owns its clusters, and they go with it.
+//! The map, built like Kubernetes (each folder uses only those listed before it, and
+//! the leaves):
+//! - `apiserver/`: the API server, which knows no controller: the handle [`KubeApi`]
+//!   (`handle`), the write path (`write`), the store and its `watch`, `routes`, `auth`,
+//!   admission and validation (`schema`, `strategy`), `patch`, `discovery`, `openapi`,
+//!   `protobuf`, `table`, port-forwards (`portforward`), the HTTPS `server`, the served
+//!   `resources` and ECK's `crd`; `json` holds the helpers over objects.
+//! - `elasticsearch/`: the emulated Elasticsearch of one cluster, which knows nothing of
+//!   Kubernetes: it sees the world through its `Topology`.
+//! - `controllers/`: what reacts to the API server's changes and writes back through it:
+//!   `eck/` (the operator), `load_balancers` (the cloud's), `namespaces` (deletion),
+//!   `kubelet/` (pods: the emulated Elasticsearch each resource runs, mounted files, when
+//!   nodes load them; the place for pod start times), and `conventions` (ECK's labels and
+//!   names, and the trust delays, which they all share).
+//! - `network/`: what links the clusters of every context: where a transport service
+//!   answers, who trusts whom (the `Topology` each emulated Elasticsearch sees).
+//! - `kube_cluster`: one kube cluster assembled ([`KubeCluster`]): its API server and its
+//!   controllers, registered in the order they react; it derefs to its [`KubeApi`].
+//! - leaves: `serving` (the HTTP accept loop both servers use), `tls` (CAs and server
+//!   configs), `trust_anchor` (the sandbox's own reading of CA certificates), `faults`
+//!   (failures armed in either server), `kubeconfig`.
+//!
+//! The one interface between the API server and its controllers is `Controller`:
+//! `fn react(&self, api: &KubeApi, change: &Change)`, with `Change { resource, object,
+//! deleted, origin }`. Every write tells each registered controller, in order and
+//! synchronously, so ECK's reaction is in the store as soon as the write returns.
+//! [`Sandbox::elasticsearch`] finds the emulated clusters across contexts,
+//! [`KubeCluster::elasticsearch`] within one: each kube cluster owns its clusters, and they
+//! go with it.
 
-mod api;
-mod auth;
-mod cloud;
-mod crd;
-mod discovery;
-mod eck;
+mod apiserver;
+mod controllers;
 pub mod elasticsearch;
-mod es_hosting;
 mod faults;
+mod kube_cluster;
 mod kubeconfig;
-mod object;
-mod objects;
-mod openapi;
-mod patch;
-mod portforward;
-mod protobuf;
-mod resources;
-mod routes;
-mod schema;
-mod selectors;
-mod server;
-mod status;
-mod store;
-mod strategy;
-mod table;
+mod network;
+mod serving;
 mod tls;
-mod topology;
-mod watch;
+mod trust_anchor;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -44,20 +50,24 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-pub use api::{KubeApi, RequestRecord};
-pub use auth::PolicyRule;
-pub use eck::ClusterMaterial;
-pub use es_hosting::EsEndpoint;
+pub use apiserver::{KubeApi, PolicyRule, RequestRecord};
+pub use controllers::conventions::TrustDelays;
+pub use controllers::eck::ClusterMaterial;
+pub use controllers::kubelet::EsEndpoint;
 pub use faults::{Fault, FaultKind};
+pub use kube_cluster::KubeCluster;
 pub use tls::{CertificateAuthority, IssuedCert};
-pub use topology::{TrustAnchor, TrustDelays, trust_anchors};
+pub use trust_anchor::{TrustAnchor, trust_anchors};
 
-use api::ApiConfig;
-use cloud::AddressPool;
-use objects::Part;
-use resources::{ELASTICSEARCHES, NAMESPACES};
-use server::ServerHandle;
-use topology::SandboxTopology;
+use apiserver::json;
+use apiserver::resources::{ELASTICSEARCHES, NAMESPACES};
+use apiserver::server;
+use apiserver::write::Part;
+use controllers::conventions::SharedDelays;
+use controllers::load_balancers::AddressPool;
+use kube_cluster::{ClusterConfig, Shared};
+use network::Network;
+use serving::ServerHandle;
 
 /// The Elasticsearch version the standard sandbox runs.
 pub const DEFAULT_VERSION: &str = "8.17.0";
@@ -170,7 +180,8 @@ impl SandboxSpec {
 
 /// A running sandbox. Its API servers stop when it is dropped.
 pub struct Sandbox {
-    contexts: Vec<(String, KubeApi)>,
+    contexts: Vec<(String, KubeCluster)>,
+    delays: Arc<SharedDelays>,
     _servers: Vec<ServerHandle>,
 }
 
@@ -179,21 +190,26 @@ impl Sandbox {
     /// seeds namespaces and Elasticsearch resources (ECK then makes the rest).
     pub async fn start(spec: SandboxSpec) -> anyhow::Result<Sandbox> {
         let addresses = Arc::new(AddressPool::default());
-        let topology = Arc::new(SandboxTopology::default());
+        let network = Arc::new(Network::default());
+        let delays = Arc::new(SharedDelays::default());
+        let shared = || Shared {
+            addresses: &addresses,
+            network: &network,
+            delays: &delays,
+        };
         let mut contexts = Vec::new();
         let mut servers = Vec::new();
         for cluster in &spec.kube_clusters {
-            let (api, server) = start_api_server(cluster, &addresses, &topology)
-                .await
-                .with_context(|| {
-                    format!("starting the API server of context {}", cluster.context)
-                })?;
+            let (api, server) = start_api_server(cluster, shared()).await.with_context(|| {
+                format!("starting the API server of context {}", cluster.context)
+            })?;
             seed(&api, cluster).with_context(|| format!("seeding context {}", cluster.context))?;
             contexts.push((cluster.context.clone(), api));
             servers.push(server);
         }
         Ok(Sandbox {
             contexts,
+            delays,
             _servers: servers,
         })
     }
@@ -209,7 +225,12 @@ impl Sandbox {
     /// A kubeconfig for every context (the first is current), with the CA embedded and
     /// the admin's bearer token; no default namespace.
     pub fn kubeconfig_yaml(&self) -> String {
-        kubeconfig::render(&self.contexts)
+        let contexts: Vec<(&str, &KubeApi)> = self
+            .contexts
+            .iter()
+            .map(|(name, cluster)| (name.as_str(), cluster.api()))
+            .collect();
+        kubeconfig::render(&contexts)
     }
 
     pub fn write_kubeconfig(&self, path: &Path) -> anyhow::Result<()> {
@@ -235,13 +256,12 @@ impl Sandbox {
     /// in a rolling upgrade, the kubelet's sync of a mounted volume, Elasticsearch's reload of
     /// its CA files. By default real delays scaled down ([`TrustDelays::default`]).
     pub fn set_trust_delays(&self, delays: TrustDelays) {
-        if let Some((_, api)) = self.contexts.first() {
-            api.inner.topology.set_delays(delays);
-        }
+        self.delays.set(delays);
     }
 
-    /// The API server of a context; panics on an unknown context (a test helper).
-    pub fn api(&self, context: &str) -> &KubeApi {
+    /// The kube cluster of a context (its API server, which it derefs to, and its
+    /// controllers); panics on an unknown context (a test helper).
+    pub fn api(&self, context: &str) -> &KubeCluster {
         self.contexts
             .iter()
             .find(|(name, _)| name == context)
@@ -252,9 +272,8 @@ impl Sandbox {
 
 async fn start_api_server(
     spec: &KubeClusterSpec,
-    addresses: &Arc<AddressPool>,
-    topology: &Arc<SandboxTopology>,
-) -> anyhow::Result<(KubeApi, ServerHandle)> {
+    shared: Shared<'_>,
+) -> anyhow::Result<(KubeCluster, ServerHandle)> {
     let listener = server::bind().await?;
     let address = listener.local_addr().context("reading the bound address")?;
     let ca = CertificateAuthority::new(&format!("{}-ca", spec.context), None)?;
@@ -262,23 +281,25 @@ async fn start_api_server(
         "kube-apiserver",
         &["127.0.0.1".to_string(), "localhost".to_string()],
     )?;
-    let api = KubeApi::new(ApiConfig {
-        context: spec.context.clone(),
-        url: format!("https://{address}"),
-        ca_pem: ca.cert_pem().to_string(),
-        admin_token: object::random_secret(40),
-        crd_installed: spec.crd_installed,
-        addresses: Arc::clone(addresses),
-        topology: Arc::clone(topology),
-    });
-    let router = routes::router(api.clone());
+    let cluster = KubeCluster::assemble(
+        ClusterConfig {
+            context: spec.context.clone(),
+            url: format!("https://{address}"),
+            ca_pem: ca.cert_pem().to_string(),
+            admin_token: json::random_secret(40),
+            crd_installed: spec.crd_installed,
+        },
+        shared,
+    );
+    let api = cluster.api();
+    let router = apiserver::router(api.clone());
     let server = server::serve(
         listener,
         tls::server_config(&certificate)?,
         api.clone(),
         router,
     );
-    Ok((api, server))
+    Ok((cluster, server))
 }
 
 /// The namespaces every cluster has, then each Elasticsearch resource and its namespace.
@@ -293,7 +314,7 @@ fn seed(api: &KubeApi, spec: &KubeClusterSpec) -> anyhow::Result<()> {
     }
     namespaces.extend(spec.elasticsearch.iter().map(|es| es.namespace.as_str()));
     for namespace in namespaces {
-        if api.inner.store.get(&NAMESPACES, "", namespace).is_none() {
+        if api.get(&NAMESPACES, "", namespace).is_none() {
             let object =
                 json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}});
             api.upsert(&NAMESPACES, object, Part::Main)

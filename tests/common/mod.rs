@@ -9,7 +9,7 @@ pub mod terminal;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use ecr::sandbox::{EsEndpoint, KubeApi, Sandbox, SandboxSpec};
+use ecr::sandbox::{EsEndpoint, KubeApi, KubeCluster, Sandbox, SandboxSpec};
 use kube::api::{Api, DynamicObject};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -330,7 +330,7 @@ impl Env {
     }
 
     /// The API server of the first (or only) context.
-    pub fn api(&self) -> &KubeApi {
+    pub fn api(&self) -> &KubeCluster {
         self.sandbox.api(&self.first_context())
     }
 

@@ -15,7 +15,7 @@ use super::remote::{
 };
 use super::settings::{self, AppliedUpdate, ClusterSettings, SettingsUpdate};
 use super::version::Version;
-use super::{ElasticsearchConfig, Topology, lock};
+use super::world::{ElasticsearchConfig, Topology, lock};
 
 /// Every node set of the sandbox's clusters is `default` with three nodes.
 pub const NODE_COUNT: u32 = 3;

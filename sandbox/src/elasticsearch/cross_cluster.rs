@@ -16,17 +16,17 @@ const LOCAL: &str = "(local)";
 
 /// The index expressions of a request, grouped by the cluster that holds them.
 #[derive(Debug, Default, PartialEq)]
-pub struct Targets {
+pub struct IndicesByCluster {
     pub local: Vec<String>,
     /// Per remote alias, its index expressions.
     pub remote: BTreeMap<String, Vec<String>>,
 }
 
-impl Targets {
+impl IndicesByCluster {
     /// Groups a comma-separated expression such as `one:logs-*,two:*,local`. A cluster part
     /// with no wildcard must be a configured remote cluster.
     pub fn group(expression: &str, remotes: &[RemoteConfig]) -> Result<Self, EsError> {
-        let mut targets = Targets::default();
+        let mut targets = IndicesByCluster::default();
         for part in expression
             .split(',')
             .map(str::trim)
@@ -77,7 +77,11 @@ fn remote_config<'a>(remotes: &'a [RemoteConfig], alias: &str) -> Option<&'a Rem
 /// found disconnected is tried again in the background, so that the next request may find it
 /// connected (ES: `TransportResolveClusterAction` asks with `DisconnectedStrategy.FAIL_IF_DISCONNECTED`,
 /// documented in `RemoteClusterService`).
-pub fn resolve_cluster(cluster: &Cluster, remotes: &[RemoteConfig], targets: &Targets) -> Value {
+pub fn resolve_cluster(
+    cluster: &Cluster,
+    remotes: &[RemoteConfig],
+    targets: &IndicesByCluster,
+) -> Value {
     let mut answer = Map::new();
     if !targets.local.is_empty() {
         answer.insert(LOCAL.into(), resolved(cluster, false, &targets.local));
@@ -117,7 +121,7 @@ fn resolved(cluster: &Cluster, skip_unavailable: bool, indices: &[String]) -> Va
 pub async fn search(
     cluster: &Cluster,
     remotes: &[RemoteConfig],
-    targets: &Targets,
+    targets: &IndicesByCluster,
 ) -> Result<Value, EsError> {
     if let Some(index) = first_concrete(&targets.local) {
         return Err(EsError::index_not_found(index));
@@ -250,7 +254,8 @@ mod tests {
     #[test]
     fn groups_expressions_by_cluster() {
         let remotes = [remote("one"), remote("two")];
-        let targets = Targets::group("one:logs-*,*:metrics,local-*", &remotes).expect("grouped");
+        let targets =
+            IndicesByCluster::group("one:logs-*,*:metrics,local-*", &remotes).expect("grouped");
         assert_eq!(targets.local, ["local-*"]);
         assert_eq!(targets.remote["one"], ["logs-*", "metrics"]);
         assert_eq!(targets.remote["two"], ["metrics"]);
@@ -259,12 +264,12 @@ mod tests {
     #[test]
     fn an_unknown_alias_is_refused_but_an_empty_pattern_is_not() {
         let remotes = [remote("one")];
-        let error = Targets::group("three:*", &remotes).expect_err("unknown");
+        let error = IndicesByCluster::group("three:*", &remotes).expect_err("unknown");
         assert_eq!(error.status, StatusCode::NOT_FOUND);
         assert_eq!(error.reason(), "no such remote cluster: [three]");
         assert_eq!(
-            Targets::group("t*:*", &remotes).expect("grouped"),
-            Targets::default()
+            IndicesByCluster::group("t*:*", &remotes).expect("grouped"),
+            IndicesByCluster::default()
         );
     }
 }

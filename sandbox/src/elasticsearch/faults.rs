@@ -2,27 +2,21 @@
 //! one method and path prefix: a [`Fault`](crate::Fault) of a status code) answer
 //! that status with an Elasticsearch error body, to test how clients cope with a failing cluster.
 
-use std::sync::Arc;
-
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::super::faults::Armed;
-use super::cluster::Cluster;
 use super::errors::{Cause, EsError};
 use super::journal::path_and_query;
+use crate::faults::Armed;
 
 /// The armed faults of one cluster: each answers a status code.
 pub type Faults = Armed<u16>;
 
 /// Middleware: answers with the pending fault instead of handling the request.
-pub async fn inject(State(cluster): State<Arc<Cluster>>, request: Request, next: Next) -> Response {
-    match cluster
-        .faults
-        .take(request.method(), &path_and_query(&request))
-    {
+pub async fn inject(faults: &Faults, request: Request, next: Next) -> Response {
+    match faults.take(request.method(), &path_and_query(&request)) {
         Some(status) => {
             fault_error(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
                 .into_response()

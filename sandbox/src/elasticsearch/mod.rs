@@ -18,107 +18,19 @@ mod roles;
 mod routes;
 mod settings;
 mod version;
+mod world;
 
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
 
 use cluster::Cluster;
+pub use journal::RequestRecord;
 pub use roles::without_remote_cluster_client;
+pub use world::{ClusterId, ElasticsearchConfig, Topology};
 
-use super::faults::Fault;
-
-/// How the emulated cluster learns what the (emulated) network and TLS trust look like.
-pub trait Topology: Send + Sync + 'static {
-    /// The cluster whose transport layer answers at `host:port` (an exposed transport service's address), if any.
-    fn transport_at(&self, address: &str) -> Option<ClusterId>;
-    /// Whether `cluster`'s nodes trust `other`'s transport CA (TLS needs it both ways for a connection).
-    fn trusts(&self, cluster: &ClusterId, other: &ClusterId) -> bool;
-    /// The Elasticsearch cluster name of `cluster` (checked in the handshake: ECK's cluster name is the resource name).
-    fn cluster_name(&self, cluster: &ClusterId) -> String;
-    /// Whether `cluster`'s nodes can form a cluster at all (they must trust one another);
-    /// one that cannot elects no master and connects to nothing.
-    fn formed(&self, _cluster: &ClusterId) -> bool {
-        true
-    }
-    /// Whether `cluster`'s transport certificates carry `host` (a DNS name or an IP).
-    fn certificate_names_match(&self, _cluster: &ClusterId, _host: &str) -> bool {
-        true
-    }
-    /// The names of the secure settings in the nodes' keystore.
-    fn keystore(&self, _cluster: &ClusterId) -> std::collections::BTreeSet<String> {
-        std::collections::BTreeSet::new()
-    }
-    /// The `elasticsearch.yml` of each running node of `cluster`, as nested JSON: its
-    /// settings are node settings, which `_cluster/settings` shows only as defaults.
-    fn node_configs(&self, _cluster: &ClusterId) -> Vec<serde_json::Value> {
-        Vec::new()
-    }
-    /// How many times a node of `cluster` (re)started: Elasticsearch connects to its remote
-    /// clusters at node start.
-    fn node_starts(&self, _cluster: &ClusterId) -> u64 {
-        0
-    }
-}
-
-/// An Elasticsearch resource: its Kubernetes context, namespace and name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ClusterId {
-    pub context: String,
-    pub namespace: String,
-    pub name: String,
-}
-
-/// What an emulated cluster is.
-#[derive(Clone)]
-pub struct ElasticsearchConfig {
-    pub cluster: ClusterId,
-    /// The Elasticsearch version it claims, e.g. `8.15.3`.
-    pub version: String,
-    /// The password of the `elastic` superuser.
-    pub elastic_password: String,
-    /// How long a remote cluster link takes to connect once it can.
-    pub connect_delay: Duration,
-}
-
-impl ElasticsearchConfig {
-    pub const DEFAULT_CONNECT_DELAY: Duration = Duration::from_millis(200);
-
-    /// A configuration with the default connect delay.
-    pub fn new(cluster: ClusterId, version: &str, elastic_password: &str) -> Self {
-        ElasticsearchConfig {
-            cluster,
-            version: version.to_owned(),
-            elastic_password: elastic_password.to_owned(),
-            connect_delay: Self::DEFAULT_CONNECT_DELAY,
-        }
-    }
-}
-
-/// Shows everything but the password.
-impl fmt::Debug for ElasticsearchConfig {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter
-            .debug_struct("ElasticsearchConfig")
-            .field("cluster", &self.cluster)
-            .field("version", &self.version)
-            .field("elastic_password", &"<redacted>")
-            .field("connect_delay", &self.connect_delay)
-            .finish()
-    }
-}
-
-/// One request an emulated cluster answered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestRecord {
-    pub method: String,
-    /// The path with its query string.
-    pub path: String,
-    pub status: u16,
-}
+use crate::faults::Fault;
 
 /// One emulated cluster; clones share it.
 #[derive(Clone)]
@@ -179,9 +91,4 @@ impl Elasticsearch {
     pub fn persistent_settings(&self) -> serde_json::Value {
         settings::to_flat_json(&self.cluster.settings().persistent)
     }
-}
-
-/// Locks `mutex`, carrying on with the data if a panicking thread poisoned it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

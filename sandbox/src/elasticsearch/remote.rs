@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use super::errors::Cause;
 use super::registry::{self, AliasSettings, FlatSettings, SettingValue, Strategy};
 use super::version::Version;
-use super::{ClusterId, Topology};
+use super::world::{ClusterId, Topology};
 
 /// Elasticsearch's `cluster.remote.initial_connect_timeout` default, shown by `_remote/info`.
 pub const INITIAL_CONNECT_TIMEOUT: &str = "30s";

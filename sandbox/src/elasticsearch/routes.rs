@@ -13,7 +13,7 @@ use axum::routing::get;
 use serde_json::{Map, Value, json};
 
 use super::cluster::Cluster;
-use super::cross_cluster::{self, Targets};
+use super::cross_cluster::{self, IndicesByCluster};
 use super::errors::EsError;
 use super::journal::path_and_query;
 use super::params::{Params, check_known, flag};
@@ -38,7 +38,7 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
         .layer(middleware::from_fn(explain_method_not_allowed))
         .layer(middleware::from_fn_with_state(
             cluster.clone(),
-            faults::inject,
+            inject_faults,
         ))
         .layer(middleware::from_fn_with_state(
             cluster.clone(),
@@ -47,9 +47,25 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
         .layer(middleware::map_response(mark_product))
         .layer(middleware::from_fn_with_state(
             cluster.clone(),
-            journal::record,
+            record_request,
         ))
         .with_state(cluster)
+}
+
+/// Middleware: answers with the cluster's pending fault instead of handling the request.
+async fn inject_faults(State(cluster): Shared, request: Request, next: Next) -> Response {
+    faults::inject(&cluster.faults, request, next).await
+}
+
+/// Middleware: answers the request, then records it in the cluster's journal.
+async fn record_request(State(cluster): Shared, request: Request, next: Next) -> Response {
+    journal::record(
+        &cluster.journal,
+        &cluster.config.cluster.name,
+        request,
+        next,
+    )
+    .await
 }
 
 async fn root(State(cluster): Shared, uri: Uri, Query(params): Query<Params>) -> Answer {
@@ -174,7 +190,7 @@ async fn resolve_cluster(
     }
     check_known(uri.path(), &params, &known)?;
     let remotes = cluster.remotes();
-    let targets = Targets::group(&expression, &remotes)?;
+    let targets = IndicesByCluster::group(&expression, &remotes)?;
     Ok(axum::Json(cross_cluster::resolve_cluster(
         &cluster, &remotes, &targets,
     )))
@@ -182,7 +198,7 @@ async fn resolve_cluster(
 
 async fn search(State(cluster): Shared, Path(expression): Path<String>) -> Answer {
     let remotes = cluster.remotes();
-    let targets = Targets::group(&expression, &remotes)?;
+    let targets = IndicesByCluster::group(&expression, &remotes)?;
     cross_cluster::search(&cluster, &remotes, &targets)
         .await
         .map(axum::Json)

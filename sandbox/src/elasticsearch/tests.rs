@@ -11,6 +11,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+use super::world::lock;
 use super::*;
 
 const PASSWORD: &str = "s3cret";

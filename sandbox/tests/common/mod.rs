@@ -6,7 +6,7 @@ use std::process::Command;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ecr_sandbox::{KubeApi, Sandbox, SandboxSpec};
+use ecr_sandbox::{KubeApi, KubeCluster, Sandbox, SandboxSpec};
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Method, Request, StatusCode};
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
@@ -115,7 +115,7 @@ pub fn secret(api: &KubeApi, namespace: &str, name: &str) -> Value {
 }
 
 /// The PEM of the transport CA ECK keeps for a cluster.
-pub fn transport_ca_pem(api: &KubeApi, namespace: &str, name: &str) -> String {
+pub fn transport_ca_pem(api: &KubeCluster, namespace: &str, name: &str) -> String {
     let material = api
         .cluster_material(namespace, name)
         .expect("ECK's material");

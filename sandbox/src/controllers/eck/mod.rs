@@ -1,0 +1,29 @@
+//! Emulation of the ECK operator, kept to what ecr relies on: for each Elasticsearch
+//! resource the certificates, secrets, services and pods ECK makes, its status, the
+//! ConfigMap of extra transport CAs (a missing one stops the reconcile), the pause
+//! annotations (pause-orchestration holds back only pods and their config), HTTP TLS turned off
+//! (`spec.http.tls.selfSignedCertificate.disabled`), and a count of the rolling restarts ECK
+//! would do. It acts synchronously after each write, so tests see its result
+//! as soon as their request returns (load-balancer addresses excepted: see
+//! `load_balancers`).
+//!
+//! Three controllers of the API server: [`Eck`] (the Elasticsearch reconcile), then, once the
+//! kubelet runs the cluster's Elasticsearch, [`RemoteClusters`] (`spec.remoteClusters`), and
+//! [`OwnedObjects`] (a client's change to what ECK owns). ECK reaches the pods it runs
+//! through [`Pods`], which the kubelet provides.
+
+mod apply;
+mod elasticsearch_yml;
+mod http;
+mod material;
+mod operator;
+mod pods;
+mod remote_clusters;
+mod resource;
+mod secrets;
+mod services;
+mod statefulsets;
+
+pub use material::{ClusterMaterial, HttpLayer};
+pub use operator::{Eck, OwnedObjects, Pods};
+pub use remote_clusters::RemoteClusters;
