@@ -41,6 +41,8 @@ mod kube_cluster;
 mod kubeconfig;
 mod network;
 mod serving;
+#[cfg(test)]
+mod tests;
 mod tls;
 mod trust_anchor;
 
