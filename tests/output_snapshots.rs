@@ -4,20 +4,8 @@
 
 mod common;
 
-use common::Env;
+use common::{Env, SETUP_TWO_CONTEXTS, TRUST_ONE_FROM_TWO};
 use ecr::sandbox::SandboxSpec;
-
-const TRUST_ONE_FROM_TWO: [&str; 9] = [
-    "trust",
-    "add",
-    "cluster-one",
-    "-n",
-    "ns-one",
-    "--from",
-    "cluster-two",
-    "--from-namespace",
-    "ns-two",
-];
 
 /// `ARGS EXTRA` as one argument list.
 fn with<'a>(args: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
@@ -184,23 +172,7 @@ async fn expose_connect_and_disconnect() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_and_its_re_run() {
     let env = Env::with(SandboxSpec::two_contexts()).await;
-    let args = [
-        "setup",
-        "--local",
-        "cluster-one",
-        "--local-namespace",
-        "ns-one",
-        "--local-context",
-        "sandbox-one",
-        "--remote",
-        "cluster-two",
-        "--remote-namespace",
-        "ns-two",
-        "--remote-context",
-        "sandbox-two",
-        "--timeout",
-        "10s",
-    ];
+    let args = SETUP_TWO_CONTEXTS;
     ecr_snapshot!("setup_dry_run", &env, &with(&args, &["--dry-run"])).success();
     ecr_snapshot!("setup", &env, &with(&args, &["--yes"])).success();
     ecr_snapshot!("setup_all_in_place", &env, &with(&args, &["--yes"])).success();

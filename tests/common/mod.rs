@@ -16,6 +16,39 @@ use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Client, Config};
 use tempfile::TempDir;
 
+/// `ecr trust add cluster-one -n ns-one --from cluster-two --from-namespace ns-two`.
+pub const TRUST_ONE_FROM_TWO: [&str; 9] = [
+    "trust",
+    "add",
+    "cluster-one",
+    "-n",
+    "ns-one",
+    "--from",
+    "cluster-two",
+    "--from-namespace",
+    "ns-two",
+];
+
+/// `ecr setup` of cluster-one (ns-one, context sandbox-one) with cluster-two (ns-two, context
+/// sandbox-two) in `SandboxSpec::two_contexts()`, each wait 10s at most.
+pub const SETUP_TWO_CONTEXTS: [&str; 15] = [
+    "setup",
+    "--local",
+    "cluster-one",
+    "--local-namespace",
+    "ns-one",
+    "--local-context",
+    "sandbox-one",
+    "--remote",
+    "cluster-two",
+    "--remote-namespace",
+    "ns-two",
+    "--remote-context",
+    "sandbox-two",
+    "--timeout",
+    "10s",
+];
+
 /// `ecr connect cluster-one -n ns-one --proxy --remote cluster-two --remote-namespace ns-two`.
 pub const CONNECT_ONE_TO_TWO: [&str; 9] = [
     "connect",
@@ -138,18 +171,7 @@ impl Env {
 
     /// `ecr trust add cluster-one -n ns-one --from cluster-two --from-namespace ns-two EXTRA`.
     pub fn trust_one_from_two(&self, extra: &[&str]) -> Run {
-        let args = [
-            "trust",
-            "add",
-            "cluster-one",
-            "-n",
-            "ns-one",
-            "--from",
-            "cluster-two",
-            "--from-namespace",
-            "ns-two",
-        ];
-        self.ecr(&[&args[..], extra].concat())
+        self.ecr(&[&TRUST_ONE_FROM_TWO[..], extra].concat())
     }
 
     /// `ecr trust add cluster-two -n ns-two --from cluster-one --from-namespace ns-one --yes`.
@@ -192,24 +214,7 @@ impl Env {
     /// `ecr setup` of cluster-one (ns-one, context sandbox-one) with cluster-two (ns-two,
     /// context sandbox-two) in `SandboxSpec::two_contexts()`, each wait 10s at most, `EXTRA`.
     pub fn setup_two_contexts(&self, extra: &[&str]) -> Run {
-        let args = [
-            "setup",
-            "--local",
-            "cluster-one",
-            "--local-namespace",
-            "ns-one",
-            "--local-context",
-            "sandbox-one",
-            "--remote",
-            "cluster-two",
-            "--remote-namespace",
-            "ns-two",
-            "--remote-context",
-            "sandbox-two",
-            "--timeout",
-            "10s",
-        ];
-        self.ecr(&[&args[..], extra].concat())
+        self.ecr(&[&SETUP_TWO_CONTEXTS[..], extra].concat())
     }
 
     /// `ecr trust add CLUSTER -n NAMESPACE --ca-file FILE --alias ALIAS --yes EXTRA`, the file

@@ -206,16 +206,3 @@ pub async fn kubectl_in(
     .await
     .expect("joined")
 }
-
-/// The manifest a user edits: cluster-one's apiVersion, kind, name, namespace and spec.
-pub fn cluster_one_manifest(api: &KubeApi) -> Value {
-    let es = api
-        .get_object(ES_GROUP, "elasticsearches", Some("ns-one"), "cluster-one")
-        .expect("cluster-one");
-    json!({
-        "apiVersion": "elasticsearch.k8s.elastic.co/v1",
-        "kind": "Elasticsearch",
-        "metadata": {"name": "cluster-one", "namespace": "ns-one"},
-        "spec": es["spec"],
-    })
-}
