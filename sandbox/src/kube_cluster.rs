@@ -120,6 +120,13 @@ impl KubeCluster {
         self.eck.material(namespace, name)
     }
 
+    /// Starts a trial license on that Elasticsearch cluster (it keeps it across restarts);
+    /// false when it has none to start (no such cluster, or a trial started before).
+    pub fn start_trial(&self, namespace: &str, name: &str) -> bool {
+        self.elasticsearch(namespace, name)
+            .is_some_and(|endpoint| endpoint.handle.start_trial())
+    }
+
     /// The emulated Elasticsearch of that Elasticsearch resource, while it exists.
     pub fn elasticsearch(&self, namespace: &str, name: &str) -> Option<EsEndpoint> {
         self.kubelet.endpoint(namespace, name)

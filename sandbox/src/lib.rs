@@ -254,6 +254,14 @@ impl Sandbox {
             .collect()
     }
 
+    /// Starts a trial license on every Elasticsearch cluster of every context, as the demo of
+    /// API-key remote clusters needs (both sides must be Enterprise or trial).
+    pub fn start_trials(&self) {
+        for endpoint in self.elasticsearch_endpoints() {
+            endpoint.handle.start_trial();
+        }
+    }
+
     /// How long trust changes take to reach the nodes from now on: ECK's restart of each pod
     /// in a rolling upgrade, the kubelet's sync of a mounted volume, Elasticsearch's reload of
     /// its CA files. By default real delays scaled down ([`TrustDelays::default`]).

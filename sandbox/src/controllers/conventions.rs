@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::elasticsearch::SslLayer;
+
 /// On everything ECK makes for a cluster: `elasticsearch`.
 pub const TYPE_LABEL: &str = "common.k8s.elastic.co/type";
 /// On everything ECK makes for a cluster: the resource's name.
@@ -32,7 +34,13 @@ pub fn transport_certs_secret(statefulset: &str) -> String {
 /// The CA files Elasticsearch loads for the transport layer, from a configuration with
 /// nested keys: a list, or a string that Elasticsearch splits at commas.
 pub fn transport_ca_paths(config: &Value) -> Vec<String> {
-    match &config["xpack"]["security"]["transport"]["ssl"]["certificate_authorities"] {
+    ssl_ca_paths(config, SslLayer::Transport)
+}
+
+/// The files of `xpack.security.LAYER.ssl.certificate_authorities` (a list, or a
+/// comma-separated string).
+pub fn ssl_ca_paths(config: &Value, layer: SslLayer) -> Vec<String> {
+    match &config["xpack"]["security"][layer.settings_key()]["ssl"]["certificate_authorities"] {
         Value::Array(paths) => paths
             .iter()
             .filter_map(Value::as_str)

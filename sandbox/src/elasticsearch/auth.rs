@@ -1,5 +1,7 @@
 //! HTTP basic authentication of the `elastic` superuser, refused with Elasticsearch's
-//! `security_exception` bodies and challenges. The password is compared, never logged.
+//! `security_exception` bodies and challenges. The password is compared, never logged. An
+//! `ApiKey` header is read too: the only keys the sandbox makes are cross-cluster ones, which
+//! the REST layer refuses (ES: `ApiKeyService.validateApiKeyTypeAndExpiration`).
 
 use std::sync::Arc;
 
@@ -9,9 +11,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 
+use super::api_keys::CredentialFailure;
 use super::cluster::Cluster;
 use super::errors::EsError;
 use super::journal::path_and_query;
+use super::world::now_millis;
 
 /// The only user of the emulated cluster's native realm.
 const SUPERUSER: &str = "elastic";
@@ -22,15 +26,22 @@ enum Credentials {
     Missing,
     Undecodable,
     NoSeparator,
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
+    /// `ApiKey BASE64(ID:SECRET)`, as sent.
+    ApiKey(String),
 }
 
 fn credentials(headers: &HeaderMap) -> Credentials {
-    let Some(encoded) = headers
+    let value = headers
         .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Basic "))
-    else {
+        .and_then(|value| value.to_str().ok());
+    if let Some(encoded) = value.and_then(|value| value.strip_prefix("ApiKey ")) {
+        return Credentials::ApiKey(encoded.trim().to_owned());
+    }
+    let Some(encoded) = value.and_then(|value| value.strip_prefix("Basic ")) else {
         return Credentials::Missing;
     };
     let decoded = base64::engine::general_purpose::STANDARD
@@ -70,8 +81,19 @@ pub async fn authenticate(
         }
         Credentials::Undecodable => "invalid basic authentication header encoding".to_owned(),
         Credentials::NoSeparator => "invalid basic authentication header value".to_owned(),
+        Credentials::ApiKey(encoded) => return api_key_refusal(&cluster, &encoded).into_response(),
     };
     EsError::unauthenticated(refusal).into_response()
+}
+
+/// 401 for an API key: a cross-cluster key is the wrong type here, anything else is unknown.
+fn api_key_refusal(cluster: &Cluster, encoded: &str) -> EsError {
+    let failure = cluster.with_api_keys(|keys| {
+        keys.authenticate(encoded, now_millis())
+            .map(|key| CredentialFailure::NotRest { id: key.id.clone() })
+            .unwrap_or_else(|failure| failure)
+    });
+    EsError::unauthenticated_by(failure.to_cause())
 }
 
 #[cfg(test)]
@@ -102,6 +124,10 @@ mod tests {
         assert_eq!(
             credentials(&with_authorization("Basic ZWxhc3RpYw==")),
             Credentials::NoSeparator
+        );
+        assert_eq!(
+            credentials(&with_authorization("ApiKey aWQ6cw==")),
+            Credentials::ApiKey("aWQ6cw==".into())
         );
         assert_eq!(
             credentials(&with_authorization("Basic ZWxhc3RpYzpwOnc=")),

@@ -6,16 +6,24 @@ use std::sync::{Arc, Mutex};
 
 use tokio::time::Instant;
 
+use super::api_keys::ApiKeys;
+use super::errors::Cause;
 use super::errors::EsError;
 use super::faults::Faults;
 use super::journal::Journal;
+use super::license::{ADVANCED_REMOTE_CLUSTER_SECURITY, non_compliant_cause};
+use super::license::{License, TrialStart};
 use super::registry::{self, FlatSettings};
 use super::remote::{
-    self, Connection, Demand, Handshake, LinkFailure, LinkStatus, Links, RemoteConfig,
+    self, Connection, Credentials, Demand, Handshake, LinkFailure, LinkStatus, Links, RemoteConfig,
+    credentials_setting,
 };
-use super::settings::{self, AppliedUpdate, ClusterSettings, SettingsUpdate};
+use super::settings::{self, AppliedUpdate, ClusterSettings, SettingsUpdate, wildcard_match};
 use super::version::Version;
-use super::world::{ElasticsearchConfig, Topology, lock};
+use super::world::{
+    ClusterId, ElasticsearchConfig, KeyGrant, RemoteClusterServer, SslLayer, Topology, lock,
+    now_millis,
+};
 
 /// Every node set of the sandbox's clusters is `default` with three nodes.
 pub const NODE_COUNT: u32 = 3;
@@ -33,9 +41,12 @@ pub struct Cluster {
     state: Mutex<State>,
 }
 
+/// The cluster state, which node restarts keep: settings, license, API keys; and the links.
 #[derive(Default)]
 struct State {
     settings: ClusterSettings,
+    license: License,
+    api_keys: ApiKeys,
     links: Links,
     /// The node starts the links have seen.
     node_starts: u64,
@@ -74,12 +85,41 @@ impl Cluster {
         lock(&self.state).settings.clone()
     }
 
+    pub fn license(&self) -> License {
+        lock(&self.state).license
+    }
+
+    pub fn start_trial(&self, acknowledged: bool) -> TrialStart {
+        lock(&self.state)
+            .license
+            .start_trial(acknowledged, now_millis())
+    }
+
+    /// Works on the cluster's API keys, under the state's lock.
+    pub fn with_api_keys<T>(&self, work: impl FnOnce(&mut ApiKeys) -> T) -> T {
+        work(&mut lock(&self.state).api_keys)
+    }
+
     /// Whether the keystore holds a cross-cluster API key for `alias`
     /// (`cluster.remote.ALIAS.credentials`, a secure setting only).
     pub fn has_credentials(&self, alias: &str) -> bool {
         self.topology
             .keystore(&self.config.cluster)
-            .contains(&format!("cluster.remote.{alias}.credentials"))
+            .contains_key(&credentials_setting(alias))
+    }
+
+    /// The remote clusters `effective` configures, each with the credentials the keystore
+    /// holds for it.
+    fn configured(&self, effective: &FlatSettings) -> Vec<RemoteConfig> {
+        let keystore = self.topology.keystore(&self.config.cluster);
+        let mut remotes = remote::configured_remotes(effective, &self.version);
+        for remote in &mut remotes {
+            remote.credentials = keystore
+                .get(&credentials_setting(&remote.alias))
+                .cloned()
+                .map(Credentials);
+        }
+        remotes
     }
 
     /// The remote cluster settings of the nodes' `elasticsearch.yml` (the union of the
@@ -107,7 +147,7 @@ impl Cluster {
         registry::check_dependencies(&after).map_err(EsError::illegal_argument)?;
         let changed = state.links.settings_changed(&before, &after);
         let now = Instant::now();
-        for remote in remote::configured_remotes(&after, &self.version) {
+        for remote in self.configured(&after) {
             if changed.contains(&remote.alias) {
                 let handshake = self.handshake(&remote);
                 state.links.attempt(&remote.alias, handshake, now);
@@ -140,12 +180,64 @@ impl Cluster {
     pub fn remotes(&self) -> Vec<RemoteConfig> {
         let node = self.node_settings();
         let effective = lock(&self.state).settings.over(&node);
-        remote::configured_remotes(&effective, &self.version)
+        self.configured(&effective)
     }
 
+    /// A certificate-based link dials the transport port with mutual TLS; an API-key link
+    /// dials the remote cluster server as a TLS client only.
     fn handshake(&self, remote: &RemoteConfig) -> Result<Handshake, LinkFailure> {
-        remote::probe(remote, &self.config.cluster, self.topology.as_ref())
-            .and_then(|found| self.verify_host(remote, found))
+        let topology = self.topology.as_ref();
+        let local = &self.config.cluster;
+        match (&remote.credentials, &remote.connection) {
+            (Some(_), Connection::Proxy { address, .. }) => {
+                let target = remote::reach_remote_cluster_server(address, local, topology)?;
+                let found = Handshake {
+                    address: address.clone(),
+                    cluster_name: topology.cluster_name(&target),
+                };
+                self.verify_host(remote, found, &target, SslLayer::RemoteClusterClient)
+            }
+            _ => {
+                let found = remote::probe(remote, local, topology)?;
+                match topology.transport_at(&found.address) {
+                    Some(target) => self.verify_host(remote, found, &target, SslLayer::Transport),
+                    None => Ok(found),
+                }
+            }
+        }
+    }
+
+    /// What a request through an API-key link needs beyond the connection: both licenses
+    /// allow the feature (checked when sending and when receiving: ES
+    /// `SecurityServerTransportInterceptor`, `CrossClusterAccessServerTransportFilter`), the
+    /// remote accepts the key, and the key grants search on the indices named. A wildcard
+    /// only matches what the key grants; a concrete index outside it is refused.
+    pub fn api_key_access(&self, remote: &RemoteConfig, indices: &[String]) -> Result<(), Cause> {
+        let Some(credentials) = &remote.credentials else {
+            return Ok(());
+        };
+        if !self.license().allows_enterprise_features() {
+            return Err(non_compliant_cause(ADVANCED_REMOTE_CLUSTER_SECURITY));
+        }
+        let server = self
+            .topology
+            .remote_cluster_port_at(remote.connection.first_address())
+            .and_then(|target| self.topology.remote_cluster_server(&target));
+        let Some(server) = server else {
+            return Ok(());
+        };
+        if !server.allows_api_key_access() {
+            return Err(non_compliant_cause(ADVANCED_REMOTE_CLUSTER_SECURITY));
+        }
+        let grant = server.grant(&credentials.0)?;
+        let refused = indices.iter().find(|index| {
+            grant.search.is_empty()
+                || (!index.contains('*') && !grant.search.iter().any(|p| wildcard_match(p, index)))
+        });
+        match refused {
+            Some(index) => Err(unauthorized_search(&grant, index)),
+            None => Ok(()),
+        }
     }
 
     /// Where the link to `remote` stands now. A request that only reports (`_remote/info`)
@@ -163,28 +255,27 @@ impl Cluster {
         )
     }
 
-    /// With `verification_mode: full` (Elasticsearch's default; ECK sets `certificate`), the
-    /// remote's certificate must carry the SNI `server_name` (checked first) or else the host
-    /// of the address as written (Elasticsearch: `SecurityNetty4Transport`'s client SSL
-    /// engine gets that host; the JDK's `X509TrustManagerImpl.checkIdentity` tries the SNI
-    /// name, then the peer host).
+    /// With `verification_mode: full` (Elasticsearch's default; ECK sets `certificate` for the
+    /// transport, nothing for the remote cluster client), the remote's certificate must carry
+    /// the SNI `server_name` (checked first) or else the host of the address as written
+    /// (Elasticsearch: `SecurityNetty4Transport`'s client SSL engine gets that host; the JDK's
+    /// `X509TrustManagerImpl.checkIdentity` tries the SNI name, then the peer host).
     fn verify_host(
         &self,
         remote: &RemoteConfig,
         found: Handshake,
+        target: &ClusterId,
+        layer: SslLayer,
     ) -> Result<Handshake, LinkFailure> {
         let Connection::Proxy { server_name, .. } = &remote.connection else {
             return Ok(found);
         };
-        let (Some(target), true) = (
-            self.topology.transport_at(&found.address),
-            self.verifies_hosts(),
-        ) else {
+        if !self.verifies_hosts(layer) {
             return Ok(found);
-        };
+        }
         let host = host_of(&found.address);
         let carried =
-            |name: &str| !name.is_empty() && self.topology.certificate_names_match(&target, name);
+            |name: &str| !name.is_empty() && self.topology.certificate_names_match(target, name);
         match carried(server_name) || carried(&host) {
             true => Ok(found),
             false => Err(LinkFailure::HostNotInCertificate {
@@ -194,14 +285,15 @@ impl Cluster {
         }
     }
 
-    /// Whether the nodes check host names on transport connections: the setting absent (the
-    /// default is `full`) or `full` in any node's elasticsearch.yml.
-    fn verifies_hosts(&self) -> bool {
+    /// Whether the nodes check host names on that layer's connections: the setting absent
+    /// (the default is `full`) or `full` in any node's elasticsearch.yml.
+    fn verifies_hosts(&self, layer: SslLayer) -> bool {
         self.topology
             .node_configs(&self.config.cluster)
             .iter()
             .any(|config| {
-                let mode = &config["xpack"]["security"]["transport"]["ssl"]["verification_mode"];
+                let mode =
+                    &config["xpack"]["security"][layer.settings_key()]["ssl"]["verification_mode"];
                 mode.is_null() || mode == "full"
             })
     }
@@ -220,6 +312,38 @@ impl Cluster {
             }),
             status => status,
         }
+    }
+}
+
+/// The remote's refusal of a search the key does not grant (an approximation of
+/// Elasticsearch's authorization denial message).
+fn unauthorized_search(grant: &KeyGrant, index: &str) -> Cause {
+    Cause::new(
+        "security_exception",
+        format!(
+            "action [indices:data/read/search] towards remote cluster is unauthorized for API \
+             key id [{}] of user [elastic] on indices [{index}], this action is granted by the \
+             index privileges [read,all]",
+            grant.id
+        ),
+    )
+}
+
+/// The receiving side of API-key links: this cluster's license and keys.
+impl RemoteClusterServer for Cluster {
+    fn allows_api_key_access(&self) -> bool {
+        self.license().allows_enterprise_features()
+    }
+
+    fn grant(&self, credentials: &str) -> Result<KeyGrant, Cause> {
+        self.with_api_keys(|keys| {
+            keys.authenticate(credentials, now_millis())
+                .map(|key| KeyGrant {
+                    id: key.id.clone(),
+                    search: key.access.search_patterns(),
+                })
+                .map_err(|failure| failure.to_cause())
+        })
     }
 }
 

@@ -91,7 +91,14 @@ pub fn resolve_cluster(
             continue;
         };
         let entry = match cluster.link_status(remote, Demand::Reconnect) {
-            LinkStatus::Connected => resolved(cluster, remote.skip_unavailable, indices),
+            LinkStatus::Connected => match cluster.api_key_access(remote, indices) {
+                Ok(()) => resolved(cluster, remote.skip_unavailable, indices),
+                Err(cause) => json!({
+                    "connected": true,
+                    "skip_unavailable": remote.skip_unavailable,
+                    "error": cause.reason,
+                }),
+            },
             _ => json!({ "connected": false, "skip_unavailable": remote.skip_unavailable }),
         };
         answer.insert(alias.clone(), entry);
@@ -166,6 +173,7 @@ async fn remote_search(
     };
     match status {
         LinkStatus::Connected => {
+            cluster.api_key_access(remote, indices)?;
             first_concrete(indices).map_or(Ok(()), |index| Err(index_not_found_cause(index)))
         }
         LinkStatus::Connecting { .. } => Err(Cause::new(
@@ -179,6 +187,16 @@ async fn remote_search(
 fn search_failure(cause: Cause) -> EsError {
     let status = match cause.error_type.as_str() {
         "index_not_found_exception" => StatusCode::NOT_FOUND,
+        // A key the remote refused (it names the credentials tried), or a refusal by license
+        // or privileges.
+        "security_exception"
+            if cause
+                .metadata
+                .contains_key("additional_unsuccessful_credentials") =>
+        {
+            StatusCode::UNAUTHORIZED
+        }
+        "security_exception" => StatusCode::FORBIDDEN,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     EsError::new(status, cause)
@@ -248,6 +266,7 @@ mod tests {
                 socket_connections: 18,
             },
             skip_unavailable: false,
+            credentials: None,
         }
     }
 

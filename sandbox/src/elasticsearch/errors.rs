@@ -183,8 +183,12 @@ impl EsError {
 
     /// `security_exception`, 401, naming the challenges Elasticsearch offers.
     pub fn unauthenticated(reason: impl Into<String>) -> Self {
-        let cause = Cause::new("security_exception", reason)
-            .with_metadata("header", json!({ "WWW-Authenticate": CHALLENGES }));
+        Self::unauthenticated_by(Cause::new("security_exception", reason))
+    }
+
+    /// 401 for that `security_exception`, naming the challenges Elasticsearch offers.
+    pub fn unauthenticated_by(cause: Cause) -> Self {
+        let cause = cause.with_metadata("header", json!({ "WWW-Authenticate": CHALLENGES }));
         Self::new(StatusCode::UNAUTHORIZED, cause)
     }
 

@@ -1,4 +1,4 @@
-//! What a cluster says about itself: `GET /`, `GET /_license` (basic, active) and
+//! What a cluster says about itself: `GET /`, `GET /_license` (its license) and
 //! `GET /_cluster/health` (green, all nodes present, no indices; 503 when the nodes could not
 //! form a cluster).
 
@@ -6,9 +6,6 @@ use serde_json::{Value, json};
 
 use super::cluster::{Cluster, NODE_COUNT};
 use super::errors::EsError;
-
-/// Midnight, 1 January 2024 UTC: when the emulated basic license was issued.
-const LICENSE_ISSUED_AT_MILLIS: u64 = 1_704_067_200_000;
 
 pub fn root(cluster: &Cluster) -> Value {
     json!({
@@ -21,20 +18,9 @@ pub fn root(cluster: &Cluster) -> Value {
 }
 
 pub fn license(cluster: &Cluster) -> Value {
-    json!({
-        "license": {
-            "status": "active",
-            "uid": license_uid(&cluster.uuid),
-            "type": "basic",
-            "issue_date": "2024-01-01T00:00:00.000Z",
-            "issue_date_in_millis": LICENSE_ISSUED_AT_MILLIS,
-            "max_nodes": 1000,
-            "max_resource_units": null,
-            "issued_to": cluster.name(),
-            "issuer": "elasticsearch",
-            "start_date_in_millis": -1,
-        }
-    })
+    cluster
+        .license()
+        .to_json(&license_uid(&cluster.uuid), &cluster.name())
 }
 
 /// A UUID-shaped license id derived from the cluster UUID (stable per cluster).

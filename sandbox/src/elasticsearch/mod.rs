@@ -4,6 +4,8 @@
 //! The sandbox serves [`Elasticsearch::router`] over HTTPS and tells each cluster what the
 //! emulated network and TLS trust look like through a [`Topology`].
 
+mod api_key_requests;
+mod api_keys;
 mod auth;
 mod cluster;
 mod cross_cluster;
@@ -11,11 +13,14 @@ mod errors;
 mod faults;
 mod info;
 mod journal;
+mod license;
 mod params;
 mod registry;
 mod remote;
+mod request_body;
 mod roles;
 mod routes;
+mod security;
 mod settings;
 mod version;
 mod world;
@@ -28,7 +33,9 @@ use std::sync::Arc;
 use cluster::Cluster;
 pub use journal::RequestRecord;
 pub use roles::without_remote_cluster_client;
-pub use world::{ClusterId, ElasticsearchConfig, Topology};
+pub use world::{
+    ClusterId, ElasticsearchConfig, KeyGrant, RemoteClusterServer, SslLayer, Topology,
+};
 
 use crate::faults::Fault;
 
@@ -85,6 +92,47 @@ impl Elasticsearch {
             .and_then(|update| self.cluster.update_settings(&update))
             .map(drop)
             .map_err(|error| error.reason().to_owned())
+    }
+
+    /// The receiving side of API-key links, for the network to hand to client clusters.
+    pub fn remote_cluster_server(&self) -> Arc<dyn RemoteClusterServer> {
+        self.cluster.clone()
+    }
+
+    /// Starts a trial license as `POST _license/start_trial?acknowledge=true` does; false
+    /// when the cluster had one already (a trial starts once in a cluster's life).
+    pub fn start_trial(&self) -> bool {
+        self.cluster.start_trial(true) == license::TrialStart::Started
+    }
+
+    /// The license type: `basic` or `trial`.
+    pub fn license_type(&self) -> &'static str {
+        self.cluster.license().type_name()
+    }
+
+    /// Creates a cross-cluster API key from a `POST _security/cross_cluster/api_key` body,
+    /// whatever the license; the answer (`id`, `name`, `api_key`, `encoded`), or
+    /// Elasticsearch's reason for refusing the body.
+    pub fn create_cross_cluster_api_key(
+        &self,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        let request =
+            api_key_requests::CreateRequest::from_json(body).map_err(|e| e.reason().to_owned())?;
+        Ok(self
+            .cluster
+            .with_api_keys(|keys| keys.create(request, world::now_millis())))
+    }
+
+    /// Every API key, invalidated ones included, as `GET _security/api_key` shows them
+    /// (never their secrets).
+    pub fn api_keys(&self) -> Vec<serde_json::Value> {
+        self.cluster.with_api_keys(|keys| {
+            keys.find(None, None, false, world::now_millis())
+                .into_iter()
+                .map(|key| key.to_json())
+                .collect()
+        })
     }
 
     /// The persistent settings as a flat JSON object (`{"cluster.remote.a.mode": "proxy"}`).

@@ -23,6 +23,24 @@ pub struct RemoteConfig {
     pub alias: String,
     pub connection: Connection,
     pub skip_unavailable: bool,
+    /// The keystore's `cluster.remote.ALIAS.credentials`: its presence makes the alias an
+    /// API-key link, to the remote cluster server (ES: `RemoteClusterCredentialsManager`).
+    pub credentials: Option<Credentials>,
+}
+
+/// A cross-cluster API key as the keystore holds it (base64 of `ID:SECRET`); never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials(pub String);
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("Credentials(<redacted>)")
+    }
+}
+
+/// The keystore entry that makes `alias` an API-key link.
+pub fn credentials_setting(alias: &str) -> String {
+    format!("cluster.remote.{alias}.credentials")
 }
 
 /// How the alias reaches its cluster.
@@ -92,6 +110,7 @@ fn remote_config(effective: &FlatSettings, alias: &str, version: &Version) -> Op
         alias: alias.to_owned(),
         connection,
         skip_unavailable: settings.flag("skip_unavailable", version.skip_unavailable_by_default()),
+        credentials: None,
     })
 }
 
@@ -122,6 +141,8 @@ pub enum LinkFailure {
     /// Hostname verification (`verification_mode: full`): the remote's certificate carries
     /// neither the SNI `server_name` nor the host of the address.
     HostNotInCertificate { address: String, host: String },
+    /// An API-key link dialed a transport port (9300) instead of a remote cluster server.
+    NotRemoteClusterPort { address: String },
 }
 
 impl LinkFailure {
@@ -166,6 +187,14 @@ impl LinkFailure {
                     Err(_) => format!("No subject alternative DNS name matching {host} found."),
                 };
                 general_failure(address).caused_by(tls_failure(&reason))
+            }
+            // ES: `TransportService`'s remote cluster handshake handler.
+            LinkFailure::NotRemoteClusterPort { address } => {
+                general_failure(address).caused_by(Cause::new(
+                    "illegal_argument_exception",
+                    "remote cluster handshake action requires channel profile to be \
+                     [_remote_cluster], but got [default]",
+                ))
             }
         }
     }
@@ -221,6 +250,45 @@ pub fn probe(
             alias: remote.alias.clone(),
         }),
     }
+}
+
+/// Reaches the remote cluster server at `address` as the client of an API-key link: only the
+/// client checks the peer (no mutual TLS), with its own CAs (`remote_cluster_client.ssl`).
+pub fn reach_remote_cluster_server(
+    address: &str,
+    local: &ClusterId,
+    topology: &dyn Topology,
+) -> Result<ClusterId, LinkFailure> {
+    let refused = || LinkFailure::Refused {
+        address: address.to_owned(),
+    };
+    let untrusted = || LinkFailure::UntrustedRemote {
+        address: address.to_owned(),
+    };
+    if let Some(transport) = topology.transport_at(address) {
+        return match topology.trusts_as_remote_cluster_client(local, &transport) {
+            true => Err(LinkFailure::NotRemoteClusterPort {
+                address: address.to_owned(),
+            }),
+            false => Err(untrusted()),
+        };
+    }
+    let cluster = topology
+        .remote_cluster_port_at(address)
+        .filter(|cluster| serves_remote_clusters(topology, cluster))
+        .ok_or_else(refused)?;
+    match topology.trusts_as_remote_cluster_client(local, &cluster) {
+        true => Ok(cluster),
+        false => Err(untrusted()),
+    }
+}
+
+/// Whether the nodes of `cluster` listen on 9443: `remote_cluster_server.enabled`.
+fn serves_remote_clusters(topology: &dyn Topology, cluster: &ClusterId) -> bool {
+    topology.node_configs(cluster).iter().any(|config| {
+        let enabled = &config["remote_cluster_server"]["enabled"];
+        enabled == true || enabled == "true"
+    })
 }
 
 fn reach(
@@ -473,6 +541,7 @@ mod tests {
                     socket_connections: 18,
                 },
                 skip_unavailable: true,
+                credentials: None,
             }
         );
     }

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use serde_json::{Map, Value, json};
 
 use super::cluster::Cluster;
@@ -18,8 +18,9 @@ use super::errors::EsError;
 use super::journal::path_and_query;
 use super::params::{Params, check_known, flag};
 use super::remote::{self, Demand, LinkStatus};
+use super::request_body::json_body;
 use super::settings::{SettingsUpdate, render};
-use super::{auth, faults, info, journal, registry};
+use super::{auth, faults, info, journal, registry, security};
 
 type Shared = State<Arc<Cluster>>;
 type Answer = Result<axum::Json<Value>, EsError>;
@@ -31,6 +32,19 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
         .route("/_cluster/settings", get(get_settings).put(put_settings))
         .route("/_cluster/health", get(health))
         .route("/_license", get(license))
+        .route("/_license/start_trial", post(security::start_trial))
+        .route(
+            "/_security/cross_cluster/api_key",
+            post(security::create_cross_cluster_key),
+        )
+        .route(
+            "/_security/cross_cluster/api_key/{id}",
+            put(security::update_cross_cluster_key),
+        )
+        .route(
+            "/_security/api_key",
+            get(security::get_keys).delete(security::invalidate_keys),
+        )
         .route("/_remote/info", get(remote_info))
         .route("/_resolve/cluster/{expression}", get(resolve_cluster))
         .route("/{expression}/_search", get(search).post(search))
@@ -129,25 +143,6 @@ async fn put_settings(
         "persistent": render(&applied.persistent, flat),
         "transient": render(&applied.transient, flat),
     })))
-}
-
-/// The request body as JSON (`Null` when there is none), refused as Elasticsearch refuses it.
-fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, EsError> {
-    if body.is_empty() {
-        return Ok(Value::Null);
-    }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .map(|value| value.to_str().unwrap_or("?"));
-    let is_json = content_type.is_some_and(|value| {
-        let essence = value.split(';').next().unwrap_or_default().trim();
-        ["application/json", "application/vnd.elasticsearch+json"].contains(&essence)
-    });
-    if !is_json {
-        return Err(EsError::unsupported_content_type(content_type));
-    }
-    serde_json::from_slice(body)
-        .map_err(|error| EsError::x_content_parse(format!("failed to parse request body: {error}")))
 }
 
 async fn remote_info(State(cluster): Shared, uri: Uri, Query(params): Query<Params>) -> Answer {

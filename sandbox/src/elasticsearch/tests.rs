@@ -668,3 +668,151 @@ async fn a_settings_update_can_be_committed_without_acknowledgement() {
         .await;
     assert_eq!(again.body["acknowledged"], true);
 }
+
+async fn post(sandbox: &Sandbox, uri: &str, body: Option<Value>) -> Answer {
+    sandbox.send(request(Method::POST, uri, body)).await
+}
+
+#[tokio::test]
+async fn a_trial_starts_once_when_acknowledged_and_stays() {
+    let sandbox = Sandbox::new("9.1.0");
+    assert_eq!(
+        sandbox.get("/_license").await.body["license"]["type"],
+        "basic"
+    );
+    let unacknowledged = post(&sandbox, "/_license/start_trial", None).await;
+    assert_eq!(unacknowledged.status, StatusCode::OK);
+    assert_eq!(unacknowledged.body["trial_was_started"], false);
+    assert_eq!(
+        unacknowledged.body["error_message"],
+        "Operation failed: Needs acknowledgement."
+    );
+    let started = post(&sandbox, "/_license/start_trial?acknowledge=true", None).await;
+    assert_eq!(
+        started.body,
+        json!({"acknowledged": true, "trial_was_started": true, "type": "trial"})
+    );
+    let again = post(&sandbox, "/_license/start_trial?acknowledge=true", None).await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        again.body["error_message"],
+        "Operation failed: Trial was already activated."
+    );
+    let license = sandbox.get("/_license").await.body;
+    assert_eq!(license["license"]["type"], "trial");
+    assert!(license["license"]["expiry_date_in_millis"].is_u64());
+}
+
+const KEY_BODY: &str = r#"{"name": "link", "access": {"search": [{"names": ["logs-*"]}]}}"#;
+
+#[tokio::test]
+async fn cross_cluster_keys_need_an_enterprise_license() {
+    let sandbox = Sandbox::new("9.1.0");
+    let body: Value = serde_json::from_str(KEY_BODY).expect("JSON");
+    let refused = post(
+        &sandbox,
+        "/_security/cross_cluster/api_key",
+        Some(body.clone()),
+    )
+    .await;
+    assert_error(
+        &refused,
+        403,
+        "security_exception",
+        "current license is non-compliant for [advanced-remote-cluster-security]",
+    );
+    assert_eq!(
+        refused.body["error"]["license.expired.feature"],
+        "advanced-remote-cluster-security"
+    );
+    sandbox.one.start_trial();
+    let created = post(&sandbox, "/_security/cross_cluster/api_key", Some(body)).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let (id, secret) = (&created.body["id"], &created.body["api_key"]);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        id.as_str().expect("id"),
+        secret.as_str().expect("secret")
+    ));
+    assert_eq!(created.body["encoded"], encoded);
+    assert_eq!(created.body["name"], "link");
+}
+
+#[tokio::test]
+async fn keys_are_listed_updated_and_invalidated_without_their_secret() {
+    let sandbox = Sandbox::new("9.1.0");
+    sandbox.one.start_trial();
+    let body: Value = serde_json::from_str(KEY_BODY).expect("JSON");
+    let created = post(&sandbox, "/_security/cross_cluster/api_key", Some(body)).await;
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let secret = created.body["api_key"].as_str().expect("secret").to_owned();
+    let listed = sandbox.get(&format!("/_security/api_key?id={id}")).await;
+    let key = &listed.body["api_keys"][0];
+    assert_eq!(key["type"], "cross_cluster");
+    assert_eq!(
+        key["access"],
+        json!({"search": [{"names": ["logs-*"], "allow_restricted_indices": false}]})
+    );
+    assert!(!listed.body.to_string().contains(&secret));
+    let by_name = sandbox.get("/_security/api_key?name=li*").await;
+    assert_eq!(by_name.body["api_keys"].as_array().map(Vec::len), Some(1));
+    let unknown = sandbox.get("/_security/api_key?id=nope").await;
+    assert_eq!(unknown.body, json!({"api_keys": []}));
+    let updated = sandbox
+        .put(
+            &format!("/_security/cross_cluster/api_key/{id}"),
+            json!({"metadata": {"purpose": "demo"}}),
+        )
+        .await;
+    assert_eq!(updated.body, json!({"updated": true}));
+    let invalidate = || {
+        sandbox.send(request(
+            Method::DELETE,
+            "/_security/api_key",
+            Some(json!({"ids": [id]})),
+        ))
+    };
+    assert_eq!(invalidate().await.body["invalidated_api_keys"], json!([id]));
+    let again = invalidate().await;
+    assert_eq!(again.body["invalidated_api_keys"], json!([]));
+    assert_eq!(again.body["error_count"], 0);
+    let active = sandbox
+        .get(&format!("/_security/api_key?id={id}&active_only=true"))
+        .await;
+    assert_eq!(active.body, json!({"api_keys": []}));
+    let refused = sandbox
+        .put(
+            &format!("/_security/cross_cluster/api_key/{id}"),
+            json!({"metadata": {}}),
+        )
+        .await;
+    assert_error(
+        &refused,
+        400,
+        "illegal_argument_exception",
+        &format!("cannot update invalidated API key [{id}]"),
+    );
+}
+
+#[tokio::test]
+async fn a_cross_cluster_key_cannot_authenticate_a_rest_request() {
+    let sandbox = Sandbox::new("9.1.0");
+    sandbox.one.start_trial();
+    let body: Value = serde_json::from_str(KEY_BODY).expect("JSON");
+    let created = post(&sandbox, "/_security/cross_cluster/api_key", Some(body)).await;
+    let encoded = created.body["encoded"].as_str().expect("encoded");
+    let request = Request::get("/_license")
+        .header(header::AUTHORIZATION, format!("ApiKey {encoded}"))
+        .body(Body::empty())
+        .expect("request");
+    let refused = sandbox.send(request).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let id = created.body["id"].as_str().expect("id");
+    assert_eq!(
+        refused.body["error"]["additional_unsuccessful_credentials"],
+        format!(
+            "API key: authentication expected API key type of [rest], but API key [{id}] has \
+             type [cross_cluster]"
+        )
+    );
+}

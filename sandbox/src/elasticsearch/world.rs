@@ -1,9 +1,12 @@
 //! What an emulated cluster is told of itself and of the world: its identity and config,
 //! and the network and TLS trust it sees ([`Topology`]).
 
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+
+use super::errors::Cause;
 
 /// How the emulated cluster learns what the (emulated) network and TLS trust look like.
 pub trait Topology: Send + Sync + 'static {
@@ -18,13 +21,29 @@ pub trait Topology: Send + Sync + 'static {
     fn formed(&self, _cluster: &ClusterId) -> bool {
         true
     }
-    /// Whether `cluster`'s transport certificates carry `host` (a DNS name or an IP).
+    /// Whether `cluster`'s transport certificates carry `host` (a DNS name or an IP); its
+    /// remote cluster server serves the same certificates.
     fn certificate_names_match(&self, _cluster: &ClusterId, _host: &str) -> bool {
         true
     }
-    /// The names of the secure settings in the nodes' keystore.
-    fn keystore(&self, _cluster: &ClusterId) -> std::collections::BTreeSet<String> {
-        std::collections::BTreeSet::new()
+    /// The secure settings in the keystore of the node that answers (name to value), as it
+    /// was built when that node started.
+    fn keystore(&self, _cluster: &ClusterId) -> BTreeMap<String, String> {
+        BTreeMap::new()
+    }
+    /// The cluster whose pods' port 9443 (the remote cluster server's) is reached at
+    /// `host:port`, whether or not anything listens there.
+    fn remote_cluster_port_at(&self, _address: &str) -> Option<ClusterId> {
+        None
+    }
+    /// Whether `cluster`'s nodes trust `other`'s transport CA as clients of API-key remote
+    /// clusters (`xpack.security.remote_cluster_client.ssl.certificate_authorities`).
+    fn trusts_as_remote_cluster_client(&self, _cluster: &ClusterId, _other: &ClusterId) -> bool {
+        false
+    }
+    /// What `cluster`'s remote cluster server decides about the requests it receives.
+    fn remote_cluster_server(&self, _cluster: &ClusterId) -> Option<Arc<dyn RemoteClusterServer>> {
+        None
     }
     /// The `elasticsearch.yml` of each running node of `cluster`, as nested JSON: its
     /// settings are node settings, which `_cluster/settings` shows only as defaults.
@@ -35,6 +54,40 @@ pub trait Topology: Send + Sync + 'static {
     /// clusters at node start.
     fn node_starts(&self, _cluster: &ClusterId) -> u64 {
         0
+    }
+}
+
+/// The receiving side of API-key remote clusters, as a client cluster meets it.
+pub trait RemoteClusterServer: Send + Sync {
+    /// Whether its license allows `advanced-remote-cluster-security` (checked on receipt too).
+    fn allows_api_key_access(&self) -> bool;
+    /// The cross-cluster API key that `credentials` (base64 of `ID:SECRET`) presents, or
+    /// the 401 the remote answers.
+    fn grant(&self, credentials: &str) -> Result<KeyGrant, Cause>;
+}
+
+/// What an accepted cross-cluster API key grants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyGrant {
+    pub id: String,
+    /// The index patterns of its `access.search` (none: no cross-cluster search).
+    pub search: Vec<String>,
+}
+
+/// A TLS layer whose settings (`xpack.security.LAYER.ssl.*`) a node reads: the transport's,
+/// and the client side of API-key remote clusters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SslLayer {
+    Transport,
+    RemoteClusterClient,
+}
+
+impl SslLayer {
+    pub fn settings_key(self) -> &'static str {
+        match self {
+            SslLayer::Transport => "transport",
+            SslLayer::RemoteClusterClient => "remote_cluster_client",
+        }
     }
 }
 
@@ -83,6 +136,15 @@ impl fmt::Debug for ElasticsearchConfig {
             .field("connect_delay", &self.connect_delay)
             .finish()
     }
+}
+
+/// Milliseconds since the epoch, as Elasticsearch stamps keys and licenses.
+pub fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 /// Locks `mutex`, carrying on with the data if a panicking thread poisoned it.

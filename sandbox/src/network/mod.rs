@@ -9,8 +9,10 @@ mod exposure;
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 
 use crate::apiserver::{KubeApi, WeakKubeApi};
-use crate::controllers::kubelet::{self, Kubelet, keystore, node_files};
-use crate::elasticsearch::{ClusterId, Topology};
+use std::collections::BTreeMap;
+
+use crate::controllers::kubelet::{self, Kubelet, NodeState, node_files};
+use crate::elasticsearch::{ClusterId, RemoteClusterServer, Topology};
 use crate::trust_anchor::{TrustAnchor, trust_anchors};
 
 /// One kube cluster as the network sees it: its API server and its kubelet (held weakly,
@@ -77,18 +79,30 @@ impl Network {
             .next()
     }
 
-    /// Whether every running node of `cluster` has loaded the current transport CA of `other`.
-    fn nodes_trust(&self, cluster: &ClusterId, other: &ClusterId) -> bool {
-        let (Some(member), Some(anchor)) = (
-            self.member(&cluster.context),
-            self.current_transport_ca(other),
-        ) else {
+    /// What every running node of `cluster` has loaded now.
+    fn nodes(&self, cluster: &ClusterId) -> Vec<NodeState> {
+        self.member(&cluster.context)
+            .map(|member| {
+                member
+                    .kubelet
+                    .loaded(&member.api, &cluster.namespace, &cluster.name)
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether every running node of `cluster` has loaded the current transport CA of
+    /// `other` among the CAs of one TLS layer.
+    fn nodes_trust(
+        &self,
+        cluster: &ClusterId,
+        other: &ClusterId,
+        cas: fn(&NodeState) -> &[TrustAnchor],
+    ) -> bool {
+        let Some(anchor) = self.current_transport_ca(other) else {
             return false;
         };
-        let loaded = member
-            .kubelet
-            .loaded(&member.api, &cluster.namespace, &cluster.name);
-        kubelet::every_node_trusts(&loaded, &anchor)
+        let nodes = self.nodes(cluster);
+        kubelet::every_node_trusts(nodes.iter().map(cas), &anchor)
     }
 }
 
@@ -113,7 +127,9 @@ impl Topology for Network {
     /// Both clusters formed, and every node of `cluster` loads a CA with the key of
     /// `other`'s current transport CA.
     fn trusts(&self, cluster: &ClusterId, other: &ClusterId) -> bool {
-        self.formed(cluster) && self.formed(other) && self.nodes_trust(cluster, other)
+        self.formed(cluster)
+            && self.formed(other)
+            && self.nodes_trust(cluster, other, |node| &node.transport)
     }
 
     /// ECK names the Elasticsearch cluster after the resource.
@@ -133,7 +149,7 @@ impl Topology for Network {
 
     /// The nodes trust their own cluster's current transport CA.
     fn formed(&self, cluster: &ClusterId) -> bool {
-        self.nodes_trust(cluster, cluster)
+        self.nodes_trust(cluster, cluster, |node| &node.transport)
     }
 
     /// Whether the transport certificates ECK issued to `cluster` carry `host`.
@@ -145,11 +161,42 @@ impl Topology for Network {
         })
     }
 
-    /// The names in the keystore ECK builds from `spec.secureSettings`.
-    fn keystore(&self, cluster: &ClusterId) -> std::collections::BTreeSet<String> {
-        self.member(&cluster.context)
-            .map(|member| keystore::setting_names(&member.api, &cluster.namespace, &cluster.name))
+    /// The keystore the first running node built at its start from `spec.secureSettings`.
+    fn keystore(&self, cluster: &ClusterId) -> BTreeMap<String, String> {
+        self.nodes(cluster)
+            .into_iter()
+            .next()
+            .map(|node| node.keystore)
             .unwrap_or_default()
+    }
+
+    /// The cluster whose pods' port 9443 a service answering at `HOST:PORT` leads to.
+    fn remote_cluster_port_at(&self, address: &str) -> Option<ClusterId> {
+        let (host, port) = address.rsplit_once(':')?;
+        let port = port.parse().ok()?;
+        self.live().into_iter().find_map(|member| {
+            let (namespace, name) = exposure::remote_cluster_port_at(&member.api, host, port)?;
+            member.kubelet.endpoint(&namespace, &name)?;
+            Some(ClusterId {
+                context: member.api.context().to_string(),
+                namespace,
+                name,
+            })
+        })
+    }
+
+    /// Both clusters formed, and every node of `cluster` loads `other`'s current transport CA
+    /// in its remote cluster client CAs.
+    fn trusts_as_remote_cluster_client(&self, cluster: &ClusterId, other: &ClusterId) -> bool {
+        self.formed(cluster)
+            && self.formed(other)
+            && self.nodes_trust(cluster, other, |node| &node.remote_cluster_client)
+    }
+
+    fn remote_cluster_server(&self, cluster: &ClusterId) -> Option<Arc<dyn RemoteClusterServer>> {
+        let member = self.member(&cluster.context)?;
+        let endpoint = member.kubelet.endpoint(&cluster.namespace, &cluster.name)?;
+        Some(endpoint.handle.remote_cluster_server())
     }
 
     /// The `elasticsearch.yml` ECK rendered for each running node.

@@ -72,7 +72,36 @@ fn own_settings(cluster: &Cluster<'_>) -> Value {
         "xpack.security.transport.ssl.key": format!("{CONFIG_DIR}/transport-certs/${{POD_NAME}}.tls.key"),
         "xpack.security.transport.ssl.verification_mode": "certificate",
     })));
+    settings.extend(remote_cluster_settings(cluster));
     Value::Object(settings)
+}
+
+/// The remote cluster server (port 9443, served with the transport certificates) when
+/// `spec.remoteClusterServer.enabled`, and the client side when a `spec.remoteClusters` entry
+/// uses an API key (ECK: settings/merged_config.go, `baseConfig` and `xpackConfig`).
+fn remote_cluster_settings(cluster: &Cluster<'_>) -> Map<String, Value> {
+    let transport_cas = json!([
+        OWN_TRANSPORT_CA,
+        format!("{CONFIG_DIR}/transport-remote-certs/ca.crt"),
+    ]);
+    let mut settings = Map::new();
+    if cluster.remote_cluster_server {
+        settings.extend(json_map(json!({
+            "remote_cluster_server.enabled": "true",
+            "remote_cluster.host": "0",
+            "remote_cluster.publish_host": "${POD_NAME}.${HEADLESS_SERVICE_NAME}.${NAMESPACE}.svc",
+            "xpack.security.remote_cluster_server.ssl.key": format!("{CONFIG_DIR}/transport-certs/${{POD_NAME}}.tls.key"),
+            "xpack.security.remote_cluster_server.ssl.certificate": format!("{CONFIG_DIR}/transport-certs/${{POD_NAME}}.tls.crt"),
+            "xpack.security.remote_cluster_server.ssl.certificate_authorities": transport_cas,
+        })));
+    }
+    if cluster.has_remote_cluster_api_key() {
+        settings.extend(json_map(json!({
+            "xpack.security.remote_cluster_client.ssl.enabled": true,
+            "xpack.security.remote_cluster_client.ssl.certificate_authorities": transport_cas,
+        })));
+    }
+    settings
 }
 
 /// HTTPS with ECK's certificate, or plain HTTP when the spec turns HTTP TLS off.

@@ -21,6 +21,7 @@ mod pods;
 mod remote_clusters;
 mod resource;
 mod secrets;
+pub mod secure_settings;
 mod services;
 mod statefulsets;
 

@@ -12,7 +12,7 @@ use super::apply::apply_owned;
 use super::http::http_certificate_names;
 use super::material::{ClusterMaterial, HttpLayer};
 use super::resource::{Cluster, Pause, PodTemplates, paused, statefulset_name};
-use super::{elasticsearch_yml, http, pods, secrets, services, statefulsets};
+use super::{elasticsearch_yml, http, pods, secrets, secure_settings, services, statefulsets};
 use crate::apiserver::resources::{
     CONFIGMAPS, ELASTICSEARCHES, PODS, ResourceType, SECRETS, SERVICES, STATEFULSETS,
 };
@@ -109,6 +109,11 @@ impl Controller for Eck {
             self.reconcile(api, namespace, name);
         } else if change.resource == &CONFIGMAPS {
             self.config_map_changed(api, namespace, name);
+        } else if change.resource == &SECRETS
+            && json::label(change.object, TYPE_LABEL) != Some("elasticsearch")
+        {
+            // A user's secret (ECK's own are not secure settings sources).
+            self.secret_changed(api, namespace, name);
         }
     }
 }
@@ -223,7 +228,9 @@ impl Eck {
         let Some(cluster_state) = state.cluster(namespace, name) else {
             return;
         };
-        let cluster = Cluster::new(&resource, cluster_state.index);
+        let mut cluster = Cluster::new(&resource, cluster_state.index);
+        cluster.secure_settings_hash =
+            secure_settings::hash(&secure_settings::gather(api, &resource));
         // A missing certificateAuthorities ConfigMap fails the transport reconcile, and the
         // rest of ECK's loop with it: StatefulSets wait too (ECK: certificates/reconcile.go,
         // driver/stateful/driver.go).
@@ -262,6 +269,7 @@ impl Eck {
         for service in services::desired(&cluster) {
             services::apply(api, service);
         }
+        services::remove_stale(api, &cluster);
         apply_statefulsets(api, stateful.statefulsets, &to_restart);
         for pod in stateful.pods {
             // A pod waiting for its turn in the roll still runs its old template.
@@ -279,6 +287,22 @@ impl Eck {
         let clusters = api.list(&ELASTICSEARCHES, Some(namespace));
         for cluster in clusters {
             if secrets::ca_config_map(&cluster) == Some(config_map) {
+                self.reconcile(api, namespace, json::name(&cluster));
+            }
+        }
+    }
+
+    /// ECK watches the secrets of `spec.secureSettings`: reconcile the clusters that use this
+    /// one (a change of their data rolls the pods).
+    pub fn secret_changed(&self, api: &KubeApi, namespace: &str, secret: &str) {
+        let clusters = api.list(&ELASTICSEARCHES, Some(namespace));
+        for cluster in clusters {
+            let uses = cluster["spec"]["secureSettings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|source| source["secretName"] == secret);
+            if uses {
                 self.reconcile(api, namespace, json::name(&cluster));
             }
         }

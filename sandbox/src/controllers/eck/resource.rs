@@ -30,6 +30,11 @@ pub(super) struct Cluster<'a> {
     pub index: u32,
     /// Whether Elasticsearch serves HTTPS (else plain HTTP), from `spec.http.tls`.
     pub http_tls: bool,
+    /// `spec.remoteClusterServer.enabled`: port 9443 for API-key remote clusters.
+    pub remote_cluster_server: bool,
+    /// The hash of the secure settings (`secure_settings::hash`), part of the pods' config
+    /// hash: set by the reconcile, which reads the secrets.
+    pub secure_settings_hash: String,
 }
 
 pub(super) struct NodeSet<'a> {
@@ -63,6 +68,8 @@ impl<'a> Cluster<'a> {
             node_sets,
             index,
             http_tls: http_tls_enabled(&spec["http"]["tls"]),
+            remote_cluster_server: spec["remoteClusterServer"]["enabled"] == true,
+            secure_settings_hash: String::new(),
         }
     }
 
@@ -97,10 +104,25 @@ impl<'a> Cluster<'a> {
             .map(|ns| {
                 let template = json!({"version": self.version, "config": ns.config,
                     "podTemplate": ns.pod_template, "httpTls": self.http_tls,
-                    "httpClientAuthentication": self.spec()["http"]["tls"]["client"]["authentication"]});
+                    "httpClientAuthentication": self.spec()["http"]["tls"]["client"]["authentication"],
+                    "remoteClusterServer": self.remote_cluster_server,
+                    "remoteClusterClient": self.has_remote_cluster_api_key(),
+                    "secureSettings": self.secure_settings_hash});
                 (ns.name.to_string(), template)
             })
             .collect()
+    }
+}
+
+impl Cluster<'_> {
+    /// Whether a `spec.remoteClusters` entry uses an API key (ECK: `HasRemoteClusterAPIKey`):
+    /// ECK then configures the client side of API-key remote clusters.
+    pub(super) fn has_remote_cluster_api_key(&self) -> bool {
+        self.spec()["remoteClusters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|remote| remote["apiKey"].is_object())
     }
 }
 

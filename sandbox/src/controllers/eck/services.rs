@@ -1,7 +1,10 @@
-//! The services ECK makes for a cluster: `NAME-es-http` (9200) and `NAME-es-transport`
-//! (9300, headless unless `spec.transport.service` says otherwise), each shaped by its
-//! template in the resource. Switching between headless and not recreates the service, as
-//! ECK does when the cluster IP changes.
+//! The services ECK makes for a cluster: `NAME-es-http` (9200), `NAME-es-transport`
+//! (9300, headless unless `spec.transport.service` says otherwise) and, while
+//! `spec.remoteClusterServer.enabled`, `NAME-es-remote-cluster` (9443, port `rcs`, headless
+//! unless `spec.remoteClusterServer.service` says otherwise; deleted when disabled again), each
+//! shaped by its template in the resource (ECK: elasticsearch/services/services.go,
+//! driver/shared/reconcile.go). Switching between headless and not recreates the service, as
+//! ECK does when the cluster IP changes. A service change alone rolls no pod.
 
 use serde_json::{Map, Value, json};
 
@@ -14,8 +17,10 @@ use crate::apiserver::write::WriteOptions;
 
 /// One service ECK makes, and its defaults.
 struct Shape {
-    /// `http` or `transport`: the name suffix and the template's place in the spec.
+    /// The name suffix: `NAME-es-SUFFIX`.
     name: &'static str,
+    /// Where the spec holds the service's template: `spec.FIELD.service`.
+    spec_field: &'static str,
     port_name: &'static str,
     port: u16,
     headless_by_default: bool,
@@ -23,6 +28,7 @@ struct Shape {
 
 const HTTP: Shape = Shape {
     name: "http",
+    spec_field: "http",
     port_name: "https",
     port: 9200,
     headless_by_default: false,
@@ -30,8 +36,17 @@ const HTTP: Shape = Shape {
 
 const TRANSPORT: Shape = Shape {
     name: "transport",
+    spec_field: "transport",
     port_name: "tls-transport",
     port: 9300,
+    headless_by_default: true,
+};
+
+const REMOTE_CLUSTER: Shape = Shape {
+    name: "remote-cluster",
+    spec_field: "remoteClusterServer",
+    port_name: "rcs",
+    port: 9443,
     headless_by_default: true,
 };
 
@@ -45,14 +60,35 @@ fn port_name(cluster: &Cluster<'_>, shape: &Shape) -> &'static str {
 }
 
 pub fn desired(cluster: &Cluster<'_>) -> Vec<Value> {
-    [HTTP, TRANSPORT]
-        .iter()
-        .map(|shape| service(cluster, shape))
-        .collect()
+    let mut shapes = vec![HTTP, TRANSPORT];
+    if cluster.remote_cluster_server {
+        shapes.push(REMOTE_CLUSTER);
+    }
+    shapes.iter().map(|shape| service(cluster, shape)).collect()
+}
+
+/// The remote cluster service of a cluster whose remote cluster server is disabled: ECK
+/// deletes it if it exists.
+pub fn remove_stale(api: &KubeApi, cluster: &Cluster<'_>) {
+    if !cluster.remote_cluster_server {
+        let name = service_name(cluster, &REMOTE_CLUSTER);
+        // Not there is fine: nothing to delete.
+        let _ = api.remove(
+            &SERVICES,
+            cluster.namespace,
+            &name,
+            None,
+            &WriteOptions::default(),
+        );
+    }
+}
+
+fn service_name(cluster: &Cluster<'_>, shape: &Shape) -> String {
+    format!("{}-es-{}", cluster.name, shape.name)
 }
 
 fn service(cluster: &Cluster<'_>, shape: &Shape) -> Value {
-    let template = &cluster.spec()[shape.name]["service"];
+    let template = &cluster.spec()[shape.spec_field]["service"];
     let mut labels = template["metadata"]["labels"]
         .as_object()
         .cloned()
@@ -89,7 +125,7 @@ fn service(cluster: &Cluster<'_>, shape: &Shape) -> Value {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {
-            "name": format!("{}-es-{}", cluster.name, shape.name),
+            "name": service_name(cluster, shape),
             "namespace": cluster.namespace,
             "labels": labels,
             "annotations": annotations,

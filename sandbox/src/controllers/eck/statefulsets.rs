@@ -3,8 +3,8 @@
 //! over ECK's of the same name or path), `count` replicas, updated `OnDelete` since ECK deletes
 //! the pods itself in a rolling upgrade (ECK: pkg/controller/elasticsearch/nodespec/
 //! statefulset.go, podspec.go, volumes.go). The template's config hash covers the rendered
-//! `elasticsearch.yml` only: CAs that reach the nodes through a mounted Secret's data or the
-//! `certificateAuthorities` ConfigMap change no StatefulSet.
+//! `elasticsearch.yml` and the secure settings: CAs that reach the nodes through a mounted
+//! Secret's data or the `certificateAuthorities` ConfigMap change no StatefulSet.
 
 use serde_json::{Map, Value, json};
 
@@ -97,7 +97,7 @@ fn template(cluster: &Cluster<'_>, node_set: &NodeSet<'_>, name: &str, claims: &
     annotations.insert("co.elastic.logs/module".into(), json!("elasticsearch"));
     annotations.insert(
         CONFIG_HASH_ANNOTATION.into(),
-        json!(config_hash(&elasticsearch_yml::render(cluster, node_set)).to_string()),
+        json!(config_hash(&hashed_config(cluster, node_set)).to_string()),
     );
     let own = own_volumes(cluster, name, claims);
     let volumes = volumes(&own, &user_volumes(node_set));
@@ -163,6 +163,12 @@ fn roles(node_set: &NodeSet<'_>) -> Vec<(&'static str, bool)> {
         (role, has)
     })
     .collect()
+}
+
+/// What the config hash covers: the rendered `elasticsearch.yml`, then the keystore's hash
+/// (ECK: `nodespec/podspec.go` writes `keystoreResources.Hash` into the same hash).
+fn hashed_config(cluster: &Cluster<'_>, node_set: &NodeSet<'_>) -> String {
+    elasticsearch_yml::render(cluster, node_set) + &cluster.secure_settings_hash
 }
 
 /// ECK hashes the canonical config (and its scripts, which the sandbox has none of) with

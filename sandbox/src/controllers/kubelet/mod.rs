@@ -1,15 +1,14 @@
 //! The kubelet's part, for the pods ECK makes: it runs each Elasticsearch resource's
 //! emulated Elasticsearch (`hosting`), answers port-forwards into pods, mounts their Secret
-//! and ConfigMap volumes (`mounts`, `node_files`, `keystore`), and times when a node loads
-//! what changed in them (`nodes`: a restarted pod loads its files at start, a running one
-//! after the volume sync and Elasticsearch's reload).
+//! and ConfigMap volumes (`mounts`, `node_files`), and times when a node loads what changed
+//! in them (`nodes`: a restarted pod loads its files and builds its keystore at start, a
+//! running one reloads its CA files after the volume sync and Elasticsearch's reload).
 //!
 //! The place for more kubelet-like behaviour: how long a pod takes to start, and what
 //! the pods then report (such as `status.availableNodes` below the node count while the
 //! last replaced pod is still starting), belongs here, next to `nodes`.
 
 mod hosting;
-pub mod keystore;
 mod mounts;
 pub mod node_files;
 mod nodes;
@@ -27,9 +26,9 @@ use crate::apiserver::Origin;
 use crate::apiserver::resources::ELASTICSEARCHES;
 use crate::apiserver::{Change, Controller, KubeApi, PodConnections, json};
 use crate::elasticsearch::{Elasticsearch, Topology};
-use crate::trust_anchor::TrustAnchor;
 use hosting::Hosting;
 use nodes::Nodes;
+pub use nodes::{NodeState, every_node_trusts};
 
 /// The only port a pod answers on: Elasticsearch's HTTP(S).
 const HTTP_PORT: u16 = 9200;
@@ -73,7 +72,7 @@ impl Kubelet {
 
     /// Notices the changes of every running node of a cluster, and returns what each has
     /// loaded now.
-    pub fn loaded(&self, api: &KubeApi, namespace: &str, name: &str) -> Vec<Vec<TrustAnchor>> {
+    pub fn loaded(&self, api: &KubeApi, namespace: &str, name: &str) -> Vec<NodeState> {
         let delays = self.delays.get();
         self.nodes.loaded(api, &self.eck, delays, namespace, name)
     }
@@ -87,8 +86,6 @@ impl Kubelet {
     }
 }
 
-pub use nodes::every_node_trusts;
-
 impl Controller for Kubelet {
     /// Runs the emulated Elasticsearch of a resource once ECK made its certificates, serves
     /// it again when ECK changed its HTTP layer, and stops it with the resource.
@@ -99,6 +96,8 @@ impl Controller for Kubelet {
         } else if change.is_write_of(&ELASTICSEARCHES) {
             self.hosting
                 .cluster_changed(api, &self.eck, &self.network, namespace, name);
+            // Nodes that just started build their keystore now, not when first looked at.
+            self.loaded(api, namespace, name);
         }
     }
 }

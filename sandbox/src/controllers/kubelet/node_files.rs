@@ -1,5 +1,6 @@
-//! Which transport CAs a node's files give it: the files its rendered `elasticsearch.yml`
-//! lists in `xpack.security.transport.ssl.certificate_authorities`, read as mounted now.
+//! Which CAs a node's files give it, per TLS layer: the files its rendered
+//! `elasticsearch.yml` lists in `xpack.security.LAYER.ssl.certificate_authorities`, read as
+//! mounted now.
 //! When the node loads them, and so when trust changes take effect, is `nodes`' business.
 
 use serde_json::Value;
@@ -9,9 +10,10 @@ use crate::apiserver::KubeApi;
 use crate::apiserver::json;
 use crate::apiserver::resources::PODS;
 use crate::controllers::conventions::{
-    CLUSTER_NAME_LABEL, STATEFULSET_LABEL, config_secret_name, transport_ca_paths,
+    CLUSTER_NAME_LABEL, STATEFULSET_LABEL, config_secret_name, ssl_ca_paths,
 };
 use crate::controllers::eck::Eck;
+use crate::elasticsearch::SslLayer;
 use crate::trust_anchor::{TrustAnchor, trust_anchors};
 
 /// What loading a node's CA files gives.
@@ -38,9 +40,9 @@ pub fn running_nodes(api: &KubeApi, namespace: &str, name: &str) -> Vec<Value> {
     nodes
 }
 
-/// The CAs the node's files hold now.
-pub fn ca_files(api: &KubeApi, eck: &Eck, pod: &Value) -> CaFiles {
-    let loaded: Option<Vec<Vec<TrustAnchor>>> = listed_files(api, pod)
+/// The CAs the node's files of that layer hold now.
+pub fn ca_files(api: &KubeApi, eck: &Eck, pod: &Value, layer: SslLayer) -> CaFiles {
+    let loaded: Option<Vec<Vec<TrustAnchor>>> = listed_files(api, pod, layer)
         .iter()
         .filter_map(|path| mounts::read_file(api, eck, pod, path))
         .map(|pem| Some(trust_anchors(pem.as_bytes())).filter(|cas| !cas.is_empty()))
@@ -59,9 +61,9 @@ pub fn trusts(loaded: &[TrustAnchor], anchor: &TrustAnchor) -> bool {
 }
 
 /// The CA files listed by the `elasticsearch.yml` ECK rendered for the node's StatefulSet.
-fn listed_files(api: &KubeApi, pod: &Value) -> Vec<String> {
+fn listed_files(api: &KubeApi, pod: &Value, layer: SslLayer) -> Vec<String> {
     node_config(api, pod)
-        .map(|config| transport_ca_paths(&config))
+        .map(|config| ssl_ca_paths(&config, layer))
         .unwrap_or_default()
 }
 

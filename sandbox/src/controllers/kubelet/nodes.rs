@@ -3,7 +3,10 @@
 //! template changes: see `eck::pods`); a change of a mounted file's content waits for the
 //! kubelet's sync of the volume (about a minute), then for Elasticsearch's check of its SSL
 //! files (every 5 s). A reload that finds a file without a certificate keeps the old trust;
-//! a node starting with one trusts nothing.
+//! a node starting with one trusts nothing. Each TLS layer (transport, remote cluster client)
+//! has its own files. The keystore is built when the node starts, from the secure settings
+//! as they are then (ECK's init container), and kept until it restarts:
+//! `_nodes/reload_secure_settings` rereads that same keystore.
 //!
 //! The sandbox scales these delays down ([`TrustDelays::default`]); tests set their own.
 //! Content changes are noticed when the sandbox looks: after each write through the API,
@@ -18,8 +21,11 @@ use tokio::time::Instant;
 use super::node_files::{self, CaFiles};
 use crate::apiserver::KubeApi;
 use crate::apiserver::json;
+use crate::apiserver::resources::ELASTICSEARCHES;
 use crate::controllers::conventions::{CONFIG_HASH_ANNOTATION, TrustDelays};
 use crate::controllers::eck::Eck;
+use crate::controllers::eck::secure_settings::{self, SecureSettings};
+use crate::elasticsearch::SslLayer;
 use crate::trust_anchor::TrustAnchor;
 
 /// The nodes of the kube cluster's Elasticsearch clusters, by context, namespace and pod name.
@@ -28,20 +34,45 @@ pub struct Nodes {
     views: Mutex<HashMap<(String, String, String), NodeView>>,
 }
 
+/// What one running node has loaded now.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeState {
+    /// The CAs its transport layer trusts.
+    pub transport: Vec<TrustAnchor>,
+    /// The CAs it trusts as the client of API-key remote clusters.
+    pub remote_cluster_client: Vec<TrustAnchor>,
+    /// Its keystore, as built when it started.
+    pub keystore: SecureSettings,
+}
+
 #[derive(Debug)]
 struct NodeView {
     /// The pod template the node runs (a restarted pod has a new one, and loads its files
     /// anew): its [`revision`].
     revision: String,
+    transport: LoadedCas,
+    remote_cluster_client: LoadedCas,
+    keystore: SecureSettings,
+}
+
+/// The CAs of one TLS layer of a node, and a change on its way to it.
+#[derive(Debug, PartialEq)]
+struct LoadedCas {
     loaded: Vec<TrustAnchor>,
     pending: Option<Pending>,
 }
 
 /// A change on its way to a node.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 struct Pending {
     cas: Vec<TrustAnchor>,
     due: Instant,
+}
+
+/// What a node's files hold now, per layer.
+struct NodeFiles {
+    transport: CaFiles,
+    remote_cluster_client: CaFiles,
 }
 
 impl Nodes {
@@ -54,9 +85,14 @@ impl Nodes {
         delays: TrustDelays,
         namespace: &str,
         name: &str,
-    ) -> Vec<Vec<TrustAnchor>> {
+    ) -> Vec<NodeState> {
         let now = Instant::now();
         let pods = node_files::running_nodes(api, namespace, name);
+        // What a node starting now builds its keystore from.
+        let keystore = api
+            .get(&ELASTICSEARCHES, namespace, name)
+            .map(|resource| secure_settings::gather(api, &resource))
+            .unwrap_or_default();
         let mut views = self.views.lock().unwrap_or_else(PoisonError::into_inner);
         pods.iter()
             .map(|pod| {
@@ -65,40 +101,95 @@ impl Nodes {
                     namespace.to_string(),
                     json::name(pod).to_string(),
                 );
-                let files = node_files::ca_files(api, eck, pod);
+                let files = NodeFiles {
+                    transport: node_files::ca_files(api, eck, pod, SslLayer::Transport),
+                    remote_cluster_client: node_files::ca_files(
+                        api,
+                        eck,
+                        pod,
+                        SslLayer::RemoteClusterClient,
+                    ),
+                };
                 let revision = revision(pod);
                 let view = views
                     .entry(key)
-                    .or_insert_with(|| NodeView::started(&revision, &files));
+                    .or_insert_with(|| NodeView::started(&revision, &files, &keystore));
                 view.notice(
                     &revision,
                     files,
+                    &keystore,
                     now + delays.volume_sync + delays.ssl_reload,
                 );
                 view.settle(now);
-                view.loaded.clone()
+                view.state()
             })
             .collect()
     }
 }
 
 /// What a node runs: its pod's spec and config hash (ECK's hash covers `elasticsearch.yml`
-/// only, so a pod restarted for a new volume shows it in its spec).
+/// and the keystore, so a pod restarted for a new volume shows it in its spec).
 fn revision(pod: &Value) -> String {
     let hash = json::annotation(pod, CONFIG_HASH_ANNOTATION).unwrap_or_default();
     format!("{hash} {}", pod["spec"])
 }
 
-/// Whether every node of `loaded` trusts `anchor` (and there is at least one node).
-pub fn every_node_trusts(loaded: &[Vec<TrustAnchor>], anchor: &TrustAnchor) -> bool {
-    !loaded.is_empty() && loaded.iter().all(|cas| node_files::trusts(cas, anchor))
+/// Whether every node trusts `anchor` in its `cas` (and there is at least one node).
+pub fn every_node_trusts<'a>(
+    mut cas: impl ExactSizeIterator<Item = &'a [TrustAnchor]>,
+    anchor: &TrustAnchor,
+) -> bool {
+    cas.len() > 0 && cas.all(|cas| node_files::trusts(cas, anchor))
 }
 
 impl NodeView {
-    /// A node that starts with these files: one it refuses stops it, trusting nothing.
-    fn started(revision: &str, files: &CaFiles) -> Self {
+    /// A node that starts with these files and builds its keystore now.
+    fn started(revision: &str, files: &NodeFiles, keystore: &SecureSettings) -> Self {
         NodeView {
             revision: revision.to_string(),
+            transport: LoadedCas::started(&files.transport),
+            remote_cluster_client: LoadedCas::started(&files.remote_cluster_client),
+            keystore: keystore.clone(),
+        }
+    }
+
+    /// Schedules what changed since the last look: a restarted node loaded its files and
+    /// built its keystore at start; a running one reloads its CA files once the kubelet
+    /// synced them, and keeps its keystore.
+    fn notice(
+        &mut self,
+        revision: &str,
+        files: NodeFiles,
+        keystore: &SecureSettings,
+        reload_due: Instant,
+    ) {
+        if revision != self.revision {
+            *self = NodeView::started(revision, &files, keystore);
+            return;
+        }
+        self.transport.notice(files.transport, reload_due);
+        self.remote_cluster_client
+            .notice(files.remote_cluster_client, reload_due);
+    }
+
+    fn settle(&mut self, now: Instant) {
+        self.transport.settle(now);
+        self.remote_cluster_client.settle(now);
+    }
+
+    fn state(&self) -> NodeState {
+        NodeState {
+            transport: self.transport.loaded.clone(),
+            remote_cluster_client: self.remote_cluster_client.loaded.clone(),
+            keystore: self.keystore.clone(),
+        }
+    }
+}
+
+impl LoadedCas {
+    /// A node that starts with these files: one it refuses stops it, trusting nothing.
+    fn started(files: &CaFiles) -> Self {
+        LoadedCas {
             loaded: match files {
                 CaFiles::Loaded(cas) => cas.clone(),
                 CaFiles::Refused => Vec::new(),
@@ -107,13 +198,7 @@ impl NodeView {
         }
     }
 
-    /// Schedules what changed since the last look: a restarted node loaded its files at
-    /// start; a running one reloads them once the kubelet synced them.
-    fn notice(&mut self, revision: &str, files: CaFiles, reload_due: Instant) {
-        if revision != self.revision {
-            *self = NodeView::started(revision, &files);
-            return;
-        }
+    fn notice(&mut self, files: CaFiles, reload_due: Instant) {
         let CaFiles::Loaded(cas) = files else {
             // A failed reload keeps the old trust.
             return;
@@ -146,17 +231,31 @@ mod tests {
         }
     }
 
+    fn files(transport: CaFiles) -> NodeFiles {
+        NodeFiles {
+            transport,
+            remote_cluster_client: CaFiles::Loaded(Vec::new()),
+        }
+    }
+
+    fn keystore(value: &str) -> SecureSettings {
+        SecureSettings::from([(
+            "cluster.remote.a.credentials".to_string(),
+            value.to_string(),
+        )])
+    }
+
     #[test]
     fn a_reload_waits_and_a_failed_one_keeps_the_old_trust() {
         let start = Instant::now();
         let later = start + Duration::from_secs(1);
-        let mut node = NodeView::started("h1", &CaFiles::Loaded(vec![ca(1)]));
-        node.notice("h1", CaFiles::Loaded(vec![ca(1), ca(2)]), later);
+        let mut node = LoadedCas::started(&CaFiles::Loaded(vec![ca(1)]));
+        node.notice(CaFiles::Loaded(vec![ca(1), ca(2)]), later);
         node.settle(start);
         assert_eq!(node.loaded, [ca(1)], "not reloaded yet");
         node.settle(later);
         assert_eq!(node.loaded, [ca(1), ca(2)]);
-        node.notice("h1", CaFiles::Refused, later);
+        node.notice(CaFiles::Refused, later);
         node.settle(later + Duration::from_secs(5));
         assert_eq!(
             node.loaded,
@@ -168,17 +267,34 @@ mod tests {
     #[test]
     fn a_restarted_node_loads_its_files_and_stops_on_a_refused_one() {
         let now = Instant::now();
-        let mut node = NodeView::started("h1", &CaFiles::Loaded(vec![ca(1)]));
-        node.notice("h2", CaFiles::Loaded(vec![ca(1), ca(2)]), now);
+        let empty = SecureSettings::new();
+        let mut node = NodeView::started("h1", &files(CaFiles::Loaded(vec![ca(1)])), &empty);
+        node.notice(
+            "h2",
+            files(CaFiles::Loaded(vec![ca(1), ca(2)])),
+            &empty,
+            now,
+        );
         assert_eq!(
-            node.loaded,
+            node.state().transport,
             [ca(1), ca(2)],
             "loaded at start, no reload delay"
         );
-        node.notice("h3", CaFiles::Refused, now);
+        node.notice("h3", files(CaFiles::Refused), &empty, now);
         assert!(
-            node.loaded.is_empty(),
+            node.state().transport.is_empty(),
             "a node that cannot start trusts nothing"
         );
+    }
+
+    #[test]
+    fn the_keystore_is_built_at_start_and_kept_until_a_restart() {
+        let now = Instant::now();
+        let loaded = || files(CaFiles::Loaded(Vec::new()));
+        let mut node = NodeView::started("h1", &loaded(), &keystore("old"));
+        node.notice("h1", loaded(), &keystore("new"), now);
+        assert_eq!(node.state().keystore, keystore("old"), "running: kept");
+        node.notice("h2", loaded(), &keystore("new"), now);
+        assert_eq!(node.state().keystore, keystore("new"), "restarted: rebuilt");
     }
 }
