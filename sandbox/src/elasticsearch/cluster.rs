@@ -78,7 +78,18 @@ impl Cluster {
 
     /// The node that answers HTTP requests, named as ECK names pods.
     pub fn node_name(&self) -> String {
-        format!("{}-es-default-0", self.config.cluster.name)
+        self.node_of(0)
+    }
+
+    fn node_of(&self, ordinal: u32) -> String {
+        format!("{}-es-default-{ordinal}", self.config.cluster.name)
+    }
+
+    /// Every node, named as ECK names pods.
+    pub fn node_names(&self) -> Vec<String> {
+        (0..NODE_COUNT)
+            .map(|ordinal| self.node_of(ordinal))
+            .collect()
     }
 
     pub fn settings(&self) -> ClusterSettings {

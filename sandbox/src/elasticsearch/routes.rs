@@ -45,6 +45,10 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
             "/_security/api_key",
             get(security::get_keys).delete(security::invalidate_keys),
         )
+        .route(
+            "/_nodes/reload_secure_settings",
+            post(security::reload_secure_settings),
+        )
         .route("/_remote/info", get(remote_info))
         .route("/_resolve/cluster/{expression}", get(resolve_cluster))
         .route("/{expression}/_search", get(search).post(search))

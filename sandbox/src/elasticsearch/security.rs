@@ -1,5 +1,6 @@
-//! The HTTP handlers of licensing and cross-cluster API keys: `POST _license/start_trial`,
-//! `POST`/`PUT _security/cross_cluster/api_key`, `GET`/`DELETE _security/api_key`. Creating
+//! The HTTP handlers of licensing, cross-cluster API keys and the keystore:
+//! `POST _license/start_trial`, `POST`/`PUT _security/cross_cluster/api_key`,
+//! `GET`/`DELETE _security/api_key`, `POST _nodes/reload_secure_settings`. Creating
 //! and updating a cross-cluster key needs an Enterprise-level license; reading and
 //! invalidating do not (ES: `RestCreateCrossClusterApiKeyAction.checkFeatureAvailable`).
 
@@ -114,4 +115,36 @@ pub async fn invalidate_keys(
     let selector = KeySelector::from_json(&json_body(&headers, &body)?)?;
     let answer = cluster.with_api_keys(|keys| keys.invalidate(&selector, now_millis()));
     Ok(axum::Json(answer))
+}
+
+/// Each node rereads its keystore file. Under ECK that file is built once, when the pod
+/// starts, from the secure settings of that moment, so a reload finds what the node already
+/// has: changed secure settings reach a node only through ECK's rolling restart.
+pub async fn reload_secure_settings(
+    State(cluster): Shared,
+    uri: Uri,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    check_known(uri.path(), &params, &["timeout"])?;
+    json_body(&headers, &body)?;
+    let nodes: serde_json::Map<String, Value> = cluster
+        .node_names()
+        .into_iter()
+        .map(|name| (node_id(&name), json!({ "name": name })))
+        .collect();
+    Ok(axum::Json(json!({
+        "_nodes": {"total": nodes.len(), "successful": nodes.len(), "failed": 0},
+        "cluster_name": cluster.name(),
+        "nodes": nodes,
+    })))
+}
+
+/// A node id of Elasticsearch's shape (22 URL-safe characters), stable per node name.
+fn node_id(name: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(name.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
 }

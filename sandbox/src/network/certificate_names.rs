@@ -2,7 +2,9 @@
 //! (ECK: `pkg/controller/elasticsearch/certificates/transport/csr.go`, `buildGeneralNames`):
 //! `POD.node.NAME.NS.es.local` (or `POD.SUFFIX` with `otherNameSuffix`), the transport
 //! service `NAME-es-transport.NS.svc`, `POD.NAME-es-NODESET`, the pod IP and loopback, and
-//! `spec.transport.tls.subjectAltNames`. A load balancer's address is none of them unless
+//! `spec.transport.tls.subjectAltNames`; with the remote cluster server enabled, also
+//! `NAME-es-remote-cluster.NS.svc` and `POD.NAME-es-NODESET.NS.svc` (its publish host), since
+//! port 9443 serves the same certificates. A load balancer's address is none of them unless
 //! the user adds it there.
 
 use crate::apiserver::KubeApi;
@@ -18,10 +20,14 @@ pub fn transport_names(api: &KubeApi, namespace: &str, name: &str) -> Vec<String
     };
     let tls = &resource["spec"]["transport"]["tls"];
     let suffix = tls["otherNameSuffix"].as_str().filter(|s| !s.is_empty());
+    let remote_cluster_server = resource["spec"]["remoteClusterServer"]["enabled"] == true;
     let mut names = vec![
         format!("{name}-es-transport.{namespace}.svc"),
         "127.0.0.1".to_string(),
     ];
+    if remote_cluster_server {
+        names.push(format!("{name}-es-remote-cluster.{namespace}.svc"));
+    }
     for pod in running_nodes(api, namespace, name) {
         let pod_name = json::name(&pod);
         names.push(match suffix {
@@ -30,6 +36,9 @@ pub fn transport_names(api: &KubeApi, namespace: &str, name: &str) -> Vec<String
         });
         if let Some(statefulset) = json::label(&pod, STATEFULSET_LABEL) {
             names.push(format!("{pod_name}.{statefulset}"));
+            if remote_cluster_server {
+                names.push(format!("{pod_name}.{statefulset}.{namespace}.svc"));
+            }
         }
         if let Some(ip) = pod["status"]["podIP"].as_str() {
             names.push(ip.to_string());
