@@ -337,3 +337,65 @@ async fn the_license_and_keys_outlive_restarts_and_a_secret_change_rolls_the_pod
     .await;
     assert_eq!(reload.body["_nodes"]["successful"], 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_licenses_must_allow_api_key_links_and_the_transport_port_is_the_wrong_one() {
+    let sandbox = sandbox().await;
+    let address = serve_remote_clusters(&sandbox).await;
+    let refused = es(
+        &sandbox,
+        "two",
+        "POST",
+        "/_security/cross_cluster/api_key",
+        Some(json!({"name": "k", "access": {"search": [{"names": ["*"]}]}})),
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(
+        refused.body["error"]["reason"],
+        "current license is non-compliant for [advanced-remote-cluster-security]"
+    );
+    assert!(sandbox.api("two").start_trial("ns-two", "cluster-two"));
+    let key = create_key(&sandbox).await;
+    install_key(&sandbox, key["encoded"].as_str().expect("encoded"));
+    link(&sandbox, &address, Some(SERVER_NAME)).await;
+    // cluster-one is still on basic: it refuses to send.
+    let local = es(&sandbox, "one", "GET", "/two:logs-*/_search", None).await;
+    assert_eq!(local.status, 403, "{}", local.body);
+    assert_eq!(
+        local.body["error"]["license.expired.feature"],
+        "advanced-remote-cluster-security"
+    );
+    assert!(sandbox.api("one").start_trial("ns-one", "cluster-one"));
+    let searched = es(&sandbox, "one", "GET", "/two:logs-*/_search", None).await;
+    assert_eq!(searched.status, 200, "{}", searched.body);
+
+    // The transport service as a load balancer: 9300 is not the remote cluster port.
+    let two = sandbox.api("two");
+    let mut es_two = resource(&sandbox, "two", "ns-two", "cluster-two");
+    es_two["spec"]["transport"] = json!({"service": {"spec": {"type": "LoadBalancer"}}});
+    two.put_object(GROUP, "elasticsearches", es_two);
+    let mut transport = None;
+    for _ in 0..100 {
+        let service = two
+            .get_object("", "services", Some("ns-two"), "cluster-two-es-transport")
+            .expect("the transport service");
+        transport = service["status"]["loadBalancer"]["ingress"][0]["ip"]
+            .as_str()
+            .map(|ip| format!("{ip}:9300"));
+        if transport.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    link(&sandbox, &transport.expect("an address"), Some(SERVER_NAME)).await;
+    let wrong_port = es(&sandbox, "one", "GET", "/two:logs-*/_search", None).await;
+    assert!(
+        wrong_port.body.to_string().contains(
+            "remote cluster handshake action requires channel profile to be [_remote_cluster], \
+             but got [default]"
+        ),
+        "{}",
+        wrong_port.body
+    );
+}

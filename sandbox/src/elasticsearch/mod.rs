@@ -1,5 +1,9 @@
 //! The emulated Elasticsearch of ecr's sandbox: one cluster's HTTP API (basic auth, cluster
-//! settings, remote clusters, and the probes that prove a link), faithful to Elasticsearch 8.x.
+//! settings, remote clusters, and the probes that prove a link; its license and cross-cluster
+//! API keys, kept in its cluster state), faithful to Elasticsearch 8.x and 9.x. A remote
+//! cluster is certificate-based (mutual TLS on the transport port), or API-key based when the
+//! keystore holds its credentials (the remote cluster server on 9443, both licenses
+//! Enterprise or trial, the key's access).
 //!
 //! The sandbox serves [`Elasticsearch::router`] over HTTPS and tells each cluster what the
 //! emulated network and TLS trust look like through a [`Topology`].

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -39,8 +39,11 @@ pub async fn start_trial(
     Ok((status, axum::Json(body)).into_response())
 }
 
-/// Cross-cluster keys are an Enterprise-level feature.
-fn check_license(cluster: &Cluster) -> Result<(), EsError> {
+/// Cross-cluster keys exist from 8.10, and are an Enterprise-level feature.
+fn check_license(cluster: &Cluster, method: &Method, uri: &Uri) -> Result<(), EsError> {
+    if !cluster.version.has_cross_cluster_api_keys() {
+        return Err(EsError::no_handler(method, &uri.to_string()));
+    }
     match cluster.license().allows_enterprise_features() {
         true => Ok(()),
         false => Err(non_compliant(ADVANCED_REMOTE_CLUSTER_SECURITY)),
@@ -49,12 +52,13 @@ fn check_license(cluster: &Cluster) -> Result<(), EsError> {
 
 pub async fn create_cross_cluster_key(
     State(cluster): Shared,
+    method: Method,
     uri: Uri,
     Query(params): Query<Params>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    check_license(&cluster)?;
+    check_license(&cluster, &method, &uri)?;
     check_known(uri.path(), &params, &["refresh"])?;
     let request = CreateRequest::from_json(&json_body(&headers, &body)?)?;
     let created = cluster.with_api_keys(|keys| keys.create(request, now_millis()));
@@ -64,12 +68,13 @@ pub async fn create_cross_cluster_key(
 pub async fn update_cross_cluster_key(
     State(cluster): Shared,
     Path(id): Path<String>,
+    method: Method,
     uri: Uri,
     Query(params): Query<Params>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    check_license(&cluster)?;
+    check_license(&cluster, &method, &uri)?;
     check_known(uri.path(), &params, &[])?;
     let request = UpdateRequest::from_json(&json_body(&headers, &body)?)?;
     let updated = cluster.with_api_keys(|keys| keys.update(&id, request, now_millis()))?;

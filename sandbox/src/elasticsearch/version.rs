@@ -26,6 +26,11 @@ impl Version {
         (self.major, self.minor) >= (8, 15)
     }
 
+    /// Cross-cluster API keys and the remote cluster server came with 8.10 (beta until 8.14).
+    pub fn has_cross_cluster_api_keys(&self) -> bool {
+        (self.major, self.minor) >= (8, 10)
+    }
+
     /// `GET _resolve/cluster` came with 8.13.
     pub fn has_resolve_cluster(&self) -> bool {
         (self.major, self.minor) >= (8, 13)

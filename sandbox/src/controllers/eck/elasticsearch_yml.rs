@@ -212,6 +212,23 @@ mod tests {
     }
 
     #[test]
+    fn the_remote_cluster_server_listens_on_every_interface_with_the_transport_certificates() {
+        let resource = json!({"metadata": {"name": "c", "namespace": "n"},
+            "spec": {"version": "8.17.0", "remoteClusterServer": {"enabled": true},
+                "nodeSets": [{"name": "default", "count": 1}]}});
+        let cluster = Cluster::new(&resource, 1);
+        let config = merged(&cluster, &cluster.node_sets[0]);
+        assert_eq!(config["remote_cluster_server"]["enabled"], "true");
+        assert_eq!(config["remote_cluster"]["host"], "0");
+        let server = &config["xpack"]["security"]["remote_cluster_server"]["ssl"];
+        assert_eq!(server["certificate_authorities"], json!(OWN));
+        assert!(
+            config["xpack"]["security"]["remote_cluster_client"].is_null(),
+            "the client side only with an apiKey entry in spec.remoteClusters"
+        );
+    }
+
+    #[test]
     fn http_ssl_is_off_when_the_spec_turns_http_tls_off() {
         let resource = json!({"metadata": {"name": "c", "namespace": "n"},
             "spec": {"version": "8.17.0", "http": {"tls": {"selfSignedCertificate": {"disabled": true}}},

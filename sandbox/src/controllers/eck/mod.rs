@@ -2,8 +2,9 @@
 //! resource the certificates, secrets, services and pods ECK makes, its status, the
 //! ConfigMap of extra transport CAs (a missing one stops the reconcile), the pause
 //! annotations (pause-orchestration holds back only pods and their config), HTTP TLS turned off
-//! (`spec.http.tls.selfSignedCertificate.disabled`), and a count of the rolling restarts ECK
-//! would do. It acts synchronously after each write, so tests see its result
+//! (`spec.http.tls.selfSignedCertificate.disabled`), the remote cluster server
+//! (`spec.remoteClusterServer`: its settings, its service), the secure settings whose hash
+//! rolls the pods (`secure_settings`), and a count of the rolling restarts ECK would do. It acts synchronously after each write, so tests see its result
 //! as soon as their request returns (load-balancer addresses excepted: see
 //! `load_balancers`).
 //!
