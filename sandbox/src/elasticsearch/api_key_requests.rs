@@ -39,6 +39,8 @@ pub struct KeySelector {
     pub ids: Vec<String>,
     /// An exact name, or a prefix ending in `*` (`*` alone: every key).
     pub name: Option<String>,
+    /// `owner: true` alone: every key of the requesting user (every key, in the sandbox).
+    pub owned: bool,
 }
 
 impl CreateRequest {
@@ -114,25 +116,37 @@ impl KeySelector {
             .get("name")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        if ids.is_empty() && name.is_none() {
-            // The sandbox knows one user, so selecting by owner or realm is not emulated.
-            return Err(EsError::request_validation(
-                "One of [api key id(s), api key name, username, realm name] must be specified \
-                 if [owner] flag is false",
-            ));
-        }
-        Ok(KeySelector { ids, name })
+        let owned = fields.get("owner") == Some(&Value::Bool(true));
+        check_one_selector(!ids.is_empty(), name.is_some(), owned)?;
+        Ok(KeySelector { ids, name, owned })
     }
 
     /// Whether this selects the key of that id and name (ES: `ApiKeyService` matches a name
     /// ending in `*` as a prefix).
     pub fn selects(&self, id: &str, name: &str) -> bool {
-        self.ids.iter().any(|wanted| wanted == id)
-            || self
-                .name
-                .as_deref()
-                .is_some_and(|wanted| name_matches(wanted, name))
+        let by_id = self.ids.iter().any(|wanted| wanted == id);
+        let by_name = self
+            .name
+            .as_deref()
+            .is_some_and(|wanted| name_matches(wanted, name));
+        let by_owner = self.owned && self.ids.is_empty() && self.name.is_none();
+        by_id || by_name || by_owner
     }
+}
+
+/// Ids or a name, not both; one of them unless `owner` (ES: `InvalidateApiKeyRequest` and
+/// `GetApiKeyRequest` `validate`; selecting by user or realm is not emulated: the sandbox
+/// has one user).
+pub fn check_one_selector(ids: bool, name: bool, owned: bool) -> Result<(), EsError> {
+    let problem = match (ids, name) {
+        (true, true) => "only one of [api key id(s), api key name] can be specified",
+        (false, false) if !owned => {
+            "One of [api key id(s), api key name, username, realm name] must be specified if \
+             [owner] flag is false"
+        }
+        _ => return Ok(()),
+    };
+    Err(EsError::request_validation(problem))
 }
 
 /// An exact name, or a prefix ending in `*`.
@@ -455,7 +469,10 @@ mod tests {
         assert!(name_matches("*", "x"));
         assert!(!name_matches("eck", "eck-a"));
         assert!(KeySelector::from_json(&json!({})).is_err());
-        let selector = KeySelector::from_json(&json!({"ids": ["a"], "name": "b"})).expect("valid");
-        assert!(selector.selects("a", "z") && selector.selects("x", "b"));
+        assert!(KeySelector::from_json(&json!({"ids": ["a"], "name": "b"})).is_err());
+        let by_id = KeySelector::from_json(&json!({"ids": ["a"]})).expect("valid");
+        assert!(by_id.selects("a", "z") && !by_id.selects("x", "b"));
+        let owned = KeySelector::from_json(&json!({"owner": true})).expect("valid");
+        assert!(owned.selects("x", "b"));
     }
 }

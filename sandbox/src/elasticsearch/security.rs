@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::api_key_requests::{CreateRequest, KeySelector, UpdateRequest};
+use super::api_key_requests::{CreateRequest, KeySelector, UpdateRequest, check_one_selector};
 use super::cluster::Cluster;
 use super::errors::EsError;
 use super::license::{ADVANCED_REMOTE_CLUSTER_SECURITY, non_compliant, trial_answer};
@@ -95,6 +95,7 @@ pub async fn get_keys(State(cluster): Shared, uri: Uri, Query(params): Query<Par
     check_known(uri.path(), &params, KNOWN)?;
     let active_only = flag(&params, "active_only")?;
     let (id, name) = (params.get("id"), params.get("name"));
+    check_one_selector(id.is_some(), name.is_some(), true)?;
     let keys: Vec<Value> = cluster.with_api_keys(|keys| {
         keys.find(
             id.map(String::as_str),
