@@ -313,6 +313,15 @@ async fn the_license_and_keys_outlive_restarts_and_a_secret_change_rolls_the_pod
 
     let one = sandbox.api("one");
     install_key(&sandbox, key["encoded"].as_str().expect("encoded"));
+    let aggregated = one
+        .get_object(
+            "",
+            "secrets",
+            Some("ns-one"),
+            "cluster-one-es-secure-settings",
+        )
+        .expect("ECK aggregates the secure settings");
+    assert!(aggregated["data"]["cluster.remote.two.credentials"].is_string());
     let after_install = one.rolling_restarts("ns-one", "cluster-one");
     one.put_object(
         "",

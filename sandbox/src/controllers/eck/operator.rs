@@ -229,8 +229,8 @@ impl Eck {
             return;
         };
         let mut cluster = Cluster::new(&resource, cluster_state.index);
-        cluster.secure_settings_hash =
-            secure_settings::hash(&secure_settings::gather(api, &resource));
+        let secure = secure_settings::gather(api, &resource);
+        cluster.secure_settings_hash = secure_settings::hash(&secure);
         // A missing certificateAuthorities ConfigMap fails the transport reconcile, and the
         // rest of ECK's loop with it: StatefulSets wait too (ECK: certificates/reconcile.go,
         // driver/stateful/driver.go).
@@ -270,6 +270,7 @@ impl Eck {
             services::apply(api, service);
         }
         services::remove_stale(api, &cluster);
+        secure_settings::reconcile_secret(api, &cluster, &secure);
         apply_statefulsets(api, stateful.statefulsets, &to_restart);
         for pod in stateful.pods {
             // A pod waiting for its turn in the roll still runs its old template.

@@ -3,18 +3,21 @@
 //! (ECK: `pkg/controller/common/keystore/user_secret.go`). A secret that does not exist is
 //! skipped with a warning (a Warning event in ECK), not a reconcile error. Their hash goes into
 //! the pods' config hash (ECK: `nodespec/podspec.go`), so a change of the data rolls the pods;
-//! each node builds its keystore at start (ECK's init container), and keeps it until it
-//! restarts.
+//! each node builds its keystore at start (ECK's init container, from the aggregated secret
+//! `NAME-es-secure-settings`), and keeps it until it restarts.
 
 use std::collections::BTreeMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::apply::apply_owned;
+use super::resource::Cluster;
 use crate::apiserver::KubeApi;
 use crate::apiserver::resources::SECRETS;
+use crate::apiserver::write::WriteOptions;
 
 /// Setting name to value: what a keystore built now would hold.
 pub type SecureSettings = BTreeMap<String, String>;
@@ -43,6 +46,41 @@ pub fn hash(settings: &SecureSettings) -> String {
         digest.update([0]);
     }
     format!("{:x}", digest.finalize())
+}
+
+/// Writes the aggregated `NAME-es-secure-settings` the keystores are built from, or deletes
+/// it when there are no secure settings (ECK: keystore/user_secret.go,
+/// `reconcileSecureSettings`).
+pub(super) fn reconcile_secret(api: &KubeApi, cluster: &Cluster<'_>, settings: &SecureSettings) {
+    let name = format!("{}-es-secure-settings", cluster.name);
+    if settings.is_empty() {
+        // Not there is fine: nothing to delete.
+        let _ = api.remove(
+            &SECRETS,
+            cluster.namespace,
+            &name,
+            None,
+            &WriteOptions::default(),
+        );
+        return;
+    }
+    let data: serde_json::Map<String, Value> = settings
+        .iter()
+        .map(|(key, value)| (key.clone(), json!(STANDARD.encode(value))))
+        .collect();
+    let secret = json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": name,
+            "namespace": cluster.namespace,
+            "labels": cluster.labels(),
+            "ownerReferences": cluster.owner_reference(),
+        },
+        "data": data,
+    });
+    apply_owned(api, &SECRETS, secret);
 }
 
 fn entries_of(api: &KubeApi, namespace: &str, source: &Value) -> Vec<(String, String)> {
