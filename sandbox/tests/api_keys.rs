@@ -408,3 +408,64 @@ async fn both_licenses_must_allow_api_key_links_and_the_transport_port_is_the_wr
         wrong_port.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_keeps_the_keystore_it_started_with_until_ecks_roll_restarts_it() {
+    let sandbox = sandbox().await;
+    let address = serve_remote_clusters(&sandbox).await;
+    sandbox.start_trials();
+    let key = create_key(&sandbox).await;
+    install_key(&sandbox, key["encoded"].as_str().expect("encoded"));
+    link(&sandbox, &address, Some(SERVER_NAME)).await;
+    let search = || es(&sandbox, "one", "GET", "/two:logs-*/_search", None);
+    assert_eq!(search().await.status, 200);
+
+    let restart = std::time::Duration::from_millis(300);
+    sandbox.set_trust_delays(TrustDelays {
+        pod_restart: restart,
+        ..TrustDelays::NONE
+    });
+    let one = sandbox.api("one");
+    let wrong = STANDARD.encode("unknown-id:secret");
+    one.put_object(
+        "",
+        "secrets",
+        secret(
+            "ns-one",
+            "remote-keys",
+            &[("cluster.remote.two.credentials", &wrong)],
+        ),
+    );
+    // A reload rereads the keystore built at start: nothing changes before the restart.
+    es(
+        &sandbox,
+        "one",
+        "POST",
+        "/_nodes/reload_secure_settings",
+        None,
+    )
+    .await;
+    assert_eq!(
+        search().await.status,
+        200,
+        "the old keystore is still in force"
+    );
+
+    tokio::time::sleep(restart * 4).await;
+    let refused = search().await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!(
+        refused.body["error"]["additional_unsuccessful_credentials"],
+        "API key: unable to find apikey with id unknown-id"
+    );
+
+    // A secret that does not exist is skipped: no keystore entry, no error, no roll.
+    let restarts = one.rolling_restarts("ns-one", "cluster-one");
+    let mut es_one = resource(&sandbox, "one", "ns-one", "cluster-one");
+    es_one["spec"]["secureSettings"] =
+        json!([{"secretName": "remote-keys"}, {"secretName": "nope"}]);
+    one.put_object(GROUP, "elasticsearches", es_one);
+    assert_eq!(one.rolling_restarts("ns-one", "cluster-one"), restarts);
+    let status = resource(&sandbox, "one", "ns-one", "cluster-one")["status"]["phase"].clone();
+    assert_eq!(status, "Ready");
+}
