@@ -14,13 +14,22 @@ const GROUP: &str = "elasticsearch.k8s.elastic.co";
 const CA_DIR: &str = "/usr/share/elasticsearch/config/remote-two";
 
 async fn sandbox() -> Sandbox {
+    sandbox_with(ecr_sandbox::DEFAULT_VERSION).await
+}
+
+/// Two kube clusters, plain HTTP; cluster-one runs `version_one`.
+async fn sandbox_with(version_one: &str) -> Sandbox {
     let plain = |namespace: &str, name: &str| ElasticsearchSpec {
         http_tls: false,
         ..ElasticsearchSpec::new(namespace, name)
     };
+    let one = ElasticsearchSpec {
+        version: version_one.to_string(),
+        ..plain("ns-one", "cluster-one")
+    };
     let spec = SandboxSpec {
         kube_clusters: vec![
-            KubeClusterSpec::new("one", vec![plain("ns-one", "cluster-one")]),
+            KubeClusterSpec::new("one", vec![one]),
             KubeClusterSpec::new("two", vec![plain("ns-two", "cluster-two")]),
         ],
     };
@@ -468,4 +477,45 @@ async fn a_node_keeps_the_keystore_it_started_with_until_ecks_roll_restarts_it()
     assert_eq!(one.rolling_restarts("ns-one", "cluster-one"), restarts);
     let status = resource(&sandbox, "one", "ns-one", "cluster-one")["status"]["phase"].clone();
     assert_eq!(status, "Ready");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_based_secure_settings_reach_running_nodes_without_a_roll() {
+    let sandbox = sandbox_with("9.5.0").await;
+    let address = serve_remote_clusters(&sandbox).await;
+    sandbox.start_trials();
+    let key = create_key(&sandbox).await;
+    install_key(&sandbox, key["encoded"].as_str().expect("encoded"));
+    let one = sandbox.api("one");
+    let mut es_one = resource(&sandbox, "one", "ns-one", "cluster-one");
+    es_one["metadata"]["annotations"] =
+        json!({"eck.k8s.elastic.co/file-based-secure-settings": "true"});
+    one.put_object(GROUP, "elasticsearches", es_one);
+    assert!(
+        one.get_object(
+            "",
+            "secrets",
+            Some("ns-one"),
+            "cluster-one-es-secure-settings"
+        )
+        .is_none(),
+        "no keystore to build"
+    );
+    link(&sandbox, &address, Some(SERVER_NAME)).await;
+    let search = || es(&sandbox, "one", "GET", "/two:logs-*/_search", None);
+    assert_eq!(search().await.status, 200);
+
+    let restarts = one.rolling_restarts("ns-one", "cluster-one");
+    let wrong = STANDARD.encode("unknown-id:secret");
+    one.put_object(
+        "",
+        "secrets",
+        secret(
+            "ns-one",
+            "remote-keys",
+            &[("cluster.remote.two.credentials", &wrong)],
+        ),
+    );
+    assert_eq!(one.rolling_restarts("ns-one", "cluster-one"), restarts);
+    assert_eq!(search().await.status, 401, "reloaded without a restart");
 }

@@ -229,7 +229,11 @@ impl Eck {
             return;
         };
         let mut cluster = Cluster::new(&resource, cluster_state.index);
-        let secure = secure_settings::gather(api, &resource);
+        // File-based secure settings are reloaded, not built into the pods: they roll nothing.
+        let secure = match secure_settings::delivered_as_files(&resource) {
+            true => Default::default(),
+            false => secure_settings::gather(api, &resource),
+        };
         cluster.secure_settings_hash = secure_settings::hash(&secure);
         // A missing certificateAuthorities ConfigMap fails the transport reconcile, and the
         // rest of ECK's loop with it: StatefulSets wait too (ECK: certificates/reconcile.go,

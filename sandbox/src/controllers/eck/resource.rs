@@ -126,6 +126,16 @@ impl Cluster<'_> {
     }
 }
 
+/// Whether `version` (`8.19.7`, `9.0.0-SNAPSHOT`) is `minimum` or later, by number.
+pub(super) fn version_at_least(version: &str, minimum: [u64; 3]) -> bool {
+    let parts: Vec<u64> = version
+        .split(['.', '-'])
+        .take(3)
+        .map(|part| part.parse().unwrap_or(0))
+        .collect();
+    parts.as_slice() >= minimum.as_slice()
+}
+
 /// ECK's `TLSOptions.Enabled()`: TLS is on unless the self-signed certificate is disabled and
 /// no certificate of the user's is named. (The sandbox's own reading, kept apart from ecr's.)
 pub(super) fn http_tls_enabled(tls: &Value) -> bool {
@@ -153,5 +163,18 @@ pub(super) fn paused(resource: &Value) -> Option<Pause> {
         Some(Pause::Orchestration)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_by_number() {
+        assert!(version_at_least("8.19.7", [8, 6, 1]));
+        assert!(version_at_least("8.6.1", [8, 6, 1]));
+        assert!(!version_at_least("8.6.0", [8, 6, 1]));
+        assert!(!version_at_least("7.17.20", [8, 6, 1]));
     }
 }

@@ -4,7 +4,10 @@
 //! skipped with a warning (a Warning event in ECK), not a reconcile error. Their hash goes into
 //! the pods' config hash (ECK: `nodespec/podspec.go`), so a change of the data rolls the pods;
 //! each node builds its keystore at start (ECK's init container, from the aggregated secret
-//! `NAME-es-secure-settings`), and keeps it until it restarts.
+//! `NAME-es-secure-settings`), and keeps it until it restarts. Except with Elasticsearch 9.5+
+//! and the annotation `eck.k8s.elastic.co/file-based-secure-settings: "true"` (ECK 3.5): ECK
+//! then delivers them as file-based cluster secrets, which the nodes reload without a restart,
+//! and they roll nothing (ECK: driver/stateful/keystore.go, `reconcileSecureSettings`).
 
 use std::collections::BTreeMap;
 
@@ -14,7 +17,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::apply::apply_owned;
-use super::resource::Cluster;
+use super::resource::{Cluster, version_at_least};
 use crate::apiserver::KubeApi;
 use crate::apiserver::resources::SECRETS;
 use crate::apiserver::write::WriteOptions;
@@ -31,6 +34,16 @@ pub fn gather(api: &KubeApi, resource: &Value) -> SecureSettings {
         .flatten()
         .flat_map(|source| entries_of(api, namespace, source))
         .collect()
+}
+
+const FILE_BASED_ANNOTATION: &str = "eck.k8s.elastic.co/file-based-secure-settings";
+
+/// Whether ECK delivers the secure settings as file-based cluster secrets (reloaded by the
+/// running nodes) rather than in the keystore built at start.
+pub fn delivered_as_files(resource: &Value) -> bool {
+    let version = resource["spec"]["version"].as_str().unwrap_or_default();
+    crate::apiserver::json::annotation(resource, FILE_BASED_ANNOTATION) == Some("true")
+        && version_at_least(version, [9, 5, 0])
 }
 
 /// A digest of the settings, for the pods' config hash (empty when there are none).

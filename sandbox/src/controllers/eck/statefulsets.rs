@@ -9,7 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use super::elasticsearch_yml;
-use super::resource::{Cluster, NodeSet, statefulset_name};
+use super::resource::{Cluster, NodeSet, statefulset_name, version_at_least};
 use crate::controllers::conventions::{
     CONFIG_HASH_ANNOTATION, STATEFULSET_LABEL, config_secret_name, transport_certs_secret,
 };
@@ -362,15 +362,6 @@ fn optional_volumes(cluster: &Cluster<'_>) -> Vec<OwnVolume> {
     own
 }
 
-fn version_at_least(version: &str, minimum: [u64; 3]) -> bool {
-    let parts: Vec<u64> = version
-        .split(['.', '-'])
-        .take(3)
-        .map(|part| part.parse().unwrap_or(0))
-        .collect();
-    parts.as_slice() >= minimum.as_slice()
-}
-
 /// The user's volumes, then ECK's that no user volume shadows by name, sorted by name as ECK
 /// sorts them (common/defaults/pod_template.go, `WithVolumes`).
 fn volumes(own: &[OwnVolume], user: &[Value]) -> Vec<Value> {
@@ -464,14 +455,6 @@ fn elasticsearch_container(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn versions_compare_by_number() {
-        assert!(version_at_least("8.19.7", [8, 6, 1]));
-        assert!(version_at_least("8.6.1", [8, 6, 1]));
-        assert!(!version_at_least("8.6.0", [8, 6, 1]));
-        assert!(!version_at_least("7.17.20", [8, 6, 1]));
-    }
 
     #[test]
     fn the_config_hash_is_fnv_32a() {

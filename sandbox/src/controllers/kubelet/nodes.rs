@@ -6,7 +6,8 @@
 //! a node starting with one trusts nothing. Each TLS layer (transport, remote cluster client)
 //! has its own files. The keystore is built when the node starts, from the secure settings
 //! as they are then (ECK's init container), and kept until it restarts:
-//! `_nodes/reload_secure_settings` rereads that same keystore.
+//! `_nodes/reload_secure_settings` rereads that same keystore. File-based secure settings
+//! (ECK 3.5, Elasticsearch 9.5+) are reloaded like CA files instead.
 //!
 //! The sandbox scales these delays down ([`TrustDelays::default`]); tests set their own.
 //! Content changes are noticed when the sandbox looks: after each write through the API,
@@ -24,7 +25,7 @@ use crate::apiserver::json;
 use crate::apiserver::resources::ELASTICSEARCHES;
 use crate::controllers::conventions::{CONFIG_HASH_ANNOTATION, TrustDelays};
 use crate::controllers::eck::Eck;
-use crate::controllers::eck::secure_settings::{self, SecureSettings};
+use crate::controllers::eck::secure_settings::{self, SecureSettings, delivered_as_files};
 use crate::elasticsearch::SslLayer;
 use crate::trust_anchor::TrustAnchor;
 
@@ -50,29 +51,34 @@ struct NodeView {
     /// The pod template the node runs (a restarted pod has a new one, and loads its files
     /// anew): its [`revision`].
     revision: String,
-    transport: LoadedCas,
-    remote_cluster_client: LoadedCas,
-    keystore: SecureSettings,
+    transport: Reloading<Vec<TrustAnchor>>,
+    remote_cluster_client: Reloading<Vec<TrustAnchor>>,
+    keystore: Reloading<SecureSettings>,
 }
 
-/// The CAs of one TLS layer of a node, and a change on its way to it.
+/// What a node has loaded of something it reloads (the CAs of one TLS layer, file-based
+/// secure settings), and a change on its way to it.
 #[derive(Debug, PartialEq)]
-struct LoadedCas {
-    loaded: Vec<TrustAnchor>,
-    pending: Option<Pending>,
+struct Reloading<T> {
+    loaded: T,
+    pending: Option<Pending<T>>,
 }
 
 /// A change on its way to a node.
 #[derive(Debug, PartialEq)]
-struct Pending {
-    cas: Vec<TrustAnchor>,
+struct Pending<T> {
+    next: T,
     due: Instant,
 }
 
-/// What a node's files hold now, per layer.
+/// What a node's files hold now, per layer, and the secure settings as they are now.
 struct NodeFiles {
     transport: CaFiles,
     remote_cluster_client: CaFiles,
+    secure_settings: SecureSettings,
+    /// Whether the running node reloads `secure_settings` (file-based) or keeps the keystore
+    /// it started with.
+    reloads_secure_settings: bool,
 }
 
 impl Nodes {
@@ -89,10 +95,13 @@ impl Nodes {
         let now = Instant::now();
         let pods = node_files::running_nodes(api, namespace, name);
         // What a node starting now builds its keystore from.
-        let keystore = api
-            .get(&ELASTICSEARCHES, namespace, name)
-            .map(|resource| secure_settings::gather(api, &resource))
-            .unwrap_or_default();
+        let resource = api.get(&ELASTICSEARCHES, namespace, name);
+        let secure = resource
+            .as_ref()
+            .map_or_else(SecureSettings::new, |resource| {
+                secure_settings::gather(api, resource)
+            });
+        let reloads = resource.as_ref().is_some_and(delivered_as_files);
         let mut views = self.views.lock().unwrap_or_else(PoisonError::into_inner);
         pods.iter()
             .map(|pod| {
@@ -109,15 +118,16 @@ impl Nodes {
                         pod,
                         SslLayer::RemoteClusterClient,
                     ),
+                    secure_settings: secure.clone(),
+                    reloads_secure_settings: reloads,
                 };
                 let revision = revision(pod);
                 let view = views
                     .entry(key)
-                    .or_insert_with(|| NodeView::started(&revision, &files, &keystore));
+                    .or_insert_with(|| NodeView::started(&revision, &files));
                 view.notice(
                     &revision,
                     files,
-                    &keystore,
                     now + delays.volume_sync + delays.ssl_reload,
                 );
                 view.settle(now);
@@ -144,75 +154,84 @@ pub fn every_node_trusts<'a>(
 
 impl NodeView {
     /// A node that starts with these files and builds its keystore now.
-    fn started(revision: &str, files: &NodeFiles, keystore: &SecureSettings) -> Self {
+    fn started(revision: &str, files: &NodeFiles) -> Self {
         NodeView {
             revision: revision.to_string(),
-            transport: LoadedCas::started(&files.transport),
-            remote_cluster_client: LoadedCas::started(&files.remote_cluster_client),
-            keystore: keystore.clone(),
+            transport: Reloading::started(&files.transport),
+            remote_cluster_client: Reloading::started(&files.remote_cluster_client),
+            keystore: Reloading::new(files.secure_settings.clone()),
         }
     }
 
     /// Schedules what changed since the last look: a restarted node loaded its files and
-    /// built its keystore at start; a running one reloads its CA files once the kubelet
-    /// synced them, and keeps its keystore.
-    fn notice(
-        &mut self,
-        revision: &str,
-        files: NodeFiles,
-        keystore: &SecureSettings,
-        reload_due: Instant,
-    ) {
+    /// built its keystore at start; a running one reloads its CA files (and file-based
+    /// secure settings) once the kubelet synced them, and keeps its keystore.
+    fn notice(&mut self, revision: &str, files: NodeFiles, reload_due: Instant) {
         if revision != self.revision {
-            *self = NodeView::started(revision, &files, keystore);
+            *self = NodeView::started(revision, &files);
             return;
         }
-        self.transport.notice(files.transport, reload_due);
+        self.transport.notice_files(files.transport, reload_due);
         self.remote_cluster_client
-            .notice(files.remote_cluster_client, reload_due);
+            .notice_files(files.remote_cluster_client, reload_due);
+        if files.reloads_secure_settings {
+            self.keystore.notice(files.secure_settings, reload_due);
+        }
     }
 
     fn settle(&mut self, now: Instant) {
         self.transport.settle(now);
         self.remote_cluster_client.settle(now);
+        self.keystore.settle(now);
     }
 
     fn state(&self) -> NodeState {
         NodeState {
             transport: self.transport.loaded.clone(),
             remote_cluster_client: self.remote_cluster_client.loaded.clone(),
-            keystore: self.keystore.clone(),
+            keystore: self.keystore.loaded.clone(),
         }
     }
 }
 
-impl LoadedCas {
-    /// A node that starts with these files: one it refuses stops it, trusting nothing.
-    fn started(files: &CaFiles) -> Self {
-        LoadedCas {
-            loaded: match files {
-                CaFiles::Loaded(cas) => cas.clone(),
-                CaFiles::Refused => Vec::new(),
-            },
+impl<T: PartialEq> Reloading<T> {
+    fn new(loaded: T) -> Self {
+        Reloading {
+            loaded,
             pending: None,
         }
     }
 
-    fn notice(&mut self, files: CaFiles, reload_due: Instant) {
-        let CaFiles::Loaded(cas) = files else {
-            // A failed reload keeps the old trust.
-            return;
-        };
-        let wanted = self.pending.as_ref().map_or(&self.loaded, |p| &p.cas);
-        if cas != *wanted {
-            let due = self.pending.as_ref().map_or(reload_due, |p| p.due);
-            self.pending = Some(Pending { cas, due });
+    /// Schedules `next` for `due`, unless it is what the node has or will have (a change
+    /// already on its way keeps its due time).
+    fn notice(&mut self, next: T, due: Instant) {
+        let wanted = self.pending.as_ref().map_or(&self.loaded, |p| &p.next);
+        if next != *wanted {
+            let due = self.pending.as_ref().map_or(due, |p| p.due);
+            self.pending = Some(Pending { next, due });
         }
     }
 
     fn settle(&mut self, now: Instant) {
         if let Some(pending) = self.pending.take_if(|p| p.due <= now) {
-            self.loaded = pending.cas;
+            self.loaded = pending.next;
+        }
+    }
+}
+
+impl Reloading<Vec<TrustAnchor>> {
+    /// A node that starts with these files: one it refuses stops it, trusting nothing.
+    fn started(files: &CaFiles) -> Self {
+        Reloading::new(match files {
+            CaFiles::Loaded(cas) => cas.clone(),
+            CaFiles::Refused => Vec::new(),
+        })
+    }
+
+    fn notice_files(&mut self, files: CaFiles, reload_due: Instant) {
+        // A failed reload keeps the old trust.
+        if let CaFiles::Loaded(cas) = files {
+            self.notice(cas, reload_due);
         }
     }
 }
@@ -232,9 +251,15 @@ mod tests {
     }
 
     fn files(transport: CaFiles) -> NodeFiles {
+        with_settings(transport, SecureSettings::new(), false)
+    }
+
+    fn with_settings(transport: CaFiles, secure: SecureSettings, reloads: bool) -> NodeFiles {
         NodeFiles {
             transport,
             remote_cluster_client: CaFiles::Loaded(Vec::new()),
+            secure_settings: secure,
+            reloads_secure_settings: reloads,
         }
     }
 
@@ -249,13 +274,13 @@ mod tests {
     fn a_reload_waits_and_a_failed_one_keeps_the_old_trust() {
         let start = Instant::now();
         let later = start + Duration::from_secs(1);
-        let mut node = LoadedCas::started(&CaFiles::Loaded(vec![ca(1)]));
-        node.notice(CaFiles::Loaded(vec![ca(1), ca(2)]), later);
+        let mut node = Reloading::started(&CaFiles::Loaded(vec![ca(1)]));
+        node.notice_files(CaFiles::Loaded(vec![ca(1), ca(2)]), later);
         node.settle(start);
         assert_eq!(node.loaded, [ca(1)], "not reloaded yet");
         node.settle(later);
         assert_eq!(node.loaded, [ca(1), ca(2)]);
-        node.notice(CaFiles::Refused, later);
+        node.notice_files(CaFiles::Refused, later);
         node.settle(later + Duration::from_secs(5));
         assert_eq!(
             node.loaded,
@@ -267,20 +292,14 @@ mod tests {
     #[test]
     fn a_restarted_node_loads_its_files_and_stops_on_a_refused_one() {
         let now = Instant::now();
-        let empty = SecureSettings::new();
-        let mut node = NodeView::started("h1", &files(CaFiles::Loaded(vec![ca(1)])), &empty);
-        node.notice(
-            "h2",
-            files(CaFiles::Loaded(vec![ca(1), ca(2)])),
-            &empty,
-            now,
-        );
+        let mut node = NodeView::started("h1", &files(CaFiles::Loaded(vec![ca(1)])));
+        node.notice("h2", files(CaFiles::Loaded(vec![ca(1), ca(2)])), now);
         assert_eq!(
             node.state().transport,
             [ca(1), ca(2)],
             "loaded at start, no reload delay"
         );
-        node.notice("h3", files(CaFiles::Refused), &empty, now);
+        node.notice("h3", files(CaFiles::Refused), now);
         assert!(
             node.state().transport.is_empty(),
             "a node that cannot start trusts nothing"
@@ -290,11 +309,25 @@ mod tests {
     #[test]
     fn the_keystore_is_built_at_start_and_kept_until_a_restart() {
         let now = Instant::now();
-        let loaded = || files(CaFiles::Loaded(Vec::new()));
-        let mut node = NodeView::started("h1", &loaded(), &keystore("old"));
-        node.notice("h1", loaded(), &keystore("new"), now);
+        let loaded = |value| with_settings(CaFiles::Loaded(Vec::new()), keystore(value), false);
+        let mut node = NodeView::started("h1", &loaded("old"));
+        node.notice("h1", loaded("new"), now);
+        node.settle(now);
         assert_eq!(node.state().keystore, keystore("old"), "running: kept");
-        node.notice("h2", loaded(), &keystore("new"), now);
+        node.notice("h2", loaded("new"), now);
         assert_eq!(node.state().keystore, keystore("new"), "restarted: rebuilt");
+    }
+
+    #[test]
+    fn file_based_secure_settings_are_reloaded_by_a_running_node() {
+        let start = Instant::now();
+        let later = start + Duration::from_secs(1);
+        let files = |value| with_settings(CaFiles::Loaded(Vec::new()), keystore(value), true);
+        let mut node = NodeView::started("h1", &files("old"));
+        node.notice("h1", files("new"), later);
+        node.settle(start);
+        assert_eq!(node.state().keystore, keystore("old"), "not synced yet");
+        node.settle(later);
+        assert_eq!(node.state().keystore, keystore("new"));
     }
 }
