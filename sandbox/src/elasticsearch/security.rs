@@ -40,7 +40,7 @@ pub async fn start_trial(
 }
 
 /// Cross-cluster keys exist from 8.10, and are an Enterprise-level feature.
-fn check_license(cluster: &Cluster, method: &Method, uri: &Uri) -> Result<(), EsError> {
+fn check_available(cluster: &Cluster, method: &Method, uri: &Uri) -> Result<(), EsError> {
     if !cluster.version.has_cross_cluster_api_keys() {
         return Err(EsError::no_handler(method, &uri.to_string()));
     }
@@ -58,7 +58,7 @@ pub async fn create_cross_cluster_key(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    check_license(&cluster, &method, &uri)?;
+    check_available(&cluster, &method, &uri)?;
     check_known(uri.path(), &params, &["refresh"])?;
     let request = CreateRequest::from_json(&json_body(&headers, &body)?)?;
     let created = cluster.with_api_keys(|keys| keys.create(request, now_millis()));
@@ -74,7 +74,7 @@ pub async fn update_cross_cluster_key(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    check_license(&cluster, &method, &uri)?;
+    check_available(&cluster, &method, &uri)?;
     check_known(uri.path(), &params, &[])?;
     let request = UpdateRequest::from_json(&json_body(&headers, &body)?)?;
     let updated = cluster.with_api_keys(|keys| keys.update(&id, request, now_millis()))?;
