@@ -110,7 +110,21 @@ pub async fn plan_disconnect(es: &Arc<Elasticsearch>, alias: &str) -> anyhow::Re
 /// `connect` and `setup` run it for each direction before they write anything.
 pub async fn check_connect(local: &EckCluster, alias: &str) -> anyhow::Result<Vec<String>> {
     let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
-    if foreign_settings::managed_by_eck(&resource, alias) {
+    let mut warnings = check_alias_free(local, &resource, alias)?;
+    let version = resource.pointer("/spec/version").and_then(Value::as_str);
+    warnings.extend(deprecation_note(version.unwrap_or_default()));
+    Ok(warnings)
+}
+
+/// The part of [`check_connect`] that every model of link shares: refuses an alias that ECK
+/// manages or that a nodeSet's config gives sniff settings; what the plan should warn about.
+/// `resource` is `local`'s, as read.
+pub fn check_alias_free(
+    local: &EckCluster,
+    resource: &Value,
+    alias: &str,
+) -> anyhow::Result<Vec<String>> {
+    if foreign_settings::managed_by_eck(resource, alias) {
         return Err(Failure::new(
             FailureKind::Invalid,
             format!(
@@ -124,10 +138,11 @@ pub async fn check_connect(local: &EckCluster, alias: &str) -> anyhow::Result<Ve
         .into());
     }
     let found = foreign_settings::in_node_configs(&resource["spec"], alias);
-    let mut warnings = foreign_settings::judge_for_connect(&local.cluster, alias, &found)?;
-    let version = resource.pointer("/spec/version").and_then(Value::as_str);
-    warnings.extend(deprecation_note(version.unwrap_or_default()));
-    Ok(warnings)
+    Ok(foreign_settings::judge_for_connect(
+        &local.cluster,
+        alias,
+        &found,
+    )?)
 }
 
 /// Checks what else configures `alias` in `local` before its settings are removed: refuses an

@@ -126,7 +126,8 @@ pub fn parse_annotation(pair: &str) -> Result<(String, String), String> {
     }
 }
 
-/// The address of the transport service, once it has one of the wanted kind.
+/// The address of a service (the transport's, or the remote cluster server's), once it has one
+/// of the wanted kind: its port named for the transport, or else its first.
 pub fn address_of(service: &Service, service_type: ServiceType) -> Option<Address> {
     let spec = service.spec.as_ref()?;
     if spec.type_.as_deref() != Some(service_type.as_str()) {
@@ -161,6 +162,21 @@ pub fn address_of(service: &Service, service_type: ServiceType) -> Option<Addres
             })
         }
     }
+}
+
+/// Waits (a watch) for `service` to get a load-balancer address; `None` when the time ran out.
+pub async fn wait_for_load_balancer(
+    kube: &Kube,
+    service: &str,
+    timeout: std::time::Duration,
+) -> anyhow::Result<Option<Address>> {
+    let has_address = |service: Option<&Service>| {
+        service
+            .and_then(|s| address_of(s, ServiceType::LoadBalancer))
+            .is_some()
+    };
+    let found = kube.wait_for::<Service>(service, timeout, has_address).await?;
+    Ok(found.and_then(|service| address_of(&service, ServiceType::LoadBalancer)))
 }
 
 /// The write that shapes the transport service as wanted; none when it already is.

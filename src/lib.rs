@@ -15,6 +15,7 @@
 //! - `remote`: remote cluster settings (step 4): proxy addresses and the settings change.
 //! - `foreign_settings`: remote settings ecr did not write (ECK's, `elasticsearch.yml`'s).
 //! - `connect`: connecting clusters (step 4): the plans, the proof, the diagnosis.
+//! - `api_key`: API-key remote clusters: the key, the keystore, the remote cluster server.
 //! - `setup`: the whole recipe between two clusters in one plan.
 //! - `status`: one cluster's trust, exposure and remotes at a glance.
 //! - `plan`: plans as data: their changes, patches, rendering and applying.
@@ -24,6 +25,7 @@
 //! - `sandbox`: the emulated environment (Kubernetes API, ECK, Elasticsearch): the crate
 //!   `ecr-sandbox` (`sandbox/`), re-exported for `ecr sandbox` and the tests.
 
+pub mod api_key;
 pub mod certs;
 pub mod cli;
 pub mod commands;

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Service;
 use serde_json::Value;
 
 use crate::connect;
@@ -106,16 +105,7 @@ pub async fn wait_for_address(
     timeout: Duration,
 ) -> anyhow::Result<ProxyAddress> {
     let service = eck::transport_service(&side.cluster);
-    let ready = |service: Option<&Service>| {
-        service
-            .and_then(|s| expose::address_of(s, ServiceType::LoadBalancer))
-            .is_some()
-    };
-    let found = side
-        .kube
-        .wait_for::<Service>(&service, timeout, ready)
-        .await?;
-    match found.and_then(|service| expose::address_of(&service, ServiceType::LoadBalancer)) {
+    match expose::wait_for_load_balancer(&side.kube, &service, timeout).await? {
         Some(Address::LoadBalancer { host, port }) => Ok(ProxyAddress { host, port }),
         _ => Err(expose::timed_out(
             &side.kube,
@@ -222,8 +212,8 @@ pub async fn wait_for_roll(
     )
     .with_hint(
         "a rolling restart takes minutes per pod on real clusters; what is written stays: re-run \
-         the same ecr setup command to resume (it writes nothing more, waits for the rest and \
-         proves the links), with a longer --roll-timeout if need be",
+         the same ecr command to resume (it writes nothing more, waits for the rest and proves \
+         the links), with a longer --roll-timeout if need be",
     )
     .into())
 }

@@ -216,7 +216,7 @@ async fn setup_waits_for_the_roll_and_says_how_to_resume() {
     );
     assert!(
         run.stderr
-            .contains("re-run the same ecr setup command to resume"),
+            .contains("re-run the same ecr command to resume"),
         "{}",
         run.stderr
     );

@@ -8,15 +8,16 @@ use std::time::Duration;
 use clap::Args;
 use serde_json::json;
 
+use crate::api_key::{self, KeyAccess, planner::ApiKeyLink};
 use crate::cli::GlobalArgs;
 use crate::commands::es_access::EsAccessArgs;
 use crate::connect;
-use crate::eck::EckCluster;
+use crate::eck::{self, EckCluster};
 use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
 use crate::k8s::{Kube, Location, SideFlags};
 use crate::output::{Output, OutputFormat};
-use crate::plan::{self, Clients, Outcome};
+use crate::plan::{self, Approval, Clients, Outcome};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
 use crate::trust;
 
@@ -40,7 +41,7 @@ pub struct ConnectArgs {
 
     /// Connect in proxy mode to ADDRESS (HOST or HOST:PORT, port 9300 by default, IPv6 as
     /// [ADDRESS]:PORT); without ADDRESS, to the address `ecr expose` reports for --remote
-    #[arg(long, value_name = "ADDRESS", num_args = 0..=1, required_unless_present = "reference")]
+    #[arg(long, value_name = "ADDRESS", num_args = 0..=1, required_unless_present_any = ["reference", "api_key"])]
     pub proxy: Option<Option<String>>,
 
     /// Connect through spec.remoteClusters to this ECK cluster of the same Kubernetes cluster
@@ -51,6 +52,47 @@ pub struct ConnectArgs {
         requires = "cluster"
     )]
     pub reference: Option<String>,
+
+    /// Connect through a cross-cluster API key (Elasticsearch 8.14+, enterprise or trial
+    /// license on both sides) to the ECK cluster --remote: its remote cluster server is turned
+    /// on and exposed (port 9443, one rolling restart of the remote), a key with the access of
+    /// --search and --replication is made there and put in this cluster's keystore, with the
+    /// remote's CA trusted by the remote cluster client only (one rolling restart of this
+    /// cluster); then the settings, and the proof
+    #[arg(
+        long,
+        conflicts_with_all = ["proxy", "reference"],
+        requires = "remote",
+        requires = "cluster"
+    )]
+    pub api_key: bool,
+
+    /// Index patterns the API key lets this cluster search on the remote (repeatable)
+    #[arg(long, value_name = "PATTERN", requires = "api_key", value_parser = NonEmptyStringValueParser::new())]
+    pub search: Vec<String>,
+
+    /// Index patterns the API key lets this cluster replicate from the remote (repeatable)
+    #[arg(long, value_name = "PATTERN", requires = "api_key", value_parser = NonEmptyStringValueParser::new())]
+    pub replication: Vec<String>,
+
+    /// Lifetime of a new API key, as Elasticsearch reads it (e.g. 90d or 12h) [default: it
+    /// never expires]; a key in place is kept until --rotate-key
+    #[arg(long, value_name = "DURATION", requires = "api_key", value_parser = parse_key_expiration)]
+    pub key_expiration: Option<String>,
+
+    /// Make a new API key even if the one in place works: the new key is installed and the link
+    /// proven before the old one is invalidated
+    #[arg(long, requires = "api_key")]
+    pub rotate_key: bool,
+
+    /// Reach the remote's Elasticsearch at this URL instead of through a port-forward (with
+    /// --api-key, to make the key: as a user with a password, never an API key)
+    #[arg(long, value_name = "URL", requires = "api_key", value_parser = NonEmptyStringValueParser::new())]
+    pub remote_es_url: Option<String>,
+
+    /// How long to wait for each cluster's rolling restart (--api-key), e.g. 30m or 3h
+    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = humantime::parse_duration)]
+    pub roll_timeout: Duration,
 
     /// The remote ECK cluster whose exposed address --proxy connects to
     #[arg(long, value_name = "REMOTE")]
@@ -125,6 +167,17 @@ pub struct DisconnectArgs {
 pub async fn connect(args: &ConnectArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
     let local = local_cluster(args.cluster.as_deref(), global).await?;
+    if let (true, Some(local), Some(remote)) = (args.api_key, &local, &args.remote) {
+        let link = ApiKeyLink {
+            local: local.clone(),
+            remote: remote_cluster(args, remote, global).await?,
+            alias: args.alias.clone().unwrap_or_else(|| remote.clone()),
+            access: KeyAccess::new(&args.search, &args.replication)?,
+            expiration: args.key_expiration.clone(),
+            rotate: args.rotate_key,
+        };
+        return connect_by_api_key(args, &link, global, &output).await;
+    }
     if let Some(remote) = &args.reference {
         let local =
             local.ok_or_else(|| Failure::new(FailureKind::Invalid, "--ref needs CLUSTER"))?;
@@ -218,6 +271,180 @@ async fn prove(
             )
         }
     }
+}
+
+/// `connect --api-key`: the foundation in one plan and one confirmation, the waits for both
+/// rolling restarts and the load balancer, the settings, the proof, then the keys it replaced
+/// invalidated.
+async fn connect_by_api_key(
+    args: &ConnectArgs,
+    link: &ApiKeyLink,
+    global: &GlobalArgs,
+    output: &Output,
+) -> anyhow::Result<()> {
+    trust::validate_alias(&link.alias)?;
+    let local_resource = eck::read_elasticsearch(&link.local.kube, &link.local.cluster).await?;
+    let warnings = connect::check_alias_free(&link.local, &local_resource, &link.alias)?;
+    let local_es = reach(&args.es, Some(&link.local), output).await?;
+    let remote_es = Arc::new(reach_remote(args, &link.remote, output).await?);
+    api_key::planner::check(link, &local_es, &remote_es).await?;
+    let clients = Clients::default()
+        .with_kube(&link.local.kube)
+        .with_kube(&link.remote.kube)
+        .with_elasticsearch(&remote_es);
+    let foundation = plan::carry_out(output, global.approval(), &clients, || async {
+        let mut plan = api_key::planner::plan_foundation(link, &remote_es, now_millis()).await?;
+        warnings.iter().for_each(|warning| plan.warn(warning));
+        plan.then(format!(
+            "once both clusters run their new spec and {} has an address, {} connects to it under {} and the link is proven",
+            api_key::remote_cluster_service(&link.remote.cluster),
+            link.local.cluster,
+            link.alias
+        ));
+        Ok(plan)
+    })
+    .await?;
+    foundation.announce(
+        output,
+        &format!(
+            "{} holds a key of {} and trusts its remote cluster server",
+            link.local.cluster, link.remote.cluster
+        ),
+    );
+    if matches!(foundation, Outcome::DryRun(_)) {
+        return Ok(());
+    }
+    drop((local_es, remote_es));
+    let address = await_foundation(args, link, output).await?;
+    // A port-forward goes to one pod: reached again once the rolls are over.
+    let local_es = Arc::new(reach(&args.es, Some(&link.local), output).await?);
+    let wanted = api_key::planner::proxy_remote(link, address);
+    let later = Approval {
+        yes: global.yes || matches!(foundation, Outcome::Applied(_)),
+        dry_run: false,
+    };
+    let settings = plan::carry_out(
+        output,
+        later,
+        &Clients::default().with_elasticsearch(&local_es),
+        || connect::plan_connect(&local_es, &wanted),
+    )
+    .await?;
+    settings.announce(
+        output,
+        &format!(
+            "{} is a remote of {} at {}",
+            wanted.alias,
+            local_es.description(),
+            wanted.address
+        ),
+    );
+    let proven = prove_api_key_link(args, &local_es, &wanted, output).await?;
+    let remote_es = Arc::new(reach_remote(args, &link.remote, output).await?);
+    let cleanup = plan::carry_out(
+        output,
+        later,
+        &Clients::default().with_elasticsearch(&remote_es),
+        || api_key::planner::plan_cleanup(link, &remote_es, now_millis()),
+    )
+    .await?;
+    if let Outcome::Applied(_) = cleanup {
+        output.status("Done", "the keys the link no longer uses are invalidated");
+    }
+    if output.format() == OutputFormat::Json {
+        output.json(&json!({
+            "alias": wanted.alias,
+            "proxy_address": wanted.address.to_string(),
+            "server_name": wanted.server_name,
+            "foundation": foundation.to_json(),
+            "settings": settings.to_json(),
+            "cleanup": cleanup.to_json(),
+            "remote_info": proven,
+        }))?;
+    }
+    Ok(())
+}
+
+/// Waits for the remote's roll and its server's address, then the local roll; the address.
+async fn await_foundation(
+    args: &ConnectArgs,
+    link: &ApiKeyLink,
+    output: &Output,
+) -> anyhow::Result<ProxyAddress> {
+    let spinner = output.spinner(format!("waiting for ECK to roll {}", link.remote.cluster));
+    crate::setup::wait_for_roll(&link.remote, args.roll_timeout, |message| {
+        spinner.set_message(message)
+    })
+    .await?;
+    spinner.set_message(format!(
+        "waiting for the load balancer of {}",
+        api_key::remote_cluster_service(&link.remote.cluster)
+    ));
+    let address = api_key::planner::wait_for_server_address(&link.remote, args.timeout).await?;
+    spinner.set_message(format!("waiting for ECK to roll {}", link.local.cluster));
+    crate::setup::wait_for_roll(&link.local, args.roll_timeout, |message| {
+        spinner.set_message(message)
+    })
+    .await?;
+    spinner.finish_and_clear();
+    Ok(address)
+}
+
+/// Proves an API-key link; on failure, says what `_remote/info` shows.
+async fn prove_api_key_link(
+    args: &ConnectArgs,
+    es: &Elasticsearch,
+    wanted: &ProxyRemote,
+    output: &Output,
+) -> anyhow::Result<crate::elasticsearch::RemoteClusterInfo> {
+    match connect::prove(es, &wanted.alias, args.timeout, output).await? {
+        Ok(info) => {
+            output.status(
+                "Connected",
+                connect::describe_link(&wanted.alias, Some(&info)),
+            );
+            Ok(info)
+        }
+        Err(last_seen) => {
+            let waited = humantime::format_duration(args.timeout).to_string();
+            Err(connect::not_connected(&wanted.alias, &waited, last_seen.as_ref(), &[]).into())
+        }
+    }
+}
+
+/// Milliseconds since the epoch, as Elasticsearch dates keys.
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
+}
+
+/// An expiration as Elasticsearch's `TimeValue` reads it: a whole number and a unit.
+fn parse_key_expiration(text: &str) -> Result<String, String> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    let units = ["d", "h", "m", "s", "ms"];
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && units.contains(&unit) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "{text:?} is not a duration Elasticsearch reads: a whole number and d, h, m, s or ms (e.g. 90d)"
+        ))
+    }
+}
+
+async fn reach_remote(
+    args: &ConnectArgs,
+    remote: &EckCluster,
+    output: &Output,
+) -> anyhow::Result<Elasticsearch> {
+    let access = EsAccessArgs {
+        es_url: args.remote_es_url.clone(),
+        ..EsAccessArgs::default()
+    };
+    access
+        .reach(Some((&remote.kube, remote.cluster.as_str())), output)
+        .await
 }
 
 async fn connect_by_ref(

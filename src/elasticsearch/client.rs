@@ -41,7 +41,7 @@ pub struct LinkProbe {
 }
 
 /// Whether the version `8.18.1` is `minimum` or later.
-fn at_least(version: &str, minimum: (u32, u32)) -> bool {
+pub fn at_least(version: &str, minimum: (u32, u32)) -> bool {
     let mut parts = version
         .split('.')
         .map(|part| part.parse::<u32>().unwrap_or(0));
@@ -236,14 +236,14 @@ impl Elasticsearch {
     }
 
     /// A read: retried while it fails for a passing reason, explained when it fails for good.
-    async fn read<T: DeserializeOwned>(&self, call: &Call) -> anyhow::Result<T> {
+    pub(super) async fn read<T: DeserializeOwned>(&self, call: &Call) -> anyhow::Result<T> {
         let (result, attempts) = read_with_retries(|| self.send(call, None)).await;
         let body = result.map_err(|error| self.explain(error, call, attempts))?;
         self.decode(call, &body)
     }
 
     /// A write: sent once; a failure is reported, and the caller re-reads.
-    async fn write<T: DeserializeOwned>(&self, call: &Call, body: &Value) -> anyhow::Result<T> {
+    pub(super) async fn write<T: DeserializeOwned>(&self, call: &Call, body: &Value) -> anyhow::Result<T> {
         self.once(call, Some(body)).await
     }
 

@@ -26,8 +26,9 @@ impl Secret {
         Secret(secret.into())
     }
 
-    /// The secret itself, for the one place that sends it.
-    fn expose(&self) -> &str {
+    /// The secret itself, for the places that hand it over: the `Authorization` header, and
+    /// the Secret that carries a key to the other cluster's keystore.
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }

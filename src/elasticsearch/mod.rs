@@ -2,6 +2,7 @@
 //! by URL), the typed calls ecr makes, and their failures explained for the operator.
 
 mod access;
+mod api_keys;
 mod call;
 mod client;
 mod client_cert;
@@ -13,8 +14,9 @@ mod portforward;
 mod responses;
 pub mod tls;
 
+pub use api_keys::{ApiKeyInfo, CreatedKey, Invalidated};
 pub use access::{TrustOptions, parse_url, reach_eck_cluster, reach_url};
-pub use client::{Elasticsearch, LinkProbe};
+pub use client::{Elasticsearch, LinkProbe, at_least};
 pub use client_cert::ClientCertificate;
 pub use credentials::{CredentialSource, Credentials, FromEnvironment, Secret};
 pub use responses::{

@@ -6,10 +6,14 @@ use std::io::IsTerminal as _;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use base64::Engine as _;
 use serde_json::Value;
 
 use super::patch::{conditional_patch, field_not_shown};
-use super::{Approval, Change, ObjectPlace, Outcome, Plan, SettingsWrite, Write};
+use super::{
+    Approval, Change, KeyAction, KeyCreation, KeysWrite, ObjectPlace, Outcome, Plan, SettingsWrite,
+    Write,
+};
 use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
 use crate::k8s::Kube;
@@ -81,6 +85,8 @@ impl Change {
                 field_not_shown(write.before.as_ref(), &write.after, &stored)
             }
             Change::Settings(write) => write.apply(clients.elasticsearch(&write.cluster)?).await?,
+            Change::KeyCreation(creation) => creation.apply(clients).await?,
+            Change::Keys(write) => write.apply(clients.elasticsearch(&write.cluster)?).await?,
         };
         match not_shown {
             None => Ok(()),
@@ -128,6 +134,41 @@ impl SettingsWrite {
             false => es.cluster_settings().await?,
         };
         Ok(self.change.setting_not_shown(&settings))
+    }
+}
+
+impl KeyCreation {
+    /// Makes the key, then writes it into the Secret; the first field of the Secret the API
+    /// server did not store as written, if any. A failed Secret write leaves a key that nothing
+    /// uses: the next run finds it by its name and metadata and invalidates it.
+    async fn apply(&self, clients: &Clients) -> anyhow::Result<Option<String>> {
+        let es = clients.elasticsearch(&self.cluster)?;
+        let created = es.create_cross_cluster_key(&self.request).await?;
+        tracing::debug!("made the cross-cluster API key {} ({})", created.name, created.id);
+        let mut store = self.store.clone();
+        store.after["data"][&self.data_key] =
+            Value::String(base64::engine::general_purpose::STANDARD.encode(created.encoded.expose()));
+        let stored = store.apply(&clients.kube(&store.place)?).await?;
+        Ok(field_not_shown(store.before.as_ref(), &store.after, &stored))
+    }
+}
+
+impl KeysWrite {
+    /// Sends the request; what did not take, if anything.
+    async fn apply(&self, es: &Elasticsearch) -> anyhow::Result<Option<String>> {
+        match &self.action {
+            KeyAction::Update { id, body } => {
+                es.update_cross_cluster_key(id, body).await?;
+                Ok(None)
+            }
+            KeyAction::Invalidate { ids } => {
+                let done = es.invalidate_api_keys(ids).await?;
+                Ok(ids
+                    .iter()
+                    .find(|id| !done.covers(id))
+                    .map(|id| format!("the invalidation of key {id}")))
+            }
+        }
     }
 }
 

@@ -65,6 +65,37 @@ pub struct SettingsWrite {
     pub effect: String,
 }
 
+/// A cross-cluster API key made on a remote cluster, its encoded value written at once into a
+/// Secret of the local one. The value exists only once Elasticsearch answers: in the plan the
+/// Secret's entry `data_key` is `null`, and applying fills it. It is never shown.
+#[derive(Clone)]
+pub struct KeyCreation {
+    /// The cluster that makes the key, as its client describes it.
+    pub cluster: String,
+    /// The exact `POST _security/cross_cluster/api_key` body (no secret in it).
+    pub request: Value,
+    /// The Secret as it must be, but for the key.
+    pub store: Write,
+    pub data_key: String,
+}
+
+/// Existing API keys of a cluster changed.
+#[derive(Clone)]
+pub struct KeysWrite {
+    /// The cluster that holds the keys, as its client describes it.
+    pub cluster: String,
+    pub action: KeyAction,
+    pub effect: String,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum KeyAction {
+    /// `PUT _security/cross_cluster/api_key/ID` with this body.
+    Update { id: String, body: Value },
+    /// `DELETE _security/api_key` of these ids.
+    Invalidate { ids: Vec<String> },
+}
+
 /// One change a plan makes.
 #[derive(Clone)]
 pub enum Change {
@@ -72,6 +103,22 @@ pub enum Change {
     Object(Box<Write>),
     /// Cluster settings of an Elasticsearch cluster.
     Settings(SettingsWrite),
+    /// A key made on one cluster and stored for another.
+    KeyCreation(Box<KeyCreation>),
+    /// Keys updated or invalidated.
+    Keys(KeysWrite),
+}
+
+impl From<KeyCreation> for Change {
+    fn from(creation: KeyCreation) -> Self {
+        Change::KeyCreation(Box::new(creation))
+    }
+}
+
+impl From<KeysWrite> for Change {
+    fn from(write: KeysWrite) -> Self {
+        Change::Keys(write)
+    }
 }
 
 impl From<Write> for Change {
@@ -139,6 +186,8 @@ impl Change {
         match self {
             Change::Object(write) => write.before.as_ref() == Some(&write.after),
             Change::Settings(write) => write.change.is_empty(),
+            Change::KeyCreation(_) => false,
+            Change::Keys(write) => write.action == KeyAction::Invalidate { ids: Vec::new() },
         }
     }
 }

@@ -7,7 +7,7 @@ use kube::api::ApiResource;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::{Change, Outcome, Plan, SettingsWrite, Write};
+use super::{Change, KeyAction, KeyCreation, KeysWrite, Outcome, Plan, SettingsWrite, Write};
 use crate::certs;
 use crate::error::counted;
 use crate::output::{Output, OutputFormat};
@@ -55,6 +55,11 @@ impl Change {
     pub(super) fn action(&self) -> &'static str {
         match self {
             Change::Object(write) if write.before.is_none() => "Create",
+            Change::KeyCreation(_) => "Create",
+            Change::Keys(KeysWrite {
+                action: KeyAction::Invalidate { .. },
+                ..
+            }) => "Invalidate",
             _ => "Update",
         }
     }
@@ -63,6 +68,20 @@ impl Change {
         match self {
             Change::Object(write) => write.title(),
             Change::Settings(write) => format!("cluster settings of {}", write.cluster),
+            Change::KeyCreation(creation) => format!(
+                "cross-cluster API key {} on {}",
+                creation.request["name"].as_str().unwrap_or_default(),
+                creation.cluster
+            ),
+            Change::Keys(write) => match &write.action {
+                KeyAction::Update { id, .. } => format!("API key {id} on {}", write.cluster),
+                KeyAction::Invalidate { ids } => format!(
+                    "{} {} on {}",
+                    if ids.len() == 1 { "API key" } else { "API keys" },
+                    ids.join(", "),
+                    write.cluster
+                ),
+            },
         }
     }
 
@@ -70,6 +89,8 @@ impl Change {
         match self {
             Change::Object(write) => &write.effect,
             Change::Settings(write) => &write.effect,
+            Change::KeyCreation(creation) => &creation.store.effect,
+            Change::Keys(write) => &write.effect,
         }
     }
 
@@ -77,6 +98,8 @@ impl Change {
         match self {
             Change::Object(write) => write.diff(),
             Change::Settings(write) => write.request(),
+            Change::KeyCreation(creation) => creation.shown(),
+            Change::Keys(write) => write.request(),
         }
     }
 
@@ -99,6 +122,27 @@ impl Change {
                 target: write.cluster.clone(),
                 effect: write.effect.clone(),
                 request: Some(write.change.body()),
+            },
+            Change::KeyCreation(creation) => ChangeSummary {
+                action: "create",
+                kind: "CrossClusterApiKey".into(),
+                target: creation.cluster.clone(),
+                effect: format!(
+                    "{}; stored in {}",
+                    creation.store.effect,
+                    creation.store.title()
+                ),
+                request: Some(creation.request.clone()),
+            },
+            Change::Keys(write) => ChangeSummary {
+                action: match write.action {
+                    KeyAction::Update { .. } => "update",
+                    KeyAction::Invalidate { .. } => "invalidate",
+                },
+                kind: "ApiKey".into(),
+                target: write.cluster.clone(),
+                effect: write.effect.clone(),
+                request: Some(write.body()),
             },
         }
     }
@@ -124,6 +168,37 @@ impl SettingsWrite {
             }
         }
         text
+    }
+}
+
+impl KeyCreation {
+    /// The request, then the Secret that receives the key.
+    fn shown(&self) -> String {
+        let body = serde_json::to_string_pretty(&self.request).unwrap_or_default();
+        format!(
+            "POST /_security/cross_cluster/api_key\n{body}\n# the key goes into {}:\n{}",
+            self.store.title(),
+            self.store.diff()
+        )
+    }
+}
+
+impl KeysWrite {
+    fn body(&self) -> Value {
+        match &self.action {
+            KeyAction::Update { body, .. } => body.clone(),
+            KeyAction::Invalidate { ids } => json!({"ids": ids}),
+        }
+    }
+
+    /// The exact request.
+    fn request(&self) -> String {
+        let line = match &self.action {
+            KeyAction::Update { id, .. } => format!("PUT /_security/cross_cluster/api_key/{id}"),
+            KeyAction::Invalidate { .. } => "DELETE /_security/api_key".to_string(),
+        };
+        let body = serde_json::to_string_pretty(&self.body()).unwrap_or_default();
+        format!("{line}\n{body}\n")
     }
 }
 
@@ -184,12 +259,17 @@ fn readable(resource: &ApiResource, object: &Value) -> String {
         .unwrap_or_else(|error| format!("(cannot show this object: {error})\n"))
 }
 
-/// Secret values are never shown: certificates are described, anything else is counted.
+/// Secret values are never shown: certificates are described, anything else is counted; a
+/// `null` entry is one that applying fills (a key not made yet).
 fn describe_secret_data(secret: &mut Value) {
     let Some(data) = secret.get_mut("data").and_then(Value::as_object_mut) else {
         return;
     };
     for value in data.values_mut() {
+        if value.is_null() {
+            *value = json!("(made when applied, not shown)");
+            continue;
+        }
         let bytes = value
             .as_str()
             .and_then(|encoded| {

@@ -1,5 +1,6 @@
-//! `xpack.security.transport.ssl.certificate_authorities` in a nodeSet's `config`, wherever
-//! and however it is written (dotted, nested or mixed; list, string or null), kept a list.
+//! `xpack.security.transport.ssl.certificate_authorities` (or the remote cluster client's) in
+//! a nodeSet's `config`, wherever and however it is written (dotted, nested or mixed; list,
+//! string or null), kept a list.
 
 use serde_json::{Map, Value};
 
@@ -14,6 +15,38 @@ const SETTING: [&str; 5] = [
     "certificate_authorities",
 ];
 
+/// Which connections of the nodes trust the CAs of a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaLayer {
+    /// The transport layer: nodes of this cluster and of certificate-based remotes, both ways.
+    Transport,
+    /// The client side of API-key links only: connections this cluster opens to remote
+    /// cluster servers (port 9443). A remote's CA here does not widen what the transport
+    /// trusts (ES: `RemoteClusterSecuritySettings`, `xpack.security.remote_cluster_client.ssl`).
+    RemoteClusterClient,
+}
+
+impl CaLayer {
+    /// The CA setting of this layer, as Elasticsearch splits it.
+    fn setting(self) -> [&'static str; 5] {
+        match self {
+            CaLayer::Transport => SETTING,
+            CaLayer::RemoteClusterClient => [
+                "xpack",
+                "security",
+                "remote_cluster_client",
+                "ssl",
+                "certificate_authorities",
+            ],
+        }
+    }
+
+    /// The setting as one dotted key.
+    pub fn setting_name(self) -> String {
+        self.setting().join(".")
+    }
+}
+
 /// Makes `path` one of the trusted CA files of `config`, keeping every path already there.
 ///
 /// ECK merges this setting after its own list with go-ucfg's `AppendValues`: a list is
@@ -22,12 +55,14 @@ const SETTING: [&str; 5] = [
 /// already is, or as a new dotted key.
 pub fn ensure_ca_path(
     config: &mut Map<String, Value>,
+    layer: CaLayer,
     path: &str,
     node_set: &str,
 ) -> Result<(), Failure> {
-    let places = places(config, &SETTING);
+    let setting = layer.setting();
+    let places = places(config, &setting);
     let place = match places.as_slice() {
-        [] => vec![SETTING.join(".")],
+        [] => vec![setting.join(".")],
         [place] => place.clone(),
         _ => {
             let shown: Vec<String> = places.iter().map(|place| describe(place)).collect();
@@ -35,7 +70,7 @@ pub fn ensure_ca_path(
                 FailureKind::Invalid,
                 format!(
                     "the config of nodeSet {node_set} sets {} at more than one place: {}",
-                    SETTING.join("."),
+                    setting.join("."),
                     shown.join(", ")
                 ),
             )
@@ -133,7 +168,7 @@ mod tests {
 
     fn ensured(config: Value) -> Result<Value, Failure> {
         let mut config = config.as_object().cloned().unwrap();
-        ensure_ca_path(&mut config, OURS, "data")?;
+        ensure_ca_path(&mut config, CaLayer::Transport, OURS, "data")?;
         Ok(Value::Object(config))
     }
 
@@ -307,7 +342,7 @@ mod tests {
             #[test]
             fn the_path_is_listed_once_and_nothing_else_moves((config, spellings) in config()) {
                 let mut edited = config.clone();
-                match ensure_ca_path(&mut edited, OURS, "data") {
+                match ensure_ca_path(&mut edited, CaLayer::Transport, OURS, "data") {
                     Ok(()) => {
                         prop_assert!(spellings <= 1);
                         let values = ca_values(&edited);
@@ -324,7 +359,7 @@ mod tests {
                             prop_assert_eq!(edited.get(key), Some(value));
                         }
                         let mut again = edited.clone();
-                        ensure_ca_path(&mut again, OURS, "data").expect("still valid");
+                        ensure_ca_path(&mut again, CaLayer::Transport, OURS, "data").expect("still valid");
                         prop_assert_eq!(again, edited);
                     }
                     Err(failure) => {

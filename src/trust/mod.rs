@@ -10,6 +10,8 @@ pub mod spec;
 pub mod store;
 pub mod sync;
 
+pub use ca_setting::CaLayer;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Failure, FailureKind};
@@ -18,6 +20,10 @@ use crate::error::{Failure, FailureKind};
 pub const DEFAULT_SECRET: &str = "remote-certs";
 /// Where that Secret is mounted by default, as in ECK's documentation.
 pub const DEFAULT_MOUNT_PATH: &str = "/usr/share/elasticsearch/config/other";
+/// The Secret of the remote CAs that API-key links trust (the remote cluster client's), and
+/// where it is mounted: apart from the transport's, so that neither widens the other.
+pub const DEFAULT_CLIENT_SECRET: &str = "ecr-remote-cluster-cas";
+pub const DEFAULT_CLIENT_MOUNT_PATH: &str = "/usr/share/elasticsearch/config/ecr-remote-cluster-cas";
 /// The file Elasticsearch reads: every trusted CA, concatenated, as in ECK's documentation.
 pub const BUNDLE_FILE: &str = "remote.ca.crt";
 /// The label ecr puts on the stores it creates.
@@ -129,6 +135,8 @@ pub struct MountLayout {
     pub secret: String,
     pub volume: String,
     pub mount_path: String,
+    /// The connections that trust what the Secret holds: the setting that lists its bundle.
+    pub layer: CaLayer,
 }
 
 impl MountLayout {
@@ -142,7 +150,13 @@ impl MountLayout {
             secret: secret.to_string(),
             volume: secret.to_string(),
             mount_path: mount_path.to_string(),
+            layer: CaLayer::Transport,
         })
+    }
+
+    /// The same Secret and path, listed in `layer`'s CA setting.
+    pub fn in_layer(self, layer: CaLayer) -> Self {
+        Self { layer, ..self }
     }
 
     /// The bundle file as Elasticsearch sees it.

@@ -145,7 +145,7 @@ fn mount(node_set: &mut Value, layout: &MountLayout, name: &str) -> Result<(), F
     ensure_volume(pod_spec, layout, name)?;
     ensure_volume_mount(pod_spec, layout, name)?;
     let config = object_at(node_set, &["config"]).ok_or_else(|| malformed(name, "config"))?;
-    ensure_ca_path(config, &layout.bundle_path(), name)
+    ensure_ca_path(config, layout.layer, &layout.bundle_path(), name)
 }
 
 /// A volume named like one of the nodeSet's volumeClaimTemplates would fight ECK's claim

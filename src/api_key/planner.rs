@@ -1,0 +1,323 @@
+//! Reads both sides of an API-key link and makes its plans. The foundation, in this order: the
+//! key made on the remote and stored for the local keystore (before the remote rolls, while its
+//! pods answer), the remote's CA for the local remote cluster client, one write of the local
+//! resource (keystore Secret and CA: one rolling restart), then the remote's resource (its
+//! remote cluster server and that server's load balancer: one rolling restart). Once both have
+//! rolled and the address is known: the settings. Once the link is proven: the keys it
+//! replaced invalidated.
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::ApiResource;
+use serde_json::{Value, json};
+
+use super::{
+    KeyAccess, KeyDecision, KeyUse, REMOTE_CLUSTER_PORT, credentials_setting, decide,
+    installed_key_id, keys_secret, remote_cluster_server_enabled, remote_cluster_service,
+    secret_with_key_slot, server_name, spec_with_remote_cluster_server, spec_with_secure_settings,
+};
+use crate::eck::{self, EckCluster};
+use crate::elasticsearch::Elasticsearch;
+use crate::error::{Failure, FailureKind, plural};
+use crate::expose::{self, Address};
+use crate::plan::{KeyAction, KeyCreation, KeysWrite, ObjectPlace, Plan, Write};
+use crate::remote::{ProxyAddress, ProxyRemote};
+use crate::trust::planner::{self as trust_planner, pause_warning, resource_write};
+use crate::trust::spec::spec_with_mount;
+use crate::trust::store::StoreKind;
+use crate::trust::{CaLayer, DEFAULT_CLIENT_MOUNT_PATH, DEFAULT_CLIENT_SECRET, MountLayout};
+
+/// An API-key link as asked for: `local` connects to `remote` under `alias`.
+pub struct ApiKeyLink {
+    pub local: EckCluster,
+    pub remote: EckCluster,
+    pub alias: String,
+    pub access: KeyAccess,
+    /// The new key's lifetime, as Elasticsearch reads it (`30d`); none: it never expires.
+    pub expiration: Option<String>,
+    /// Make a new key even when the installed one works.
+    pub rotate: bool,
+}
+
+impl ApiKeyLink {
+    pub fn key_use(&self) -> KeyUse {
+        KeyUse {
+            namespace: self.local.kube.namespace().to_string(),
+            cluster: self.local.cluster.clone(),
+            alias: self.alias.clone(),
+        }
+    }
+
+    /// Where the local remote cluster client finds the remote's CA.
+    fn client_ca_layout() -> anyhow::Result<MountLayout> {
+        Ok(
+            MountLayout::new(DEFAULT_CLIENT_SECRET, DEFAULT_CLIENT_MOUNT_PATH)?
+                .in_layer(CaLayer::RemoteClusterClient),
+        )
+    }
+}
+
+/// Refuses before anything is written what cannot work: a version before API-key links were
+/// generally available, or a license below enterprise, on either side (each side checks it).
+pub async fn check(
+    link: &ApiKeyLink,
+    local_es: &Elasticsearch,
+    remote_es: &Elasticsearch,
+) -> anyhow::Result<()> {
+    for (side, cluster, es) in [
+        ("local", &link.local.cluster, local_es),
+        ("remote", &link.remote.cluster, remote_es),
+    ] {
+        let version = es.info().await?.version.number;
+        if !crate::elasticsearch::at_least(&version, super::MINIMUM_VERSION) {
+            return Err(Failure::new(
+                FailureKind::Invalid,
+                format!(
+                    "the {side} cluster {cluster} runs Elasticsearch {version}: API-key remote clusters \
+                     need 8.14 or later"
+                ),
+            )
+            .with_hint("upgrade it, or link the clusters by certificates: ecr connect --proxy")
+            .into());
+        }
+        let license = es.license().await?;
+        super::check_license(side, cluster, &license.kind, &license.status)?;
+    }
+    Ok(())
+}
+
+/// The foundation of the link (see the module's doc); nothing when all is in place.
+pub async fn plan_foundation(
+    link: &ApiKeyLink,
+    remote_es: &Elasticsearch,
+    now_millis: i64,
+) -> anyhow::Result<Plan> {
+    let local = &link.local;
+    let local_resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    let remote_resource = eck::read_elasticsearch(&link.remote.kube, &link.remote.cluster).await?;
+    let mut plan = Plan::default();
+    let keystore_named = secure_settings_name(&local_resource, &keys_secret(&local.cluster));
+    key_changes(link, remote_es, keystore_named, now_millis, &mut plan).await?;
+    let layout = ApiKeyLink::client_ca_layout()?;
+    let ca = trust_planner::ca_of_cluster(&link.remote, Some(&link.alias)).await?;
+    plan.push(trust_planner::store_write(local, StoreKind::Secret, &layout.secret, &ca).await?);
+    let edit = spec_with_mount(&local_resource["spec"], &layout, None)?;
+    let spec = spec_with_secure_settings(&edit.spec, &keys_secret(&local.cluster));
+    let mut rolled = edit.rolled_node_sets;
+    if rolled.is_empty() && spec != edit.spec {
+        rolled = node_set_names(&spec);
+    }
+    if let Some(warning) = pause_warning(&local.cluster, &local_resource, &rolled, false) {
+        plan.warn(warning);
+    }
+    let effect = local_roll_effect(&link.remote.cluster, &rolled);
+    plan.push(resource_write(local, local_resource, spec, effect));
+    plan.push(remote_server_write(&link.remote, remote_resource));
+    Ok(plan)
+}
+
+/// The key: kept, its access updated, or a new one made and stored for the local keystore.
+async fn key_changes(
+    link: &ApiKeyLink,
+    remote_es: &Elasticsearch,
+    keystore_named: bool,
+    now_millis: i64,
+    plan: &mut Plan,
+) -> anyhow::Result<()> {
+    let local = &link.local;
+    let name = keys_secret(&local.cluster);
+    let existing = local.kube.get_json(&secret_resource(), &name).await?;
+    let installed_id = installed_key_id(existing.as_ref(), &link.alias);
+    let installed = match &installed_id {
+        Some(id) => remote_es.api_key(id).await?,
+        None => None,
+    };
+    let decision = decide(
+        installed_id.as_deref(),
+        installed.as_ref(),
+        &link.access,
+        link.rotate,
+        now_millis,
+    );
+    match decision {
+        KeyDecision::Keep { .. } => {}
+        KeyDecision::UpdateAccess { id } => plan.push(KeysWrite {
+            cluster: remote_es.description().to_string(),
+            action: KeyAction::Update {
+                id,
+                body: json!({"access": link.access.to_json()}),
+            },
+            effect: format!(
+                "the key grants {} from now on; no restart",
+                link.access.describe()
+            ),
+        }),
+        KeyDecision::Create { superseded } => {
+            let effect = match keystore_named {
+                true => format!(
+                    "ECK rolls the pods of {} to put the key in their keystore (it hashes secure settings into the pods)",
+                    local.cluster
+                ),
+                false => "the keystore takes it once the resource below names this Secret".into(),
+            };
+            plan.push(KeyCreation {
+                cluster: remote_es.description().to_string(),
+                request: link
+                    .key_use()
+                    .key_request(&link.access, link.expiration.as_deref()),
+                store: Write {
+                    place: ObjectPlace::of(&local.kube),
+                    resource: secret_resource(),
+                    name: name.clone(),
+                    after: secret_with_key_slot(
+                        existing.as_ref(),
+                        local.kube.namespace(),
+                        &name,
+                        &link.alias,
+                    ),
+                    before: existing,
+                    effect,
+                },
+                data_key: credentials_setting(&link.alias),
+            });
+            if let Some(old) = superseded {
+                plan.then(format!(
+                    "once the link is proven with the new key, the key {old} it replaces is invalidated on {}",
+                    link.remote.cluster
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `spec.secureSettings` of `resource` names the Secret `name`.
+fn secure_settings_name(resource: &Value, name: &str) -> bool {
+    resource
+        .pointer("/spec/secureSettings")
+        .and_then(Value::as_array)
+        .is_some_and(|sources| sources.iter().any(|source| source["secretName"] == name))
+}
+
+fn node_set_names(spec: &Value) -> Vec<String> {
+    spec["nodeSets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|node_set| node_set["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn local_roll_effect(remote: &str, rolled: &[String]) -> String {
+    if rolled.is_empty() {
+        return "no restart".into();
+    }
+    format!(
+        "ECK rolls the pods of {} {}, one at a time: their keystore gets the key, and their remote \
+         cluster client trusts {remote}'s CA (not their transport)",
+        plural(rolled.len(), "nodeSet"),
+        rolled.join(", ")
+    )
+}
+
+/// The remote's resource with its remote cluster server on, behind a load balancer.
+fn remote_server_write(remote: &EckCluster, resource: Value) -> Write {
+    let spec = &resource["spec"];
+    let effect = if remote_cluster_server_enabled(spec) {
+        format!(
+            "ECK makes the service {} a LoadBalancer; no restart",
+            remote_cluster_service(&remote.cluster)
+        )
+    } else {
+        format!(
+            "ECK rolls the pods of {} once to serve the remote cluster server (port {REMOTE_CLUSTER_PORT}), and \
+             makes the service {} a LoadBalancer (ECK 3.3+)",
+            remote.cluster,
+            remote_cluster_service(&remote.cluster)
+        )
+    };
+    let spec = spec_with_remote_cluster_server(spec);
+    resource_write(remote, resource, spec, effect)
+}
+
+/// Waits (a watch) for the remote cluster server's load balancer to have an address.
+pub async fn wait_for_server_address(
+    remote: &EckCluster,
+    timeout: Duration,
+) -> anyhow::Result<ProxyAddress> {
+    let service = remote_cluster_service(&remote.cluster);
+    match expose::wait_for_load_balancer(&remote.kube, &service, timeout).await? {
+        Some(Address::LoadBalancer { host, port }) => Ok(ProxyAddress { host, port }),
+        _ => Err(Failure::new(
+            FailureKind::Unavailable,
+            format!(
+                "the service {service} in {} got no load-balancer address within {}",
+                remote.kube.namespace(),
+                humantime::format_duration(timeout)
+            ),
+        )
+        .with_hint(format!(
+            "check that ECK is 3.3 or later (it makes that service from spec.remoteClusterServer.service) \
+             and that the Kubernetes cluster provides load balancers (kubectl describe service {service} -n {}); \
+             then re-run the same command: what is written stays",
+            remote.kube.namespace()
+        ))
+        .into()),
+    }
+}
+
+/// The settings that point the alias at the remote cluster server, with the name its
+/// certificate carries.
+pub fn proxy_remote(link: &ApiKeyLink, address: ProxyAddress) -> ProxyRemote {
+    ProxyRemote {
+        alias: link.alias.clone(),
+        address,
+        server_name: Some(server_name(
+            &link.remote.cluster,
+            link.remote.kube.namespace(),
+        )),
+        skip_unavailable: None,
+        socket_connections: None,
+    }
+}
+
+/// The keys ecr made for this link that the local keystore no longer holds, still valid on
+/// the remote: superseded by a rotation, or left by an interrupted run. Invalidated once the
+/// link is proven with the installed key.
+pub async fn plan_cleanup(
+    link: &ApiKeyLink,
+    remote_es: &Elasticsearch,
+    now_millis: i64,
+) -> anyhow::Result<Plan> {
+    let key_use = link.key_use();
+    let existing = link
+        .local
+        .kube
+        .get_json(&secret_resource(), &keys_secret(&link.local.cluster))
+        .await?;
+    let installed = installed_key_id(existing.as_ref(), &link.alias);
+    let ids: Vec<String> = remote_es
+        .api_keys_named(&key_use.key_name())
+        .await?
+        .into_iter()
+        .filter(|key| key_use.made_for(key) && key.is_usable(now_millis))
+        .filter(|key| Some(&key.id) != installed.as_ref())
+        .map(|key| key.id)
+        .collect();
+    let mut plan = Plan::default();
+    plan.push(KeysWrite {
+        cluster: remote_es.description().to_string(),
+        effect: format!(
+            "the local keystore no longer holds {}: nothing uses {}",
+            if ids.len() == 1 { "it" } else { "them" },
+            if ids.len() == 1 { "it" } else { "them" },
+        ),
+        action: KeyAction::Invalidate { ids },
+    });
+    Ok(plan)
+}
+
+fn secret_resource() -> ApiResource {
+    ApiResource::erase::<Secret>(&())
+}
