@@ -175,7 +175,9 @@ pub async fn wait_for_load_balancer(
             .and_then(|s| address_of(s, ServiceType::LoadBalancer))
             .is_some()
     };
-    let found = kube.wait_for::<Service>(service, timeout, has_address).await?;
+    let found = kube
+        .wait_for::<Service>(service, timeout, has_address)
+        .await?;
     Ok(found.and_then(|service| address_of(&service, ServiceType::LoadBalancer)))
 }
 

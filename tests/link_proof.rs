@@ -215,8 +215,7 @@ async fn setup_waits_for_the_roll_and_says_how_to_resume() {
         run.stderr
     );
     assert!(
-        run.stderr
-            .contains("re-run the same ecr command to resume"),
+        run.stderr.contains("re-run the same ecr command to resume"),
         "{}",
         run.stderr
     );

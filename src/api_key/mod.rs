@@ -130,11 +130,14 @@ fn sorted(names: &[String]) -> Vec<String> {
 fn names_granted(entries: &Value) -> Option<Vec<String>> {
     let mut names = Vec::new();
     for entry in entries.as_array().into_iter().flatten() {
-        let plain = entry.as_object()?.iter().all(|(field, value)| match field.as_str() {
-            "names" => true,
-            "allow_restricted_indices" => value == &json!(false),
-            _ => false,
-        });
+        let plain = entry
+            .as_object()?
+            .iter()
+            .all(|(field, value)| match field.as_str() {
+                "names" => true,
+                "allow_restricted_indices" => value == &json!(false),
+                _ => false,
+            });
         if !plain {
             return None;
         }
@@ -231,7 +234,9 @@ pub fn decide(
         .filter(|key| Some(key.id.as_str()) == installed_id)
         .filter(|key| key.kind.as_deref() == Some("cross_cluster") && key.is_usable(now_millis));
     match usable {
-        Some(key) if !rotate && wanted.is_granted_by(key.access.as_ref().unwrap_or(&Value::Null)) => {
+        Some(key)
+            if !rotate && wanted.is_granted_by(key.access.as_ref().unwrap_or(&Value::Null)) =>
+        {
             KeyDecision::Keep { id: key.id.clone() }
         }
         Some(key) if !rotate => KeyDecision::UpdateAccess { id: key.id.clone() },
@@ -278,7 +283,10 @@ pub fn secret_without_key(existing: &Value, alias: &str) -> Value {
 /// entry, cloud-on-k8s: pkg/controller/common/keystore/user_secret.go); entries kept.
 pub fn spec_with_secure_settings(spec: &Value, secret: &str) -> Value {
     let mut spec = spec.clone();
-    let sources = spec["secureSettings"].as_array().cloned().unwrap_or_default();
+    let sources = spec["secureSettings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if !sources.iter().any(|source| source["secretName"] == secret) {
         let mut sources = sources;
         sources.push(json!({"secretName": secret}));

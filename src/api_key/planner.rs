@@ -290,32 +290,98 @@ pub async fn plan_cleanup(
     remote_es: &Elasticsearch,
     now_millis: i64,
 ) -> anyhow::Result<Plan> {
-    let key_use = link.key_use();
     let existing = link
         .local
         .kube
         .get_json(&secret_resource(), &keys_secret(&link.local.cluster))
         .await?;
     let installed = installed_key_id(existing.as_ref(), &link.alias);
+    let mut plan = Plan::default();
+    plan.push(
+        invalidation(
+            &link.key_use(),
+            remote_es,
+            installed.as_deref(),
+            now_millis,
+            "the local keystore no longer holds it: nothing uses it",
+        )
+        .await?,
+    );
+    Ok(plan)
+}
+
+/// The end of an API-key link, after its settings are removed: every key ecr made for it
+/// invalidated on the remote (when `remote_es` reaches it), then the key taken out of the local
+/// keystore. Nothing when the keystore holds no key for `alias`.
+pub async fn plan_key_removal(
+    local: &EckCluster,
+    alias: &str,
+    remote_es: Option<&Elasticsearch>,
+    now_millis: i64,
+) -> anyhow::Result<Plan> {
+    let name = keys_secret(&local.cluster);
+    let existing = local.kube.get_json(&secret_resource(), &name).await?;
+    let mut plan = Plan::default();
+    let (Some(existing), Some(id)) = (
+        existing.as_ref(),
+        installed_key_id(existing.as_ref(), alias),
+    ) else {
+        return Ok(plan);
+    };
+    let key_use = KeyUse {
+        namespace: local.kube.namespace().to_string(),
+        cluster: local.cluster.clone(),
+        alias: alias.to_string(),
+    };
+    match remote_es {
+        Some(es) => plan.push(
+            invalidation(&key_use, es, None, now_millis, "the remote no longer accepts it").await?,
+        ),
+        None => plan.warn(format!(
+            "the key {id} stays valid on the remote: give --remote REMOTE to invalidate it there, or \
+             invalidate it yourself (DELETE /_security/api_key with {{\"ids\": [\"{id}\"]}})"
+        )),
+    }
+    let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
+    let effect = match secure_settings_name(&resource, &name) {
+        true => format!(
+            "ECK rolls the pods of {} to take the key out of their keystore",
+            local.cluster
+        ),
+        false => "no restart: no keystore reads this Secret".into(),
+    };
+    plan.push(Write {
+        place: ObjectPlace::of(&local.kube),
+        resource: secret_resource(),
+        name,
+        after: super::secret_without_key(existing, alias),
+        before: Some(existing.clone()),
+        effect,
+    });
+    Ok(plan)
+}
+
+/// The invalidation of the usable keys ecr made for `key_use`, but `keep`'s.
+async fn invalidation(
+    key_use: &KeyUse,
+    remote_es: &Elasticsearch,
+    keep: Option<&str>,
+    now_millis: i64,
+    why: &str,
+) -> anyhow::Result<KeysWrite> {
     let ids: Vec<String> = remote_es
         .api_keys_named(&key_use.key_name())
         .await?
         .into_iter()
         .filter(|key| key_use.made_for(key) && key.is_usable(now_millis))
-        .filter(|key| Some(&key.id) != installed.as_ref())
+        .filter(|key| Some(key.id.as_str()) != keep)
         .map(|key| key.id)
         .collect();
-    let mut plan = Plan::default();
-    plan.push(KeysWrite {
+    Ok(KeysWrite {
         cluster: remote_es.description().to_string(),
-        effect: format!(
-            "the local keystore no longer holds {}: nothing uses {}",
-            if ids.len() == 1 { "it" } else { "them" },
-            if ids.len() == 1 { "it" } else { "them" },
-        ),
         action: KeyAction::Invalidate { ids },
-    });
-    Ok(plan)
+        effect: why.to_string(),
+    })
 }
 
 fn secret_resource() -> ApiResource {

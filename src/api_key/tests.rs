@@ -52,10 +52,7 @@ fn access_is_requested_sorted_and_without_empty_kinds() {
         json!({"search": [{"names": ["logs-*", "metrics-*"]}]})
     );
     assert_eq!(wanted.describe(), "search logs-*, metrics-*");
-    assert_eq!(
-        access(&["a"], &["b"]).describe(),
-        "search a; replication b"
-    );
+    assert_eq!(access(&["a"], &["b"]).describe(), "search a; replication b");
 }
 
 #[test]
@@ -93,7 +90,10 @@ fn keys_are_named_for_their_use_and_never_like_eck() {
 #[test]
 fn the_installed_key_id_is_read_and_its_secret_dropped() {
     let secret = secret_holding("two", "key-1");
-    assert_eq!(installed_key_id(Some(&secret), "two").as_deref(), Some("key-1"));
+    assert_eq!(
+        installed_key_id(Some(&secret), "two").as_deref(),
+        Some("key-1")
+    );
     assert_eq!(installed_key_id(Some(&secret), "three"), None);
     assert_eq!(installed_key_id(None, "two"), None);
     let garbled = json!({"data": {credentials_setting("two"): "!!"}});
@@ -109,7 +109,13 @@ fn a_working_key_with_the_wanted_access_is_kept() {
         KeyDecision::Keep { id: "k1".into() }
     );
     assert_eq!(
-        decide(Some("k1"), Some(&installed), &access(&["other"], &[]), false, 10),
+        decide(
+            Some("k1"),
+            Some(&installed),
+            &access(&["other"], &[]),
+            false,
+            10
+        ),
         KeyDecision::UpdateAccess { id: "k1".into() }
     );
     assert_eq!(
@@ -131,7 +137,10 @@ fn a_key_that_cannot_work_is_replaced() {
     let replace = KeyDecision::Create {
         superseded: Some("k1".into()),
     };
-    assert_eq!(decide(Some("k1"), Some(&expired), &wanted, false, 10), replace);
+    assert_eq!(
+        decide(Some("k1"), Some(&expired), &wanted, false, 10),
+        replace
+    );
     assert_eq!(decide(Some("k1"), None, &wanted, false, 10), replace);
     let rest = ApiKeyInfo {
         kind: Some("rest".into()),
@@ -148,7 +157,10 @@ fn a_key_that_cannot_work_is_replaced() {
 fn the_keys_secret_gets_a_slot_and_keeps_the_rest() {
     let created = secret_with_key_slot(None, "ns-one", "cluster-one-ecr-remote-keys", "two");
     assert_eq!(created["data"][credentials_setting("two")], Value::Null);
-    assert_eq!(created["metadata"]["labels"]["app.kubernetes.io/managed-by"], "ecr");
+    assert_eq!(
+        created["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "ecr"
+    );
     let existing = secret_holding("three", "k3");
     let edited = secret_with_key_slot(Some(&existing), "ns-one", "x", "two");
     assert_eq!(edited["data"]["other"], "eA==");
@@ -175,8 +187,14 @@ fn secure_settings_and_the_remote_cluster_server_are_added_once() {
         &json!({"remoteClusterServer": {"service": {"metadata": {"labels": {"a": "b"}}}}}),
     );
     assert!(remote_cluster_server_enabled(&served));
-    assert_eq!(served["remoteClusterServer"]["service"]["metadata"]["labels"]["a"], "b");
-    assert_eq!(served["remoteClusterServer"]["service"]["spec"]["type"], "LoadBalancer");
+    assert_eq!(
+        served["remoteClusterServer"]["service"]["metadata"]["labels"]["a"],
+        "b"
+    );
+    assert_eq!(
+        served["remoteClusterServer"]["service"]["spec"]["type"],
+        "LoadBalancer"
+    );
     assert!(!remote_cluster_server_enabled(&json!({})));
 }
 

@@ -160,6 +160,28 @@ pub struct DisconnectArgs {
     #[arg(long = "ref", requires = "cluster")]
     pub reference: bool,
 
+    /// The remote ECK cluster of an API-key link: the keys ecr made for the link are
+    /// invalidated there
+    #[arg(
+        long,
+        value_name = "REMOTE",
+        requires = "cluster",
+        conflicts_with = "reference"
+    )]
+    pub remote: Option<String>,
+
+    /// Namespace of the remote [default: the namespace of CLUSTER, or --remote-context's]
+    #[arg(long, value_name = "NS", requires = "remote")]
+    pub remote_namespace: Option<String>,
+
+    /// Kube context of the remote [default: --context]
+    #[arg(long, value_name = "CTX", requires = "remote", value_parser = NonEmptyStringValueParser::new())]
+    pub remote_context: Option<String>,
+
+    /// Reach the remote's Elasticsearch at this URL instead of through a port-forward
+    #[arg(long, value_name = "URL", requires = "remote", value_parser = NonEmptyStringValueParser::new())]
+    pub remote_es_url: Option<String>,
+
     #[command(flatten)]
     pub es: EsAccessArgs,
 }
@@ -286,7 +308,8 @@ async fn connect_by_api_key(
     let local_resource = eck::read_elasticsearch(&link.local.kube, &link.local.cluster).await?;
     let warnings = connect::check_alias_free(&link.local, &local_resource, &link.alias)?;
     let local_es = reach(&args.es, Some(&link.local), output).await?;
-    let remote_es = Arc::new(reach_remote(args, &link.remote, output).await?);
+    let remote_es =
+        Arc::new(reach_es_of(&link.remote, args.remote_es_url.as_deref(), output).await?);
     api_key::planner::check(link, &local_es, &remote_es).await?;
     let clients = Clients::default()
         .with_kube(&link.local.kube)
@@ -340,7 +363,8 @@ async fn connect_by_api_key(
         ),
     );
     let proven = prove_api_key_link(args, &local_es, &wanted, output).await?;
-    let remote_es = Arc::new(reach_remote(args, &link.remote, output).await?);
+    let remote_es =
+        Arc::new(reach_es_of(&link.remote, args.remote_es_url.as_deref(), output).await?);
     let cleanup = plan::carry_out(
         output,
         later,
@@ -433,13 +457,14 @@ fn parse_key_expiration(text: &str) -> Result<String, String> {
     }
 }
 
-async fn reach_remote(
-    args: &ConnectArgs,
+/// The remote side's Elasticsearch: through a port-forward, or at `url`.
+async fn reach_es_of(
     remote: &EckCluster,
+    url: Option<&str>,
     output: &Output,
 ) -> anyhow::Result<Elasticsearch> {
     let access = EsAccessArgs {
-        es_url: args.remote_es_url.clone(),
+        es_url: url.map(str::to_string),
         ..EsAccessArgs::default()
     };
     access
@@ -501,9 +526,42 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
         None => Vec::new(),
     };
     let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
-    let clients = Clients::default().with_elasticsearch(&es);
+    let remote_es = match (&args.remote, &local) {
+        (Some(remote), Some(_)) => {
+            let location = global.location().remote(SideFlags {
+                context: args.remote_context.as_deref(),
+                namespace: args.remote_namespace.as_deref(),
+            });
+            let remote = EckCluster {
+                kube: Kube::connect(&location).await?,
+                cluster: remote.clone(),
+            };
+            Some(Arc::new(
+                reach_es_of(&remote, args.remote_es_url.as_deref(), &output).await?,
+            ))
+        }
+        _ => None,
+    };
+    let mut clients = Clients::default().with_elasticsearch(&es);
+    if let Some(local) = &local {
+        clients = clients.with_kube(&local.kube);
+    }
+    if let Some(remote_es) = &remote_es {
+        clients = clients.with_elasticsearch(remote_es);
+    }
     let outcome = plan::carry_out(&output, global.approval(), &clients, || async {
         let mut plan = connect::plan_disconnect(&es, &args.alias).await?;
+        if let Some(local) = &local {
+            plan.append(
+                api_key::planner::plan_key_removal(
+                    local,
+                    &args.alias,
+                    remote_es.as_deref(),
+                    now_millis(),
+                )
+                .await?,
+            );
+        }
         warnings.iter().for_each(|warning| plan.warn(warning));
         Ok(plan)
     })

@@ -40,7 +40,10 @@ pub struct ApiKeyInfo {
 impl ApiKeyInfo {
     /// Whether the key can still authenticate at `now_millis`.
     pub fn is_usable(&self, now_millis: i64) -> bool {
-        !self.invalidated && self.expiration.is_none_or(|expiration| expiration > now_millis)
+        !self.invalidated
+            && self
+                .expiration
+                .is_none_or(|expiration| expiration > now_millis)
     }
 }
 
@@ -118,7 +121,9 @@ impl Elasticsearch {
             .with_query(format!("id={}", urlencoding(id)));
         match self.read::<ApiKeysAnswer>(&call).await {
             Ok(answer) => Ok(answer.api_keys.into_iter().find(|key| key.id == id)),
-            Err(error) if crate::error::Failure::is(&error, crate::error::FailureKind::NotFound) => {
+            Err(error)
+                if crate::error::Failure::is(&error, crate::error::FailureKind::NotFound) =>
+            {
                 Ok(None)
             }
             Err(error) => Err(error),
@@ -131,7 +136,9 @@ impl Elasticsearch {
             .with_query(format!("name={}", urlencoding(name)));
         match self.read::<ApiKeysAnswer>(&call).await {
             Ok(answer) => Ok(answer.api_keys),
-            Err(error) if crate::error::Failure::is(&error, crate::error::FailureKind::NotFound) => {
+            Err(error)
+                if crate::error::Failure::is(&error, crate::error::FailureKind::NotFound) =>
+            {
                 Ok(Vec::new())
             }
             Err(error) => Err(error),
@@ -154,12 +161,8 @@ impl Elasticsearch {
 
     /// `DELETE _security/api_key` of these ids: idempotent, an invalidated key stays listed.
     pub async fn invalidate_api_keys(&self, ids: &[String]) -> anyhow::Result<Invalidated> {
-        let call = Call::get(
-            "_security/api_key",
-            "invalidate API keys",
-            MANAGE_SECURITY,
-        )
-        .with_method(Method::DELETE);
+        let call = Call::get("_security/api_key", "invalidate API keys", MANAGE_SECURITY)
+            .with_method(Method::DELETE);
         self.write(&call, &json!({"ids": ids})).await
     }
 }

@@ -243,7 +243,11 @@ impl Elasticsearch {
     }
 
     /// A write: sent once; a failure is reported, and the caller re-reads.
-    pub(super) async fn write<T: DeserializeOwned>(&self, call: &Call, body: &Value) -> anyhow::Result<T> {
+    pub(super) async fn write<T: DeserializeOwned>(
+        &self,
+        call: &Call,
+        body: &Value,
+    ) -> anyhow::Result<T> {
         self.once(call, Some(body)).await
     }
 

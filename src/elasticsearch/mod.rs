@@ -14,8 +14,8 @@ mod portforward;
 mod responses;
 pub mod tls;
 
-pub use api_keys::{ApiKeyInfo, CreatedKey, Invalidated};
 pub use access::{TrustOptions, parse_url, reach_eck_cluster, reach_url};
+pub use api_keys::{ApiKeyInfo, CreatedKey, Invalidated};
 pub use client::{Elasticsearch, LinkProbe, at_least};
 pub use client_cert::ClientCertificate;
 pub use credentials::{CredentialSource, Credentials, FromEnvironment, Secret};

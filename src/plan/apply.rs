@@ -144,12 +144,21 @@ impl KeyCreation {
     async fn apply(&self, clients: &Clients) -> anyhow::Result<Option<String>> {
         let es = clients.elasticsearch(&self.cluster)?;
         let created = es.create_cross_cluster_key(&self.request).await?;
-        tracing::debug!("made the cross-cluster API key {} ({})", created.name, created.id);
+        tracing::debug!(
+            "made the cross-cluster API key {} ({})",
+            created.name,
+            created.id
+        );
         let mut store = self.store.clone();
-        store.after["data"][&self.data_key] =
-            Value::String(base64::engine::general_purpose::STANDARD.encode(created.encoded.expose()));
+        store.after["data"][&self.data_key] = Value::String(
+            base64::engine::general_purpose::STANDARD.encode(created.encoded.expose()),
+        );
         let stored = store.apply(&clients.kube(&store.place)?).await?;
-        Ok(field_not_shown(store.before.as_ref(), &store.after, &stored))
+        Ok(field_not_shown(
+            store.before.as_ref(),
+            &store.after,
+            &stored,
+        ))
     }
 }
 

@@ -77,7 +77,11 @@ impl Change {
                 KeyAction::Update { id, .. } => format!("API key {id} on {}", write.cluster),
                 KeyAction::Invalidate { ids } => format!(
                     "{} {} on {}",
-                    if ids.len() == 1 { "API key" } else { "API keys" },
+                    if ids.len() == 1 {
+                        "API key"
+                    } else {
+                        "API keys"
+                    },
                     ids.join(", "),
                     write.cluster
                 ),

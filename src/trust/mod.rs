@@ -23,7 +23,8 @@ pub const DEFAULT_MOUNT_PATH: &str = "/usr/share/elasticsearch/config/other";
 /// The Secret of the remote CAs that API-key links trust (the remote cluster client's), and
 /// where it is mounted: apart from the transport's, so that neither widens the other.
 pub const DEFAULT_CLIENT_SECRET: &str = "ecr-remote-cluster-cas";
-pub const DEFAULT_CLIENT_MOUNT_PATH: &str = "/usr/share/elasticsearch/config/ecr-remote-cluster-cas";
+pub const DEFAULT_CLIENT_MOUNT_PATH: &str =
+    "/usr/share/elasticsearch/config/ecr-remote-cluster-cas";
 /// The file Elasticsearch reads: every trusted CA, concatenated, as in ECK's documentation.
 pub const BUNDLE_FILE: &str = "remote.ca.crt";
 /// The label ecr puts on the stores it creates.
