@@ -244,6 +244,14 @@ fn ref_plan(local: &EckCluster, resource: Value, entries: Vec<Value>) -> Plan {
     plan
 }
 
+/// A link that did not come up in time: what `_remote/info` last said of it, and what
+/// Elasticsearch last said when asked to reach it.
+#[derive(Debug, Default)]
+pub struct Unproven {
+    pub info: Option<RemoteClusterInfo>,
+    pub said: Option<String>,
+}
+
 /// Proves that data flows to `alias`: every poll asks Elasticsearch to reach the remote
 /// ([`Elasticsearch::probe_remote`]), which also makes it connect again after a failed
 /// attempt. Elasticsearch never retries a failed link by itself and `_remote/info` only
@@ -256,21 +264,22 @@ pub async fn prove(
     alias: &str,
     timeout: Duration,
     output: &Output,
-) -> anyhow::Result<Result<RemoteClusterInfo, Option<RemoteClusterInfo>>> {
+) -> anyhow::Result<Result<RemoteClusterInfo, Unproven>> {
     let spinner = output.spinner(format!(
         "waiting for {alias} to connect (asking Elasticsearch to reach it)"
     ));
     let deadline = Instant::now() + timeout;
-    let mut last_seen = None;
+    let mut last_seen = Unproven::default();
     loop {
         match poll_link(es, alias).await {
             Ok((probe, info)) => {
-                last_seen = info;
-                if let (true, Some(info)) = (probe.connected, &last_seen) {
+                last_seen.info = info;
+                if let (true, Some(info)) = (probe.connected, &last_seen.info) {
                     spinner.finish_and_clear();
                     return Ok(Ok(info.clone()));
                 }
                 spinner.set_message(waiting_for(alias, &probe, Instant::now(), deadline));
+                last_seen.said = probe.error;
             }
             Err(error) if Instant::now() >= deadline => {
                 spinner.finish_and_clear();
@@ -475,7 +484,8 @@ pub fn api_key_link(alias: &str, address: Option<&str>) -> String {
         "the remote {alias} is not connected: it is an API-key link (cluster.remote.{alias}.credentials in the \
          keystore), which goes to the remote's remote cluster server (port 9443, service REMOTE-es-remote-cluster \
          with spec.remoteClusterServer.enabled) and trusts its CA through xpack.security.remote_cluster_client.ssl, \
-         not the transport CA; ecr does not set these links up yet"
+         not the transport CA; re-run the ecr connect --api-key command that made it: it puts back what is \
+         missing, and a key that no longer works is replaced"
     );
     if let Some(address) = address.filter(|a| a.ends_with(":9300")) {
         text.push_str(&format!(
@@ -490,9 +500,10 @@ pub fn api_key_link(alias: &str, address: Option<&str>) -> String {
 pub fn not_connected(
     alias: &str,
     waited: &str,
-    info: Option<&RemoteClusterInfo>,
+    unproven: &Unproven,
     findings: &[String],
 ) -> Failure {
+    let info = unproven.info.as_ref();
     let hint = if let Some(info) = info.filter(|info| info.uses_api_key()) {
         api_key_link(alias, info.proxy_address.as_deref())
     } else if findings.is_empty() {
@@ -506,10 +517,14 @@ pub fn not_connected(
     } else {
         name_list(findings, "")
     };
+    let said = match &unproven.said {
+        Some(said) => format!("; Elasticsearch said: {said}"),
+        None => String::new(),
+    };
     Failure::new(
         FailureKind::Unavailable,
         format!(
-            "{alias} did not connect within {waited}; {}",
+            "{alias} did not connect within {waited}; {}{said}",
             describe_link(alias, info)
         ),
     )
@@ -522,7 +537,7 @@ mod tests {
 
     #[test]
     fn with_nothing_found_the_hint_says_a_re_run_proves_the_link_again() {
-        let failure = not_connected("two", "10s", None, &[]);
+        let failure = not_connected("two", "10s", &Unproven::default(), &[]);
         assert_eq!(
             failure.message,
             "two did not connect within 10s; _remote/info does not list two"

@@ -7,6 +7,7 @@ use k8s_openapi::api::core::v1::Service;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::api_key;
 use crate::certs;
 use crate::eck;
 use crate::eck::EckCluster;
@@ -32,6 +33,8 @@ pub struct Status {
     pub context: Option<String>,
     /// The Elasticsearch resource's phase (`Ready`, `ApplyingChanges`, ...).
     pub phase: String,
+    /// The Elasticsearch version of the resource's spec.
+    pub version: String,
     pub trust: Vec<TrustedCaStatus>,
     /// Each nodeSet, and whether it mounts and lists ecr's bundle (secret-mount mode).
     pub node_sets: Vec<NodeSetTrust>,
@@ -82,6 +85,9 @@ pub struct RemoteStatus {
     pub skip_unavailable: bool,
     /// An API-key link (a cross-cluster API key in the keystore), not a certificate-based one.
     pub api_key: bool,
+    /// The id of the key ecr put in the keystore for this alias, if any (never the key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_id: Option<String>,
 }
 
 /// Each nodeSet, and whether it mounts and lists the bundle of one of `layouts`.
@@ -127,8 +133,15 @@ pub async fn gather(
         .map(|placement| placement.layout.clone())
         .collect();
     let node_sets = node_sets_mounting(&resource["spec"], &layouts);
+    let keys = local
+        .kube
+        .get_json(
+            &kube::api::ApiResource::erase::<k8s_openapi::api::core::v1::Secret>(&()),
+            &api_key::keys_secret(&local.cluster),
+        )
+        .await?;
     let remotes = match es {
-        Some(es) => remote_statuses(es).await?,
+        Some(es) => remote_statuses(es, keys.as_ref()).await?,
         None => Vec::new(),
     };
     let mut status = Status {
@@ -139,6 +152,11 @@ pub async fn gather(
             .pointer("/status/phase")
             .and_then(Value::as_str)
             .unwrap_or("unknown")
+            .to_string(),
+        version: resource
+            .pointer("/spec/version")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
             .to_string(),
         trust,
         node_sets,
@@ -159,7 +177,10 @@ pub async fn gather(
 /// Each remote of `_remote/info`, probed: `_remote/info` alone says `connected: false` for
 /// good after a failed attempt, and the probe (a cross-cluster request, which writes nothing)
 /// makes Elasticsearch try again, as it would for a user's search.
-async fn remote_statuses(es: &Elasticsearch) -> anyhow::Result<Vec<RemoteStatus>> {
+async fn remote_statuses(
+    es: &Elasticsearch,
+    keys: Option<&Value>,
+) -> anyhow::Result<Vec<RemoteStatus>> {
     let version = es.info().await?.version.number;
     let mut remotes = Vec::new();
     for (alias, info) in es.remote_info().await? {
@@ -170,6 +191,7 @@ async fn remote_statuses(es: &Elasticsearch) -> anyhow::Result<Vec<RemoteStatus>
             address: info.proxy_address.or_else(|| info.seeds.first().cloned()),
             connected,
             skip_unavailable: info.skip_unavailable,
+            api_key_id: api_key::installed_key_id(keys, &alias),
             alias,
         });
     }
@@ -315,6 +337,25 @@ pub fn warnings(status: &Status) -> Vec<String> {
             false => format!("the remote {} is not connected", remote.alias),
         });
     }
+    let certificate_links: Vec<&str> = status
+        .remotes
+        .iter()
+        .filter(|remote| !remote.api_key)
+        .map(|remote| remote.alias.as_str())
+        .collect();
+    if !certificate_links.is_empty()
+        && let Some(note) = crate::connect::deprecation_note(&status.version)
+    {
+        warnings.push(format!(
+            "{note}: {} {} certificate-based; ecr connect --api-key moves a link to an API key",
+            certificate_links.join(", "),
+            if certificate_links.len() == 1 {
+                "is"
+            } else {
+                "are"
+            }
+        ));
+    }
     if status.phase != "Ready" {
         warnings.push(format!(
             "{} is in phase {}: pods may still be rolling",
@@ -334,6 +375,7 @@ mod tests {
             namespace: "ns".into(),
             context: None,
             phase: phase.into(),
+            version: "8.17.0".into(),
             trust: vec![TrustedCaStatus {
                 alias: "two".into(),
                 store: "Secret/remote-certs".into(),
@@ -367,10 +409,27 @@ mod tests {
                 connected,
                 skip_unavailable: false,
                 api_key: false,
+                api_key_id: None,
             }],
             ref_remotes: Vec::new(),
             warnings: Vec::new(),
         }
+    }
+
+    #[test]
+    fn on_9_x_certificate_links_are_said_to_be_deprecated_and_api_key_ones_not() {
+        let mut on_nine = status(200, Some(true), true, "Ready");
+        on_nine.version = "9.1.0".into();
+        let found = warnings(&on_nine);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].ends_with(
+                "two is certificate-based; ecr connect --api-key moves a link to an API key"
+            ),
+            "{found:?}"
+        );
+        on_nine.remotes[0].api_key = true;
+        assert_eq!(warnings(&on_nine), Vec::<String>::new());
     }
 
     #[test]

@@ -287,10 +287,7 @@ async fn prove(
                 _ => Vec::new(),
             };
             let waited = humantime::format_duration(args.timeout).to_string();
-            Err(
-                connect::not_connected(&wanted.alias, &waited, last_seen.as_ref(), &findings)
-                    .into(),
-            )
+            Err(connect::not_connected(&wanted.alias, &waited, &last_seen, &findings).into())
         }
     }
 }
@@ -431,7 +428,7 @@ async fn prove_api_key_link(
         }
         Err(last_seen) => {
             let waited = humantime::format_duration(args.timeout).to_string();
-            Err(connect::not_connected(&wanted.alias, &waited, last_seen.as_ref(), &[]).into())
+            Err(connect::not_connected(&wanted.alias, &waited, &last_seen, &[]).into())
         }
     }
 }

@@ -216,13 +216,9 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                     .await
                     .findings;
                 let waited = humantime::format_duration(args.timeout).to_string();
-                return Err(connect::not_connected(
-                    &remote.alias,
-                    &waited,
-                    last_seen.as_ref(),
-                    &findings,
-                )
-                .into());
+                return Err(
+                    connect::not_connected(&remote.alias, &waited, &last_seen, &findings).into(),
+                );
             }
         };
         output.status(

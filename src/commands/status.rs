@@ -152,9 +152,10 @@ fn render(status: &Status) -> String {
     for remote in &status.remotes {
         remotes.add_row(vec![
             remote.alias.clone(),
-            match remote.api_key {
-                true => format!("{} (API key)", remote.mode),
-                false => remote.mode.clone(),
+            match (&remote.api_key_id, remote.api_key) {
+                (Some(id), _) => format!("{} (API key {id})", remote.mode),
+                (None, true) => format!("{} (API key)", remote.mode),
+                (None, false) => remote.mode.clone(),
             },
             remote.address.clone().unwrap_or_default(),
             yes_no(Some(remote.connected)),

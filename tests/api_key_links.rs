@@ -1,0 +1,244 @@
+//! `ecr connect --api-key` and the `disconnect` of such a link against the sandbox: the whole
+//! recipe in one command, proven; nothing written twice; licenses refused before anything is
+//! written; a rotation that invalidates the old key only once the new one works; the key
+//! never printed.
+
+mod common;
+
+use common::recipe::Es;
+use common::{Env, Run, decode};
+use reqwest::Method;
+use serde_json::Value;
+
+/// `ecr connect cluster-one -n ns-one --api-key --remote cluster-two --remote-namespace ns-two
+/// --search logs-* --timeout 20s EXTRA`.
+fn connect_by_key(env: &Env, extra: &[&str]) -> Run {
+    let args = [
+        "connect",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--api-key",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        "ns-two",
+        "--search",
+        "logs-*",
+        "--timeout",
+        "20s",
+    ];
+    env.ecr(&[&args[..], extra].concat())
+}
+
+/// The encoded key cluster-one's keystore Secret holds for cluster-two.
+fn installed_key(env: &Env) -> Option<String> {
+    let secret = env.sandbox.api("sandbox").get_object(
+        "",
+        "secrets",
+        Some("ns-one"),
+        "cluster-one-ecr-remote-keys",
+    )?;
+    let value = &secret["data"]["cluster.remote.cluster-two.credentials"];
+    (!value.is_null()).then(|| decode(value))
+}
+
+/// The key's id: the part before ':' of the decoded `encoded` value.
+fn key_id(encoded: &str) -> String {
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .expect("an encoded key is base64");
+    let text = String::from_utf8(decoded).expect("id:key is text");
+    text.split_once(':').expect("id:key").0.to_string()
+}
+
+/// What cluster-two's Elasticsearch says of its API keys, as the elastic user.
+async fn keys_on_two(env: &Env) -> Vec<Value> {
+    let es = Es::of(&env.sandbox, "sandbox", "ns-two", "cluster-two");
+    let (_, answer) = es.send(Method::GET, "/_security/api_key", None).await;
+    answer["api_keys"].as_array().cloned().unwrap_or_default()
+}
+
+/// The Elasticsearch resource as stored.
+fn es_resource(env: &Env, namespace: &str, name: &str) -> Value {
+    env.sandbox
+        .api("sandbox")
+        .get_object(
+            "elasticsearch.k8s.elastic.co",
+            "elasticsearches",
+            Some(namespace),
+            name,
+        )
+        .expect("the Elasticsearch resource")
+}
+
+fn assert_no_secret(run: &Run, key: &str) {
+    let (id, _) = key.split_at(key.len() / 2);
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains(key), "the encoded key was printed:\n{text}");
+        assert!(
+            !text.contains(id),
+            "part of the encoded key was printed:\n{text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_command_connects_by_api_key_and_a_re_run_writes_nothing() {
+    let env = Env::start().await;
+    env.sandbox.start_trials();
+    let run = connect_by_key(&env, &["--yes", "-o", "json", "-v"]).success();
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(report["remote_info"]["connected"], true, "{}", run.stderr);
+    assert_eq!(
+        report["remote_info"]["cluster_credentials"], "::es_redacted::",
+        "{}",
+        run.stdout
+    );
+    assert!(
+        report["proxy_address"].as_str().unwrap().ends_with(":9443"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        report["server_name"],
+        "cluster-two-es-remote-cluster.ns-two.svc"
+    );
+    let key = installed_key(&env).expect("the key is in the keystore's Secret");
+    assert_no_secret(&run, &key);
+    let keys = keys_on_two(&env).await;
+    let made: Vec<&Value> = keys
+        .iter()
+        .filter(|k| k["name"] == "ecr-ns-one-cluster-one-cluster-two")
+        .collect();
+    assert_eq!(made.len(), 1, "{keys:?}");
+    assert_eq!(made[0]["id"], key_id(&key));
+    assert_eq!(made[0]["type"], "cross_cluster");
+
+    let resource = es_resource(&env, "ns-one", "cluster-one");
+    assert_eq!(
+        resource["spec"]["secureSettings"][0]["secretName"],
+        "cluster-one-ecr-remote-keys"
+    );
+    let config = resource["spec"]["nodeSets"][0]["config"].to_string();
+    assert!(
+        config.contains("xpack.security.remote_cluster_client.ssl.certificate_authorities")
+            && !config.contains("xpack.security.transport.ssl.certificate_authorities"),
+        "the remote's CA is trusted by the remote cluster client only: {config}"
+    );
+    let remote = es_resource(&env, "ns-two", "cluster-two");
+    assert_eq!(remote["spec"]["remoteClusterServer"]["enabled"], true);
+
+    let before = env.sandbox.api("sandbox").requests().len();
+    let again = connect_by_key(&env, &["--yes"]).success();
+    assert!(
+        again.stderr.contains("already in place, nothing written"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(env.writes_since("sandbox", before), Vec::<String>::new());
+    assert!(again.stderr.contains("Connected"), "{}", again.stderr);
+    assert_eq!(installed_key(&env), Some(key));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_basic_license_is_refused_naming_the_side_before_anything_is_written() {
+    let env = Env::start().await;
+    let before = env.sandbox.api("sandbox").requests().len();
+    let run = connect_by_key(&env, &["--yes"]).failure();
+    assert!(
+        run.stderr
+            .contains("the local cluster cluster-one has the license basic (active)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint: "), "{}", run.stderr);
+    assert_eq!(env.writes_since("sandbox", before), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_shows_the_key_request_and_writes_nothing() {
+    let env = Env::start().await;
+    env.sandbox.start_trials();
+    let before = env.sandbox.api("sandbox").requests().len();
+    let run = connect_by_key(&env, &["--dry-run"]).success();
+    assert!(
+        run.stderr.contains("POST /_security/cross_cluster/api_key"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("(made when applied, not shown)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.writes_since("sandbox", before), Vec::<String>::new());
+    assert!(keys_on_two(&env).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_invalidates_the_old_key_once_the_new_one_is_proven() {
+    let env = Env::start().await;
+    env.sandbox.start_trials();
+    connect_by_key(&env, &["--yes"]).success();
+    let old = key_id(&installed_key(&env).unwrap());
+    let run = connect_by_key(&env, &["--yes", "--rotate-key"]).success();
+    let new = key_id(&installed_key(&env).unwrap());
+    assert_ne!(old, new);
+    let order = |needle: &str| run.stderr.find(needle).unwrap_or(usize::MAX);
+    assert!(
+        order("Connected") < order(&format!("Invalidate API key {old}")),
+        "the old key goes only after the new one is proven:\n{}",
+        run.stderr
+    );
+    let keys = keys_on_two(&env).await;
+    let state = |id: &str| {
+        keys.iter()
+            .find(|k| k["id"] == id)
+            .map(|k| k["invalidated"].clone())
+    };
+    assert_eq!(state(&old), Some(Value::Bool(true)), "{keys:?}");
+    assert_eq!(state(&new), Some(Value::Bool(false)), "{keys:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disconnect_removes_the_settings_invalidates_the_key_and_empties_the_keystore_slot() {
+    let env = Env::start().await;
+    env.sandbox.start_trials();
+    connect_by_key(&env, &["--yes"]).success();
+    let id = key_id(&installed_key(&env).unwrap());
+    let run = env
+        .ecr(&[
+            "disconnect",
+            "cluster-one",
+            "-n",
+            "ns-one",
+            "--alias",
+            "cluster-two",
+            "--remote",
+            "cluster-two",
+            "--remote-namespace",
+            "ns-two",
+            "--yes",
+        ])
+        .success();
+    assert!(run.stderr.contains("Done"), "{}", run.stderr);
+    assert_eq!(installed_key(&env), None);
+    let keys = keys_on_two(&env).await;
+    let key = keys
+        .iter()
+        .find(|k| k["id"] == id)
+        .expect("the key is listed");
+    assert_eq!(key["invalidated"], true);
+    let settings = env
+        .endpoint("ns-one", "cluster-one")
+        .handle
+        .persistent_settings();
+    assert!(
+        !settings.as_object().is_some_and(|settings| settings
+            .keys()
+            .any(|k| k.starts_with("cluster.remote.cluster-two."))),
+        "{settings:?}"
+    );
+}
