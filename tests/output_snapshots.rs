@@ -268,3 +268,43 @@ async fn connect_by_url_outside_kubernetes() {
     ];
     ecr_snapshot!("connect_by_url", &env, &args, &credentials).success();
 }
+
+/// `ecr connect cluster-one -n ns-one --api-key --remote cluster-two --remote-namespace ns-two
+/// --search logs-*`.
+const CONNECT_BY_KEY: [&str; 11] = [
+    "connect",
+    "cluster-one",
+    "-n",
+    "ns-one",
+    "--api-key",
+    "--remote",
+    "cluster-two",
+    "--remote-namespace",
+    "ns-two",
+    "--search",
+    "logs-*",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_by_api_key_refused_then_planned() {
+    let env = Env::start().await;
+    ecr_snapshot!(
+        "connect_api_key_basic_license",
+        &env,
+        &with(&CONNECT_BY_KEY, &["--yes"])
+    )
+    .failure();
+    env.sandbox.start_trials();
+    ecr_snapshot!(
+        "connect_api_key_dry_run",
+        &env,
+        &with(&CONNECT_BY_KEY, &["--dry-run"])
+    )
+    .success();
+    ecr_snapshot!(
+        "connect_api_key_dry_run_json",
+        &env,
+        &with(&CONNECT_BY_KEY, &["--dry-run", "-o", "json"])
+    )
+    .success();
+}
