@@ -349,6 +349,9 @@ async fn start(
     Ok((info, client))
 }
 
+/// How long every cluster of a stack may take to be made and Ready.
+const CLUSTERS_READY_WITHIN: Duration = Duration::from_secs(900);
+
 /// Makes the clusters and waits until ECK has made them and their pods are Ready, and those
 /// running Elasticsearch are green.
 async fn clusters_ready(
@@ -359,10 +362,14 @@ async fn clusters_ready(
     for cluster in clusters {
         kube::create_elasticsearch(client, cluster).await?;
     }
+    // One deadline for all: they start together, and up to eight JVMs on two cores take turns;
+    // a loaded machine may need more than the five minutes each this allowed before.
+    let deadline = std::time::Instant::now() + CLUSTERS_READY_WITHIN;
     for cluster in clusters {
         let (namespace, name) = (&cluster.namespace, &cluster.name);
         let what = format!("ECK to make Elasticsearch {namespace}/{name} and its pod Ready");
-        wait_running(processes, &what, Duration::from_secs(300), || {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        wait_running(processes, &what, left, || {
             kube::elasticsearch_ready(client, cluster)
         })
         .await?;
