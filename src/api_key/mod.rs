@@ -10,7 +10,7 @@ pub mod planner;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use crate::elasticsearch::ApiKeyInfo;
+use crate::elasticsearch::{ApiKeyInfo, RemoteClusterInfo};
 use crate::error::{Failure, FailureKind};
 
 /// The port of the remote cluster server (Elasticsearch's `remote_cluster.port` default, and
@@ -309,6 +309,32 @@ pub fn spec_with_remote_cluster_server(spec: &Value) -> Value {
 /// Whether `spec` already enables the remote cluster server (then enabling it rolls nothing).
 pub fn remote_cluster_server_enabled(spec: &Value) -> bool {
     spec.pointer("/remoteClusterServer/enabled") == Some(&json!(true))
+}
+
+/// What moving a certificate-based alias to an API key costs, when `current` (its
+/// `_remote/info` entry) says it is one. Each node of the local cluster restarts with the key
+/// in its keystore, and from then on dials the alias's address as an API-key link; the
+/// settings can point it at the remote cluster server only once every node has the key
+/// (before, a node without the key would dial 9443 as a certificate-based link). So the alias
+/// fails on more and more nodes during the roll, until the settings change right after it.
+pub fn migration_warning(
+    alias: &str,
+    cluster: &str,
+    current: Option<&RemoteClusterInfo>,
+) -> Option<String> {
+    let current = current.filter(|info| !info.uses_api_key())?;
+    Some(format!(
+        "the alias {alias} is a certificate-based link now ({} mode{}): it stops working on each node of {cluster} \
+         as the node restarts with the key, until the settings move it to the remote cluster server right after \
+         the rolling restart, so for about as long as that restart; to keep it working meanwhile, connect under \
+         another --alias and move searches to it, then ecr disconnect --alias {alias}",
+        current.mode,
+        current
+            .proxy_address
+            .as_deref()
+            .map(|address| format!(", {address}"))
+            .unwrap_or_default()
+    ))
 }
 
 /// Refuses a license that cannot carry API-key links, naming the side.

@@ -213,6 +213,38 @@ fn licenses_below_enterprise_are_refused_naming_the_side() {
 }
 
 #[test]
+fn moving_a_certificate_link_says_what_it_costs_and_an_api_key_link_costs_nothing() {
+    let info = |credentials: Option<&str>| RemoteClusterInfo {
+        connected: true,
+        mode: "proxy".into(),
+        proxy_address: Some("10.0.0.2:9300".into()),
+        server_name: None,
+        num_proxy_sockets_connected: Some(18),
+        max_proxy_socket_connections: Some(18),
+        skip_unavailable: false,
+        seeds: Vec::new(),
+        num_nodes_connected: None,
+        cluster_credentials: credentials.map(str::to_string),
+    };
+    let warning = migration_warning("two", "one", Some(&info(None))).unwrap();
+    assert!(
+        warning.starts_with(
+            "the alias two is a certificate-based link now (proxy mode, 10.0.0.2:9300)"
+        ),
+        "{warning}"
+    );
+    assert!(
+        warning.contains("connect under another --alias"),
+        "{warning}"
+    );
+    assert_eq!(
+        migration_warning("two", "one", Some(&info(Some("::es_redacted::")))),
+        None
+    );
+    assert_eq!(migration_warning("two", "one", None), None);
+}
+
+#[test]
 fn names_follow_eck() {
     assert_eq!(remote_cluster_service("two"), "two-es-remote-cluster");
     assert_eq!(server_name("two", "ns"), "two-es-remote-cluster.ns.svc");

@@ -303,11 +303,17 @@ async fn connect_by_api_key(
 ) -> anyhow::Result<()> {
     trust::validate_alias(&link.alias)?;
     let local_resource = eck::read_elasticsearch(&link.local.kube, &link.local.cluster).await?;
-    let warnings = connect::check_alias_free(&link.local, &local_resource, &link.alias)?;
+    let mut warnings = connect::check_alias_free(&link.local, &local_resource, &link.alias)?;
     let local_es = reach(&args.es, Some(&link.local), output).await?;
     let remote_es =
         Arc::new(reach_es_of(&link.remote, args.remote_es_url.as_deref(), output).await?);
     api_key::planner::check(link, &local_es, &remote_es).await?;
+    let current = local_es.remote_info().await?.remove(&link.alias);
+    warnings.extend(api_key::migration_warning(
+        &link.alias,
+        &link.local.cluster,
+        current.as_ref(),
+    ));
     let clients = Clients::default()
         .with_kube(&link.local.kube)
         .with_kube(&link.remote.kube)
