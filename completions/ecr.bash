@@ -353,7 +353,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__connect)
-            opts="-n -o -y -v -q -h -V --proxy --ref --remote --remote-namespace --remote-context --alias --server-name --skip-unavailable --proxy-socket-connections --timeout --no-verify --es-url --es-ca-file --insecure --es-client-cert --es-client-key --es-client-cert-secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            opts="-n -o -y -v -q -h -V --proxy --ref --api-key --search --replication --key-expiration --rotate-key --remote-es-url --roll-timeout --remote --remote-namespace --remote-context --alias --server-name --skip-unavailable --proxy-socket-connections --timeout --no-verify --es-url --es-ca-file --insecure --es-client-cert --es-client-key --es-client-cert-secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -364,6 +364,26 @@ _ecr() {
                     return 0
                     ;;
                 --ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-expiration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote-es-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --roll-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -451,13 +471,29 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__disconnect)
-            opts="-n -o -y -v -q -h -V --alias --ref --es-url --es-ca-file --insecure --es-client-cert --es-client-key --es-client-cert-secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            opts="-n -o -y -v -q -h -V --alias --ref --remote --remote-namespace --remote-context --remote-es-url --es-url --es-ca-file --insecure --es-client-cert --es-client-key --es-client-cert-secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote-es-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

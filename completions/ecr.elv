@@ -234,6 +234,11 @@ set edit:completion:arg-completer[ecr] = {|@words|
         &'ecr;connect'= {
             cand --proxy 'Connect in proxy mode to ADDRESS (HOST or HOST:PORT, port 9300 by default, IPv6 as [ADDRESS]:PORT); without ADDRESS, to the address `ecr expose` reports for --remote'
             cand --ref 'Connect through spec.remoteClusters to this ECK cluster of the same Kubernetes cluster'
+            cand --search 'Index patterns the API key lets this cluster search on the remote (repeatable)'
+            cand --replication 'Index patterns the API key lets this cluster replicate from the remote (repeatable)'
+            cand --key-expiration 'Lifetime of a new API key, as Elasticsearch reads it (e.g. 90d or 12h) [default: it never expires]; a key in place is kept until --rotate-key'
+            cand --remote-es-url 'Reach the remote''s Elasticsearch at this URL instead of through a port-forward (with --api-key, to make the key: as a user with a password, never an API key)'
+            cand --roll-timeout 'How long to wait for each cluster''s rolling restart (--api-key), e.g. 30m or 3h'
             cand --remote 'The remote ECK cluster whose exposed address --proxy connects to'
             cand --remote-namespace 'Namespace of the remote [default: the namespace of CLUSTER, or --remote-context''s]'
             cand --remote-context 'Kube context of the remote [default: --context]'
@@ -253,6 +258,8 @@ set edit:completion:arg-completer[ecr] = {|@words|
             cand --namespace 'Namespace of the cluster [default: the context''s namespace, then "default"]'
             cand -o 'Output format: text for people, json (stable and complete) for scripts'
             cand --output 'Output format: text for people, json (stable and complete) for scripts'
+            cand --api-key 'Connect through a cross-cluster API key (Elasticsearch 8.14+, enterprise or trial license on both sides) to the ECK cluster --remote: its remote cluster server is turned on and exposed (port 9443, one rolling restart of the remote), a key with the access of --search and --replication is made there and put in this cluster''s keystore, with the remote''s CA trusted by the remote cluster client only (one rolling restart of this cluster); then the settings, and the proof'
+            cand --rotate-key 'Make a new API key even if the one in place works: the new key is installed and the link proven before the old one is invalidated'
             cand --no-verify 'Do not wait for the connection to be proven'
             cand --insecure 'Do not verify Elasticsearch''s certificate at all. Never the default, warned about on every use: whoever sits on the path can read the credentials and change what ecr reads and writes'
             cand -y 'Apply changes without asking for confirmation'
@@ -269,6 +276,10 @@ set edit:completion:arg-completer[ecr] = {|@words|
         }
         &'ecr;disconnect'= {
             cand --alias 'The remote''s alias'
+            cand --remote 'The remote ECK cluster of an API-key link: the keys ecr made for the link are invalidated there'
+            cand --remote-namespace 'Namespace of the remote [default: the namespace of CLUSTER, or --remote-context''s]'
+            cand --remote-context 'Kube context of the remote [default: --context]'
+            cand --remote-es-url 'Reach the remote''s Elasticsearch at this URL instead of through a port-forward'
             cand --es-url 'Reach Elasticsearch at this http(s) URL instead of through a port-forward to one of the cluster''s pods [default: a port-forward over the Kubernetes API to port 9200 of a running pod with the remote_cluster_client role, in HTTPS or plain HTTP as the cluster''s spec.http.tls says, verified against the HTTP service''s name CLUSTER-es-http.NS.svc, or a name the user''s own certificate carries]. With a CLUSTER, its elastic password and HTTP CA are still used; without one, any Elasticsearch, also outside Kubernetes'
             cand --es-ca-file 'PEM file of the CA(s) that signed Elasticsearch''s HTTP certificate [default: the ca.crt of the secret CLUSTER-es-http-certs-public, which ECK publishes (a user''s own certificate may come without one: then the system''s trusted roots); with --es-url alone, the system''s trusted roots]'
             cand --es-client-cert 'PEM file of the client certificate (leaf first, then its chain) to show Elasticsearch when it requires one (spec.http.tls.client.authentication); needs --es-client-key'

@@ -163,6 +163,11 @@ complete -c ecr -n "__fish_ecr_using_subcommand expose" -s h -l help -d 'Print h
 complete -c ecr -n "__fish_ecr_using_subcommand expose" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l proxy -d 'Connect in proxy mode to ADDRESS (HOST or HOST:PORT, port 9300 by default, IPv6 as [ADDRESS]:PORT); without ADDRESS, to the address `ecr expose` reports for --remote' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l ref -d 'Connect through spec.remoteClusters to this ECK cluster of the same Kubernetes cluster' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l search -d 'Index patterns the API key lets this cluster search on the remote (repeatable)' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l replication -d 'Index patterns the API key lets this cluster replicate from the remote (repeatable)' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l key-expiration -d 'Lifetime of a new API key, as Elasticsearch reads it (e.g. 90d or 12h) [default: it never expires]; a key in place is kept until --rotate-key' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote-es-url -d 'Reach the remote\'s Elasticsearch at this URL instead of through a port-forward (with --api-key, to make the key: as a user with a password, never an API key)' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l roll-timeout -d 'How long to wait for each cluster\'s rolling restart (--api-key), e.g. 30m or 3h' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote -d 'The remote ECK cluster whose exposed address --proxy connects to' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote-namespace -d 'Namespace of the remote [default: the namespace of CLUSTER, or --remote-context\'s]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote-context -d 'Kube context of the remote [default: --context]' -r
@@ -182,6 +187,8 @@ complete -c ecr -n "__fish_ecr_using_subcommand connect" -l context -d 'Kubeconf
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -s n -l namespace -d 'Namespace of the cluster [default: the context\'s namespace, then "default"]' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
 json\t''"
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l api-key -d 'Connect through a cross-cluster API key (Elasticsearch 8.14+, enterprise or trial license on both sides) to the ECK cluster --remote: its remote cluster server is turned on and exposed (port 9443, one rolling restart of the remote), a key with the access of --search and --replication is made there and put in this cluster\'s keystore, with the remote\'s CA trusted by the remote cluster client only (one rolling restart of this cluster); then the settings, and the proof'
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l rotate-key -d 'Make a new API key even if the one in place works: the new key is installed and the link proven before the old one is invalidated'
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l no-verify -d 'Do not wait for the connection to be proven'
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l insecure -d 'Do not verify Elasticsearch\'s certificate at all. Never the default, warned about on every use: whoever sits on the path can read the credentials and change what ecr reads and writes'
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -s y -l yes -d 'Apply changes without asking for confirmation'
@@ -191,6 +198,10 @@ complete -c ecr -n "__fish_ecr_using_subcommand connect" -s q -l quiet -d 'Print
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -s h -l help -d 'Print help'
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l alias -d 'The remote\'s alias' -r
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l remote -d 'The remote ECK cluster of an API-key link: the keys ecr made for the link are invalidated there' -r
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l remote-namespace -d 'Namespace of the remote [default: the namespace of CLUSTER, or --remote-context\'s]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l remote-context -d 'Kube context of the remote [default: --context]' -r
+complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l remote-es-url -d 'Reach the remote\'s Elasticsearch at this URL instead of through a port-forward' -r
 complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l es-url -d 'Reach Elasticsearch at this http(s) URL instead of through a port-forward to one of the cluster\'s pods [default: a port-forward over the Kubernetes API to port 9200 of a running pod with the remote_cluster_client role, in HTTPS or plain HTTP as the cluster\'s spec.http.tls says, verified against the HTTP service\'s name CLUSTER-es-http.NS.svc, or a name the user\'s own certificate carries]. With a CLUSTER, its elastic password and HTTP CA are still used; without one, any Elasticsearch, also outside Kubernetes' -r
 complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l es-ca-file -d 'PEM file of the CA(s) that signed Elasticsearch\'s HTTP certificate [default: the ca.crt of the secret CLUSTER-es-http-certs-public, which ECK publishes (a user\'s own certificate may come without one: then the system\'s trusted roots); with --es-url alone, the system\'s trusted roots]' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand disconnect" -l es-client-cert -d 'PEM file of the client certificate (leaf first, then its chain) to show Elasticsearch when it requires one (spec.http.tls.client.authentication); needs --es-client-key' -r -F

@@ -88,7 +88,7 @@ fn assert_no_secret(run: &Run, key: &str) {
 async fn one_command_connects_by_api_key_and_a_re_run_writes_nothing() {
     let env = Env::start().await;
     env.sandbox.start_trials();
-    let run = connect_by_key(&env, &["--yes", "-o", "json", "-v"]).success();
+    let run = connect_by_key(&env, &["--yes", "-o", "json"]).success();
     let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
     assert_eq!(report["remote_info"]["connected"], true, "{}", run.stderr);
     assert_eq!(

@@ -34,6 +34,9 @@ use crate::trust;
 /// can: a CA not trusted on one side, the remote not exposed or at another address, pods
 /// still rolling. With --ref, adds {name: ALIAS, elasticsearchRef: REMOTE} to
 /// spec.remoteClusters instead (same Kubernetes cluster; ECK needs an enterprise license).
+/// With --api-key, makes an API-key link (the model Elasticsearch 9 recommends) to the ECK
+/// cluster --remote, in any Kubernetes cluster: one plan for both sides, each rolled once; the
+/// key's value is never shown.
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
     /// The ECK cluster that gets the remote [omit it to reach any Elasticsearch by --es-url]
