@@ -81,7 +81,8 @@ pub struct Invalidated {
 }
 
 impl Invalidated {
-    /// Whether `id` is invalid now, whoever invalidated it.
+    /// Whether the answer names `id` as invalid (this request's doing, or an earlier one's
+    /// where Elasticsearch says so).
     pub fn covers(&self, id: &str) -> bool {
         self.invalidated_api_keys
             .iter()

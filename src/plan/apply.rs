@@ -172,10 +172,15 @@ impl KeysWrite {
             }
             KeyAction::Invalidate { ids } => {
                 let done = es.invalidate_api_keys(ids).await?;
-                Ok(ids
-                    .iter()
-                    .find(|id| !done.covers(id))
-                    .map(|id| format!("the invalidation of key {id}")))
+                // Elasticsearch lists only the keys this request invalidated (ES:
+                // `ApiKeyService.invalidateApiKeys` skips those invalid already): any other
+                // is read back.
+                for id in ids.iter().filter(|id| !done.covers(id)) {
+                    if es.api_key(id).await?.is_some_and(|key| !key.invalidated) {
+                        return Ok(Some(format!("the invalidation of key {id}")));
+                    }
+                }
+                Ok(None)
             }
         }
     }
