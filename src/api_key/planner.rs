@@ -87,34 +87,123 @@ pub async fn check(
     Ok(())
 }
 
-/// The foundation of the link (see the module's doc); nothing when all is in place.
+/// The foundation of `links` (see the module's doc), each with its remote's Elasticsearch:
+/// every key first, while the remotes' pods all answer; then each local cluster's store of
+/// remote CAs; then one write of each cluster's resource with all its changes, so that each
+/// rolls once, whether it connects, serves, or both. Nothing when all is in place.
 pub async fn plan_foundation(
-    link: &ApiKeyLink,
-    remote_es: &Elasticsearch,
+    links: &[(&ApiKeyLink, &Elasticsearch)],
     now_millis: i64,
 ) -> anyhow::Result<Plan> {
-    let local = &link.local;
-    let local_resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
-    let remote_resource = eck::read_elasticsearch(&link.remote.kube, &link.remote.cluster).await?;
     let mut plan = Plan::default();
-    let keystore_named = secure_settings_name(&local_resource, &keys_secret(&local.cluster));
-    key_changes(link, remote_es, keystore_named, now_millis, &mut plan).await?;
+    for (link, remote_es) in links {
+        let resource = eck::read_elasticsearch(&link.local.kube, &link.local.cluster).await?;
+        let keystore_named = secure_settings_name(&resource, &keys_secret(&link.local.cluster));
+        key_changes(link, remote_es, keystore_named, now_millis, &mut plan).await?;
+    }
     let layout = ApiKeyLink::client_ca_layout()?;
-    let ca = trust_planner::ca_of_cluster(&link.remote, Some(&link.alias)).await?;
-    plan.push(trust_planner::store_write(local, StoreKind::Secret, &layout.secret, &ca).await?);
-    let edit = spec_with_mount(&local_resource["spec"], &layout, None)?;
-    let spec = spec_with_secure_settings(&edit.spec, &keys_secret(&local.cluster));
-    let mut rolled = edit.rolled_node_sets;
-    if rolled.is_empty() && spec != edit.spec {
+    for (link, _) in links {
+        let ca = trust_planner::ca_of_cluster(&link.remote, Some(&link.alias)).await?;
+        plan.push(
+            trust_planner::store_write(&link.local, StoreKind::Secret, &layout.secret, &ca).await?,
+        );
+    }
+    let mut sides: Vec<&EckCluster> = Vec::new();
+    for side in links
+        .iter()
+        .flat_map(|(link, _)| [&link.local, &link.remote])
+    {
+        if !sides.iter().any(|known| same_cluster(known, side)) {
+            sides.push(side);
+        }
+    }
+    for side in sides {
+        let connects_to: Vec<&str> = links
+            .iter()
+            .filter(|(link, _)| same_cluster(&link.local, side))
+            .map(|(link, _)| link.remote.cluster.as_str())
+            .collect();
+        let serves = links
+            .iter()
+            .any(|(link, _)| same_cluster(&link.remote, side));
+        plan_side(side, &connects_to, serves, &layout, &mut plan).await?;
+    }
+    Ok(plan)
+}
+
+fn same_cluster(one: &EckCluster, other: &EckCluster) -> bool {
+    one.cluster == other.cluster
+        && one.kube.namespace() == other.kube.namespace()
+        && one.kube.server().url == other.kube.server().url
+}
+
+/// One write of `side`'s resource: the client side of its links to `connects_to` (the
+/// keystore Secret and the remotes' CAs), and the remote cluster server when it `serves`.
+async fn plan_side(
+    side: &EckCluster,
+    connects_to: &[&str],
+    serves: bool,
+    layout: &MountLayout,
+    plan: &mut Plan,
+) -> anyhow::Result<()> {
+    let resource = eck::read_elasticsearch(&side.kube, &side.cluster).await?;
+    let mut spec = resource["spec"].clone();
+    let mut rolled = Vec::new();
+    let mut why = Vec::new();
+    if !connects_to.is_empty() {
+        let edit = spec_with_mount(&spec, layout, None)?;
+        let with_keys = spec_with_secure_settings(&edit.spec, &keys_secret(&side.cluster));
+        rolled = edit.rolled_node_sets;
+        if with_keys != spec {
+            why.push(format!(
+                "their keystore gets the keys, and their remote cluster client trusts the CA of {} (not their transport)",
+                connects_to.join(", ")
+            ));
+        }
+        spec = with_keys;
+    }
+    let mut service = None;
+    if serves {
+        let served = spec_with_remote_cluster_server(&spec);
+        if !remote_cluster_server_enabled(&spec) {
+            why.push(format!(
+                "they serve the remote cluster server (port {REMOTE_CLUSTER_PORT})"
+            ));
+        }
+        if served != spec {
+            service = Some(format!(
+                "ECK makes the service {} a LoadBalancer (ECK 3.3+)",
+                remote_cluster_service(&side.cluster)
+            ));
+        }
+        spec = served;
+    }
+    if !why.is_empty() {
         rolled = node_set_names(&spec);
     }
-    if let Some(warning) = pause_warning(&local.cluster, &local_resource, &rolled, false) {
+    if let Some(warning) = pause_warning(&side.cluster, &resource, &rolled, false) {
         plan.warn(warning);
     }
-    let effect = local_roll_effect(&link.remote.cluster, &rolled);
-    plan.push(resource_write(local, local_resource, spec, effect));
-    plan.push(remote_server_write(&link.remote, remote_resource));
-    Ok(plan)
+    let effect = side_effect(&rolled, &why, service);
+    plan.push(resource_write(side, resource, spec, effect));
+    Ok(())
+}
+
+/// What a side's write sets in motion: one rolling restart, for all its reasons; the service.
+fn side_effect(rolled: &[String], why: &[String], service: Option<String>) -> String {
+    let roll = (!rolled.is_empty()).then(|| {
+        format!(
+            "ECK rolls the pods of {} {}, one at a time: {}",
+            plural(rolled.len(), "nodeSet"),
+            rolled.join(", "),
+            why.join("; and ")
+        )
+    });
+    let parts: Vec<String> = roll.into_iter().chain(service).collect();
+    match parts.is_empty() {
+        true => "no restart".into(),
+        false => parts.join("; "),
+    }
 }
 
 /// The key: kept, its access updated, or a new one made and stored for the local keystore.
@@ -207,38 +296,6 @@ fn node_set_names(spec: &Value) -> Vec<String> {
         .flatten()
         .filter_map(|node_set| node_set["name"].as_str().map(str::to_string))
         .collect()
-}
-
-fn local_roll_effect(remote: &str, rolled: &[String]) -> String {
-    if rolled.is_empty() {
-        return "no restart".into();
-    }
-    format!(
-        "ECK rolls the pods of {} {}, one at a time: their keystore gets the key, and their remote \
-         cluster client trusts {remote}'s CA (not their transport)",
-        plural(rolled.len(), "nodeSet"),
-        rolled.join(", ")
-    )
-}
-
-/// The remote's resource with its remote cluster server on, behind a load balancer.
-fn remote_server_write(remote: &EckCluster, resource: Value) -> Write {
-    let spec = &resource["spec"];
-    let effect = if remote_cluster_server_enabled(spec) {
-        format!(
-            "ECK makes the service {} a LoadBalancer; no restart",
-            remote_cluster_service(&remote.cluster)
-        )
-    } else {
-        format!(
-            "ECK rolls the pods of {} once to serve the remote cluster server (port {REMOTE_CLUSTER_PORT}), and \
-             makes the service {} a LoadBalancer (ECK 3.3+)",
-            remote.cluster,
-            remote_cluster_service(&remote.cluster)
-        )
-    };
-    let spec = spec_with_remote_cluster_server(spec);
-    resource_write(remote, resource, spec, effect)
 }
 
 /// Waits (a watch) for the remote cluster server's load balancer to have an address.

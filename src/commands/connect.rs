@@ -322,7 +322,8 @@ async fn connect_by_api_key(
         .with_kube(&link.remote.kube)
         .with_elasticsearch(&remote_es);
     let foundation = plan::carry_out(output, global.approval(), &clients, || async {
-        let mut plan = api_key::planner::plan_foundation(link, &remote_es, now_millis()).await?;
+        let mut plan =
+            api_key::planner::plan_foundation(&[(link, &remote_es)], now_millis()).await?;
         warnings.iter().for_each(|warning| plan.warn(warning));
         plan.then(format!(
             "once both clusters run their new spec and {} has an address, {} connects to it under {} and the link is proven",
