@@ -18,6 +18,15 @@ pub struct EckCluster {
     pub cluster: String,
 }
 
+impl EckCluster {
+    /// Whether `other` is the same cluster: same name, namespace and API server.
+    pub fn same_as(&self, other: &EckCluster) -> bool {
+        self.cluster == other.cluster
+            && self.kube.namespace() == other.kube.namespace()
+            && self.kube.server().url == other.kube.server().url
+    }
+}
+
 /// API group of ECK's Elasticsearch resource.
 pub const GROUP: &str = "elasticsearch.k8s.elastic.co";
 /// Key of the PEM bundle in ECK's public certificate secrets.

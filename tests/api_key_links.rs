@@ -90,6 +90,7 @@ async fn one_command_connects_by_api_key_and_a_re_run_writes_nothing() {
     env.sandbox.start_trials();
     let run = connect_by_key(&env, &["--yes", "-o", "json"]).success();
     let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    let report = &report["links"][0];
     assert_eq!(report["remote_info"]["connected"], true, "{}", run.stderr);
     assert_eq!(
         report["remote_info"]["cluster_credentials"], "::es_redacted::",

@@ -108,33 +108,28 @@ pub async fn plan_foundation(
             trust_planner::store_write(&link.local, StoreKind::Secret, &layout.secret, &ca).await?,
         );
     }
-    let mut sides: Vec<&EckCluster> = Vec::new();
-    for side in links
-        .iter()
-        .flat_map(|(link, _)| [&link.local, &link.remote])
-    {
-        if !sides.iter().any(|known| same_cluster(known, side)) {
-            sides.push(side);
-        }
-    }
+    let sides = clusters_of(links.iter().map(|(link, _)| *link));
     for side in sides {
         let connects_to: Vec<&str> = links
             .iter()
-            .filter(|(link, _)| same_cluster(&link.local, side))
+            .filter(|(link, _)| link.local.same_as(side))
             .map(|(link, _)| link.remote.cluster.as_str())
             .collect();
-        let serves = links
-            .iter()
-            .any(|(link, _)| same_cluster(&link.remote, side));
+        let serves = links.iter().any(|(link, _)| link.remote.same_as(side));
         plan_side(side, &connects_to, serves, &layout, &mut plan).await?;
     }
     Ok(plan)
 }
 
-fn same_cluster(one: &EckCluster, other: &EckCluster) -> bool {
-    one.cluster == other.cluster
-        && one.kube.namespace() == other.kube.namespace()
-        && one.kube.server().url == other.kube.server().url
+/// Every cluster of `links`, once each, in the order they come.
+pub fn clusters_of<'a>(links: impl Iterator<Item = &'a ApiKeyLink>) -> Vec<&'a EckCluster> {
+    let mut sides: Vec<&EckCluster> = Vec::new();
+    for side in links.flat_map(|link| [&link.local, &link.remote]) {
+        if !sides.iter().any(|known| known.same_as(side)) {
+            sides.push(side);
+        }
+    }
+    sides
 }
 
 /// One write of `side`'s resource: the client side of its links to `connects_to` (the

@@ -10,14 +10,15 @@ use serde_json::json;
 
 use crate::api_key::{self, KeyAccess, planner::ApiKeyLink};
 use crate::cli::GlobalArgs;
+use crate::commands::api_key_links::{self, Flow};
 use crate::commands::es_access::EsAccessArgs;
 use crate::connect;
-use crate::eck::{self, EckCluster};
+use crate::eck::EckCluster;
 use crate::elasticsearch::Elasticsearch;
 use crate::error::{Failure, FailureKind};
 use crate::k8s::{Kube, Location, SideFlags};
 use crate::output::{Output, OutputFormat};
-use crate::plan::{self, Approval, Clients, Outcome};
+use crate::plan::{self, Clients, Outcome};
 use crate::remote::{self, ProxyAddress, ProxyRemote};
 use crate::trust;
 
@@ -201,7 +202,7 @@ pub async fn connect(args: &ConnectArgs, global: &GlobalArgs) -> anyhow::Result<
             expiration: args.key_expiration.clone(),
             rotate: args.rotate_key,
         };
-        return connect_by_api_key(args, &link, global, &output).await;
+        return connect_by_api_key(args, link, global, &output).await;
     }
     if let Some(remote) = &args.reference {
         let local =
@@ -295,159 +296,32 @@ async fn prove(
     }
 }
 
-/// `connect --api-key`: the foundation in one plan and one confirmation, the waits for both
-/// rolling restarts and the load balancer, the settings, the proof, then the keys it replaced
-/// invalidated.
+/// `connect --api-key`: the shared flow of API-key links, for one link.
 async fn connect_by_api_key(
     args: &ConnectArgs,
-    link: &ApiKeyLink,
+    link: ApiKeyLink,
     global: &GlobalArgs,
     output: &Output,
 ) -> anyhow::Result<()> {
-    trust::validate_alias(&link.alias)?;
-    let local_resource = eck::read_elasticsearch(&link.local.kube, &link.local.cluster).await?;
-    let mut warnings = connect::check_alias_free(&link.local, &local_resource, &link.alias)?;
-    let local_es = reach(&args.es, Some(&link.local), output).await?;
-    let remote_es =
-        Arc::new(reach_es_of(&link.remote, args.remote_es_url.as_deref(), output).await?);
-    api_key::planner::check(link, &local_es, &remote_es).await?;
-    let current = local_es.remote_info().await?.remove(&link.alias);
-    warnings.extend(api_key::migration_warning(
-        &link.alias,
-        &link.local.cluster,
-        current.as_ref(),
-    ));
-    let clients = Clients::default()
-        .with_kube(&link.local.kube)
-        .with_kube(&link.remote.kube)
-        .with_elasticsearch(&remote_es);
-    let foundation = plan::carry_out(output, global.approval(), &clients, || async {
-        let mut plan =
-            api_key::planner::plan_foundation(&[(link, &remote_es)], now_millis()).await?;
-        warnings.iter().for_each(|warning| plan.warn(warning));
-        plan.then(format!(
-            "once both clusters run their new spec and {} has an address, {} connects to it under {} and the link is proven",
-            api_key::remote_cluster_service(&link.remote.cluster),
-            link.local.cluster,
-            link.alias
-        ));
-        Ok(plan)
-    })
-    .await?;
-    foundation.announce(
-        output,
-        &format!(
-            "{} holds a key of {} and trusts its remote cluster server",
-            link.local.cluster, link.remote.cluster
-        ),
-    );
-    if matches!(foundation, Outcome::DryRun(_)) {
-        return Ok(());
-    }
-    drop((local_es, remote_es));
-    let address = await_foundation(args, link, output).await?;
-    // A port-forward goes to one pod: reached again once the rolls are over.
-    let local_es = Arc::new(reach(&args.es, Some(&link.local), output).await?);
-    let wanted = api_key::planner::proxy_remote(link, address);
-    let later = Approval {
-        yes: global.yes || matches!(foundation, Outcome::Applied(_)),
-        dry_run: false,
+    let remote = link.remote.clone();
+    let access = |side: &EckCluster| match side.same_as(&remote) {
+        true => EsAccessArgs {
+            es_url: args.remote_es_url.clone(),
+            ..EsAccessArgs::default()
+        },
+        false => args.es.clone(),
     };
-    let settings = plan::carry_out(
-        output,
-        later,
-        &Clients::default().with_elasticsearch(&local_es),
-        || connect::plan_connect(&local_es, &wanted),
-    )
-    .await?;
-    settings.announce(
-        output,
-        &format!(
-            "{} is a remote of {} at {}",
-            wanted.alias,
-            local_es.description(),
-            wanted.address
-        ),
-    );
-    let proven = prove_api_key_link(args, &local_es, &wanted, output).await?;
-    let remote_es =
-        Arc::new(reach_es_of(&link.remote, args.remote_es_url.as_deref(), output).await?);
-    let cleanup = plan::carry_out(
-        output,
-        later,
-        &Clients::default().with_elasticsearch(&remote_es),
-        || api_key::planner::plan_cleanup(link, &remote_es, now_millis()),
-    )
-    .await?;
-    if let Outcome::Applied(_) = cleanup {
-        output.status("Done", "the keys the link no longer uses are invalidated");
-    }
+    let flow = Flow {
+        links: vec![link],
+        access: &access,
+        timeout: args.timeout,
+        roll_timeout: args.roll_timeout,
+    };
+    let report = api_key_links::run(&flow, global, output).await?;
     if output.format() == OutputFormat::Json {
-        output.json(&json!({
-            "alias": wanted.alias,
-            "proxy_address": wanted.address.to_string(),
-            "server_name": wanted.server_name,
-            "foundation": foundation.to_json(),
-            "settings": settings.to_json(),
-            "cleanup": cleanup.to_json(),
-            "remote_info": proven,
-        }))?;
+        output.json(&report)?;
     }
     Ok(())
-}
-
-/// Waits for the remote's roll and its server's address, then the local roll; the address.
-async fn await_foundation(
-    args: &ConnectArgs,
-    link: &ApiKeyLink,
-    output: &Output,
-) -> anyhow::Result<ProxyAddress> {
-    let spinner = output.spinner(format!("waiting for ECK to roll {}", link.remote.cluster));
-    crate::setup::wait_for_roll(&link.remote, args.roll_timeout, |message| {
-        spinner.set_message(message)
-    })
-    .await?;
-    spinner.set_message(format!(
-        "waiting for the load balancer of {}",
-        api_key::remote_cluster_service(&link.remote.cluster)
-    ));
-    let address = api_key::planner::wait_for_server_address(&link.remote, args.timeout).await?;
-    spinner.set_message(format!("waiting for ECK to roll {}", link.local.cluster));
-    crate::setup::wait_for_roll(&link.local, args.roll_timeout, |message| {
-        spinner.set_message(message)
-    })
-    .await?;
-    spinner.finish_and_clear();
-    Ok(address)
-}
-
-/// Proves an API-key link; on failure, says what `_remote/info` shows.
-async fn prove_api_key_link(
-    args: &ConnectArgs,
-    es: &Elasticsearch,
-    wanted: &ProxyRemote,
-    output: &Output,
-) -> anyhow::Result<crate::elasticsearch::RemoteClusterInfo> {
-    match connect::prove(es, &wanted.alias, args.timeout, output).await? {
-        Ok(info) => {
-            output.status(
-                "Connected",
-                connect::describe_link(&wanted.alias, Some(&info)),
-            );
-            Ok(info)
-        }
-        Err(last_seen) => {
-            let waited = humantime::format_duration(args.timeout).to_string();
-            Err(connect::not_connected(&wanted.alias, &waited, &last_seen, &[]).into())
-        }
-    }
-}
-
-/// Milliseconds since the epoch, as Elasticsearch dates keys.
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_millis() as i64)
 }
 
 /// An expiration as Elasticsearch's `TimeValue` reads it: a whole number and a unit.
@@ -564,7 +438,7 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
                     local,
                     &args.alias,
                     remote_es.as_deref(),
-                    now_millis(),
+                    api_key_links::now_millis(),
                 )
                 .await?,
             );

@@ -1,6 +1,7 @@
 //! The command line (`Cli`) and one module per subcommand: each declares its arguments and
 //! calls into the concept modules.
 
+pub mod api_key_links;
 pub mod ca;
 pub mod completions;
 pub mod connect;

@@ -1,0 +1,238 @@
+//! The flow of API-key links, shared by `connect --api-key` (one link) and `setup --api-key`
+//! (one way or both): the checks, the foundation in one plan and one confirmation, the waits
+//! for the rolling restarts and the load balancers, the settings, the proofs, and then the keys
+//! the links no longer use invalidated.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::api_key::{self, planner::ApiKeyLink};
+use crate::cli::GlobalArgs;
+use crate::commands::es_access::EsAccessArgs;
+use crate::connect;
+use crate::eck::{self, EckCluster};
+use crate::elasticsearch::Elasticsearch;
+use crate::output::Output;
+use crate::plan::{self, Approval, Clients, Outcome};
+use crate::remote::ProxyAddress;
+
+/// What the flow is asked to do.
+pub struct Flow<'a> {
+    pub links: Vec<ApiKeyLink>,
+    /// How ecr reaches a cluster's Elasticsearch.
+    pub access: &'a dyn Fn(&EckCluster) -> EsAccessArgs,
+    /// How long to wait for each load balancer and each link.
+    pub timeout: Duration,
+    /// How long to wait for each cluster's rolling restart.
+    pub roll_timeout: Duration,
+}
+
+impl Flow<'_> {
+    async fn reach(
+        &self,
+        side: &EckCluster,
+        output: &Output,
+    ) -> anyhow::Result<Arc<Elasticsearch>> {
+        let access = (self.access)(side);
+        let es = access
+            .reach(Some((&side.kube, side.cluster.as_str())), output)
+            .await?;
+        Ok(Arc::new(es))
+    }
+}
+
+/// Runs the flow; the report for `-o json`: the outcome of each phase and each link's proof.
+pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyhow::Result<Value> {
+    let sides = api_key::planner::clusters_of(flow.links.iter());
+    let mut reached = Vec::new();
+    for side in &sides {
+        reached.push(flow.reach(side, output).await?);
+    }
+    let es_of = |cluster: &EckCluster| -> &Arc<Elasticsearch> {
+        let index = sides
+            .iter()
+            .position(|side| side.same_as(cluster))
+            .unwrap_or_default();
+        &reached[index]
+    };
+    let mut warnings = Vec::new();
+    for link in &flow.links {
+        crate::trust::validate_alias(&link.alias)?;
+        let resource = eck::read_elasticsearch(&link.local.kube, &link.local.cluster).await?;
+        warnings.extend(connect::check_alias_free(
+            &link.local,
+            &resource,
+            &link.alias,
+        )?);
+        api_key::planner::check(link, es_of(&link.local), es_of(&link.remote)).await?;
+        let current = es_of(&link.local).remote_info().await?.remove(&link.alias);
+        warnings.extend(api_key::migration_warning(
+            &link.alias,
+            &link.local.cluster,
+            current.as_ref(),
+        ));
+    }
+    let pairs: Vec<(&ApiKeyLink, &Elasticsearch)> = flow
+        .links
+        .iter()
+        .map(|link| (link, es_of(&link.remote).as_ref()))
+        .collect();
+    let clients = sides
+        .iter()
+        .zip(&reached)
+        .fold(Clients::default(), |clients, (side, es)| {
+            clients.with_kube(&side.kube).with_elasticsearch(es)
+        });
+    let foundation = plan::carry_out(output, global.approval(), &clients, || async {
+        let mut plan = api_key::planner::plan_foundation(&pairs, now_millis()).await?;
+        warnings.iter().for_each(|warning| plan.warn(warning));
+        for link in &flow.links {
+            plan.then(format!(
+                "once the clusters run their new spec and {} has an address, {} connects to it under {} and the link is proven",
+                api_key::remote_cluster_service(&link.remote.cluster),
+                link.local.cluster,
+                link.alias
+            ));
+        }
+        Ok(plan)
+    })
+    .await?;
+    foundation.announce(output, &foundation_goal(&flow.links));
+    if matches!(foundation, Outcome::DryRun(_)) {
+        return Ok(json!({"foundation": foundation.to_json()}));
+    }
+    // A port-forward goes to one pod: every client is made again once the rolls are over.
+    drop(reached);
+    let addresses = await_foundation(flow, &sides, output).await?;
+    let later = Approval {
+        yes: global.yes || matches!(foundation, Outcome::Applied(_)),
+        dry_run: false,
+    };
+    let mut proven = Vec::new();
+    let mut cleanups = Vec::new();
+    for (link, address) in flow.links.iter().zip(addresses) {
+        let (report, cleanup) = connect_link(flow, link, address, later, output).await?;
+        proven.push(report);
+        cleanups.push(cleanup);
+    }
+    Ok(json!({"foundation": foundation.to_json(), "links": proven, "cleanup": cleanups}))
+}
+
+/// `cluster-one holds a key of cluster-two and trusts its remote cluster server`, for each link.
+fn foundation_goal(links: &[ApiKeyLink]) -> String {
+    links
+        .iter()
+        .map(|link| {
+            format!(
+                "{} holds a key of {} and trusts its remote cluster server",
+                link.local.cluster, link.remote.cluster
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Waits for every side's roll, then for each link's remote cluster server address.
+async fn await_foundation(
+    flow: &Flow<'_>,
+    sides: &[&EckCluster],
+    output: &Output,
+) -> anyhow::Result<Vec<ProxyAddress>> {
+    let spinner = output.spinner("waiting for the rolling restarts");
+    for side in sides {
+        crate::setup::wait_for_roll(side, flow.roll_timeout, |message| {
+            spinner.set_message(message)
+        })
+        .await?;
+    }
+    let mut addresses = Vec::new();
+    for link in &flow.links {
+        spinner.set_message(format!(
+            "waiting for the load balancer of {}",
+            api_key::remote_cluster_service(&link.remote.cluster)
+        ));
+        addresses
+            .push(api_key::planner::wait_for_server_address(&link.remote, flow.timeout).await?);
+    }
+    spinner.finish_and_clear();
+    Ok(addresses)
+}
+
+/// One link's settings, its proof, then the keys it no longer uses invalidated: the link's
+/// report, and the cleanup's outcome.
+async fn connect_link(
+    flow: &Flow<'_>,
+    link: &ApiKeyLink,
+    address: ProxyAddress,
+    approval: Approval,
+    output: &Output,
+) -> anyhow::Result<(Value, Value)> {
+    let local_es = flow.reach(&link.local, output).await?;
+    let wanted = api_key::planner::proxy_remote(link, address);
+    let settings = plan::carry_out(
+        output,
+        approval,
+        &Clients::default().with_elasticsearch(&local_es),
+        || connect::plan_connect(&local_es, &wanted),
+    )
+    .await?;
+    settings.announce(
+        output,
+        &format!(
+            "{} is a remote of {} at {}",
+            wanted.alias,
+            local_es.description(),
+            wanted.address
+        ),
+    );
+    let info = match connect::prove(&local_es, &wanted.alias, flow.timeout, output).await? {
+        Ok(info) => info,
+        Err(unproven) => {
+            let waited = humantime::format_duration(flow.timeout).to_string();
+            return Err(connect::not_connected(&wanted.alias, &waited, &unproven, &[]).into());
+        }
+    };
+    output.status(
+        "Connected",
+        format!(
+            "{}: {}",
+            local_es.description(),
+            connect::describe_link(&wanted.alias, Some(&info))
+        ),
+    );
+    let remote_es = flow.reach(&link.remote, output).await?;
+    let cleanup = plan::carry_out(
+        output,
+        approval,
+        &Clients::default().with_elasticsearch(&remote_es),
+        || api_key::planner::plan_cleanup(link, &remote_es, now_millis()),
+    )
+    .await?;
+    if let Outcome::Applied(_) = cleanup {
+        output.status(
+            "Done",
+            format!(
+                "the keys {} no longer uses are invalidated on {}",
+                link.local.cluster, link.remote.cluster
+            ),
+        );
+    }
+    let report = json!({
+        "cluster": link.local.cluster,
+        "alias": wanted.alias,
+        "proxy_address": wanted.address.to_string(),
+        "server_name": wanted.server_name,
+        "settings": settings.to_json(),
+        "remote_info": info,
+    });
+    Ok((report, Value::Object(cleanup.to_json())))
+}
+
+/// Milliseconds since the epoch, as Elasticsearch dates keys.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
+}
