@@ -1011,7 +1011,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__setup)
-            opts="-n -o -y -v -q -h -V --local --local-namespace --local-context --local-es-url --remote --remote-namespace --remote-context --remote-es-url --local-es-client-cert --local-es-client-key --local-es-client-cert-secret --remote-es-client-cert --remote-es-client-key --remote-es-client-cert-secret --one-way --timeout --roll-timeout --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            opts="-n -o -y -v -q -h -V --local --local-namespace --local-context --local-es-url --remote --remote-namespace --remote-context --remote-es-url --local-es-client-cert --local-es-client-key --local-es-client-cert-secret --remote-es-client-cert --remote-es-client-key --remote-es-client-cert-secret --one-way --api-key --search --replication --timeout --roll-timeout --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1070,6 +1070,14 @@ _ecr() {
                     return 0
                     ;;
                 --remote-es-client-cert-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -251,6 +251,8 @@ complete -c ecr -n "__fish_ecr_using_subcommand setup" -l local-es-client-cert-s
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-es-client-cert -d 'PEM file of the client certificate to show the remote Elasticsearch when it requires one; needs --remote-es-client-key' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-es-client-key -d 'PEM file of the private key of --remote-es-client-cert' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l remote-es-client-cert-secret -d 'Secret with the remote side\'s client certificate (tls.crt) and its key (tls.key), in the remote cluster\'s namespace, instead of --remote-es-client-cert and --remote-es-client-key' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l search -d 'With --api-key: index patterns each cluster may search on the other (repeatable)' -r
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l replication -d 'With --api-key: index patterns each cluster may replicate from the other (repeatable)' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l timeout -d 'How long to wait for each load balancer and each connection, e.g. 90s or 5m' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l roll-timeout -d 'How long to wait for each cluster\'s rolling restart after a first trust (ECK restarts one pod at a time, waiting for green: minutes per pod), e.g. 30m or 3h' -r
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG (several files are merged), then ~/.kube/config, then the pod\'s service account]' -r -F
@@ -259,6 +261,7 @@ complete -c ecr -n "__fish_ecr_using_subcommand setup" -s n -l namespace -d 'Nam
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -s o -l output -d 'Output format: text for people, json (stable and complete) for scripts' -r -f -a "text\t''
 json\t''"
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l one-way -d 'Only the local cluster connects to the remote'
+complete -c ecr -n "__fish_ecr_using_subcommand setup" -l api-key -d 'Link by cross-cluster API keys (Elasticsearch 8.14+, enterprise or trial license on both), as ecr connect --api-key does for each direction, instead of trusting transport CAs: each cluster rolls once, for all it needs'
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -s y -l yes -d 'Apply changes without asking for confirmation'
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -l dry-run -d 'Show what would change, and change nothing'
 complete -c ecr -n "__fish_ecr_using_subcommand setup" -s v -l verbose -d 'Explain each step on stderr (-vv: also each HTTP request); secrets are never shown'

@@ -6,7 +6,8 @@
 mod common;
 
 use common::recipe::Es;
-use common::{Env, Run, decode};
+use common::{Env, Run, SETUP_TWO_CONTEXTS, decode};
+use ecr::sandbox::SandboxSpec;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -242,4 +243,53 @@ async fn disconnect_removes_the_settings_invalidates_the_key_and_empties_the_key
             .any(|k| k.starts_with("cluster.remote.cluster-two."))),
         "{settings:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_by_api_key_connects_both_ways_across_contexts_with_one_restart_each() {
+    let env = Env::with(SandboxSpec::two_contexts()).await;
+    env.sandbox.start_trials();
+    let args = [
+        &SETUP_TWO_CONTEXTS[..],
+        &["--api-key", "--search", "*", "--yes"],
+    ]
+    .concat();
+    let run = env.ecr(&args).success();
+    for alias in ["cluster-two", "cluster-one"] {
+        assert!(
+            run.stderr
+                .contains(&format!("_remote/info says {alias}: connected true")),
+            "{}",
+            run.stderr
+        );
+    }
+    let restarts = |context: &str, namespace: &str, name: &str| {
+        env.sandbox.api(context).rolling_restarts(namespace, name)
+    };
+    let counted = || {
+        (
+            restarts("sandbox-one", "ns-one", "cluster-one"),
+            restarts("sandbox-two", "ns-two", "cluster-two"),
+        )
+    };
+    assert_eq!(
+        counted(),
+        (1, 1),
+        "each cluster rolls once, for its keystore, its CA and its server together"
+    );
+    let since = [
+        env.sandbox.api("sandbox-one").requests().len(),
+        env.sandbox.api("sandbox-two").requests().len(),
+    ];
+    let again = env.ecr(&args).success();
+    assert!(again.stderr.contains("nothing written"), "{}", again.stderr);
+    assert_eq!(
+        env.writes_since("sandbox-one", since[0]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        env.writes_since("sandbox-two", since[1]),
+        Vec::<String>::new()
+    );
+    assert_eq!(counted(), (1, 1));
 }

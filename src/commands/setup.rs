@@ -13,7 +13,9 @@ use clap::Args;
 use kube::ResourceExt as _;
 use serde_json::json;
 
+use crate::api_key::{KeyAccess, planner::ApiKeyLink};
 use crate::cli::GlobalArgs;
+use crate::commands::api_key_links::{self, Flow};
 use crate::commands::es_access::EsAccessArgs;
 use crate::connect;
 use crate::eck;
@@ -93,6 +95,20 @@ pub struct SetupArgs {
     #[arg(long)]
     pub one_way: bool,
 
+    /// Link by cross-cluster API keys (Elasticsearch 8.14+, enterprise or trial license on
+    /// both), as ecr connect --api-key does for each direction, instead of trusting transport
+    /// CAs: each cluster rolls once, for all it needs
+    #[arg(long)]
+    pub api_key: bool,
+
+    /// With --api-key: index patterns each cluster may search on the other (repeatable)
+    #[arg(long, value_name = "PATTERN", requires = "api_key", value_parser = NonEmptyStringValueParser::new())]
+    pub search: Vec<String>,
+
+    /// With --api-key: index patterns each cluster may replicate from the other (repeatable)
+    #[arg(long, value_name = "PATTERN", requires = "api_key", value_parser = NonEmptyStringValueParser::new())]
+    pub replication: Vec<String>,
+
     /// How long to wait for each load balancer and each connection, e.g. 90s or 5m
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
@@ -152,6 +168,9 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         )
         .with_hint("give two different clusters: --local and --remote")
         .into());
+    }
+    if args.api_key {
+        return setup_by_api_key(args, link, global, &output).await;
     }
     let placement = Placement::default_for(Via::SecretMount)?;
     let warnings = setup::check_links(&link).await?;
@@ -234,6 +253,44 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     }
     if output.format() == OutputFormat::Json {
         output.json(&json!({"foundation": foundation.to_json(), "links": links.to_json(), "remote_info": proven}))?;
+    }
+    Ok(())
+}
+
+/// `setup --api-key`: the flow of `connect --api-key` for each direction at once.
+async fn setup_by_api_key(
+    args: &SetupArgs,
+    link: Link,
+    global: &GlobalArgs,
+    output: &Output,
+) -> anyhow::Result<()> {
+    let access = KeyAccess::new(&args.search, &args.replication)?;
+    let directed = |local: &EckCluster, remote: &EckCluster| ApiKeyLink {
+        local: local.clone(),
+        remote: remote.clone(),
+        alias: remote.cluster.clone(),
+        access: access.clone(),
+        expiration: None,
+        rotate: false,
+    };
+    let mut links = vec![directed(&link.local, &link.remote)];
+    if !link.one_way {
+        links.push(directed(&link.remote, &link.local));
+    }
+    let (local_access, remote_access) = args.access();
+    let access_of = |side: &EckCluster| match side.same_as(&link.local) {
+        true => local_access.clone(),
+        false => remote_access.clone(),
+    };
+    let flow = Flow {
+        links,
+        access: &access_of,
+        timeout: args.timeout,
+        roll_timeout: args.roll_timeout,
+    };
+    let report = api_key_links::run(&flow, global, output).await?;
+    if output.format() == OutputFormat::Json {
+        output.json(&report)?;
     }
     Ok(())
 }
