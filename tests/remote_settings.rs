@@ -290,8 +290,8 @@ async fn the_sandboxs_eck_handles_remote_clusters_like_eck() {
 }
 
 /// Puts a cross-cluster API key for `alias` into cluster-one's keystore, as ECK builds it from
-/// spec.secureSettings (the value is never read).
-fn add_api_key_to_keystore(env: &Env, alias: &str) {
+/// spec.secureSettings when it restarts the pods (the value is never read).
+async fn add_api_key_to_keystore(env: &Env, alias: &str) {
     use base64::Engine;
     let key = base64::engine::general_purpose::STANDARD.encode("not-a-real-key");
     env.api().put_object(
@@ -304,6 +304,7 @@ fn add_api_key_to_keystore(env: &Env, alias: &str) {
     let mut resource = es_resource(env, "ns-one", "cluster-one");
     resource["spec"]["secureSettings"] = json!([{"secretName": "remote-keys"}]);
     env.api().put_object(ES_GROUP, "elasticsearches", resource);
+    env.rolled("ns-one", "cluster-one").await;
 }
 
 /// Item 7: an alias whose key is in the keystore is an API-key link; status says so instead
@@ -311,7 +312,7 @@ fn add_api_key_to_keystore(env: &Env, alias: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_recognises_an_api_key_link() {
     let env = Env::start().await;
-    add_api_key_to_keystore(&env, "cluster-two");
+    add_api_key_to_keystore(&env, "cluster-two").await;
     es_one(&env)
         .connect_to("cluster-two", "10.9.9.9:9300")
         .await;
@@ -355,7 +356,7 @@ async fn connects_diagnosis_of_an_api_key_link_does_not_blame_transport_trust() 
     let env = Env::start().await;
     env.ecr(&["expose", "cluster-two", "-n", "ns-two", "--yes"])
         .success();
-    add_api_key_to_keystore(&env, "cluster-two");
+    add_api_key_to_keystore(&env, "cluster-two").await;
     let hint = failed_connect_hint(&env);
     assert!(
         hint.starts_with("hint: the remote cluster-two is not connected: it is an API-key link"),
