@@ -17,6 +17,7 @@ use crate::expose::{self, ServiceType};
 use crate::k8s::{Kube, Location};
 use crate::trust::planner::{self, Placement, Via};
 use crate::trust::spec::node_sets_trusting;
+use crate::trust::store::{StoreKind, trusted_cas};
 use crate::trust::{CaOrigin, MountLayout, TrustedCa};
 
 /// How long a second probe waits for Elasticsearch's reconnection in the background.
@@ -88,6 +89,32 @@ pub struct RemoteStatus {
     /// The id of the key ecr put in the keystore for this alias, if any (never the key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<String>,
+    /// What the remote says of that key, when ecr knows where the remote is and reaches it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_remote: Option<ApiKeyRemote>,
+}
+
+/// An API-key link as its remote shows it: the key, the remote cluster server, the CA.
+#[derive(Debug, Serialize)]
+pub struct ApiKeyRemote {
+    /// `ns-two/cluster-two (context sandbox)`.
+    pub remote: String,
+    /// The key as the remote lists it: `None` when it does not know it.
+    pub key: Option<KeyOnRemote>,
+    /// The remote cluster server's service.
+    pub server: ExposureStatus,
+    /// Whether the copy of the remote's CA the local nodes trust is its current CA.
+    pub ca_in_sync: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KeyOnRemote {
+    pub invalidated: bool,
+    /// `search logs-*; replication leader-*`.
+    pub access: String,
+    /// RFC 3339; never when absent.
+    pub expiration: Option<String>,
+    pub days_left: Option<i64>,
 }
 
 /// Each nodeSet, and whether it mounts and lists the bundle of one of `layouts`.
@@ -140,10 +167,15 @@ pub async fn gather(
             &api_key::keys_secret(&local.cluster),
         )
         .await?;
-    let remotes = match es {
+    let mut remotes = match es {
         Some(es) => remote_statuses(es, keys.as_ref()).await?,
         None => Vec::new(),
     };
+    for remote in &mut remotes {
+        if remote.api_key_id.is_some() {
+            remote.api_key_remote = api_key_remote(local, base, remote).await;
+        }
+    }
     let mut status = Status {
         cluster: local.cluster.clone(),
         namespace: local.kube.namespace().to_string(),
@@ -192,10 +224,103 @@ async fn remote_statuses(
             connected,
             skip_unavailable: info.skip_unavailable,
             api_key_id: api_key::installed_key_id(keys, &alias),
+            api_key_remote: None,
             alias,
         });
     }
     Ok(remotes)
+}
+
+/// What the remote of an API-key link says of it, found through the copy of its CA that the
+/// local remote cluster client trusts (the copy records where it came from); `None` when ecr
+/// does not know the remote or cannot reach it (said at debug level).
+async fn api_key_remote(
+    local: &EckCluster,
+    base: &Location,
+    remote: &RemoteStatus,
+) -> Option<ApiKeyRemote> {
+    let store = local
+        .kube
+        .get_json(
+            &planner::store_resource(StoreKind::Secret),
+            crate::trust::DEFAULT_CLIENT_SECRET,
+        )
+        .await
+        .ok()??;
+    let copy = trusted_cas(&store, StoreKind::Secret)
+        .into_iter()
+        .find(|ca| ca.alias == remote.alias)?;
+    let cluster = planner::source_cluster(base, &copy.source).await.ok()??;
+    let place = format!(
+        "{}/{}{}",
+        cluster.kube.namespace(),
+        cluster.cluster,
+        cluster
+            .kube
+            .server()
+            .context
+            .as_deref()
+            .map(|context| format!(" (context {context})"))
+            .unwrap_or_default()
+    );
+    let ca_in_sync = match eck::read_transport_ca(&cluster.kube, &cluster.cluster).await {
+        Ok(current) => Some(copy.source.sha256 == current.certificates[0].sha256_fingerprint),
+        Err(_) => None,
+    };
+    let server = service_status(
+        &cluster.kube,
+        &api_key::remote_cluster_service(&cluster.cluster),
+    )
+    .await
+    .ok()?;
+    let key = match key_on_remote(&cluster, remote.api_key_id.as_deref()?).await {
+        Ok(key) => key,
+        Err(error) => {
+            tracing::debug!(
+                "cannot read the key of {} on {place}: {error:#}",
+                remote.alias
+            );
+            return None;
+        }
+    };
+    Some(ApiKeyRemote {
+        remote: place,
+        key,
+        server,
+        ca_in_sync,
+    })
+}
+
+async fn key_on_remote(cluster: &EckCluster, id: &str) -> anyhow::Result<Option<KeyOnRemote>> {
+    // Quiet: the port-forward's notes are about the remote, not what status reports.
+    let output = crate::output::Output::new(crate::output::OutputFormat::Text, true);
+    let es = crate::elasticsearch::reach_eck_cluster(
+        &cluster.kube,
+        &cluster.cluster,
+        None,
+        &crate::elasticsearch::TrustOptions::default(),
+        &output,
+    )
+    .await?;
+    Ok(es.api_key(id).await?.map(|key| {
+        let expiration = key.expiration.and_then(|millis| {
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).ok()
+        });
+        KeyOnRemote {
+            invalidated: key.invalidated,
+            access: key
+                .access
+                .as_ref()
+                .map(api_key::describe_access)
+                .unwrap_or_default(),
+            days_left: expiration
+                .map(|at| (at - time::OffsetDateTime::from(SystemTime::now())).whole_days()),
+            expiration: expiration.and_then(|at| {
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            }),
+        }
+    }))
 }
 
 /// Whether `alias` answers a probe. Elasticsearch answers the first probe of a link whose
@@ -266,7 +391,12 @@ async fn trusts_fingerprint(cluster: &EckCluster, fingerprint: &str) -> Option<b
 }
 
 async fn exposure(kube: &Kube, cluster: &str) -> anyhow::Result<ExposureStatus> {
-    let service_name = eck::transport_service(cluster);
+    service_status(kube, &eck::transport_service(cluster)).await
+}
+
+/// A service's type and load-balancer or node-port address.
+async fn service_status(kube: &Kube, service_name: &str) -> anyhow::Result<ExposureStatus> {
+    let service_name = service_name.to_string();
     let service = kube.get::<Service>(&service_name).await?;
     let service_type = service
         .as_ref()
@@ -331,6 +461,9 @@ pub fn warnings(status: &Status) -> Vec<String> {
             node_set.name
         ));
     }
+    for remote in &status.remotes {
+        warnings.extend(api_key_warnings(remote));
+    }
     for remote in status.remotes.iter().filter(|r| !r.connected) {
         warnings.push(match remote.api_key {
             true => crate::connect::api_key_link(&remote.alias, remote.address.as_deref()),
@@ -360,6 +493,41 @@ pub fn warnings(status: &Status) -> Vec<String> {
         warnings.push(format!(
             "{} is in phase {}: pods may still be rolling",
             status.cluster, status.phase
+        ));
+    }
+    warnings
+}
+
+/// What needs attention in an API-key link, as its remote shows it.
+fn api_key_warnings(remote: &RemoteStatus) -> Vec<String> {
+    let Some(found) = &remote.api_key_remote else {
+        return Vec::new();
+    };
+    let alias = &remote.alias;
+    let repair = "re-run the ecr connect --api-key command that made the link";
+    let mut warnings = Vec::new();
+    match &found.key {
+        None => warnings.push(format!(
+            "the key of {alias} is unknown to {}: {repair}, it makes a new one",
+            found.remote
+        )),
+        Some(key) if key.invalidated => warnings.push(format!(
+            "the key of {alias} is invalidated on {}: {repair}, it makes a new one",
+            found.remote
+        )),
+        Some(KeyOnRemote {
+            days_left: Some(days),
+            expiration: Some(at),
+            ..
+        }) if *days <= EXPIRY_WARNING_DAYS => warnings.push(format!(
+            "the key of {alias} expires in {} ({at}): {repair} with --rotate-key",
+            counted(*days, "day")
+        )),
+        Some(_) => {}
+    }
+    if found.ca_in_sync == Some(false) {
+        warnings.push(format!(
+            "the copy of {alias}'s CA that the remote cluster client trusts is stale (rotated?): {repair}"
         ));
     }
     warnings
@@ -410,10 +578,49 @@ mod tests {
                 skip_unavailable: false,
                 api_key: false,
                 api_key_id: None,
+                api_key_remote: None,
             }],
             ref_remotes: Vec::new(),
             warnings: Vec::new(),
         }
+    }
+
+    #[test]
+    fn an_api_key_link_warns_of_a_key_that_expires_soon_or_is_gone_and_of_a_stale_ca() {
+        let mut linked = status(200, Some(true), true, "Ready");
+        let remote = &mut linked.remotes[0];
+        remote.api_key = true;
+        remote.api_key_id = Some("k1".into());
+        let found = |key: Option<KeyOnRemote>, ca_in_sync: Option<bool>| ApiKeyRemote {
+            remote: "ns-two/two".into(),
+            key,
+            server: ExposureStatus {
+                service: "two-es-remote-cluster".into(),
+                service_type: Some("LoadBalancer".into()),
+                address: Some("10.0.0.2:9443".into()),
+            },
+            ca_in_sync,
+        };
+        let key = |days_left: Option<i64>, invalidated: bool| KeyOnRemote {
+            invalidated,
+            access: "search a".into(),
+            expiration: days_left.map(|_| "2027-01-01T00:00:00Z".to_string()),
+            days_left,
+        };
+        remote.api_key_remote = Some(found(Some(key(None, false)), Some(true)));
+        assert_eq!(warnings(&linked), Vec::<String>::new());
+        let remote = &mut linked.remotes[0];
+        remote.api_key_remote = Some(found(Some(key(Some(12), false)), Some(false)));
+        let said = warnings(&linked);
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(
+            said[0].starts_with("the key of two expires in 12 days (2027-01-01T00:00:00Z)"),
+            "{said:?}"
+        );
+        assert!(said[0].ends_with("with --rotate-key"), "{said:?}");
+        assert!(said[1].contains("is stale"), "{said:?}");
+        linked.remotes[0].api_key_remote = Some(found(None, Some(true)));
+        assert!(warnings(&linked)[0].starts_with("the key of two is unknown to ns-two/two"));
     }
 
     #[test]

@@ -293,3 +293,50 @@ async fn setup_by_api_key_connects_both_ways_across_contexts_with_one_restart_ea
     );
     assert_eq!(counted(), (1, 1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_reads_the_key_and_the_server_on_the_remote_and_says_when_the_key_is_gone() {
+    let env = Env::start().await;
+    env.sandbox.start_trials();
+    connect_by_key(&env, &["--yes"]).success();
+    let id = key_id(&installed_key(&env).unwrap());
+    let status = ["status", "cluster-one", "-n", "ns-one"];
+    let run = env.ecr(&[&status[..], &["-o", "json"]].concat()).success();
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    let remote = &report["remotes"][0];
+    assert_eq!(remote["api_key_id"], id.as_str());
+    let found = &remote["api_key_remote"];
+    assert_eq!(found["remote"], "ns-two/cluster-two (context sandbox)");
+    assert_eq!(found["key"]["access"], "search logs-*");
+    assert_eq!(found["key"]["invalidated"], false);
+    assert_eq!(found["server"]["service"], "cluster-two-es-remote-cluster");
+    assert_eq!(found["server"]["service_type"], "LoadBalancer");
+    assert_eq!(found["ca_in_sync"], true);
+    let text = env.ecr(&status).success();
+    assert!(
+        text.stdout.contains(&format!("(API key {id})"))
+            && text.stdout.contains(
+                "key on ns-two/cluster-two (context sandbox): search logs-*, never expires"
+            ),
+        "{}",
+        text.stdout
+    );
+
+    let es = Es::of(&env.sandbox, "sandbox", "ns-two", "cluster-two");
+    let body = serde_json::json!({"ids": [id]});
+    es.send(Method::DELETE, "/_security/api_key", Some(body))
+        .await;
+    let run = env.ecr(&status).failure();
+    assert!(
+        run.stdout.contains(
+            "the key of cluster-two is invalidated on ns-two/cluster-two (context sandbox): re-run the \
+             ecr connect --api-key command that made the link, it makes a new one"
+        ),
+        "{}",
+        run.stdout
+    );
+    connect_by_key(&env, &["--yes"]).success();
+    let replaced = key_id(&installed_key(&env).unwrap());
+    assert_ne!(replaced, id, "a re-run replaces a key that no longer works");
+    env.ecr(&status).success();
+}

@@ -119,6 +119,25 @@ impl KeyAccess {
     }
 }
 
+/// A key's `access` as Elasticsearch shows it, in one line: `search logs-*; replication a`
+/// (entries that grant more than names say so).
+pub fn describe_access(access: &Value) -> String {
+    ["search", "replication"]
+        .into_iter()
+        .filter_map(|kind| {
+            let names = names_granted(&access[kind]);
+            match names {
+                Some(names) if names.is_empty() => None,
+                Some(names) => Some(format!("{kind} {}", names.join(", "))),
+                None => Some(format!(
+                    "{kind} (with a query, field security or restricted indices)"
+                )),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn sorted(names: &[String]) -> Vec<String> {
     let mut names = names.to_vec();
     names.sort();

@@ -167,6 +167,15 @@ fn render(status: &Status) -> String {
         status.remotes.is_empty(),
         "no remote cluster in _remote/info",
     ));
+    for remote in &status.remotes {
+        if let Some(found) = &remote.api_key_remote {
+            text.push_str(&format!(
+                "  {}: {}\n",
+                remote.alias,
+                describe_api_key_remote(found)
+            ));
+        }
+    }
     let refs: Vec<&str> = status
         .ref_remotes
         .iter()
@@ -185,6 +194,35 @@ fn render(status: &Status) -> String {
         }
     }
     text
+}
+
+/// `key on ns-two/cluster-two: search logs-*, never expires; server cluster-two-es-remote-cluster
+/// LoadBalancer 10.0.0.3:9443; CA in sync`.
+fn describe_api_key_remote(found: &status::ApiKeyRemote) -> String {
+    let key = match &found.key {
+        None => "unknown there".to_string(),
+        Some(key) if key.invalidated => "invalidated".to_string(),
+        Some(key) => format!(
+            "{}, {}",
+            key.access,
+            match &key.expiration {
+                Some(at) => format!("expires {at}"),
+                None => "never expires".to_string(),
+            }
+        ),
+    };
+    let ca = match found.ca_in_sync {
+        Some(true) => "CA in sync",
+        Some(false) => "CA stale",
+        None => "CA not checked",
+    };
+    format!(
+        "key on {}: {key}; server {} {} {}; {ca}",
+        found.remote,
+        found.server.service,
+        found.server.service_type.as_deref().unwrap_or("missing"),
+        found.server.address.as_deref().unwrap_or("(no address)")
+    )
 }
 
 fn table(header: &[&str]) -> Table {
