@@ -18,9 +18,12 @@ use crate::status::{self, Status};
 /// days left), whether it still matches its source now (in sync), whether the source trusts
 /// this cluster back, and whether every nodeSet mounts and lists the bundle. Exposure: the
 /// transport service's type and address. Remotes: every alias of _remote/info with its mode,
-/// address and connection, and the entries of spec.remoteClusters. Warnings: a copy expiring
-/// within 30 days, a stale copy, a trust on one side only, a remote not connected, pods
-/// rolling. Exit status 0 when healthy, 1 when something needs attention.
+/// address and connection, and the entries of spec.remoteClusters; for an API-key link, its
+/// key's id, and from the remote its access and expiry, the remote cluster server and whether
+/// the trusted CA copy is current. Warnings: a copy expiring within 30 days, a stale copy, a
+/// trust on one side only, a remote not connected, a key gone or expiring within 30 days, on
+/// 9.x a certificate-based link, pods rolling. Exit status 0 when healthy, 1 when something
+/// needs attention.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The ECK cluster to look at
