@@ -230,8 +230,13 @@ fn the_demo_runs_the_whole_recipe_and_ends_connected_both_ways() {
     );
     assert!(
         stderr.trim_end().ends_with(
-            "Finished the whole recipe, both ways: each cluster is connected to the other"
+            "Finished the whole recipe, both ways: each cluster is connected to the other, and \
+             cluster-one also by an API key"
         ),
         "{stderr}"
+    );
+    assert!(
+        stderr.contains("_remote/info says cluster-two-by-key: connected true"),
+        "the API-key link is proven:\n{stderr}"
     );
 }

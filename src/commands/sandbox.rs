@@ -174,6 +174,28 @@ const DEMO_STEPS: &[&[&str]] = &[
     &["status", "cluster-one", "-n", "ns-one"],
 ];
 
+/// The model Elasticsearch 9 recommends, beside the certificate link and under another alias,
+/// so that the first keeps working: once both clusters run a trial license.
+const API_KEY_STEPS: &[&[&str]] = &[
+    &[
+        "connect",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--api-key",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        "ns-two",
+        "--alias",
+        "cluster-two-by-key",
+        "--search",
+        "*",
+        "--yes",
+    ],
+    &["status", "cluster-one", "-n", "ns-one"],
+];
+
 async fn demo(output: &Output) -> anyhow::Result<()> {
     let sandbox = Sandbox::start(SandboxSpec::standard())
         .await
@@ -188,9 +210,17 @@ async fn demo(output: &Output) -> anyhow::Result<()> {
     for step in DEMO_STEPS {
         run_step(step, &kubeconfig, output).await?;
     }
+    sandbox.start_trials();
+    output.status(
+        "Started",
+        "a trial license on both clusters, as POST _license/start_trial?acknowledge=true does: API-key links need one",
+    );
+    for step in API_KEY_STEPS {
+        run_step(step, &kubeconfig, output).await?;
+    }
     output.status(
         "Finished",
-        "the whole recipe, both ways: each cluster is connected to the other",
+        "the whole recipe, both ways: each cluster is connected to the other, and cluster-one also by an API key",
     );
     Ok(())
 }
