@@ -353,7 +353,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__connect)
-            opts="-n -o -y -v -q -h -V --proxy --ref --api-key --search --replication --key-expiration --rotate-key --remote-es-url --roll-timeout --remote --remote-namespace --remote-context --alias --server-name --skip-unavailable --proxy-socket-connections --timeout --no-verify --es-url --es-ca-file --insecure --es-client-cert --es-client-key --es-client-cert-secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            opts="-n -o -y -v -q -h -V --proxy --ref --api-key --ca-file --search --replication --key-expiration --rotate-key --remote-es-url --remote-es-ca-file --roll-timeout --remote --remote-namespace --remote-context --alias --server-name --skip-unavailable --proxy-socket-connections --timeout --no-verify --es-url --es-ca-file --insecure --es-client-cert --es-client-key --es-client-cert-secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -364,6 +364,10 @@ _ecr() {
                     return 0
                     ;;
                 --ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -380,6 +384,10 @@ _ecr() {
                     return 0
                     ;;
                 --remote-es-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote-es-ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

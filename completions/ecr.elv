@@ -234,10 +234,12 @@ set edit:completion:arg-completer[ecr] = {|@words|
         &'ecr;connect'= {
             cand --proxy 'Connect in proxy mode to ADDRESS (HOST or HOST:PORT, port 9300 by default, IPv6 as [ADDRESS]:PORT); without ADDRESS, to the address `ecr expose` reports for --remote'
             cand --ref 'Connect through spec.remoteClusters to this ECK cluster of the same Kubernetes cluster'
+            cand --ca-file 'With --api-key and --proxy: PEM file of the CA that signed the certificate of the remote''s remote cluster server (a remote outside ECK)'
             cand --search 'Index patterns the API key lets this cluster search on the remote (repeatable)'
             cand --replication 'Index patterns the API key lets this cluster replicate from the remote (repeatable)'
             cand --key-expiration 'Lifetime of a new API key, as Elasticsearch reads it (e.g. 90d or 12h) [default: it never expires]; a key in place is kept until --rotate-key'
-            cand --remote-es-url 'Reach the remote''s Elasticsearch at this URL instead of through a port-forward (with --api-key, to make the key: as a user with a password, never an API key)'
+            cand --remote-es-url 'Reach the remote''s Elasticsearch at this URL instead of through a port-forward (with --api-key, to make the key: as a user with a password, never an API key; for a remote outside ECK, from ES_USERNAME and ES_PASSWORD)'
+            cand --remote-es-ca-file 'PEM file of the CA of the remote''s HTTP certificate, with --remote-es-url [default: the system''s trusted roots, or ECK''s for an ECK remote]'
             cand --roll-timeout 'How long to wait for each cluster''s rolling restart (--api-key), e.g. 30m or 3h'
             cand --remote 'The remote ECK cluster whose exposed address --proxy connects to'
             cand --remote-namespace 'Namespace of the remote [default: the namespace of CLUSTER, or --remote-context''s]'

@@ -163,10 +163,12 @@ complete -c ecr -n "__fish_ecr_using_subcommand expose" -s h -l help -d 'Print h
 complete -c ecr -n "__fish_ecr_using_subcommand expose" -s V -l version -d 'Print version'
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l proxy -d 'Connect in proxy mode to ADDRESS (HOST or HOST:PORT, port 9300 by default, IPv6 as [ADDRESS]:PORT); without ADDRESS, to the address `ecr expose` reports for --remote' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l ref -d 'Connect through spec.remoteClusters to this ECK cluster of the same Kubernetes cluster' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l ca-file -d 'With --api-key and --proxy: PEM file of the CA that signed the certificate of the remote\'s remote cluster server (a remote outside ECK)' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l search -d 'Index patterns the API key lets this cluster search on the remote (repeatable)' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l replication -d 'Index patterns the API key lets this cluster replicate from the remote (repeatable)' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l key-expiration -d 'Lifetime of a new API key, as Elasticsearch reads it (e.g. 90d or 12h) [default: it never expires]; a key in place is kept until --rotate-key' -r
-complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote-es-url -d 'Reach the remote\'s Elasticsearch at this URL instead of through a port-forward (with --api-key, to make the key: as a user with a password, never an API key)' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote-es-url -d 'Reach the remote\'s Elasticsearch at this URL instead of through a port-forward (with --api-key, to make the key: as a user with a password, never an API key; for a remote outside ECK, from ES_USERNAME and ES_PASSWORD)' -r
+complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote-es-ca-file -d 'PEM file of the CA of the remote\'s HTTP certificate, with --remote-es-url [default: the system\'s trusted roots, or ECK\'s for an ECK remote]' -r -F
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l roll-timeout -d 'How long to wait for each cluster\'s rolling restart (--api-key), e.g. 30m or 3h' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote -d 'The remote ECK cluster whose exposed address --proxy connects to' -r
 complete -c ecr -n "__fish_ecr_using_subcommand connect" -l remote-namespace -d 'Namespace of the remote [default: the namespace of CLUSTER, or --remote-context\'s]' -r

@@ -340,3 +340,88 @@ async fn status_reads_the_key_and_the_server_on_the_remote_and_says_when_the_key
     assert_ne!(replaced, id, "a re-run replaces a key that no longer works");
     env.ecr(&status).success();
 }
+
+/// cluster-two as a remote ecr does not manage: its remote cluster server turned on and
+/// exposed by hand, reached by address, CA file and URL, as a cluster outside Kubernetes is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_outside_eck_is_linked_by_address_ca_file_and_url() {
+    let env = Env::start().await;
+    env.sandbox.start_trials();
+    let mut remote = es_resource(&env, "ns-two", "cluster-two");
+    remote["spec"]["remoteClusterServer"] =
+        serde_json::json!({"enabled": true, "service": {"spec": {"type": "LoadBalancer"}}});
+    env.api()
+        .put_object("elasticsearch.k8s.elastic.co", "elasticsearches", remote);
+    env.rolled("ns-two", "cluster-two").await;
+    let mut host = None;
+    for _ in 0..100 {
+        let service = env.sandbox.api("sandbox").get_object(
+            "",
+            "services",
+            Some("ns-two"),
+            "cluster-two-es-remote-cluster",
+        );
+        host = service.and_then(|s| {
+            s["status"]["loadBalancer"]["ingress"][0]["ip"]
+                .as_str()
+                .map(str::to_string)
+        });
+        if host.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let host = host.expect("the remote cluster server gets a load-balancer address");
+    let ca_file = env.dir.path().join("cluster-two-transport-ca.pem");
+    std::fs::write(
+        &ca_file,
+        env.transport_ca("sandbox", "ns-two", "cluster-two"),
+    )
+    .unwrap();
+    let endpoint = env.endpoint("ns-two", "cluster-two");
+    let http_ca = env.dir.path().join("cluster-two-http-ca.pem");
+    std::fs::write(&http_ca, &endpoint.http_ca_pem).unwrap();
+    let args = [
+        "connect",
+        "cluster-one",
+        "-n",
+        "ns-one",
+        "--api-key",
+        "--proxy",
+        &host,
+        "--ca-file",
+        ca_file.to_str().unwrap(),
+        "--server-name",
+        "cluster-two-es-remote-cluster.ns-two.svc",
+        "--alias",
+        "outside",
+        "--remote-es-url",
+        &endpoint.url,
+        "--remote-es-ca-file",
+        http_ca.to_str().unwrap(),
+        "--search",
+        "logs-*",
+        "--timeout",
+        "20s",
+        "--yes",
+    ];
+    let password = [("ES_PASSWORD", endpoint.elastic_password.as_str())];
+    let run = env.ecr_with_environment(&args, &password).success();
+    assert!(
+        run.stderr.contains(&format!(
+            "_remote/info says outside: connected true, mode proxy, proxy_address {host}:9443"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(&endpoint.elastic_password));
+    let keys = keys_on_two(&env).await;
+    assert!(
+        keys.iter()
+            .any(|k| k["name"] == "ecr-ns-one-cluster-one-outside" && k["invalidated"] == false),
+        "{keys:?}"
+    );
+    let before = env.sandbox.api("sandbox").requests().len();
+    env.ecr_with_environment(&args, &password).success();
+    assert_eq!(env.writes_since("sandbox", before), Vec::<String>::new());
+}

@@ -26,12 +26,27 @@ use crate::remote::{ProxyAddress, ProxyRemote};
 use crate::trust::planner::{self as trust_planner, pause_warning, resource_write};
 use crate::trust::spec::spec_with_mount;
 use crate::trust::store::StoreKind;
-use crate::trust::{CaLayer, DEFAULT_CLIENT_MOUNT_PATH, DEFAULT_CLIENT_SECRET, MountLayout};
+use crate::trust::{
+    CaLayer, DEFAULT_CLIENT_MOUNT_PATH, DEFAULT_CLIENT_SECRET, MountLayout, TrustedCa,
+};
+
+/// The remote end of an API-key link.
+pub enum RemoteEnd {
+    /// An ECK cluster: ecr turns its remote cluster server on and exposes it.
+    Eck(EckCluster),
+    /// A cluster ecr does not manage (outside Kubernetes, say): where its remote cluster server
+    /// answers, the CA of that server's certificate, and the name to check the certificate by.
+    Outside {
+        address: ProxyAddress,
+        ca: TrustedCa,
+        server_name: Option<String>,
+    },
+}
 
 /// An API-key link as asked for: `local` connects to `remote` under `alias`.
 pub struct ApiKeyLink {
     pub local: EckCluster,
-    pub remote: EckCluster,
+    pub remote: RemoteEnd,
     pub alias: String,
     pub access: KeyAccess,
     /// The new key's lifetime, as Elasticsearch reads it (`30d`); none: it never expires.
@@ -46,6 +61,32 @@ impl ApiKeyLink {
             namespace: self.local.kube.namespace().to_string(),
             cluster: self.local.cluster.clone(),
             alias: self.alias.clone(),
+        }
+    }
+
+    /// The remote's name for people: its cluster's, or else the alias.
+    pub fn remote_name(&self) -> &str {
+        match &self.remote {
+            RemoteEnd::Eck(cluster) => &cluster.cluster,
+            RemoteEnd::Outside { .. } => &self.alias,
+        }
+    }
+
+    /// The remote, when ECK runs it.
+    pub fn remote_cluster(&self) -> Option<&EckCluster> {
+        match &self.remote {
+            RemoteEnd::Eck(cluster) => Some(cluster),
+            RemoteEnd::Outside { .. } => None,
+        }
+    }
+
+    /// The remote's CA, as the local remote cluster client is to trust it.
+    async fn remote_ca(&self) -> anyhow::Result<TrustedCa> {
+        match &self.remote {
+            RemoteEnd::Eck(cluster) => {
+                trust_planner::ca_of_cluster(cluster, Some(&self.alias)).await
+            }
+            RemoteEnd::Outside { ca, .. } => Ok(ca.clone()),
         }
     }
 
@@ -66,8 +107,8 @@ pub async fn check(
     remote_es: &Elasticsearch,
 ) -> anyhow::Result<()> {
     for (side, cluster, es) in [
-        ("local", &link.local.cluster, local_es),
-        ("remote", &link.remote.cluster, remote_es),
+        ("local", link.local.cluster.as_str(), local_es),
+        ("remote", link.remote_name(), remote_es),
     ] {
         let version = es.info().await?.version.number;
         if !crate::elasticsearch::at_least(&version, super::MINIMUM_VERSION) {
@@ -103,7 +144,7 @@ pub async fn plan_foundation(
     }
     let layout = ApiKeyLink::client_ca_layout()?;
     for (link, _) in links {
-        let ca = trust_planner::ca_of_cluster(&link.remote, Some(&link.alias)).await?;
+        let ca = link.remote_ca().await?;
         plan.push(
             trust_planner::store_write(&link.local, StoreKind::Secret, &layout.secret, &ca).await?,
         );
@@ -113,18 +154,25 @@ pub async fn plan_foundation(
         let connects_to: Vec<&str> = links
             .iter()
             .filter(|(link, _)| link.local.same_as(side))
-            .map(|(link, _)| link.remote.cluster.as_str())
+            .map(|(link, _)| link.remote_name())
             .collect();
-        let serves = links.iter().any(|(link, _)| link.remote.same_as(side));
+        let serves = links.iter().any(|(link, _)| {
+            link.remote_cluster()
+                .is_some_and(|remote| remote.same_as(side))
+        });
         plan_side(side, &connects_to, serves, &layout, &mut plan).await?;
     }
     Ok(plan)
 }
 
-/// Every cluster of `links`, once each, in the order they come.
+/// Every ECK cluster of `links`, once each, in the order they come.
 pub fn clusters_of<'a>(links: impl Iterator<Item = &'a ApiKeyLink>) -> Vec<&'a EckCluster> {
     let mut sides: Vec<&EckCluster> = Vec::new();
-    for side in links.flat_map(|link| [&link.local, &link.remote]) {
+    for side in links.flat_map(|link| {
+        [Some(&link.local), link.remote_cluster()]
+            .into_iter()
+            .flatten()
+    }) {
         if !sides.iter().any(|known| known.same_as(side)) {
             sides.push(side);
         }
@@ -268,7 +316,7 @@ async fn key_changes(
             if let Some(old) = superseded {
                 plan.then(format!(
                     "once the link is proven with the new key, the key {old} it replaces is invalidated on {}",
-                    link.remote.cluster
+                    link.remote_name()
                 ));
             }
         }
@@ -294,7 +342,7 @@ fn node_set_names(spec: &Value) -> Vec<String> {
 }
 
 /// Waits (a watch) for the remote cluster server's load balancer to have an address.
-pub async fn wait_for_server_address(
+async fn wait_for_server_address(
     remote: &EckCluster,
     timeout: Duration,
 ) -> anyhow::Result<ProxyAddress> {
@@ -320,17 +368,27 @@ pub async fn wait_for_server_address(
 }
 
 /// The settings that point the alias at the remote cluster server, with the name its
-/// certificate carries.
+/// certificate carries (for an ECK remote, the name ECK gives that server's service).
 pub fn proxy_remote(link: &ApiKeyLink, address: ProxyAddress) -> ProxyRemote {
+    let server_name = match &link.remote {
+        RemoteEnd::Eck(cluster) => Some(server_name(&cluster.cluster, cluster.kube.namespace())),
+        RemoteEnd::Outside { server_name, .. } => server_name.clone(),
+    };
     ProxyRemote {
         alias: link.alias.clone(),
         address,
-        server_name: Some(server_name(
-            &link.remote.cluster,
-            link.remote.kube.namespace(),
-        )),
+        server_name,
         skip_unavailable: None,
         socket_connections: None,
+    }
+}
+
+/// Where the link's remote cluster server answers: for an ECK remote, once its load balancer
+/// has an address (a watch, up to `timeout`).
+pub async fn server_address(link: &ApiKeyLink, timeout: Duration) -> anyhow::Result<ProxyAddress> {
+    match &link.remote {
+        RemoteEnd::Eck(cluster) => wait_for_server_address(cluster, timeout).await,
+        RemoteEnd::Outside { address, .. } => Ok(address.clone()),
     }
 }
 

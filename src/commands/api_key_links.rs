@@ -23,6 +23,8 @@ pub struct Flow<'a> {
     pub links: Vec<ApiKeyLink>,
     /// How ecr reaches a cluster's Elasticsearch.
     pub access: &'a dyn Fn(&EckCluster) -> EsAccessArgs,
+    /// How ecr reaches the Elasticsearch of a remote outside ECK (its URL), to make its keys.
+    pub outside_access: Option<EsAccessArgs>,
     /// How long to wait for each load balancer and each link.
     pub timeout: Duration,
     /// How long to wait for each cluster's rolling restart.
@@ -30,6 +32,17 @@ pub struct Flow<'a> {
 }
 
 impl Flow<'_> {
+    /// The remote outside ECK, by URL, with credentials from the environment.
+    async fn reach_outside(&self, output: &Output) -> anyhow::Result<Arc<Elasticsearch>> {
+        let access = self.outside_access.as_ref().ok_or_else(|| {
+            crate::error::Failure::new(
+                crate::error::FailureKind::Invalid,
+                "ecr needs the remote's Elasticsearch to make its key: --remote-es-url URL",
+            )
+        })?;
+        Ok(Arc::new(access.reach(None, output).await?))
+    }
+
     async fn reach(
         &self,
         side: &EckCluster,
@@ -57,8 +70,15 @@ pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyho
             .unwrap_or_default();
         &reached[index]
     };
-    let mut warnings = Vec::new();
+    let mut remotes = Vec::new();
     for link in &flow.links {
+        remotes.push(match link.remote_cluster() {
+            Some(cluster) => Arc::clone(es_of(cluster)),
+            None => flow.reach_outside(output).await?,
+        });
+    }
+    let mut warnings = Vec::new();
+    for (link, remote_es) in flow.links.iter().zip(&remotes) {
         crate::trust::validate_alias(&link.alias)?;
         let resource = eck::read_elasticsearch(&link.local.kube, &link.local.cluster).await?;
         warnings.extend(connect::check_alias_free(
@@ -66,7 +86,7 @@ pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyho
             &resource,
             &link.alias,
         )?);
-        api_key::planner::check(link, es_of(&link.local), es_of(&link.remote)).await?;
+        api_key::planner::check(link, es_of(&link.local), remote_es).await?;
         let current = es_of(&link.local).remote_info().await?.remove(&link.alias);
         warnings.extend(api_key::migration_warning(
             &link.alias,
@@ -77,7 +97,8 @@ pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyho
     let pairs: Vec<(&ApiKeyLink, &Elasticsearch)> = flow
         .links
         .iter()
-        .map(|link| (link, es_of(&link.remote).as_ref()))
+        .zip(&remotes)
+        .map(|(link, es)| (link, es.as_ref()))
         .collect();
     let clients = sides
         .iter()
@@ -85,14 +106,23 @@ pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyho
         .fold(Clients::default(), |clients, (side, es)| {
             clients.with_kube(&side.kube).with_elasticsearch(es)
         });
+    let clients = remotes
+        .iter()
+        .fold(clients, |clients, es| clients.with_elasticsearch(es));
     let foundation = plan::carry_out(output, global.approval(), &clients, || async {
         let mut plan = api_key::planner::plan_foundation(&pairs, now_millis()).await?;
         warnings.iter().for_each(|warning| plan.warn(warning));
         for link in &flow.links {
             plan.then(format!(
-                "once the clusters run their new spec and {} has an address, {} connects to it under {} and the link is proven",
-                api_key::remote_cluster_service(&link.remote.cluster),
+                "once the clusters run their new spec{}, {} connects to {} under {} and the link is proven",
+                link.remote_cluster()
+                    .map(|remote| format!(
+                        " and {} has an address",
+                        api_key::remote_cluster_service(&remote.cluster)
+                    ))
+                    .unwrap_or_default(),
                 link.local.cluster,
+                link.remote_name(),
                 link.alias
             ));
         }
@@ -104,7 +134,7 @@ pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyho
         return Ok(json!({"foundation": foundation.to_json()}));
     }
     // A port-forward goes to one pod: every client is made again once the rolls are over.
-    drop(reached);
+    drop((reached, remotes));
     let addresses = await_foundation(flow, &sides, output).await?;
     let later = Approval {
         yes: global.yes || matches!(foundation, Outcome::Applied(_)),
@@ -127,7 +157,8 @@ fn foundation_goal(links: &[ApiKeyLink]) -> String {
         .map(|link| {
             format!(
                 "{} holds a key of {} and trusts its remote cluster server",
-                link.local.cluster, link.remote.cluster
+                link.local.cluster,
+                link.remote_name()
             )
         })
         .collect::<Vec<_>>()
@@ -150,11 +181,10 @@ async fn await_foundation(
     let mut addresses = Vec::new();
     for link in &flow.links {
         spinner.set_message(format!(
-            "waiting for the load balancer of {}",
-            api_key::remote_cluster_service(&link.remote.cluster)
+            "waiting for the remote cluster server of {}",
+            link.remote_name()
         ));
-        addresses
-            .push(api_key::planner::wait_for_server_address(&link.remote, flow.timeout).await?);
+        addresses.push(api_key::planner::server_address(link, flow.timeout).await?);
     }
     spinner.finish_and_clear();
     Ok(addresses)
@@ -202,7 +232,10 @@ async fn connect_link(
             connect::describe_link(&wanted.alias, Some(&info))
         ),
     );
-    let remote_es = flow.reach(&link.remote, output).await?;
+    let remote_es = match link.remote_cluster() {
+        Some(cluster) => flow.reach(cluster, output).await?,
+        None => flow.reach_outside(output).await?,
+    };
     let cleanup = plan::carry_out(
         output,
         approval,
@@ -215,7 +248,8 @@ async fn connect_link(
             "Done",
             format!(
                 "the keys {} no longer uses are invalidated on {}",
-                link.local.cluster, link.remote.cluster
+                link.local.cluster,
+                link.remote_name()
             ),
         );
     }

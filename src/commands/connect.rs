@@ -2,13 +2,17 @@
 //! settings (or `spec.remoteClusters`), and the connection proven before ecr says it is done.
 
 use clap::builder::NonEmptyStringValueParser;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use serde_json::json;
 
-use crate::api_key::{self, KeyAccess, planner::ApiKeyLink};
+use crate::api_key::{
+    self, KeyAccess,
+    planner::{ApiKeyLink, RemoteEnd},
+};
 use crate::cli::GlobalArgs;
 use crate::commands::api_key_links::{self, Flow};
 use crate::commands::es_access::EsAccessArgs;
@@ -63,13 +67,19 @@ pub struct ConnectArgs {
     /// --search and --replication is made there and put in this cluster's keystore, with the
     /// remote's CA trusted by the remote cluster client only (one rolling restart of this
     /// cluster); then the settings, and the proof
+    #[arg(long, conflicts_with = "reference", requires = "cluster")]
+    pub api_key: bool,
+
+    /// With --api-key and --proxy: PEM file of the CA that signed the certificate of the
+    /// remote's remote cluster server (a remote outside ECK)
     #[arg(
         long,
-        conflicts_with_all = ["proxy", "reference"],
-        requires = "remote",
-        requires = "cluster"
+        value_name = "FILE",
+        requires = "api_key",
+        requires = "proxy",
+        conflicts_with = "remote"
     )]
-    pub api_key: bool,
+    pub ca_file: Option<PathBuf>,
 
     /// Index patterns the API key lets this cluster search on the remote (repeatable)
     #[arg(long, value_name = "PATTERN", requires = "api_key", value_parser = NonEmptyStringValueParser::new())]
@@ -90,9 +100,15 @@ pub struct ConnectArgs {
     pub rotate_key: bool,
 
     /// Reach the remote's Elasticsearch at this URL instead of through a port-forward (with
-    /// --api-key, to make the key: as a user with a password, never an API key)
+    /// --api-key, to make the key: as a user with a password, never an API key; for a remote
+    /// outside ECK, from ES_USERNAME and ES_PASSWORD)
     #[arg(long, value_name = "URL", requires = "api_key", value_parser = NonEmptyStringValueParser::new())]
     pub remote_es_url: Option<String>,
+
+    /// PEM file of the CA of the remote's HTTP certificate, with --remote-es-url [default: the
+    /// system's trusted roots, or ECK's for an ECK remote]
+    #[arg(long, value_name = "FILE", requires = "remote_es_url")]
+    pub remote_es_ca_file: Option<PathBuf>,
 
     /// How long to wait for each cluster's rolling restart (--api-key), e.g. 30m or 3h
     #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = humantime::parse_duration)]
@@ -193,11 +209,11 @@ pub struct DisconnectArgs {
 pub async fn connect(args: &ConnectArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let output = global.output();
     let local = local_cluster(args.cluster.as_deref(), global).await?;
-    if let (true, Some(local), Some(remote)) = (args.api_key, &local, &args.remote) {
+    if let (true, Some(local)) = (args.api_key, &local) {
         let link = ApiKeyLink {
             local: local.clone(),
-            remote: remote_cluster(args, remote, global).await?,
-            alias: args.alias.clone().unwrap_or_else(|| remote.clone()),
+            alias: api_key_alias(args)?,
+            remote: remote_end(args, global).await?,
             access: KeyAccess::new(&args.search, &args.replication)?,
             expiration: args.key_expiration.clone(),
             rotate: args.rotate_key,
@@ -296,6 +312,55 @@ async fn prove(
     }
 }
 
+/// The alias of an API-key link: `--alias`, or the ECK remote's name.
+fn api_key_alias(args: &ConnectArgs) -> anyhow::Result<String> {
+    match (&args.alias, &args.remote) {
+        (Some(alias), _) => Ok(alias.clone()),
+        (None, Some(remote)) => Ok(remote.clone()),
+        (None, None) => Err(Failure::new(
+            FailureKind::Invalid,
+            "name the remote outside ECK: --alias NAME",
+        )
+        .into()),
+    }
+}
+
+/// The remote of `connect --api-key`: the ECK cluster of `--remote`, or the remote cluster
+/// server at `--proxy ADDRESS` (port 9443 unless given) whose certificate `--ca-file` signed.
+async fn remote_end(args: &ConnectArgs, global: &GlobalArgs) -> anyhow::Result<RemoteEnd> {
+    if let Some(remote) = &args.remote {
+        return Ok(RemoteEnd::Eck(remote_cluster(args, remote, global).await?));
+    }
+    let (Some(Some(address)), Some(ca_file)) = (&args.proxy, &args.ca_file) else {
+        return Err(Failure::new(
+            FailureKind::Invalid,
+            "say where the remote is: --remote REMOTE (an ECK cluster), or --proxy ADDRESS --ca-file FILE",
+        )
+        .with_hint(
+            "for a remote outside ECK, --proxy is its remote cluster server (port 9443 by default) and \
+             --ca-file the CA of that server's certificate",
+        )
+        .into());
+    };
+    let mut address = address.parse::<ProxyAddress>()?;
+    if !address_has_port(args.proxy.as_ref().and_then(Option::as_deref)) {
+        address.port = api_key::REMOTE_CLUSTER_PORT;
+    }
+    Ok(RemoteEnd::Outside {
+        address,
+        ca: crate::trust::planner::ca_of_file(ca_file, &api_key_alias(args)?)?,
+        server_name: args.server_name.clone(),
+    })
+}
+
+/// Whether a proxy address as typed names its port (`HOST:PORT`, `[IPv6]:PORT`).
+fn address_has_port(typed: Option<&str>) -> bool {
+    typed.is_some_and(|typed| match typed.rsplit_once(']') {
+        Some((_, rest)) => rest.starts_with(':'),
+        None => typed.matches(':').count() == 1,
+    })
+}
+
 /// `connect --api-key`: the shared flow of API-key links, for one link.
 async fn connect_by_api_key(
     args: &ConnectArgs,
@@ -303,17 +368,24 @@ async fn connect_by_api_key(
     global: &GlobalArgs,
     output: &Output,
 ) -> anyhow::Result<()> {
-    let remote = link.remote.clone();
-    let access = |side: &EckCluster| match side.same_as(&remote) {
-        true => EsAccessArgs {
-            es_url: args.remote_es_url.clone(),
-            ..EsAccessArgs::default()
-        },
-        false => args.es.clone(),
+    let remote_access = EsAccessArgs {
+        es_url: args.remote_es_url.clone(),
+        es_ca_file: args.remote_es_ca_file.clone(),
+        ..EsAccessArgs::default()
     };
+    let local = link.local.clone();
+    let access = |side: &EckCluster| match side.same_as(&local) {
+        true => args.es.clone(),
+        false => remote_access.clone(),
+    };
+    let outside_access = link
+        .remote_cluster()
+        .is_none()
+        .then(|| remote_access.clone());
     let flow = Flow {
         links: vec![link],
         access: &access,
+        outside_access,
         timeout: args.timeout,
         roll_timeout: args.roll_timeout,
     };

@@ -13,7 +13,10 @@ use clap::Args;
 use kube::ResourceExt as _;
 use serde_json::json;
 
-use crate::api_key::{KeyAccess, planner::ApiKeyLink};
+use crate::api_key::{
+    KeyAccess,
+    planner::{ApiKeyLink, RemoteEnd},
+};
 use crate::cli::GlobalArgs;
 use crate::commands::api_key_links::{self, Flow};
 use crate::commands::es_access::EsAccessArgs;
@@ -267,7 +270,7 @@ async fn setup_by_api_key(
     let access = KeyAccess::new(&args.search, &args.replication)?;
     let directed = |local: &EckCluster, remote: &EckCluster| ApiKeyLink {
         local: local.clone(),
-        remote: remote.clone(),
+        remote: RemoteEnd::Eck(remote.clone()),
         alias: remote.cluster.clone(),
         access: access.clone(),
         expiration: None,
@@ -285,6 +288,7 @@ async fn setup_by_api_key(
     let flow = Flow {
         links,
         access: &access_of,
+        outside_access: None,
         timeout: args.timeout,
         roll_timeout: args.roll_timeout,
     };

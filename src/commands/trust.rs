@@ -2,12 +2,11 @@
 //! by a cluster (one rolling restart at most, the first time), and kept current after rotations.
 
 use clap::builder::NonEmptyStringValueParser;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use time::OffsetDateTime;
 
-use crate::certs;
 use crate::cli::GlobalArgs;
 use crate::eck::EckCluster;
 use crate::error::{Failure, FailureKind, counted, name_list};
@@ -15,7 +14,7 @@ use crate::k8s::{Kube, Location, SideFlags};
 use crate::plan::{self, Clients, Outcome};
 use crate::trust::planner::{self, Placement, Via};
 use crate::trust::sync::SyncRules;
-use crate::trust::{self, CaOrigin, MountLayout, TrustedCa};
+use crate::trust::{self, MountLayout};
 
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
@@ -256,7 +255,7 @@ async fn add(args: &AddArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 )
             })?;
             (
-                ca_of_file(file, args.alias.as_deref().unwrap_or_default())?,
+                planner::ca_of_file(file, args.alias.as_deref().unwrap_or_default())?,
                 None,
             )
         }
@@ -324,42 +323,4 @@ fn remote_location(args: &AddArgs, global: &GlobalArgs) -> Location {
         namespace: args.from_namespace.as_deref(),
     };
     global.location().remote(remote)
-}
-
-/// The CA of a cluster outside Kubernetes, from a PEM file.
-fn ca_of_file(path: &Path, alias: &str) -> anyhow::Result<TrustedCa> {
-    trust::validate_alias(alias)?;
-    let bytes = std::fs::read(path).map_err(|error| {
-        Failure::new(
-            FailureKind::NotFound,
-            format!("cannot read the CA file {}: {error}", path.display()),
-        )
-    })?;
-    let certificates = certs::parse_bundle(&bytes).map_err(|error| {
-        Failure::new(
-            FailureKind::Invalid,
-            format!(
-                "the CA file {} is not PEM certificates: {error}",
-                path.display()
-            ),
-        )
-    })?;
-    let pem = String::from_utf8(bytes).map_err(|_| {
-        Failure::new(
-            FailureKind::Invalid,
-            format!("the CA file {} is not text", path.display()),
-        )
-    })?;
-    let file = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    Ok(TrustedCa {
-        alias: alias.to_string(),
-        source: CaOrigin {
-            context: None,
-            namespace: None,
-            cluster: None,
-            file: Some(file.display().to_string()),
-            sha256: certificates[0].sha256_fingerprint.clone(),
-        },
-        pem,
-    })
 }

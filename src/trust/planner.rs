@@ -2,6 +2,7 @@
 //! then the Elasticsearch resource (never for sync), each write conditional on the version read.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::ApiResource;
@@ -82,6 +83,44 @@ pub async fn ca_of_cluster(cluster: &EckCluster, alias: Option<&str>) -> anyhow:
             sha256: transport_ca.certificates[0].sha256_fingerprint.clone(),
         },
         pem: transport_ca.own_ca_pem(),
+    })
+}
+
+/// The CA of a cluster outside Kubernetes, from a PEM file.
+pub fn ca_of_file(path: &Path, alias: &str) -> anyhow::Result<TrustedCa> {
+    super::validate_alias(alias)?;
+    let bytes = std::fs::read(path).map_err(|error| {
+        Failure::new(
+            FailureKind::NotFound,
+            format!("cannot read the CA file {}: {error}", path.display()),
+        )
+    })?;
+    let certificates = certs::parse_bundle(&bytes).map_err(|error| {
+        Failure::new(
+            FailureKind::Invalid,
+            format!(
+                "the CA file {} is not PEM certificates: {error}",
+                path.display()
+            ),
+        )
+    })?;
+    let pem = String::from_utf8(bytes).map_err(|_| {
+        Failure::new(
+            FailureKind::Invalid,
+            format!("the CA file {} is not text", path.display()),
+        )
+    })?;
+    let file = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(TrustedCa {
+        alias: alias.to_string(),
+        source: CaOrigin {
+            context: None,
+            namespace: None,
+            cluster: None,
+            file: Some(file.display().to_string()),
+            sha256: certificates[0].sha256_fingerprint.clone(),
+        },
+        pem,
     })
 }
 
