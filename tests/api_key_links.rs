@@ -342,12 +342,9 @@ async fn status_reads_the_key_and_the_server_on_the_remote_and_says_when_the_key
 }
 
 /// cluster-two as a remote ecr does not manage: its remote cluster server turned on and
-/// exposed by hand, reached by address, CA file and URL, as a cluster outside Kubernetes is.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_remote_outside_eck_is_linked_by_address_ca_file_and_url() {
-    let env = Env::start().await;
-    env.sandbox.start_trials();
-    let mut remote = es_resource(&env, "ns-two", "cluster-two");
+/// exposed by hand; where it answers, and a file with its CA.
+async fn serve_two_by_hand(env: &Env) -> (String, std::path::PathBuf) {
+    let mut remote = es_resource(env, "ns-two", "cluster-two");
     remote["spec"]["remoteClusterServer"] =
         serde_json::json!({"enabled": true, "service": {"spec": {"type": "LoadBalancer"}}});
     env.api()
@@ -378,9 +375,19 @@ async fn a_remote_outside_eck_is_linked_by_address_ca_file_and_url() {
         env.transport_ca("sandbox", "ns-two", "cluster-two"),
     )
     .unwrap();
-    let endpoint = env.endpoint("ns-two", "cluster-two");
-    let http_ca = env.dir.path().join("cluster-two-http-ca.pem");
-    std::fs::write(&http_ca, &endpoint.http_ca_pem).unwrap();
+    (host, ca_file)
+}
+
+/// `ecr connect cluster-one -n ns-one --api-key --proxy HOST --ca-file FILE --server-name
+/// cluster-two-es-remote-cluster.ns-two.svc --alias outside --search logs-* --timeout 20s
+/// --yes EXTRA`.
+fn connect_outside(
+    env: &Env,
+    host: &str,
+    ca_file: &std::path::Path,
+    extra: &[&str],
+    variables: &[(&str, &str)],
+) -> Run {
     let args = [
         "connect",
         "cluster-one",
@@ -388,25 +395,38 @@ async fn a_remote_outside_eck_is_linked_by_address_ca_file_and_url() {
         "ns-one",
         "--api-key",
         "--proxy",
-        &host,
+        host,
         "--ca-file",
         ca_file.to_str().unwrap(),
         "--server-name",
         "cluster-two-es-remote-cluster.ns-two.svc",
         "--alias",
         "outside",
-        "--remote-es-url",
-        &endpoint.url,
-        "--remote-es-ca-file",
-        http_ca.to_str().unwrap(),
         "--search",
         "logs-*",
         "--timeout",
         "20s",
         "--yes",
     ];
+    env.ecr_with_environment(&[&args[..], extra].concat(), variables)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_outside_eck_is_linked_by_address_ca_file_and_url() {
+    let env = Env::start().await;
+    env.sandbox.start_trials();
+    let (host, ca_file) = serve_two_by_hand(&env).await;
+    let endpoint = env.endpoint("ns-two", "cluster-two");
+    let http_ca = env.dir.path().join("cluster-two-http-ca.pem");
+    std::fs::write(&http_ca, &endpoint.http_ca_pem).unwrap();
+    let url = [
+        "--remote-es-url",
+        &endpoint.url,
+        "--remote-es-ca-file",
+        http_ca.to_str().unwrap(),
+    ];
     let password = [("ES_PASSWORD", endpoint.elastic_password.as_str())];
-    let run = env.ecr_with_environment(&args, &password).success();
+    let run = connect_outside(&env, &host, &ca_file, &url, &password).success();
     assert!(
         run.stderr.contains(&format!(
             "_remote/info says outside: connected true, mode proxy, proxy_address {host}:9443"
@@ -422,6 +442,48 @@ async fn a_remote_outside_eck_is_linked_by_address_ca_file_and_url() {
         "{keys:?}"
     );
     let before = env.sandbox.api("sandbox").requests().len();
-    env.ecr_with_environment(&args, &password).success();
+    connect_outside(&env, &host, &ca_file, &url, &password).success();
     assert_eq!(env.writes_since("sandbox", before), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_given_through_the_environment_is_installed_unseen() {
+    let env = Env::start().await;
+    env.sandbox.start_trials();
+    let (host, ca_file) = serve_two_by_hand(&env).await;
+    let es = Es::of(&env.sandbox, "sandbox", "ns-two", "cluster-two");
+    let body =
+        serde_json::json!({"name": "by-the-admin", "access": {"search": [{"names": ["logs-*"]}]}});
+    let (_, made) = es
+        .send(Method::POST, "/_security/cross_cluster/api_key", Some(body))
+        .await;
+    let encoded = made["encoded"]
+        .as_str()
+        .expect("the key's encoded value")
+        .to_string();
+    let given = [("ECR_REMOTE_API_KEY", encoded.as_str())];
+    let run = connect_outside(&env, &host, &ca_file, &[], &given).success();
+    assert!(
+        run.stderr
+            .contains("_remote/info says outside: connected true"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("ecr cannot check the version and license of outside"),
+        "{}",
+        run.stderr
+    );
+    assert_no_secret(&run, &encoded);
+    let before = env.sandbox.api("sandbox").requests().len();
+    let again = connect_outside(&env, &host, &ca_file, &[], &given).success();
+    assert_eq!(env.writes_since("sandbox", before), Vec::<String>::new());
+    assert_no_secret(&again, &encoded);
+    let without = connect_outside(&env, &host, &ca_file, &[], &[]).failure();
+    assert!(
+        without.stderr.contains("hint: give --remote-es-url URL"),
+        "{}",
+        without.stderr
+    );
 }

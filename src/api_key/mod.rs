@@ -215,15 +215,23 @@ impl KeyUse {
     }
 }
 
-/// The id of the key a keys Secret holds for `alias`: the part before ':' of the decoded
-/// `encoded` value. The secret part is never kept.
+/// The environment variable that gives `connect --api-key` a key made on the remote by its
+/// administrator (its `encoded` value), for a remote ecr cannot make keys on.
+pub const GIVEN_KEY_VARIABLE: &str = "ECR_REMOTE_API_KEY";
+
+/// The id of the key a keys Secret holds for `alias`. The secret part is never kept.
 pub fn installed_key_id(secret: Option<&Value>, alias: &str) -> Option<String> {
-    let encoded = secret?["data"][credentials_setting(alias)].as_str()?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
+    let stored = secret?["data"][credentials_setting(alias)].as_str()?;
+    let encoded = base64::engine::general_purpose::STANDARD
+        .decode(stored)
         .ok()?;
+    key_id(std::str::from_utf8(&encoded).ok()?)
+}
+
+/// The id of a key from its `encoded` value (base64 of `id:api_key`): the part before ':'.
+pub fn key_id(encoded: &str) -> Option<String> {
     let decoded = base64::engine::general_purpose::STANDARD
-        .decode(&decoded)
+        .decode(encoded.trim())
         .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, _) = text.split_once(':')?;

@@ -8,17 +8,18 @@
 
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Secret;
+use base64::Engine as _;
+use k8s_openapi::api::core::v1::Secret as SecretObject;
 use kube::api::ApiResource;
 use serde_json::{Value, json};
 
 use super::{
-    KeyAccess, KeyDecision, KeyUse, REMOTE_CLUSTER_PORT, credentials_setting, decide,
-    installed_key_id, keys_secret, remote_cluster_server_enabled, remote_cluster_service,
+    GIVEN_KEY_VARIABLE, KeyAccess, KeyDecision, KeyUse, REMOTE_CLUSTER_PORT, credentials_setting,
+    decide, installed_key_id, keys_secret, remote_cluster_server_enabled, remote_cluster_service,
     secret_with_key_slot, server_name, spec_with_remote_cluster_server, spec_with_secure_settings,
 };
 use crate::eck::{self, EckCluster};
-use crate::elasticsearch::Elasticsearch;
+use crate::elasticsearch::{Elasticsearch, Secret};
 use crate::error::{Failure, FailureKind, plural};
 use crate::expose::{self, Address};
 use crate::plan::{KeyAction, KeyCreation, KeysWrite, ObjectPlace, Plan, Write};
@@ -99,17 +100,29 @@ impl ApiKeyLink {
     }
 }
 
+/// Where a link's key comes from.
+#[derive(Clone, Copy)]
+pub enum KeySource<'a> {
+    /// Made on the remote through its Elasticsearch, which also checks, updates and
+    /// invalidates it.
+    Remote(&'a Elasticsearch),
+    /// Given by the operator (made by the remote's administrator): installed as it is.
+    Given(&'a Secret),
+}
+
 /// Refuses before anything is written what cannot work: a version before API-key links were
-/// generally available, or a license below enterprise, on either side (each side checks it).
+/// generally available, or a license below enterprise, on either side that ecr reaches (each
+/// side checks it).
 pub async fn check(
     link: &ApiKeyLink,
     local_es: &Elasticsearch,
-    remote_es: &Elasticsearch,
+    remote_es: Option<&Elasticsearch>,
 ) -> anyhow::Result<()> {
-    for (side, cluster, es) in [
-        ("local", link.local.cluster.as_str(), local_es),
-        ("remote", link.remote_name(), remote_es),
-    ] {
+    let remote = remote_es.map(|es| ("remote", link.remote_name(), es));
+    for (side, cluster, es) in [("local", link.local.cluster.as_str(), local_es)]
+        .into_iter()
+        .chain(remote)
+    {
         let version = es.info().await?.version.number;
         if !crate::elasticsearch::at_least(&version, super::MINIMUM_VERSION) {
             return Err(Failure::new(
@@ -133,14 +146,26 @@ pub async fn check(
 /// remote CAs; then one write of each cluster's resource with all its changes, so that each
 /// rolls once, whether it connects, serves, or both. Nothing when all is in place.
 pub async fn plan_foundation(
-    links: &[(&ApiKeyLink, &Elasticsearch)],
+    links: &[(&ApiKeyLink, KeySource<'_>)],
     now_millis: i64,
 ) -> anyhow::Result<Plan> {
     let mut plan = Plan::default();
-    for (link, remote_es) in links {
+    for (link, source) in links {
         let resource = eck::read_elasticsearch(&link.local.kube, &link.local.cluster).await?;
         let keystore_named = secure_settings_name(&resource, &keys_secret(&link.local.cluster));
-        key_changes(link, remote_es, keystore_named, now_millis, &mut plan).await?;
+        match source {
+            KeySource::Remote(remote_es) => {
+                key_changes(link, remote_es, keystore_named, now_millis, &mut plan).await?
+            }
+            KeySource::Given(key) => {
+                plan.push(given_key_write(link, key, keystore_named).await?);
+                plan.warn(format!(
+                    "ecr cannot check the version and license of {}: API-key links need Elasticsearch 8.14+ \
+                     and an enterprise or trial license there too",
+                    link.remote_name()
+                ));
+            }
+        }
     }
     let layout = ApiKeyLink::client_ca_layout()?;
     for (link, _) in links {
@@ -286,13 +311,7 @@ async fn key_changes(
             ),
         }),
         KeyDecision::Create { superseded } => {
-            let effect = match keystore_named {
-                true => format!(
-                    "ECK rolls the pods of {} to put the key in their keystore (it hashes secure settings into the pods)",
-                    local.cluster
-                ),
-                false => "the keystore takes it once the resource below names this Secret".into(),
-            };
+            let effect = key_effect(&local.cluster, keystore_named);
             plan.push(KeyCreation {
                 cluster: remote_es.description().to_string(),
                 request: link
@@ -322,6 +341,57 @@ async fn key_changes(
         }
     }
     Ok(())
+}
+
+/// The given key in the local keystore's Secret; nothing to write when it holds it already.
+async fn given_key_write(
+    link: &ApiKeyLink,
+    key: &Secret,
+    keystore_named: bool,
+) -> anyhow::Result<Write> {
+    let local = &link.local;
+    let given_id = super::key_id(key.expose()).ok_or_else(|| {
+        Failure::new(
+            FailureKind::Invalid,
+            format!("{GIVEN_KEY_VARIABLE} is not an encoded API key (base64 of ID:KEY)"),
+        )
+        .with_hint("give the `encoded` value of the answer that made the cross-cluster key")
+    })?;
+    let name = keys_secret(&local.cluster);
+    let existing = local.kube.get_json(&secret_resource(), &name).await?;
+    let mut after = secret_with_key_slot(
+        existing.as_ref(),
+        local.kube.namespace(),
+        &name,
+        &link.alias,
+    );
+    after["data"][credentials_setting(&link.alias)] =
+        match installed_key_id(existing.as_ref(), &link.alias) {
+            Some(installed) if installed == given_id => {
+                existing.as_ref().map_or(Value::Null, |secret| {
+                    secret["data"][credentials_setting(&link.alias)].clone()
+                })
+            }
+            _ => json!(base64::engine::general_purpose::STANDARD.encode(key.expose())),
+        };
+    Ok(Write {
+        place: ObjectPlace::of(&local.kube),
+        resource: secret_resource(),
+        name,
+        before: existing,
+        after,
+        effect: key_effect(&local.cluster, keystore_named),
+    })
+}
+
+/// What storing a key sets in motion.
+fn key_effect(cluster: &str, keystore_named: bool) -> String {
+    match keystore_named {
+        true => format!(
+            "ECK rolls the pods of {cluster} to put the key in their keystore (it hashes secure settings into the pods)"
+        ),
+        false => "the keystore takes it once the resource below names this Secret".into(),
+    }
 }
 
 /// Whether `spec.secureSettings` of `resource` names the Secret `name`.
@@ -495,5 +565,5 @@ async fn invalidation(
 }
 
 fn secret_resource() -> ApiResource {
-    ApiResource::erase::<Secret>(&())
+    ApiResource::erase::<SecretObject>(&())
 }

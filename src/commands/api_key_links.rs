@@ -8,15 +8,19 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::api_key::{self, planner::ApiKeyLink};
+use crate::api_key::{
+    self,
+    planner::{ApiKeyLink, KeySource},
+};
 use crate::cli::GlobalArgs;
 use crate::commands::es_access::EsAccessArgs;
 use crate::connect;
 use crate::eck::{self, EckCluster};
-use crate::elasticsearch::Elasticsearch;
+use crate::elasticsearch::{Elasticsearch, RemoteClusterInfo, Secret};
+use crate::error::{Failure, FailureKind};
 use crate::output::Output;
 use crate::plan::{self, Approval, Clients, Outcome};
-use crate::remote::ProxyAddress;
+use crate::remote::{ProxyAddress, ProxyRemote};
 
 /// What the flow is asked to do.
 pub struct Flow<'a> {
@@ -25,6 +29,8 @@ pub struct Flow<'a> {
     pub access: &'a dyn Fn(&EckCluster) -> EsAccessArgs,
     /// How ecr reaches the Elasticsearch of a remote outside ECK (its URL), to make its keys.
     pub outside_access: Option<EsAccessArgs>,
+    /// A key made on a remote outside ECK by its administrator, when ecr cannot make one.
+    pub given_key: Option<Secret>,
     /// How long to wait for each load balancer and each link.
     pub timeout: Duration,
     /// How long to wait for each cluster's rolling restart.
@@ -32,15 +38,34 @@ pub struct Flow<'a> {
 }
 
 impl Flow<'_> {
-    /// The remote outside ECK, by URL, with credentials from the environment.
-    async fn reach_outside(&self, output: &Output) -> anyhow::Result<Arc<Elasticsearch>> {
-        let access = self.outside_access.as_ref().ok_or_else(|| {
-            crate::error::Failure::new(
-                crate::error::FailureKind::Invalid,
-                "ecr needs the remote's Elasticsearch to make its key: --remote-es-url URL",
+    /// The remote outside ECK, by URL, with credentials from the environment; `None` without
+    /// a URL (its key is then given).
+    async fn reach_outside(&self, output: &Output) -> anyhow::Result<Option<Arc<Elasticsearch>>> {
+        match &self.outside_access {
+            Some(access) => Ok(Some(Arc::new(access.reach(None, output).await?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Where a link's key comes from: its remote's Elasticsearch, or else the given key.
+    fn key_source<'a>(
+        &'a self,
+        remote_es: Option<&'a Elasticsearch>,
+    ) -> anyhow::Result<KeySource<'a>> {
+        match (remote_es, &self.given_key) {
+            (Some(es), _) => Ok(KeySource::Remote(es)),
+            (None, Some(key)) => Ok(KeySource::Given(key)),
+            (None, None) => Err(Failure::new(
+                FailureKind::Invalid,
+                "ecr has no way to the remote's key: it needs the remote's Elasticsearch to make one, or the key",
             )
-        })?;
-        Ok(Arc::new(access.reach(None, output).await?))
+            .with_hint(format!(
+                "give --remote-es-url URL (with ES_USERNAME and ES_PASSWORD of a user with manage_security), \
+                 or the remote's administrator's key in {}",
+                api_key::GIVEN_KEY_VARIABLE
+            ))
+            .into()),
+        }
     }
 
     async fn reach(
@@ -70,10 +95,12 @@ pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyho
             .unwrap_or_default();
         &reached[index]
     };
+    // Each link's remote Elasticsearch, where ecr reaches one: `None` for a remote outside ECK
+    // whose key is given.
     let mut remotes = Vec::new();
     for link in &flow.links {
         remotes.push(match link.remote_cluster() {
-            Some(cluster) => Arc::clone(es_of(cluster)),
+            Some(cluster) => Some(Arc::clone(es_of(cluster))),
             None => flow.reach_outside(output).await?,
         });
     }
@@ -86,7 +113,7 @@ pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyho
             &resource,
             &link.alias,
         )?);
-        api_key::planner::check(link, es_of(&link.local), remote_es).await?;
+        api_key::planner::check(link, es_of(&link.local), remote_es.as_deref()).await?;
         let current = es_of(&link.local).remote_info().await?.remove(&link.alias);
         warnings.extend(api_key::migration_warning(
             &link.alias,
@@ -94,12 +121,10 @@ pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyho
             current.as_ref(),
         ));
     }
-    let pairs: Vec<(&ApiKeyLink, &Elasticsearch)> = flow
-        .links
-        .iter()
-        .zip(&remotes)
-        .map(|(link, es)| (link, es.as_ref()))
-        .collect();
+    let mut pairs = Vec::new();
+    for (link, remote_es) in flow.links.iter().zip(&remotes) {
+        pairs.push((link, flow.key_source(remote_es.as_deref())?));
+    }
     let clients = sides
         .iter()
         .zip(&reached)
@@ -108,6 +133,7 @@ pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyho
         });
     let clients = remotes
         .iter()
+        .flatten()
         .fold(clients, |clients, es| clients.with_elasticsearch(es));
     let foundation = plan::carry_out(output, global.approval(), &clients, || async {
         let mut plan = api_key::planner::plan_foundation(&pairs, now_millis()).await?;
@@ -233,8 +259,12 @@ async fn connect_link(
         ),
     );
     let remote_es = match link.remote_cluster() {
-        Some(cluster) => flow.reach(cluster, output).await?,
+        Some(cluster) => Some(flow.reach(cluster, output).await?),
         None => flow.reach_outside(output).await?,
+    };
+    // A given key is the remote administrator's to retire.
+    let Some(remote_es) = remote_es else {
+        return Ok((report(link, &wanted, &settings, &info), Value::Null));
     };
     let cleanup = plan::carry_out(
         output,
@@ -253,15 +283,27 @@ async fn connect_link(
             ),
         );
     }
-    let report = json!({
+    Ok((
+        report(link, &wanted, &settings, &info),
+        Value::Object(cleanup.to_json()),
+    ))
+}
+
+/// One link's part of the JSON report.
+fn report(
+    link: &ApiKeyLink,
+    wanted: &ProxyRemote,
+    settings: &Outcome,
+    info: &RemoteClusterInfo,
+) -> Value {
+    json!({
         "cluster": link.local.cluster,
         "alias": wanted.alias,
         "proxy_address": wanted.address.to_string(),
         "server_name": wanted.server_name,
         "settings": settings.to_json(),
         "remote_info": info,
-    });
-    Ok((report, Value::Object(cleanup.to_json())))
+    })
 }
 
 /// Milliseconds since the epoch, as Elasticsearch dates keys.

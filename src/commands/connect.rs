@@ -18,7 +18,7 @@ use crate::commands::api_key_links::{self, Flow};
 use crate::commands::es_access::EsAccessArgs;
 use crate::connect;
 use crate::eck::EckCluster;
-use crate::elasticsearch::Elasticsearch;
+use crate::elasticsearch::{Elasticsearch, Secret};
 use crate::error::{Failure, FailureKind};
 use crate::k8s::{Kube, Location, SideFlags};
 use crate::output::{Output, OutputFormat};
@@ -378,14 +378,17 @@ async fn connect_by_api_key(
         true => args.es.clone(),
         false => remote_access.clone(),
     };
-    let outside_access = link
-        .remote_cluster()
-        .is_none()
-        .then(|| remote_access.clone());
+    let outside = link.remote_cluster().is_none();
+    let outside_access = (outside && args.remote_es_url.is_some()).then(|| remote_access.clone());
+    let given_key = std::env::var(api_key::GIVEN_KEY_VARIABLE)
+        .ok()
+        .filter(|key| outside && outside_access.is_none() && !key.is_empty())
+        .map(Secret::new);
     let flow = Flow {
         links: vec![link],
         access: &access,
         outside_access,
+        given_key,
         timeout: args.timeout,
         roll_timeout: args.roll_timeout,
     };

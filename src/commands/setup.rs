@@ -289,6 +289,7 @@ async fn setup_by_api_key(
         links,
         access: &access_of,
         outside_access: None,
+        given_key: None,
         timeout: args.timeout,
         roll_timeout: args.roll_timeout,
     };
