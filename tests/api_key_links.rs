@@ -6,30 +6,14 @@
 mod common;
 
 use common::recipe::Es;
-use common::{Env, Run, SETUP_TWO_CONTEXTS, decode};
+use common::{CONNECT_BY_KEY, Env, Run, SETUP_TWO_CONTEXTS, decode};
 use ecr::sandbox::SandboxSpec;
 use reqwest::Method;
 use serde_json::Value;
 
-/// `ecr connect cluster-one -n ns-one --api-key --remote cluster-two --remote-namespace ns-two
-/// --search logs-* --timeout 20s EXTRA`.
+/// `CONNECT_BY_KEY --timeout 20s EXTRA`.
 fn connect_by_key(env: &Env, extra: &[&str]) -> Run {
-    let args = [
-        "connect",
-        "cluster-one",
-        "-n",
-        "ns-one",
-        "--api-key",
-        "--remote",
-        "cluster-two",
-        "--remote-namespace",
-        "ns-two",
-        "--search",
-        "logs-*",
-        "--timeout",
-        "20s",
-    ];
-    env.ecr(&[&args[..], extra].concat())
+    env.ecr(&[&CONNECT_BY_KEY[..], &["--timeout", "20s"], extra].concat())
 }
 
 /// The encoded key cluster-one's keystore Secret holds for cluster-two.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Env, SETUP_TWO_CONTEXTS, TRUST_ONE_FROM_TWO};
+use common::{CONNECT_BY_KEY, Env, SETUP_TWO_CONTEXTS, TRUST_ONE_FROM_TWO};
 use ecr::sandbox::SandboxSpec;
 
 /// `ARGS EXTRA` as one argument list.
@@ -268,22 +268,6 @@ async fn connect_by_url_outside_kubernetes() {
     ];
     ecr_snapshot!("connect_by_url", &env, &args, &credentials).success();
 }
-
-/// `ecr connect cluster-one -n ns-one --api-key --remote cluster-two --remote-namespace ns-two
-/// --search logs-*`.
-const CONNECT_BY_KEY: [&str; 11] = [
-    "connect",
-    "cluster-one",
-    "-n",
-    "ns-one",
-    "--api-key",
-    "--remote",
-    "cluster-two",
-    "--remote-namespace",
-    "ns-two",
-    "--search",
-    "logs-*",
-];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_by_api_key_refused_then_planned() {

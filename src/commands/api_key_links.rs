@@ -18,7 +18,7 @@ use crate::connect;
 use crate::eck::{self, EckCluster};
 use crate::elasticsearch::{Elasticsearch, RemoteClusterInfo, Secret};
 use crate::error::{Failure, FailureKind};
-use crate::output::Output;
+use crate::output::{Output, OutputFormat};
 use crate::plan::{self, Approval, Clients, Outcome};
 use crate::remote::{ProxyAddress, ProxyRemote};
 
@@ -81,8 +81,16 @@ impl Flow<'_> {
     }
 }
 
-/// Runs the flow; the report for `-o json`: the outcome of each phase and each link's proof.
-pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyhow::Result<Value> {
+/// Runs the flow; with `-o json`, prints the outcome of each phase and each link's proof.
+pub async fn run(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyhow::Result<()> {
+    let report = carry_out(flow, global, output).await?;
+    if output.format() == OutputFormat::Json {
+        output.json(&report)?;
+    }
+    Ok(())
+}
+
+async fn carry_out(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> anyhow::Result<Value> {
     let sides = api_key::planner::clusters_of(flow.links.iter());
     let mut reached = Vec::new();
     for side in &sides {

@@ -392,11 +392,7 @@ async fn connect_by_api_key(
         timeout: args.timeout,
         roll_timeout: args.roll_timeout,
     };
-    let report = api_key_links::run(&flow, global, output).await?;
-    if output.format() == OutputFormat::Json {
-        output.json(&report)?;
-    }
-    Ok(())
+    api_key_links::run(&flow, global, output).await
 }
 
 /// An expiration as Elasticsearch's `TimeValue` reads it: a whole number and a unit.

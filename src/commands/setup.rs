@@ -293,11 +293,7 @@ async fn setup_by_api_key(
         timeout: args.timeout,
         roll_timeout: args.roll_timeout,
     };
-    let report = api_key_links::run(&flow, global, output).await?;
-    if output.format() == OutputFormat::Json {
-        output.json(&report)?;
-    }
-    Ok(())
+    api_key_links::run(&flow, global, output).await
 }
 
 /// One side as the command line gives it; what is missing is asked for on a terminal.

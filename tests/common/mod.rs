@@ -62,6 +62,22 @@ pub const CONNECT_ONE_TO_TWO: [&str; 9] = [
     "ns-two",
 ];
 
+/// `ecr connect cluster-one -n ns-one --api-key --remote cluster-two --remote-namespace ns-two
+/// --search logs-*`.
+pub const CONNECT_BY_KEY: [&str; 11] = [
+    "connect",
+    "cluster-one",
+    "-n",
+    "ns-one",
+    "--api-key",
+    "--remote",
+    "cluster-two",
+    "--remote-namespace",
+    "ns-two",
+    "--search",
+    "logs-*",
+];
+
 pub struct Env {
     pub sandbox: Sandbox,
     pub dir: TempDir,

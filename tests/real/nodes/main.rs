@@ -27,8 +27,8 @@ struct Scenario {
     /// Its two clusters' namespaces (each cluster is named after its position: `cluster-one`,
     /// `cluster-two`).
     namespaces: [&'static str; 2],
-    /// Managed by the operator that renews CAs every two minutes.
-    fast_ca_renewal: bool,
+    /// The operator that manages its namespaces.
+    operator: Operator,
     run: ScenarioFn,
 }
 
@@ -36,26 +36,32 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "recipe_by_hand_connects_both_ways",
         namespaces: ["recipe-one", "recipe-two"],
-        fast_ca_renewal: false,
+        operator: Operator::Default,
         run: |n| Box::pin(scenarios::recipe_by_hand(n)),
     },
     Scenario {
         name: "setup_connects_both_ways_with_one_restart_each",
         namespaces: ["setup-one", "setup-two"],
-        fast_ca_renewal: false,
+        operator: Operator::Default,
         run: |n| Box::pin(scenarios::setup_both_ways(n)),
     },
     Scenario {
         name: "a_missing_trust_is_diagnosed_and_the_link_proven_once_trusted",
         namespaces: ["steps-one", "steps-two"],
-        fast_ca_renewal: false,
+        operator: Operator::Default,
         run: |n| Box::pin(scenarios::step_by_step(n)),
     },
     Scenario {
         name: "trust_sync_heals_a_real_ca_rotation_without_a_restart",
         namespaces: ["rotation-one", "rotation-two"],
-        fast_ca_renewal: true,
+        operator: Operator::FastCaRenewal,
         run: |n| Box::pin(scenarios::ca_rotation(n)),
+    },
+    Scenario {
+        name: "connect_by_api_key_searches_the_remote_with_one_restart_each",
+        namespaces: ["apikey-one", "apikey-two"],
+        operator: Operator::EnterpriseTrial,
+        run: |n| Box::pin(scenarios::api_key_link(n)),
     },
 ];
 
@@ -141,35 +147,60 @@ fn trials(
         .collect()
 }
 
-/// One operator for the scenarios' namespaces, and a second one renewing the CAs of its own
-/// every two minutes (cloud-on-k8s v3.5.0 pkg/controller/common/certificates/ca_reconcile.go);
-/// every cluster runs Elasticsearch `version`.
+/// The operators of the stack, each managing the namespaces of its scenarios.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operator {
+    Default,
+    /// Renews the CAs of its clusters every two minutes (cloud-on-k8s v3.5.0
+    /// pkg/controller/common/certificates/ca_reconcile.go).
+    FastCaRenewal,
+    /// Where a scenario may start ECK's enterprise trial, which licenses every cluster this
+    /// operator manages, and no other ([`scenarios::ECK_TRIAL_NAMESPACE`]).
+    EnterpriseTrial,
+}
+
+impl Operator {
+    const ALL: [Operator; 3] = [
+        Operator::Default,
+        Operator::FastCaRenewal,
+        Operator::EnterpriseTrial,
+    ];
+
+    fn namespace(self) -> &'static str {
+        match self {
+            Operator::Default => "elastic-system",
+            Operator::FastCaRenewal => "elastic-renewing",
+            Operator::EnterpriseTrial => scenarios::ECK_TRIAL_NAMESPACE,
+        }
+    }
+
+    fn args(self) -> Vec<String> {
+        match self {
+            Operator::FastCaRenewal => vec![
+                "--ca-cert-validity=6m".into(),
+                "--ca-cert-rotate-before=4m".into(),
+            ],
+            Operator::Default | Operator::EnterpriseTrial => Vec::new(),
+        }
+    }
+}
+
+/// The operators the selected scenarios need; every cluster runs Elasticsearch `version`.
 fn start_stack(version: &str, selected: &[&Scenario]) -> anyhow::Result<Stack> {
-    let namespaces = |fast: bool| -> Vec<String> {
-        selected
-            .iter()
-            .filter(|s| s.fast_ca_renewal == fast)
-            .flat_map(|s| s.namespaces.iter().map(|n| n.to_string()))
-            .collect()
-    };
     let mut operators = Vec::new();
-    for (namespace, fast) in [("elastic-system", false), ("elastic-renewing", true)] {
-        let managed = namespaces(fast);
+    for operator in Operator::ALL {
+        let managed: Vec<String> = selected
+            .iter()
+            .filter(|s| s.operator == operator)
+            .flat_map(|s| s.namespaces.iter().map(|n| n.to_string()))
+            .collect();
         if managed.is_empty() {
             continue;
         }
-        let args = if fast {
-            vec![
-                "--ca-cert-validity=6m".into(),
-                "--ca-cert-rotate-before=4m".into(),
-            ]
-        } else {
-            Vec::new()
-        };
         operators.push(EckOperator {
-            namespace: namespace.into(),
+            namespace: operator.namespace().into(),
             managed_namespaces: managed,
-            args,
+            args: operator.args(),
         });
     }
     let clusters = selected

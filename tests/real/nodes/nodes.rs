@@ -152,6 +152,25 @@ impl Nodes {
         observe::elasticsearch(&self.client, &self.kubeconfig, cluster, method, path).await
     }
 
+    /// A request with a JSON body to the cluster's Elasticsearch as the `elastic` user.
+    pub async fn es_with_body(
+        &self,
+        cluster: ClusterRef<'_>,
+        method: &str,
+        path: &str,
+        body: &Value,
+    ) -> anyhow::Result<Value> {
+        observe::elasticsearch_with_body(
+            &self.client,
+            &self.kubeconfig,
+            cluster,
+            method,
+            path,
+            Some(body),
+        )
+        .await
+    }
+
     /// Whether the cluster's `_remote/info` says `alias` is connected.
     pub async fn connected(&self, cluster: ClusterRef<'_>, alias: &str) -> anyhow::Result<bool> {
         observe::connected(&self.client, &self.kubeconfig, cluster, alias).await

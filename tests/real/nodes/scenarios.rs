@@ -336,6 +336,175 @@ pub async fn ca_rotation(n: &Nodes) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn connect_by_api_key_args(n: &Nodes) -> Vec<&str> {
+    vec![
+        "connect",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--api-key",
+        "--remote",
+        "cluster-two",
+        "--remote-namespace",
+        &n.two,
+        "--search",
+        "logs-*",
+        ROLL_TIMEOUT_FLAG,
+        "--yes",
+    ]
+}
+
+/// `ecr connect --api-key` between two real clusters on a trial license: the key made on
+/// cluster-two, installed in cluster-one's keystore through ECK, cluster-two's remote cluster
+/// server behind a load balancer; the link is proven and a cross-cluster search finds
+/// cluster-two's document, each cluster rolled once; a re-run writes nothing; the key is never
+/// printed; `disconnect` leaves no setting of the alias and the key invalidated.
+pub async fn api_key_link(n: &Nodes) -> anyhow::Result<()> {
+    let (one, two) = (n.cluster_one(), n.cluster_two());
+    start_eck_trial(n).await?;
+    // No replica: a single node stays green.
+    let index = serde_json::json!({"settings": {"number_of_replicas": 0}});
+    n.es_with_body(two, "PUT", "/logs-test", &index).await?;
+    let document = serde_json::json!({"message": "from cluster-two"});
+    n.es_with_body(two, "PUT", "/logs-test/_doc/1?refresh=true", &document)
+        .await?;
+
+    let run = n
+        .ecr(&connect_by_api_key_args(n))
+        .expect_code(0, "ecr connect --api-key")?;
+    ensure!(
+        run.stderr.contains("Connected") || run.stdout.contains("Connected"),
+        "ecr connect --api-key did not prove the link:\n{}{}",
+        run.stdout,
+        run.stderr
+    );
+    let info = n.es(one, "GET", "/_remote/info").await?;
+    let link = &info["cluster-two"];
+    ensure!(
+        link["connected"] == true && link["cluster_credentials"] == "::es_redacted::",
+        "cluster-one's _remote/info: {info}"
+    );
+    // skip_unavailable is true by default from 8.15 on: a remote that fails is skipped, with 200.
+    let found = n.es(one, "GET", "/cluster-two:logs-*/_search").await?;
+    ensure!(
+        found["_clusters"]["successful"] == 1 && found["hits"]["hits"][0]["_source"] == document,
+        "a cross-cluster search from cluster-one: {found}"
+    );
+    for cluster in [one, two] {
+        let restarts = n.restarts(cluster).await?;
+        ensure!(
+            restarts == 1,
+            "{cluster:?} restarted {restarts} times, not once"
+        );
+    }
+
+    let keystore = secret(n, one, "cluster-one-ecr-remote-keys").await?;
+    let key = keystore
+        .data
+        .unwrap_or_default()
+        .remove("cluster.remote.cluster-two.credentials")
+        .context("no key in cluster-one-ecr-remote-keys")?;
+    let key = String::from_utf8(key.0)?;
+    let secrets: [&[&str]; 2] = [
+        &["cluster-one-ecr-remote-keys", "ecr-remote-cluster-cas"],
+        &[],
+    ];
+    let before = versions_with(n, &secrets).await?;
+    let again = n.ecr(&connect_by_api_key_args(n));
+    never_printed(&again, &key)?;
+    wrote_nothing(again, "a second ecr connect --api-key")?;
+    ensure!(
+        versions_with(n, &secrets).await? == before,
+        "the second ecr connect --api-key changed a resource"
+    );
+    never_printed(&run, &key)?;
+
+    let run = n
+        .ecr(&[
+            "disconnect",
+            "cluster-one",
+            "-n",
+            &n.one,
+            "--alias",
+            "cluster-two",
+            "--remote",
+            "cluster-two",
+            "--remote-namespace",
+            &n.two,
+            "--yes",
+        ])
+        .expect_code(0, "ecr disconnect of the API-key link")?;
+    never_printed(&run, &key)?;
+    let left = n.remote_settings(one).await?;
+    ensure!(
+        !left
+            .iter()
+            .any(|k| k.starts_with("cluster.remote.cluster-two.")),
+        "settings of cluster-two left after disconnect: {left:?}"
+    );
+    let keys = n.es(two, "GET", "/_security/api_key?name=ecr-*").await?;
+    let keys = keys["api_keys"].as_array().cloned().unwrap_or_default();
+    ensure!(
+        !keys.is_empty() && keys.iter().all(|k| k["invalidated"] == true),
+        "cluster-two's keys after disconnect: {keys:?}"
+    );
+    Ok(())
+}
+
+/// The namespace of the operator whose clusters a scenario may license with ECK's trial.
+pub const ECK_TRIAL_NAMESPACE: &str = "elastic-trial";
+
+/// ECK's enterprise trial for the clusters of its operator, which starts Elasticsearch's trial
+/// on each (cloud-on-k8s v3.5.0 pkg/controller/license/trial/trial_controller.go); waits for
+/// both clusters to run it. Not `POST _license/start_trial` by hand: ECK reverts such a trial
+/// to basic when it reconciles a cluster it cannot reach yet, as after a restart (it then
+/// takes the license for none: pkg/controller/elasticsearch/driver/shared/reconcile.go calls
+/// license.Reconcile with an empty license, and pkg/controller/elasticsearch/license/apply.go
+/// posts start_basic for any type but basic and trial).
+async fn start_eck_trial(n: &Nodes) -> anyhow::Result<()> {
+    let trial: k8s_openapi::api::core::v1::Secret = serde_json::from_value(serde_json::json!({
+        "metadata": {
+            "name": "eck-trial-license",
+            "labels": {"license.k8s.elastic.co/type": "enterprise_trial"},
+            "annotations": {"elastic.co/eula": "accepted"}
+        }
+    }))?;
+    kube::Api::<k8s_openapi::api::core::v1::Secret>::namespaced(
+        n.client.clone(),
+        ECK_TRIAL_NAMESPACE,
+    )
+    .create(&kube::api::PostParams::default(), &trial)
+    .await
+    .context("creating ECK's trial license")?;
+    for cluster in [n.cluster_one(), n.cluster_two()] {
+        let what = format!("ECK to start the trial on {cluster:?}");
+        stack_kube::wait_for(&what, Duration::from_secs(300), || async {
+            let license = n.es(cluster, "GET", "/_license").await?;
+            Ok((license["license"]["type"] == "trial").then_some(()))
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Neither the encoded key nor its secret part is in the output (its id may be: `status`
+/// names it).
+fn never_printed(run: &Run, key: &str) -> anyhow::Result<()> {
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(key)?;
+    let decoded = String::from_utf8(decoded)?;
+    let (_, secret) = decoded
+        .split_once(':')
+        .context("an encoded key is id:key")?;
+    for text in [&run.stdout, &run.stderr] {
+        ensure!(
+            !text.contains(key) && !text.contains(secret),
+            "the key was printed:\n{text}"
+        );
+    }
+    Ok(())
+}
+
 /// `ecr connect` of `from` to `to` (`--proxy`, the alias named after `to`), proving the link
 /// within `timeout`.
 fn connect_to(n: &Nodes, (namespace, name): ClusterRef, to: ClusterRef, timeout: &str) -> Run {
@@ -365,22 +534,34 @@ fn wrote_nothing(run: Run, what: &str) -> anyhow::Result<()> {
 
 /// The resourceVersions of both clusters and their trust secrets, and their remote settings.
 async fn versions(n: &Nodes) -> anyhow::Result<Vec<String>> {
+    versions_with(n, &[&["remote-certs"], &["remote-certs"]]).await
+}
+
+/// The resourceVersions of both clusters and of these secrets of each, and their remote
+/// settings.
+async fn versions_with(n: &Nodes, secrets: &[&[&str]; 2]) -> anyhow::Result<Vec<String>> {
     let mut versions = Vec::new();
-    for cluster in [n.cluster_one(), n.cluster_two()] {
+    for (cluster, names) in [n.cluster_one(), n.cluster_two()].into_iter().zip(secrets) {
         let es = n.elasticsearch(cluster).await?;
         versions.push(es.metadata.resource_version.unwrap_or_default());
-        let secrets = kube::Api::<k8s_openapi::api::core::v1::Secret>::namespaced(
-            n.client.clone(),
-            cluster.0,
-        );
-        let secret = secrets
-            .get("remote-certs")
-            .await
-            .context("no remote-certs")?;
-        versions.push(secret.metadata.resource_version.unwrap_or_default());
+        for name in names.iter() {
+            let secret = secret(n, cluster, name).await?;
+            versions.push(secret.metadata.resource_version.unwrap_or_default());
+        }
         versions.extend(n.remote_settings(cluster).await?);
     }
     Ok(versions)
+}
+
+async fn secret(
+    n: &Nodes,
+    (namespace, _): ClusterRef<'_>,
+    name: &str,
+) -> anyhow::Result<k8s_openapi::api::core::v1::Secret> {
+    kube::Api::<k8s_openapi::api::core::v1::Secret>::namespaced(n.client.clone(), namespace)
+        .get(name)
+        .await
+        .with_context(|| format!("no secret {namespace}/{name}"))
 }
 
 async fn pod_uid(n: &Nodes, (namespace, name): ClusterRef<'_>) -> anyhow::Result<String> {

@@ -23,9 +23,21 @@ pub type ClusterRef<'a> = (&'a str, &'a str);
 pub async fn elasticsearch(
     client: &Client,
     kubeconfig: &Path,
+    cluster: ClusterRef<'_>,
+    method: &str,
+    path: &str,
+) -> anyhow::Result<Value> {
+    elasticsearch_with_body(client, kubeconfig, cluster, method, path, None).await
+}
+
+/// [`elasticsearch`] with a JSON body.
+pub async fn elasticsearch_with_body(
+    client: &Client,
+    kubeconfig: &Path,
     (namespace, name): ClusterRef<'_>,
     method: &str,
     path: &str,
+    body: Option<&Value>,
 ) -> anyhow::Result<Value> {
     let password = {
         let secret = Api::<Secret>::namespaced(client.clone(), namespace)
@@ -45,9 +57,13 @@ pub async fn elasticsearch(
     let http = reqwest::Client::builder()
         .danger_accept_invalid_certs(true)
         .build()?;
-    let response = http
+    let mut request = http
         .request(method.parse()?, &url)
-        .basic_auth("elastic", Some(password))
+        .basic_auth("elastic", Some(password));
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request
         .send()
         .await
         .with_context(|| format!("{method} {path} on {namespace}/{name}"))?;
