@@ -364,7 +364,10 @@ pub fn migration_warning(
     ))
 }
 
-/// Refuses a license that cannot carry API-key links, naming the side.
+/// Refuses a license that cannot carry API-key links, naming the side. The hint is ECK's way:
+/// ECK 3.5 posts `start_basic` over a trial it did not start when it reconciles the license
+/// (cloud-on-k8s: pkg/controller/elasticsearch/license/apply.go, `applyLinkedLicense`), as the
+/// real stack showed right after a rolling restart.
 pub fn check_license(side: &str, cluster: &str, kind: &str, status: &str) -> Result<(), Failure> {
     if LICENSES.contains(&kind) && status == "active" {
         return Ok(());
@@ -377,9 +380,10 @@ pub fn check_license(side: &str, cluster: &str, kind: &str, status: &str) -> Res
         ),
     )
     .with_hint(
-        "install an enterprise license, or start a 30-day trial once per cluster (POST \
-         _license/start_trial?acknowledge=true); certificate-based links (ecr connect --proxy) work \
-         on a basic license",
+        "under ECK, give the operator an enterprise license or its trial (a Secret eck-trial-license in \
+         its namespace, labelled license.k8s.elastic.co/type=enterprise_trial and annotated \
+         elastic.co/eula=accepted): ECK turns a trial started by hand (POST _license/start_trial) \
+         back to basic; certificate-based links (ecr connect --proxy) work on a basic license",
     ))
 }
 

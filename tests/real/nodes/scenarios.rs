@@ -61,7 +61,8 @@ fn setup_args(n: &Nodes) -> Vec<&str> {
 }
 
 /// `ecr setup` both ways: connected and proven, with one rolling restart per cluster; a
-/// re-run writes nothing; `status` is healthy; `disconnect` leaves no setting of the alias;
+/// re-run writes nothing; `status` is healthy (on 9.x but for the certificate model's
+/// deprecation); `disconnect` leaves no setting of the alias;
 /// `trust remove` of the last CA leaves the node running on the placeholder CA; `connect
 /// --ref` on a basic license is answered by ECK's event.
 pub async fn setup_both_ways(n: &Nodes) -> anyhow::Result<()> {
@@ -108,15 +109,28 @@ pub async fn setup_both_ways(n: &Nodes) -> anyhow::Result<()> {
         );
     }
 
+    // On 9.x the one thing that needs attention is the certificate-based model itself, which
+    // Elasticsearch 9 deprecates: status says so (exit 1) and names the API-key way instead.
+    let deprecated = !n.version.starts_with("8.");
     for (namespace, name) in [one, two] {
         let status = n
             .ecr(&["status", name, "-n", namespace])
-            .expect_code(0, "ecr status")?;
-        ensure!(
-            status.stdout.contains("Healthy"),
-            "ecr status of {name}:\n{}",
-            status.stdout
-        );
+            .expect_code(if deprecated { 1 } else { 0 }, "ecr status")?;
+        let attention: Vec<&str> = status
+            .stdout
+            .lines()
+            .filter(|line| line.starts_with("  - "))
+            .collect();
+        let healthy = match deprecated {
+            true => {
+                attention.len() == 1
+                    && attention[0]
+                        .contains("Elasticsearch 9 deprecates certificate-based remote clusters")
+                    && attention[0].contains("ecr connect --api-key")
+            }
+            false => status.stdout.contains("Healthy") && attention.is_empty(),
+        };
+        ensure!(healthy, "ecr status of {name}:\n{}", status.stdout);
     }
 
     n.ecr(&[
