@@ -161,10 +161,7 @@ pub async fn run(args: &SetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         remote: remote.resolve().await?,
         one_way: args.one_way,
     };
-    if link.local.cluster == link.remote.cluster
-        && link.local.kube.namespace() == link.remote.kube.namespace()
-        && link.local.kube.server().url == link.remote.kube.server().url
-    {
+    if link.local.same_as(&link.remote) {
         return Err(Failure::new(
             FailureKind::Invalid,
             format!("{} cannot be its own remote", link.local.cluster),
