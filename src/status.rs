@@ -267,12 +267,8 @@ async fn api_key_remote(
         Ok(current) => Some(copy.source.sha256 == current.certificates[0].sha256_fingerprint),
         Err(_) => None,
     };
-    let server = service_status(
-        &cluster.kube,
-        &api_key::remote_cluster_service(&cluster.cluster),
-    )
-    .await
-    .ok()?;
+    let service = api_key::planner::server_service(&cluster).await.ok()?;
+    let server = service_status(&cluster.kube, &service).await.ok()?;
     let key = match key_on_remote(&cluster, remote.api_key_id.as_deref()?).await {
         Ok(key) => key,
         Err(error) => {

@@ -322,15 +322,69 @@ pub fn spec_with_secure_settings(spec: &Value, secret: &str) -> Value {
     spec
 }
 
-/// `spec.remoteClusterServer` enabled, its service a load balancer (ECK 3.3+ templates the
-/// service from `spec.remoteClusterServer.service`); fields already there are kept.
-pub fn spec_with_remote_cluster_server(spec: &Value) -> Value {
+/// How the remote cluster server gets its load balancer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerExposure {
+    /// ECK 3.3+ makes its service `CLUSTER-es-remote-cluster` a LoadBalancer from
+    /// `spec.remoteClusterServer.service`.
+    EckService,
+    /// Before 3.3 ECK's Elasticsearch resource has no such field (cloud-on-k8s v3.2.0
+    /// pkg/apis/elasticsearch/v1/elasticsearch_types.go, `RemoteClusterServer`), so ecr makes a
+    /// LoadBalancer Service of its own, [`own_server_service`].
+    OwnService,
+}
+
+/// What a merge patch adds to an Elasticsearch resource to serve remote clusters.
+pub fn remote_cluster_server_patch(exposure: ServerExposure) -> Value {
+    match exposure {
+        ServerExposure::EckService => {
+            json!({"remoteClusterServer": {"enabled": true, "service": {"spec": {"type": "LoadBalancer"}}}})
+        }
+        ServerExposure::OwnService => json!({"remoteClusterServer": {"enabled": true}}),
+    }
+}
+
+/// `spec.remoteClusterServer` enabled, with ECK's service a load balancer where ECK can make
+/// it one; fields already there are kept.
+pub fn spec_with_remote_cluster_server(spec: &Value, exposure: ServerExposure) -> Value {
     let mut spec = spec.clone();
-    json_patch::merge(
-        &mut spec,
-        &json!({"remoteClusterServer": {"enabled": true, "service": {"spec": {"type": "LoadBalancer"}}}}),
-    );
+    json_patch::merge(&mut spec, &remote_cluster_server_patch(exposure));
     spec
+}
+
+/// Whether `spec` asks ECK for the remote cluster server's load balancer.
+pub fn eck_exposes_server(spec: &Value) -> bool {
+    spec.pointer("/remoteClusterServer/service/spec/type") == Some(&json!("LoadBalancer"))
+}
+
+/// The name of ecr's own load balancer for `cluster`'s remote cluster server: apart from
+/// ECK's names (`CLUSTER-es-...`).
+pub fn own_server_service_name(cluster: &str) -> String {
+    format!("{cluster}-ecr-remote-cluster")
+}
+
+/// ecr's own LoadBalancer Service for `cluster`'s remote cluster server (ECK before 3.3): its
+/// port 9443 on ECK's pods of the cluster, selected as ECK's own service selects them
+/// (cloud-on-k8s pkg/controller/elasticsearch/services/services.go `NewRemoteClusterService`,
+/// label.NewLabels).
+pub fn own_server_service(cluster: &str, namespace: &str) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": own_server_service_name(cluster),
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/managed-by": "ecr"}
+        },
+        "spec": {
+            "type": "LoadBalancer",
+            "selector": {
+                "elasticsearch.k8s.elastic.co/cluster-name": cluster,
+                "common.k8s.elastic.co/type": "elasticsearch"
+            },
+            "ports": [{"name": "rcs", "protocol": "TCP", "port": REMOTE_CLUSTER_PORT, "targetPort": REMOTE_CLUSTER_PORT}]
+        }
+    })
 }
 
 /// Whether `spec` already enables the remote cluster server (then enabling it rolls nothing).

@@ -14,9 +14,11 @@ use kube::api::ApiResource;
 use serde_json::{Value, json};
 
 use super::{
-    GIVEN_KEY_VARIABLE, KeyAccess, KeyDecision, KeyUse, REMOTE_CLUSTER_PORT, credentials_setting,
-    decide, installed_key_id, keys_secret, remote_cluster_server_enabled, remote_cluster_service,
-    secret_with_key_slot, server_name, spec_with_remote_cluster_server, spec_with_secure_settings,
+    GIVEN_KEY_VARIABLE, KeyAccess, KeyDecision, KeyUse, REMOTE_CLUSTER_PORT, ServerExposure,
+    credentials_setting, decide, eck_exposes_server, installed_key_id, keys_secret,
+    own_server_service, own_server_service_name, remote_cluster_server_enabled,
+    remote_cluster_server_patch, remote_cluster_service, secret_with_key_slot, server_name,
+    spec_with_remote_cluster_server, spec_with_secure_settings,
 };
 use crate::eck::{self, EckCluster};
 use crate::elasticsearch::{Elasticsearch, Secret};
@@ -231,18 +233,24 @@ async fn plan_side(
         spec = with_keys;
     }
     let mut service = None;
+    let mut own_service = None;
     if serves {
-        let served = spec_with_remote_cluster_server(&spec);
+        let exposure = server_exposure(side, &resource).await?;
+        let served = spec_with_remote_cluster_server(&spec, exposure);
         if !remote_cluster_server_enabled(&spec) {
             why.push(format!(
                 "they serve the remote cluster server (port {REMOTE_CLUSTER_PORT})"
             ));
         }
-        if served != spec {
-            service = Some(format!(
-                "ECK makes the service {} a LoadBalancer (ECK 3.3+)",
-                remote_cluster_service(&side.cluster)
-            ));
+        match exposure {
+            ServerExposure::EckService if served != spec => {
+                service = Some(format!(
+                    "ECK makes the service {} a LoadBalancer (ECK 3.3+)",
+                    remote_cluster_service(&side.cluster)
+                ));
+            }
+            ServerExposure::EckService => {}
+            ServerExposure::OwnService => own_service = own_service_write(side).await?,
         }
         spec = served;
     }
@@ -254,7 +262,95 @@ async fn plan_side(
     }
     let effect = side_effect(&rolled, &why, service);
     plan.push(resource_write(side, resource, spec, effect));
+    if let Some(write) = own_service {
+        plan.push(write);
+    }
     Ok(())
+}
+
+/// How `side` exposes its remote cluster server: through ECK's service where the installed
+/// CRD has `spec.remoteClusterServer.service` (ECK 3.3+; asked by a server-side dry run),
+/// else through a Service of ecr's own (kept once made, even after an upgrade of ECK).
+/// Refused where ECK has no remote cluster server at all (before 2.16).
+async fn server_exposure(side: &EckCluster, resource: &Value) -> anyhow::Result<ServerExposure> {
+    if eck_exposes_server(&resource["spec"]) {
+        return Ok(ServerExposure::EckService);
+    }
+    let own = own_server_service_name(&side.cluster);
+    if side
+        .kube
+        .get_json(&service_resource(), &own)
+        .await?
+        .is_some()
+    {
+        return Ok(ServerExposure::OwnService);
+    }
+    let patch = json!({"spec": remote_cluster_server_patch(ServerExposure::EckService)});
+    let unknown = side
+        .kube
+        .unknown_fields(&eck::elasticsearch_resource(), &side.cluster, &patch)
+        .await?;
+    if unknown.is_empty() {
+        Ok(ServerExposure::EckService)
+    } else if unknown
+        .iter()
+        .all(|field| field.starts_with("spec.remoteClusterServer.service"))
+    {
+        Ok(ServerExposure::OwnService)
+    } else {
+        Err(Failure::new(
+            FailureKind::Invalid,
+            format!(
+                "{} cannot serve remote clusters: the ECK that runs it knows no {} (ECK 2.16 added the remote cluster server)",
+                side.cluster,
+                unknown.join(", ")
+            ),
+        )
+        .with_hint("upgrade ECK to 2.16 or later (3.3+ also makes its load balancer), then re-run the same command")
+        .into())
+    }
+}
+
+/// The creation of ecr's own load balancer for `side`'s remote cluster server, unless it is
+/// there.
+async fn own_service_write(side: &EckCluster) -> anyhow::Result<Option<Write>> {
+    let name = own_server_service_name(&side.cluster);
+    if side
+        .kube
+        .get_json(&service_resource(), &name)
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    Ok(Some(Write {
+        place: ObjectPlace::of(&side.kube),
+        resource: service_resource(),
+        after: own_server_service(&side.cluster, side.kube.namespace()),
+        name,
+        before: None,
+        effect: format!(
+            "a load balancer for port {REMOTE_CLUSTER_PORT} of the pods of {}: this ECK (before 3.3) makes none",
+            side.cluster
+        ),
+    }))
+}
+
+/// The service whose load balancer reaches `remote`'s remote cluster server: ecr's own where
+/// it made one, else ECK's.
+pub async fn server_service(remote: &EckCluster) -> anyhow::Result<String> {
+    let own = own_server_service_name(&remote.cluster);
+    Ok(
+        match remote
+            .kube
+            .get_json(&service_resource(), &own)
+            .await?
+            .is_some()
+        {
+            true => own,
+            false => remote_cluster_service(&remote.cluster),
+        },
+    )
 }
 
 /// What a side's write sets in motion: one rolling restart, for all its reasons; the service.
@@ -416,7 +512,7 @@ async fn wait_for_server_address(
     remote: &EckCluster,
     timeout: Duration,
 ) -> anyhow::Result<ProxyAddress> {
-    let service = remote_cluster_service(&remote.cluster);
+    let service = server_service(remote).await?;
     match expose::wait_for_load_balancer(&remote.kube, &service, timeout).await? {
         Some(Address::LoadBalancer { host, port }) => Ok(ProxyAddress { host, port }),
         _ => Err(Failure::new(
@@ -428,8 +524,7 @@ async fn wait_for_server_address(
             ),
         )
         .with_hint(format!(
-            "check that ECK is 3.3 or later (it makes that service from spec.remoteClusterServer.service) \
-             and that the Kubernetes cluster provides load balancers (kubectl describe service {service} -n {}); \
+            "check that the Kubernetes cluster provides load balancers (kubectl describe service {service} -n {}); \
              then re-run the same command: what is written stays",
             remote.kube.namespace()
         ))
@@ -515,11 +610,19 @@ pub async fn plan_key_removal(
     };
     match remote_es {
         Some(es) => plan.push(
-            invalidation(&key_use, es, None, now_millis, "the remote no longer accepts it").await?,
+            invalidation(
+                &key_use,
+                es,
+                None,
+                now_millis,
+                "the remote no longer accepts it",
+            )
+            .await?,
         ),
         None => plan.warn(format!(
-            "the key {id} stays valid on the remote: give --remote REMOTE to invalidate it there, or \
-             invalidate it yourself (DELETE /_security/api_key with {{\"ids\": [\"{id}\"]}})"
+            "the key {id} stays valid on the remote: give --remote REMOTE (an ECK remote) or \
+             --remote-es-url URL (a remote outside ECK) to invalidate it there, or invalidate it \
+             yourself (DELETE /_security/api_key with {{\"ids\": [\"{id}\"]}})"
         )),
     }
     let resource = eck::read_elasticsearch(&local.kube, &local.cluster).await?;
@@ -566,4 +669,8 @@ async fn invalidation(
 
 fn secret_resource() -> ApiResource {
     ApiResource::erase::<SecretObject>(&())
+}
+
+fn service_resource() -> ApiResource {
+    ApiResource::erase::<k8s_openapi::api::core::v1::Service>(&())
 }

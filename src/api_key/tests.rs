@@ -185,7 +185,9 @@ fn secure_settings_and_the_remote_cluster_server_are_added_once() {
     assert_eq!(spec_with_secure_settings(&with, "k"), with);
     let served = spec_with_remote_cluster_server(
         &json!({"remoteClusterServer": {"service": {"metadata": {"labels": {"a": "b"}}}}}),
+        ServerExposure::EckService,
     );
+    assert!(eck_exposes_server(&served));
     assert!(remote_cluster_server_enabled(&served));
     assert_eq!(
         served["remoteClusterServer"]["service"]["metadata"]["labels"]["a"],
@@ -275,4 +277,25 @@ proptest! {
         let stored = json!({"data": {credentials_setting("a"): b64(&b64(&format!("{id}:{secret}")))}});
         prop_assert_eq!(installed_key_id(Some(&stored), "a"), Some(id));
     }
+}
+
+#[test]
+fn before_eck_3_3_the_server_is_enabled_and_exposed_by_a_service_of_ecrs_own() {
+    let served = spec_with_remote_cluster_server(&json!({}), ServerExposure::OwnService);
+    assert_eq!(served, json!({"remoteClusterServer": {"enabled": true}}));
+    assert!(remote_cluster_server_enabled(&served) && !eck_exposes_server(&served));
+    let service = own_server_service("two", "ns-two");
+    assert_eq!(service["metadata"]["name"], "two-ecr-remote-cluster");
+    assert!(
+        !service["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("two-es-")
+    );
+    assert_eq!(service["spec"]["type"], "LoadBalancer");
+    assert_eq!(
+        service["spec"]["selector"]["elasticsearch.k8s.elastic.co/cluster-name"],
+        "two"
+    );
+    assert_eq!(service["spec"]["ports"][0]["targetPort"], 9443);
 }

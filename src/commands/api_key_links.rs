@@ -151,8 +151,8 @@ async fn carry_out(flow: &Flow<'_>, global: &GlobalArgs, output: &Output) -> any
                 "once the clusters run their new spec{}, {} connects to {} under {} and the link is proven",
                 link.remote_cluster()
                     .map(|remote| format!(
-                        " and {} has an address",
-                        api_key::remote_cluster_service(&remote.cluster)
+                        " and the remote cluster server of {} has an address",
+                        remote.cluster
                     ))
                     .unwrap_or_default(),
                 link.local.cluster,

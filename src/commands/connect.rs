@@ -198,9 +198,16 @@ pub struct DisconnectArgs {
     #[arg(long, value_name = "CTX", requires = "remote", value_parser = NonEmptyStringValueParser::new())]
     pub remote_context: Option<String>,
 
-    /// Reach the remote's Elasticsearch at this URL instead of through a port-forward
-    #[arg(long, value_name = "URL", requires = "remote", value_parser = NonEmptyStringValueParser::new())]
+    /// Reach the remote's Elasticsearch at this URL instead of through a port-forward; without
+    /// --remote, the remote of an API-key link outside ECK, as a user of ES_USERNAME and
+    /// ES_PASSWORD: the keys ecr made for the link are invalidated there
+    #[arg(long, value_name = "URL", requires = "cluster", conflicts_with = "reference", value_parser = NonEmptyStringValueParser::new())]
     pub remote_es_url: Option<String>,
+
+    /// PEM file of the CA of the remote's HTTP certificate, with --remote-es-url [default: the
+    /// system's trusted roots, or ECK's for an ECK remote]
+    #[arg(long, value_name = "FILE", requires = "remote_es_url")]
+    pub remote_es_ca_file: Option<PathBuf>,
 
     #[command(flatten)]
     pub es: EsAccessArgs,
@@ -409,21 +416,6 @@ fn parse_key_expiration(text: &str) -> Result<String, String> {
     }
 }
 
-/// The remote side's Elasticsearch: through a port-forward, or at `url`.
-async fn reach_es_of(
-    remote: &EckCluster,
-    url: Option<&str>,
-    output: &Output,
-) -> anyhow::Result<Elasticsearch> {
-    let access = EsAccessArgs {
-        es_url: url.map(str::to_string),
-        ..EsAccessArgs::default()
-    };
-    access
-        .reach(Some((&remote.kube, remote.cluster.as_str())), output)
-        .await
-}
-
 async fn connect_by_ref(
     args: &ConnectArgs,
     remote: &str,
@@ -478,22 +470,27 @@ pub async fn disconnect(args: &DisconnectArgs, global: &GlobalArgs) -> anyhow::R
         None => Vec::new(),
     };
     let es = Arc::new(reach(&args.es, local.as_ref(), &output).await?);
+    let remote_access = EsAccessArgs {
+        es_url: args.remote_es_url.clone(),
+        es_ca_file: args.remote_es_ca_file.clone(),
+        ..EsAccessArgs::default()
+    };
     let remote_es = match (&args.remote, &local) {
         (Some(remote), Some(_)) => {
             let location = global.location().remote(SideFlags {
                 context: args.remote_context.as_deref(),
                 namespace: args.remote_namespace.as_deref(),
             });
-            let remote = EckCluster {
-                kube: Kube::connect(&location).await?,
-                cluster: remote.clone(),
-            };
-            Some(Arc::new(
-                reach_es_of(&remote, args.remote_es_url.as_deref(), &output).await?,
-            ))
+            let kube = Kube::connect(&location).await?;
+            Some(remote_access.reach(Some((&kube, remote)), &output).await?)
+        }
+        // A remote outside ECK, by its URL alone.
+        (None, Some(_)) if args.remote_es_url.is_some() => {
+            Some(remote_access.reach(None, &output).await?)
         }
         _ => None,
-    };
+    }
+    .map(Arc::new);
     let mut clients = Clients::default().with_elasticsearch(&es);
     if let Some(local) = &local {
         clients = clients.with_kube(&local.kube);

@@ -262,6 +262,39 @@ impl Kube {
         to_json(patched)
     }
 
+    /// The fields of a JSON merge patch that the installed CRD does not know, by a server-side
+    /// dry run with `fieldValidation=Strict` (nothing is written): empty when the server would
+    /// take the patch. The API server names each as `unknown field "spec.a.b"`.
+    pub async fn unknown_fields(
+        &self,
+        resource: &ApiResource,
+        name: &str,
+        patch: &Value,
+    ) -> anyhow::Result<Vec<String>> {
+        let api = self.dynamic_api(resource);
+        let request = Request::new(
+            "patch",
+            qualified::<DynamicObject>(resource),
+            Some(&self.namespace),
+            Some(name),
+        );
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.into()),
+            field_validation: Some(ValidationDirective::Strict),
+            dry_run: true,
+            ..PatchParams::default()
+        };
+        match answered(api.patch(name, &params, &Patch::Merge(patch))).await {
+            Ok(_) => Ok(Vec::new()),
+            Err(kube::Error::Api(status))
+                if status.code == 400 && status.message.contains("unknown field") =>
+            {
+                Ok(unknown_fields_named(&status.message))
+            }
+            Err(error) => Err(errors::explain_write(error, &request, &self.server)),
+        }
+    }
+
     /// Lists the objects of a custom resource type in the namespace. A type the API server
     /// does not know (its CRD is not installed) is a `NotFound` failure.
     pub async fn list_dynamic(&self, resource: &ApiResource) -> anyhow::Result<Vec<DynamicObject>> {
@@ -413,6 +446,16 @@ fn qualified<K: Resource>(dynamic_type: &K::DynamicType) -> String {
     }
 }
 
+/// The fields a strict decoding error names: `unknown field "spec.a.b"`, each.
+fn unknown_fields_named(message: &str) -> Vec<String> {
+    message
+        .split("unknown field \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,5 +489,15 @@ mod tests {
             !crate::retry::Transient::is_transient(&error),
             "not retried"
         );
+    }
+
+    #[test]
+    fn the_unknown_fields_of_a_strict_decoding_error_are_read() {
+        let message = r#"Elasticsearch.elasticsearch.k8s.elastic.co "two" is invalid: strict decoding error: unknown field "spec.remoteClusterServer.service", unknown field "spec.x""#;
+        assert_eq!(
+            unknown_fields_named(message),
+            ["spec.remoteClusterServer.service", "spec.x"]
+        );
+        assert!(unknown_fields_named("Forbidden").is_empty());
     }
 }

@@ -8,6 +8,7 @@
 #[path = "../../common/mod.rs"]
 mod common;
 mod nodes;
+mod outside;
 mod scenarios;
 
 use std::path::PathBuf;
@@ -27,6 +28,9 @@ struct Scenario {
     /// Its two clusters' namespaces (each cluster is named after its position: `cluster-one`,
     /// `cluster-two`).
     namespaces: [&'static str; 2],
+    /// Whether the second is an ECK cluster that the stack starts, or an Elasticsearch outside
+    /// ECK that the scenario starts itself ([`outside`]).
+    second: Second,
     /// The operator that manages its namespaces.
     operator: Operator,
     run: ScenarioFn,
@@ -35,35 +39,64 @@ struct Scenario {
 const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "recipe_by_hand_connects_both_ways",
+        second: Second::Eck,
         namespaces: ["recipe-one", "recipe-two"],
         operator: Operator::Default,
         run: |n| Box::pin(scenarios::recipe_by_hand(n)),
     },
     Scenario {
         name: "setup_connects_both_ways_with_one_restart_each",
+        second: Second::Eck,
         namespaces: ["setup-one", "setup-two"],
         operator: Operator::Default,
         run: |n| Box::pin(scenarios::setup_both_ways(n)),
     },
     Scenario {
         name: "a_missing_trust_is_diagnosed_and_the_link_proven_once_trusted",
+        second: Second::Eck,
         namespaces: ["steps-one", "steps-two"],
         operator: Operator::Default,
         run: |n| Box::pin(scenarios::step_by_step(n)),
     },
     Scenario {
         name: "trust_sync_heals_a_real_ca_rotation_without_a_restart",
+        second: Second::Eck,
         namespaces: ["rotation-one", "rotation-two"],
         operator: Operator::FastCaRenewal,
         run: |n| Box::pin(scenarios::ca_rotation(n)),
     },
     Scenario {
         name: "connect_by_api_key_searches_the_remote_with_one_restart_each",
+        second: Second::Eck,
         namespaces: ["apikey-one", "apikey-two"],
         operator: Operator::EnterpriseTrial,
         run: |n| Box::pin(scenarios::api_key_link(n)),
     },
+    Scenario {
+        name: "connect_by_api_key_to_elasticsearch_outside_eck",
+        namespaces: ["outside-one", "outside-two"],
+        second: Second::OutsideEck,
+        operator: Operator::EnterpriseTrial,
+        run: |n| Box::pin(scenarios::api_key_link_outside_eck(n)),
+    },
 ];
+
+impl Scenario {
+    /// The namespaces of its ECK clusters.
+    fn eck_namespaces(&self) -> impl Iterator<Item = &'static str> {
+        let count = match self.second {
+            Second::Eck => 2,
+            Second::OutsideEck => 1,
+        };
+        self.namespaces.into_iter().take(count)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Second {
+    Eck,
+    OutsideEck,
+}
 
 fn main() -> ExitCode {
     let mut args = Arguments::from_args();
@@ -192,7 +225,7 @@ fn start_stack(version: &str, selected: &[&Scenario]) -> anyhow::Result<Stack> {
         let managed: Vec<String> = selected
             .iter()
             .filter(|s| s.operator == operator)
-            .flat_map(|s| s.namespaces.iter().map(|n| n.to_string()))
+            .flat_map(|s| s.eck_namespaces().map(str::to_string))
             .collect();
         if managed.is_empty() {
             continue;
@@ -206,11 +239,9 @@ fn start_stack(version: &str, selected: &[&Scenario]) -> anyhow::Result<Stack> {
     let clusters = selected
         .iter()
         .flat_map(|s| {
-            let [one, two] = s.namespaces;
-            [
-                Cluster::running(one, "cluster-one", version),
-                Cluster::running(two, "cluster-two", version),
-            ]
+            s.eck_namespaces()
+                .zip(["cluster-one", "cluster-two"])
+                .map(|(namespace, name)| Cluster::running(namespace, name, version))
         })
         .collect();
     Stack::start(Options {

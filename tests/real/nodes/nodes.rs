@@ -59,12 +59,17 @@ impl Nodes {
 
     /// `ecr ARGS` as a user runs it, with the stack's kubeconfig.
     pub fn ecr(&self, args: &[&str]) -> Run {
+        self.ecr_with(args, &[])
+    }
+
+    /// [`Nodes::ecr`] with these environment variables.
+    pub fn ecr_with(&self, args: &[&str], variables: &[(&str, &str)]) -> Run {
         run_program(
             env!("CARGO_BIN_EXE_ecr"),
             args,
             &self.kubeconfig,
             self.home.path(),
-            &[],
+            variables,
         )
     }
 

@@ -10,6 +10,7 @@ use ecr_real_stack::{HEAP, kube as stack_kube, observe};
 use time::OffsetDateTime;
 
 use crate::nodes::{ClusterRef, Nodes, Run};
+use crate::outside::{Outside, SERVER_NAME, USER};
 
 /// How long an ecr command that waits for rolling restarts may take here.
 const ROLL_TIMEOUT_FLAG: &str = "--roll-timeout=10m";
@@ -350,8 +351,10 @@ pub async fn ca_rotation(n: &Nodes) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn connect_by_api_key_args(n: &Nodes) -> Vec<&str> {
-    vec![
+/// `connect --api-key` of cluster-one to cluster-two, with the key's access (`--search` and
+/// `--replication` flags and their patterns).
+fn connect_by_api_key_args<'a>(n: &'a Nodes, access: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
         "connect",
         "cluster-one",
         "-n",
@@ -361,12 +364,15 @@ fn connect_by_api_key_args(n: &Nodes) -> Vec<&str> {
         "cluster-two",
         "--remote-namespace",
         &n.two,
-        "--search",
-        "logs-*",
         ROLL_TIMEOUT_FLAG,
         "--yes",
-    ]
+    ];
+    args.extend(access);
+    args
 }
+
+/// The access of the key a scenario asks for first.
+const SEARCH_LOGS: &[&str] = &["--search", "logs-*"];
 
 /// `ecr connect --api-key` between two real clusters on a trial license: the key made on
 /// cluster-two, installed in cluster-one's keystore through ECK, cluster-two's remote cluster
@@ -375,7 +381,7 @@ fn connect_by_api_key_args(n: &Nodes) -> Vec<&str> {
 /// printed; `disconnect` leaves no setting of the alias and the key invalidated.
 pub async fn api_key_link(n: &Nodes) -> anyhow::Result<()> {
     let (one, two) = (n.cluster_one(), n.cluster_two());
-    start_eck_trial(n).await?;
+    start_eck_trial(n, &[one, two]).await?;
     // No replica: a single node stays green.
     let index = serde_json::json!({"settings": {"number_of_replicas": 0}});
     n.es_with_body(two, "PUT", "/logs-test", &index).await?;
@@ -384,7 +390,7 @@ pub async fn api_key_link(n: &Nodes) -> anyhow::Result<()> {
         .await?;
 
     let run = n
-        .ecr(&connect_by_api_key_args(n))
+        .ecr(&connect_by_api_key_args(n, SEARCH_LOGS))
         .expect_code(0, "ecr connect --api-key")?;
     ensure!(
         run.stderr.contains("Connected") || run.stdout.contains("Connected"),
@@ -412,19 +418,10 @@ pub async fn api_key_link(n: &Nodes) -> anyhow::Result<()> {
         );
     }
 
-    let keystore = secret(n, one, "cluster-one-ecr-remote-keys").await?;
-    let key = keystore
-        .data
-        .unwrap_or_default()
-        .remove("cluster.remote.cluster-two.credentials")
-        .context("no key in cluster-one-ecr-remote-keys")?;
-    let key = String::from_utf8(key.0)?;
-    let secrets: [&[&str]; 2] = [
-        &["cluster-one-ecr-remote-keys", "ecr-remote-cluster-cas"],
-        &[],
-    ];
+    let key = installed_key(n, "cluster-two").await?;
+    let secrets: [(ClusterRef, &[&str]); 2] = [(one, KEY_LINK_SECRETS), (two, &[])];
     let before = versions_with(n, &secrets).await?;
-    let again = n.ecr(&connect_by_api_key_args(n));
+    let again = n.ecr(&connect_by_api_key_args(n, SEARCH_LOGS));
     never_printed(&again, &key)?;
     wrote_nothing(again, "a second ecr connect --api-key")?;
     ensure!(
@@ -432,6 +429,21 @@ pub async fn api_key_link(n: &Nodes) -> anyhow::Result<()> {
         "the second ecr connect --api-key changed a resource"
     );
     never_printed(&run, &key)?;
+
+    // Other access: the key is updated in place (no restart), and the link proven through a
+    // key that may replicate only (which cannot search the remote).
+    let replication = connect_by_api_key_args(n, &["--replication", "logs-*"]);
+    let run = n
+        .ecr(&replication)
+        .expect_code(0, "ecr connect --api-key --replication")?;
+    never_printed(&run, &key)?;
+    for cluster in [one, two] {
+        let restarts = n.restarts(cluster).await?;
+        ensure!(
+            restarts == 1,
+            "{cluster:?} restarted {restarts} times after the key's access changed"
+        );
+    }
 
     let run = n
         .ecr(&[
@@ -465,17 +477,161 @@ pub async fn api_key_link(n: &Nodes) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The secrets of cluster-one that an API-key link writes: the key, the remote's CA.
+const KEY_LINK_SECRETS: &[&str] = &["cluster-one-ecr-remote-keys", "ecr-remote-cluster-cas"];
+
+/// The encoded key of `alias` in cluster-one's keystore Secret.
+async fn installed_key(n: &Nodes, alias: &str) -> anyhow::Result<String> {
+    let keystore = secret(n, n.cluster_one(), "cluster-one-ecr-remote-keys").await?;
+    let key = keystore
+        .data
+        .unwrap_or_default()
+        .remove(&format!("cluster.remote.{alias}.credentials"))
+        .with_context(|| format!("no key of {alias} in cluster-one-ecr-remote-keys"))?;
+    Ok(String::from_utf8(key.0)?)
+}
+
+/// `ecr connect --api-key` from cluster-one (on ECK's trial) to an Elasticsearch outside ECK
+/// ([`Outside`]: its own certificate, a file-realm user, a self-generated trial), by its
+/// load balancer's address, its CA and the server name its certificate carries; the key made
+/// through its URL (a port-forward here) as its administrator, from the environment. The link
+/// is proven and a cross-cluster search finds its document; cluster-one rolls once; a re-run
+/// writes nothing; the key is never printed; `disconnect --remote-es-url` removes the settings
+/// and invalidates the key there.
+pub async fn api_key_link_outside_eck(n: &Nodes) -> anyhow::Result<()> {
+    let one = n.cluster_one();
+    start_eck_trial(n, &[one]).await?;
+    let outside = Outside::start(n, &n.two).await?;
+    let forward = outside.forward(n)?;
+    let index = serde_json::json!({"settings": {"number_of_replicas": 0}});
+    outside
+        .request(&forward, "PUT", "/logs-outside", Some(&index))
+        .await?;
+    let document = serde_json::json!({"message": "from outside ECK"});
+    outside
+        .request(
+            &forward,
+            "PUT",
+            "/logs-outside/_doc/1?refresh=true",
+            Some(&document),
+        )
+        .await?;
+
+    let proxy = format!("{}:9443", outside.address);
+    let url = format!("https://127.0.0.1:{}", forward.port);
+    let ca_file = outside.ca_file.display().to_string();
+    let credentials = [
+        ("ES_USERNAME", USER),
+        ("ES_PASSWORD", outside.password.as_str()),
+    ];
+    let connect = [
+        "connect",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--api-key",
+        "--alias",
+        "outside",
+        "--proxy",
+        &proxy,
+        "--ca-file",
+        &ca_file,
+        "--server-name",
+        SERVER_NAME,
+        "--remote-es-url",
+        &url,
+        "--remote-es-ca-file",
+        &ca_file,
+        "--search",
+        "logs-*",
+        ROLL_TIMEOUT_FLAG,
+        "--yes",
+    ];
+    let run = n
+        .ecr_with(&connect, &credentials)
+        .expect_code(0, "ecr connect --api-key to the Elasticsearch outside ECK")?;
+    let info = n.es(one, "GET", "/_remote/info").await?;
+    let link = &info["outside"];
+    ensure!(
+        link["connected"] == true
+            && link["cluster_credentials"] == "::es_redacted::"
+            && link["proxy_address"] == proxy.as_str()
+            && link["server_name"] == SERVER_NAME,
+        "cluster-one's _remote/info: {info}"
+    );
+    let found = n.es(one, "GET", "/outside:logs-*/_search").await?;
+    ensure!(
+        found["_clusters"]["successful"] == 1 && found["hits"]["hits"][0]["_source"] == document,
+        "a cross-cluster search from cluster-one: {found}"
+    );
+    let restarts = n.restarts(one).await?;
+    ensure!(
+        restarts == 1,
+        "cluster-one restarted {restarts} times, not once"
+    );
+    let key = installed_key(n, "outside").await?;
+    never_printed(&run, &key)?;
+
+    let secrets: [(ClusterRef, &[&str]); 1] = [(one, KEY_LINK_SECRETS)];
+    let before = versions_with(n, &secrets).await?;
+    let again = n.ecr_with(&connect, &credentials);
+    never_printed(&again, &key)?;
+    wrote_nothing(
+        again,
+        "a second ecr connect --api-key to the Elasticsearch outside ECK",
+    )?;
+    ensure!(
+        versions_with(n, &secrets).await? == before,
+        "the second ecr connect --api-key changed a resource"
+    );
+
+    let disconnect = [
+        "disconnect",
+        "cluster-one",
+        "-n",
+        &n.one,
+        "--alias",
+        "outside",
+        "--remote-es-url",
+        &url,
+        "--remote-es-ca-file",
+        &ca_file,
+        "--yes",
+    ];
+    let run = n.ecr_with(&disconnect, &credentials).expect_code(
+        0,
+        "ecr disconnect of the link to the Elasticsearch outside ECK",
+    )?;
+    never_printed(&run, &key)?;
+    let left = n.remote_settings(one).await?;
+    ensure!(
+        !left
+            .iter()
+            .any(|k| k.starts_with("cluster.remote.outside.")),
+        "settings of outside left after disconnect: {left:?}"
+    );
+    let keys = outside
+        .request(&forward, "GET", "/_security/api_key?name=ecr-*", None)
+        .await?;
+    let keys = keys["api_keys"].as_array().cloned().unwrap_or_default();
+    ensure!(
+        !keys.is_empty() && keys.iter().all(|k| k["invalidated"] == true),
+        "the keys outside ECK after disconnect: {keys:?}"
+    );
+    Ok(())
+}
+
 /// The namespace of the operator whose clusters a scenario may license with ECK's trial.
 pub const ECK_TRIAL_NAMESPACE: &str = "elastic-trial";
 
 /// ECK's enterprise trial for the clusters of its operator, which starts Elasticsearch's trial
 /// on each (cloud-on-k8s v3.5.0 pkg/controller/license/trial/trial_controller.go); waits for
-/// both clusters to run it. Not `POST _license/start_trial` by hand: ECK reverts such a trial
+/// these clusters to run it. Not `POST _license/start_trial` by hand: ECK reverts such a trial
 /// to basic when it reconciles a cluster it cannot reach yet, as after a restart (it then
 /// takes the license for none: pkg/controller/elasticsearch/driver/shared/reconcile.go calls
 /// license.Reconcile with an empty license, and pkg/controller/elasticsearch/license/apply.go
 /// posts start_basic for any type but basic and trial).
-async fn start_eck_trial(n: &Nodes) -> anyhow::Result<()> {
+async fn start_eck_trial(n: &Nodes, clusters: &[ClusterRef<'_>]) -> anyhow::Result<()> {
     let trial: k8s_openapi::api::core::v1::Secret = serde_json::from_value(serde_json::json!({
         "metadata": {
             "name": "eck-trial-license",
@@ -490,7 +646,7 @@ async fn start_eck_trial(n: &Nodes) -> anyhow::Result<()> {
     .create(&kube::api::PostParams::default(), &trial)
     .await
     .context("creating ECK's trial license")?;
-    for cluster in [n.cluster_one(), n.cluster_two()] {
+    for &cluster in clusters {
         let what = format!("ECK to start the trial on {cluster:?}");
         stack_kube::wait_for(&what, Duration::from_secs(300), || async {
             let license = n.es(cluster, "GET", "/_license").await?;
@@ -548,14 +704,18 @@ fn wrote_nothing(run: Run, what: &str) -> anyhow::Result<()> {
 
 /// The resourceVersions of both clusters and their trust secrets, and their remote settings.
 async fn versions(n: &Nodes) -> anyhow::Result<Vec<String>> {
-    versions_with(n, &[&["remote-certs"], &["remote-certs"]]).await
+    let secrets: &[&str] = &["remote-certs"];
+    versions_with(n, &[(n.cluster_one(), secrets), (n.cluster_two(), secrets)]).await
 }
 
-/// The resourceVersions of both clusters and of these secrets of each, and their remote
-/// settings.
-async fn versions_with(n: &Nodes, secrets: &[&[&str]; 2]) -> anyhow::Result<Vec<String>> {
+/// The resourceVersions of these clusters and of their secrets named with them, and their
+/// remote settings.
+async fn versions_with(
+    n: &Nodes,
+    clusters: &[(ClusterRef<'_>, &[&str])],
+) -> anyhow::Result<Vec<String>> {
     let mut versions = Vec::new();
-    for (cluster, names) in [n.cluster_one(), n.cluster_two()].into_iter().zip(secrets) {
+    for &(cluster, names) in clusters {
         let es = n.elasticsearch(cluster).await?;
         versions.push(es.metadata.resource_version.unwrap_or_default());
         for name in names.iter() {

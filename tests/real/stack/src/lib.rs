@@ -16,7 +16,6 @@ pub mod observe;
 pub mod pki;
 pub mod processes;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, mpsc};
@@ -244,14 +243,10 @@ async fn start_all(
     let (info, client) = start(options, bin, processes).await?;
     let network = Arc::new(PodNetwork::create()?);
     let cloud = Cloud::new(client.clone(), network.clone(), options.dir.join("volumes"));
-    let running = options.clusters.iter().filter(|c| c.running);
     let mut kubelet = Kubelet::new(
         client.clone(),
         network,
         KubeletOptions {
-            clusters: running
-                .map(|c| (c.namespace.clone(), c.name.clone()))
-                .collect::<BTreeSet<_>>(),
             images: bin.join("../elasticsearch"),
             dir: options.dir.join("pods"),
             logs: info.logs.clone(),

@@ -164,14 +164,14 @@ pub async fn elasticsearch_requests(
     Ok(count)
 }
 
-/// `kubectl port-forward` on a free local port, stopped when dropped.
-struct PortForward {
+/// `kubectl port-forward` of port 9200 of `target` on a free local port, stopped when dropped.
+pub struct PortForward {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl PortForward {
-    fn start(kubeconfig: &Path, namespace: &str, target: &str) -> anyhow::Result<PortForward> {
+    pub fn start(kubeconfig: &Path, namespace: &str, target: &str) -> anyhow::Result<PortForward> {
         let mut child = Command::new("kubectl")
             .args(["-n", namespace, "port-forward", target, ":9200"])
             .env("KUBECONFIG", kubeconfig)

@@ -1,5 +1,6 @@
-//! The part of a kubelet these tests need: a real Elasticsearch process behind each pod of
-//! the clusters asked for. kwok stays the node's kubelet for everything else (the node's
+//! The part of a kubelet these tests need: a real Elasticsearch process behind each pod that
+//! carries [`LABEL`] (ECK's pods of the clusters asked for, and a test's own, an Elasticsearch
+//! outside ECK). kwok stays the node's kubelet for everything else (the node's
 //! status and lease, pod phases and addresses, deletion); this one starts a pod once kwok
 //! has given it an address, stops it when ECK deletes it (its rolling restart), keeps its
 //! secret, ConfigMap and downward-API files current after a kubelet-like delay, and sends
@@ -12,7 +13,7 @@ pub mod container;
 pub mod network;
 pub mod volumes;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -44,13 +45,12 @@ const RELAY_WAIT: Duration = Duration::from_secs(120);
 /// readiness probe checks it: cloud-on-k8s v3.5.0 pkg/controller/elasticsearch/nodespec/readiness_probe.go).
 const READINESS_PORT: u16 = 8080;
 /// The label of the pods this kubelet runs (the stack puts it in their clusters' pod
-/// template): kwok leaves them not Ready, for this kubelet to make them Ready.
+/// template; a test may put it on a pod of its own): kwok leaves them not Ready, for this
+/// kubelet to make them Ready once Elasticsearch listens on [`READINESS_PORT`].
 pub const LABEL: &str = "real-stack.ecr.test/kubelet";
 
-/// Where the pods of which clusters run, and from what.
+/// Where the pods run, and from what.
 pub struct KubeletOptions {
-    /// `(namespace, name)` of the Elasticsearch clusters whose pods run Elasticsearch.
-    pub clusters: BTreeSet<(String, String)>,
     /// The images: `IMAGES/VERSION` is laid out like the Docker image's `/usr/share/elasticsearch`
     /// (`tests/real/elasticsearch/build`).
     pub images: PathBuf,
@@ -125,12 +125,11 @@ impl Kubelet {
 
     async fn reconcile(&mut self) -> anyhow::Result<()> {
         let listed = Api::<Pod>::all(self.client.clone())
-            .list(&ListParams::default().labels("common.k8s.elastic.co/type=elasticsearch"))
+            .list(&ListParams::default().labels(LABEL))
             .await?;
         let keys: Vec<(String, String)> = listed
             .items
             .iter()
-            .filter(|pod| self.ours(pod))
             .map(|pod| {
                 let namespace = pod.metadata.namespace.clone().unwrap_or_default();
                 (namespace, pod.metadata.name.clone().unwrap_or_default())
@@ -145,7 +144,7 @@ impl Kubelet {
         let wanted: BTreeMap<String, Pod> = listed
             .items
             .into_iter()
-            .filter(|pod| self.runs(pod))
+            .filter(|pod| Self::runs(pod))
             .filter_map(|pod| Some((pod.metadata.uid.clone()?, pod)))
             .collect();
         let gone: Vec<String> = self
@@ -187,27 +186,14 @@ impl Kubelet {
         Ok(())
     }
 
-    /// A pod of a cluster asked for.
-    fn ours(&self, pod: &Pod) -> bool {
-        let labels = pod.metadata.labels.clone().unwrap_or_default();
-        let cluster = (
-            pod.metadata.namespace.clone().unwrap_or_default(),
-            labels
-                .get("elasticsearch.k8s.elastic.co/cluster-name")
-                .cloned()
-                .unwrap_or_default(),
-        );
-        self.options.clusters.contains(&cluster)
-    }
-
-    /// A pod of a cluster asked for, with an address, not being deleted.
-    fn runs(&self, pod: &Pod) -> bool {
+    /// A pod with an address, not being deleted.
+    fn runs(pod: &Pod) -> bool {
         let addressed = pod
             .status
             .as_ref()
             .and_then(|s| s.pod_ip.as_ref())
             .is_some();
-        self.ours(pod) && addressed && pod.metadata.deletion_timestamp.is_none()
+        addressed && pod.metadata.deletion_timestamp.is_none()
     }
 
     /// Makes the pod's network, files and scripts, and starts it; `None` while a volume is not
