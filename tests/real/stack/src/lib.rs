@@ -600,7 +600,9 @@ fn module_dir(module_root: &Path, module: &str) -> anyhow::Result<PathBuf> {
 /// kwok's configuration: its own stages for fast nodes and pods (Ready at once, deleted when
 /// asked), from its module's `kustomize/stage/`; but the pods that the [`kubelet`] runs
 /// ([`kubelet::LABEL`]) start not Ready: the kubelet makes them Ready when Elasticsearch is,
-/// as a real kubelet does through ECK's readiness probe.
+/// as a real kubelet does through ECK's readiness probe; and it deletes them itself once their
+/// processes stopped, by UID, as a real kubelet does (kwok deletes by name: a late delete of
+/// the old pod took the StatefulSet's new one of the same name).
 fn write_kwok_config(file: &Path, kwok: &Path) -> anyhow::Result<()> {
     let stages = [
         "node/fast/node-initialize.yaml",
@@ -616,6 +618,8 @@ fn write_kwok_config(file: &Path, kwok: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("reading {}", path.display()))?;
         let documents = if stage.ends_with("pod-ready.yaml") {
             split_pod_ready(&text)?
+        } else if stage.ends_with("pod-delete.yaml") {
+            vec![serde_yaml::to_string(&without_kubelet_pods(&text)?)?]
         } else {
             vec![text]
         };
@@ -629,27 +633,45 @@ fn write_kwok_config(file: &Path, kwok: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A kwok stage restricted to the pods with ([`Exists`](LabelSelection::Exists)) or without the
+/// kubelet's label.
+fn select_kubelet_pods(
+    stage: &mut serde_yaml::Value,
+    selection: LabelSelection,
+) -> anyhow::Result<()> {
+    let key = format!(".metadata.labels[\"{}\"]", kubelet::LABEL);
+    let expressions = stage["spec"]["selector"]["matchExpressions"]
+        .as_sequence_mut()
+        .context("a kwok stage without matchExpressions")?;
+    expressions.retain(|e| e["key"] != key.as_str());
+    let operator = match selection {
+        LabelSelection::Exists => "Exists",
+        LabelSelection::DoesNotExist => "DoesNotExist",
+    };
+    let expression = serde_json::json!({"key": key, "operator": operator});
+    expressions.push(serde_yaml::to_value(expression)?);
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum LabelSelection {
+    Exists,
+    DoesNotExist,
+}
+
+/// A kwok stage for every pod but the kubelet's.
+fn without_kubelet_pods(text: &str) -> anyhow::Result<serde_yaml::Value> {
+    let mut stage: serde_yaml::Value = serde_yaml::from_str(text)?;
+    select_kubelet_pods(&mut stage, LabelSelection::DoesNotExist)?;
+    Ok(stage)
+}
+
 /// kwok's `pod-ready` stage for every pod but the kubelet's, and a copy for those that leaves
 /// them Running but not Ready.
 fn split_pod_ready(text: &str) -> anyhow::Result<Vec<String>> {
-    let key = format!(".metadata.labels[\"{}\"]", kubelet::LABEL);
-    let with_label = |stage: &mut serde_yaml::Value, operator: &str| -> anyhow::Result<()> {
-        let expressions = stage["spec"]["selector"]["matchExpressions"]
-            .as_sequence_mut()
-            .context("kwok's pod-ready stage has no matchExpressions")?;
-        let expression = serde_json::json!({"key": key, "operator": operator});
-        expressions.push(serde_yaml::to_value(expression)?);
-        Ok(())
-    };
-    let mut others: serde_yaml::Value = serde_yaml::from_str(text)?;
-    with_label(&mut others, "DoesNotExist")?;
+    let others = without_kubelet_pods(text)?;
     let mut started = others.clone();
-    with_label(&mut started, "Exists")?;
-    // Exists replaces DoesNotExist: drop the one added to `others` before the copy.
-    let expressions = started["spec"]["selector"]["matchExpressions"]
-        .as_sequence_mut()
-        .context("no matchExpressions")?;
-    expressions.retain(|e| !(e["key"] == key.as_str() && e["operator"] == "DoesNotExist"));
+    select_kubelet_pods(&mut started, LabelSelection::Exists)?;
     started["metadata"]["name"] = "pod-started-by-real-stack".into();
     let template = started["spec"]["next"]["statusTemplate"]
         .as_str()
@@ -690,4 +712,51 @@ fn write_kubeconfig(
     });
     std::fs::write(file, serde_yaml::to_string(&kubeconfig)?)
         .with_context(|| format!("writing {}", file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// kwok's `pod/fast/pod-delete.yaml` (v0.8.0).
+    const POD_DELETE: &str = "apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-delete
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'Exists'
+  next:
+    delete: true
+";
+
+    #[test]
+    fn kwok_deletes_every_pod_but_those_the_kubelet_runs() {
+        let stage = without_kubelet_pods(POD_DELETE).unwrap();
+        let expressions = stage["spec"]["selector"]["matchExpressions"]
+            .as_sequence()
+            .unwrap();
+        assert_eq!(expressions.len(), 2, "{expressions:?}");
+        assert_eq!(expressions[0]["key"], ".metadata.deletionTimestamp");
+        let label = format!(".metadata.labels[\"{}\"]", kubelet::LABEL);
+        assert_eq!(expressions[1]["key"], label.as_str());
+        assert_eq!(expressions[1]["operator"], "DoesNotExist");
+        assert_eq!(stage["spec"]["next"]["delete"], true);
+    }
+
+    #[test]
+    fn selecting_the_kubelets_pods_replaces_the_other_selection() {
+        let mut stage = without_kubelet_pods(POD_DELETE).unwrap();
+        select_kubelet_pods(&mut stage, LabelSelection::Exists).unwrap();
+        let expressions = stage["spec"]["selector"]["matchExpressions"]
+            .as_sequence()
+            .unwrap();
+        assert_eq!(expressions.len(), 2, "{expressions:?}");
+        assert_eq!(expressions[1]["operator"], "Exists");
+    }
 }

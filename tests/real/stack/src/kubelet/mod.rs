@@ -1,9 +1,9 @@
 //! The part of a kubelet these tests need: a real Elasticsearch process behind each pod that
 //! carries [`LABEL`] (ECK's pods of the clusters asked for, and a test's own, an Elasticsearch
 //! outside ECK). kwok stays the node's kubelet for everything else (the node's
-//! status and lease, pod phases and addresses, deletion); this one starts a pod once kwok
-//! has given it an address, stops it when ECK deletes it (its rolling restart), keeps its
-//! secret, ConfigMap and downward-API files current after a kubelet-like delay, and sends
+//! status and lease, pod phases and addresses); this one starts a pod once kwok has given it
+//! an address, stops it when it is deleted (ECK's rolling restart) and then removes it, keeps
+//! its secret, ConfigMap and downward-API files current after a kubelet-like delay, and sends
 //! kwok's port-forwards of port 9200 to the pod's process.
 //!
 //! Modules: [`network`] (the pods' network namespaces), [`volumes`] (the pods' files),
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::{Pod, Volume};
 use kube::Client;
-use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions};
 use serde_json::json;
 use tokio::task::JoinHandle;
 
@@ -141,6 +141,17 @@ impl Kubelet {
                 self.relays.insert(key, relay);
             }
         }
+        // Pods asked to go: removed once stopped (below).
+        let leaving: Vec<(String, String, String)> = listed
+            .items
+            .iter()
+            .filter(|pod| pod.metadata.deletion_timestamp.is_some())
+            .map(|pod| {
+                let meta = &pod.metadata;
+                let text = |field: &Option<String>| field.clone().unwrap_or_default();
+                (text(&meta.namespace), text(&meta.name), text(&meta.uid))
+            })
+            .collect();
         let wanted: BTreeMap<String, Pod> = listed
             .items
             .into_iter()
@@ -155,7 +166,15 @@ impl Kubelet {
             .collect();
         for uid in gone {
             if let Some(pod) = self.pods.remove(&uid) {
+                let (namespace, name) = (pod.namespace.clone(), pod.name.clone());
                 self.stop(pod).await;
+                remove_pod(&self.client, &namespace, &name, &uid).await?;
+            }
+        }
+        // And those that never ran here (no address yet).
+        for (namespace, name, uid) in leaving {
+            if !self.pods.contains_key(&uid) {
+                remove_pod(&self.client, &namespace, &name, &uid).await?;
             }
         }
         for (uid, pod) in wanted {
@@ -381,6 +400,28 @@ impl Kubelet {
         for pod in pods.into_values() {
             self.stop(pod).await;
         }
+    }
+}
+
+/// Removes a pod whose processes stopped, as the kubelet does once its containers ended: at
+/// once, and only that pod (its UID), never the StatefulSet's next one of the same name. A pod
+/// already gone is fine.
+async fn remove_pod(client: &Client, namespace: &str, name: &str, uid: &str) -> anyhow::Result<()> {
+    let params = DeleteParams {
+        grace_period_seconds: Some(0),
+        preconditions: Some(Preconditions {
+            uid: Some(uid.to_string()),
+            resource_version: None,
+        }),
+        ..DeleteParams::default()
+    };
+    match Api::<Pod>::namespaced(client.clone(), namespace)
+        .delete(name, &params)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 || status.code == 409 => Ok(()),
+        Err(error) => Err(error).with_context(|| format!("removing pod {namespace}/{name}")),
     }
 }
 
