@@ -72,7 +72,7 @@ fn assert_no_secret(run: &Run, key: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_command_connects_by_api_key_and_a_re_run_writes_nothing() {
     let env = Env::start().await;
-    env.sandbox.start_trials();
+    env.sandbox.start_eck_trial().expect("ECK's trial");
     let run = connect_by_key(&env, &["--yes", "-o", "json"]).success();
     let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
     let report = &report["links"][0];
@@ -146,7 +146,7 @@ async fn a_basic_license_is_refused_naming_the_side_before_anything_is_written()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_shows_the_key_request_and_writes_nothing() {
     let env = Env::start().await;
-    env.sandbox.start_trials();
+    env.sandbox.start_eck_trial().expect("ECK's trial");
     let before = env.sandbox.api("sandbox").requests().len();
     let run = connect_by_key(&env, &["--dry-run"]).success();
     assert!(
@@ -166,7 +166,7 @@ async fn a_dry_run_shows_the_key_request_and_writes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_invalidates_the_old_key_once_the_new_one_is_proven() {
     let env = Env::start().await;
-    env.sandbox.start_trials();
+    env.sandbox.start_eck_trial().expect("ECK's trial");
     connect_by_key(&env, &["--yes"]).success();
     let old = key_id(&installed_key(&env).unwrap());
     let run = connect_by_key(&env, &["--yes", "--rotate-key"]).success();
@@ -191,7 +191,7 @@ async fn a_rotation_invalidates_the_old_key_once_the_new_one_is_proven() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnect_removes_the_settings_invalidates_the_key_and_empties_the_keystore_slot() {
     let env = Env::start().await;
-    env.sandbox.start_trials();
+    env.sandbox.start_eck_trial().expect("ECK's trial");
     connect_by_key(&env, &["--yes"]).success();
     let id = key_id(&installed_key(&env).unwrap());
     let run = env
@@ -232,7 +232,7 @@ async fn disconnect_removes_the_settings_invalidates_the_key_and_empties_the_key
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_by_api_key_connects_both_ways_across_contexts_with_one_restart_each() {
     let env = Env::with(SandboxSpec::two_contexts()).await;
-    env.sandbox.start_trials();
+    env.sandbox.start_eck_trial().expect("ECK's trial");
     let args = [
         &SETUP_TWO_CONTEXTS[..],
         &["--api-key", "--search", "*", "--yes"],
@@ -281,7 +281,7 @@ async fn setup_by_api_key_connects_both_ways_across_contexts_with_one_restart_ea
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_reads_the_key_and_the_server_on_the_remote_and_says_when_the_key_is_gone() {
     let env = Env::start().await;
-    env.sandbox.start_trials();
+    env.sandbox.start_eck_trial().expect("ECK's trial");
     connect_by_key(&env, &["--yes"]).success();
     let id = key_id(&installed_key(&env).unwrap());
     let status = ["status", "cluster-one", "-n", "ns-one"];
@@ -398,7 +398,7 @@ fn connect_outside(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_outside_eck_is_linked_by_address_ca_file_and_url() {
     let env = Env::start().await;
-    env.sandbox.start_trials();
+    env.sandbox.start_eck_trial().expect("ECK's trial");
     let (host, ca_file) = serve_two_by_hand(&env).await;
     let endpoint = env.endpoint("ns-two", "cluster-two");
     let http_ca = env.dir.path().join("cluster-two-http-ca.pem");
@@ -433,7 +433,7 @@ async fn a_remote_outside_eck_is_linked_by_address_ca_file_and_url() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_given_through_the_environment_is_installed_unseen() {
     let env = Env::start().await;
-    env.sandbox.start_trials();
+    env.sandbox.start_eck_trial().expect("ECK's trial");
     let (host, ca_file) = serve_two_by_hand(&env).await;
     let es = Es::of(&env.sandbox, "sandbox", "ns-two", "cluster-two");
     let body =

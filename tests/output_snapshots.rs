@@ -278,7 +278,7 @@ async fn connect_by_api_key_refused_then_planned() {
         &with(&CONNECT_BY_KEY, &["--yes"])
     )
     .failure();
-    env.sandbox.start_trials();
+    env.sandbox.start_eck_trial().expect("ECK's trial");
     ecr_snapshot!(
         "connect_api_key_dry_run",
         &env,

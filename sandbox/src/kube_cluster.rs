@@ -7,6 +7,8 @@ use std::ops::Deref;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use crate::apiserver::resources::SECRETS;
+use crate::apiserver::write::Part;
 use crate::apiserver::{ApiConfig, Controller, KubeApi};
 use crate::controllers::conventions::SharedDelays;
 use crate::controllers::eck::{self, ClusterMaterial, Eck};
@@ -62,11 +64,13 @@ impl KubeCluster {
         eck.run_pods_with(pods);
         let load_balancers = Arc::new(LoadBalancers::new(Arc::clone(shared.addresses)));
         // The order of reactions: ECK reconciles, the kubelet runs what ECK made, ECK's
-        // remote-cluster settings reach that Elasticsearch; then services get addresses,
+        // licenses and remote-cluster settings reach that Elasticsearch (the license first,
+        // as in ECK's reconcile); then services get addresses,
         // namespaces are emptied; last, a client's changes wake ECK and the volume sync.
         let controllers: Vec<Arc<dyn Controller>> = vec![
             Arc::new(eck.clone()),
             kubelet.clone(),
+            Arc::new(eck::Licenses::new(kubelet.clone())),
             Arc::new(eck::RemoteClusters::new(eck.clone(), kubelet.clone())),
             load_balancers.clone(),
             Arc::new(Namespaces),
@@ -120,11 +124,24 @@ impl KubeCluster {
         self.eck.material(namespace, name)
     }
 
-    /// Starts a trial license on that Elasticsearch cluster (it keeps it across restarts);
-    /// false when it has none to start (no such cluster, or a trial started before).
+    /// Starts a trial license on that Elasticsearch cluster by hand, as
+    /// `POST _license/start_trial?acknowledge=true` does; false when it has none to start (no
+    /// such cluster, or a trial started before). ECK turns it back to basic after the next
+    /// restart of a node: [`KubeCluster::start_eck_trial`] is the trial that lasts.
     pub fn start_trial(&self, namespace: &str, name: &str) -> bool {
         self.elasticsearch(namespace, name)
             .is_some_and(|endpoint| endpoint.handle.start_trial())
+    }
+
+    /// Starts ECK's enterprise trial as a user does: creates the Secret `eck-trial-license` in
+    /// the operator's namespace, labelled `license.k8s.elastic.co/type: enterprise_trial` and
+    /// annotated `elastic.co/eula: accepted`. ECK then starts Elasticsearch's trial on every
+    /// cluster of this kube cluster, and keeps it through restarts.
+    pub fn start_eck_trial(&self) -> anyhow::Result<()> {
+        self.api
+            .upsert(&SECRETS, eck::trial_request(), Part::Whole)
+            .map(drop)
+            .map_err(|error| anyhow::anyhow!("creating ECK's trial secret: {}", error.message))
     }
 
     /// The emulated Elasticsearch of that Elasticsearch resource, while it exists.

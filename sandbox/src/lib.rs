@@ -65,7 +65,7 @@ use apiserver::json;
 use apiserver::resources::{ELASTICSEARCHES, NAMESPACES};
 use apiserver::server;
 use apiserver::write::Part;
-use controllers::conventions::SharedDelays;
+use controllers::conventions::{OPERATOR_NAMESPACE, SharedDelays};
 use controllers::load_balancers::AddressPool;
 use kube_cluster::{ClusterConfig, Shared};
 use network::Network;
@@ -254,12 +254,13 @@ impl Sandbox {
             .collect()
     }
 
-    /// Starts a trial license on every Elasticsearch cluster of every context, as the demo of
-    /// API-key remote clusters needs (both sides must be Enterprise or trial).
-    pub fn start_trials(&self) {
-        for endpoint in self.elasticsearch_endpoints() {
-            endpoint.handle.start_trial();
+    /// Starts ECK's enterprise trial in every context ([`KubeCluster::start_eck_trial`]), as
+    /// API-key remote clusters need (both sides must be Enterprise or trial).
+    pub fn start_eck_trial(&self) -> anyhow::Result<()> {
+        for (_, cluster) in &self.contexts {
+            cluster.start_eck_trial()?;
         }
+        Ok(())
     }
 
     /// How long trust changes take to reach the nodes from now on: ECK's restart of each pod
@@ -320,7 +321,7 @@ fn seed(api: &KubeApi, spec: &KubeClusterSpec) -> anyhow::Result<()> {
     // Those of every real cluster, and ECK's own namespace where ECK is installed.
     let mut namespaces = vec!["default", "kube-node-lease", "kube-public", "kube-system"];
     if spec.crd_installed {
-        namespaces.push("elastic-system");
+        namespaces.push(OPERATOR_NAMESPACE);
     }
     namespaces.extend(spec.elasticsearch.iter().map(|es| es.namespace.as_str()));
     for namespace in namespaces {

@@ -207,7 +207,8 @@ async fn an_api_key_link_searches_what_the_key_grants_until_it_is_invalidated() 
     )
     .await;
     assert_eq!(started.body["trial_was_started"], true);
-    assert!(sandbox.api("one").start_trial("ns-one", "cluster-one"));
+    // cluster-one restarts with the key: only ECK's trial outlives that.
+    sandbox.api("one").start_eck_trial().expect("ECK's trial");
     let key = create_key(&sandbox).await;
     install_key(&sandbox, key["encoded"].as_str().expect("encoded"));
     assert_eq!(
@@ -248,7 +249,7 @@ async fn an_api_key_link_searches_what_the_key_grants_until_it_is_invalidated() 
 async fn an_api_key_link_fails_as_elasticsearch_fails_it() {
     let sandbox = sandbox().await;
     let address = serve_remote_clusters(&sandbox).await;
-    sandbox.start_trials();
+    sandbox.start_eck_trial().expect("ECK's trial");
     let key = create_key(&sandbox).await;
     install_key(&sandbox, key["encoded"].as_str().expect("encoded"));
 
@@ -294,7 +295,7 @@ async fn the_license_and_keys_outlive_restarts_and_a_secret_change_rolls_the_pod
     let two = sandbox.api("two");
     // Enabling the remote cluster server rolled the pods once.
     assert_eq!(two.rolling_restarts("ns-two", "cluster-two"), 1);
-    sandbox.start_trials();
+    sandbox.start_eck_trial().expect("ECK's trial");
     let key = create_key(&sandbox).await;
     let mut es_two = resource(&sandbox, "two", "ns-two", "cluster-two");
     es_two["spec"]["nodeSets"][0]["config"] = json!({"node.attr.zone": "a"});
@@ -373,7 +374,8 @@ async fn both_licenses_must_allow_api_key_links_and_the_transport_port_is_the_wr
         refused.body["error"]["reason"],
         "current license is non-compliant for [advanced-remote-cluster-security]"
     );
-    assert!(sandbox.api("two").start_trial("ns-two", "cluster-two"));
+    // The trial of cluster-two's operator licenses only its own clusters.
+    sandbox.api("two").start_eck_trial().expect("ECK's trial");
     let key = create_key(&sandbox).await;
     install_key(&sandbox, key["encoded"].as_str().expect("encoded"));
     link(&sandbox, &address, Some(SERVER_NAME)).await;
@@ -384,7 +386,7 @@ async fn both_licenses_must_allow_api_key_links_and_the_transport_port_is_the_wr
         local.body["error"]["license.expired.feature"],
         "advanced-remote-cluster-security"
     );
-    assert!(sandbox.api("one").start_trial("ns-one", "cluster-one"));
+    sandbox.api("one").start_eck_trial().expect("ECK's trial");
     let searched = es(&sandbox, "one", "GET", "/two:logs-*/_search", None).await;
     assert_eq!(searched.status, 200, "{}", searched.body);
 
@@ -422,7 +424,7 @@ async fn both_licenses_must_allow_api_key_links_and_the_transport_port_is_the_wr
 async fn a_node_keeps_the_keystore_it_started_with_until_ecks_roll_restarts_it() {
     let sandbox = sandbox().await;
     let address = serve_remote_clusters(&sandbox).await;
-    sandbox.start_trials();
+    sandbox.start_eck_trial().expect("ECK's trial");
     let key = create_key(&sandbox).await;
     install_key(&sandbox, key["encoded"].as_str().expect("encoded"));
     link(&sandbox, &address, Some(SERVER_NAME)).await;
@@ -483,7 +485,7 @@ async fn a_node_keeps_the_keystore_it_started_with_until_ecks_roll_restarts_it()
 async fn file_based_secure_settings_reach_running_nodes_without_a_roll() {
     let sandbox = sandbox_with("9.5.0").await;
     let address = serve_remote_clusters(&sandbox).await;
-    sandbox.start_trials();
+    sandbox.start_eck_trial().expect("ECK's trial");
     let key = create_key(&sandbox).await;
     install_key(&sandbox, key["encoded"].as_str().expect("encoded"));
     let one = sandbox.api("one");

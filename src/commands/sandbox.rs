@@ -210,10 +210,12 @@ async fn demo(output: &Output) -> anyhow::Result<()> {
     for step in DEMO_STEPS {
         run_step(step, &kubeconfig, output).await?;
     }
-    sandbox.start_trials();
+    sandbox
+        .start_eck_trial()
+        .context("starting ECK's enterprise trial")?;
     output.status(
         "Started",
-        "a trial license on both clusters, as POST _license/start_trial?acknowledge=true does: API-key links need one",
+        "ECK's enterprise trial (the Secret eck-trial-license in elastic-system): ECK starts a trial license on both clusters, which API-key links need",
     );
     for step in API_KEY_STEPS {
         run_step(step, &kubeconfig, output).await?;

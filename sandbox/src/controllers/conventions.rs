@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use crate::elasticsearch::SslLayer;
 
+/// The operator's own namespace, where ECK is installed (and its trial Secret goes).
+pub const OPERATOR_NAMESPACE: &str = "elastic-system";
 /// On everything ECK makes for a cluster: `elasticsearch`.
 pub const TYPE_LABEL: &str = "common.k8s.elastic.co/type";
 /// On everything ECK makes for a cluster: the resource's name.

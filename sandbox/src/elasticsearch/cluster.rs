@@ -12,7 +12,7 @@ use super::errors::EsError;
 use super::faults::Faults;
 use super::journal::Journal;
 use super::license::{ADVANCED_REMOTE_CLUSTER_SECURITY, non_compliant_cause};
-use super::license::{License, TrialStart};
+use super::license::{BasicStart, License, LicensesMetadata, TrialStart};
 use super::registry::{self, FlatSettings};
 use super::remote::{
     self, Connection, Credentials, Demand, Handshake, LinkFailure, LinkStatus, Links, RemoteConfig,
@@ -45,7 +45,7 @@ pub struct Cluster {
 #[derive(Default)]
 struct State {
     settings: ClusterSettings,
-    license: License,
+    licenses: LicensesMetadata,
     api_keys: ApiKeys,
     links: Links,
     /// The node starts the links have seen.
@@ -97,13 +97,17 @@ impl Cluster {
     }
 
     pub fn license(&self) -> License {
-        lock(&self.state).license
+        lock(&self.state).licenses.license
     }
 
     pub fn start_trial(&self, acknowledged: bool) -> TrialStart {
         lock(&self.state)
-            .license
+            .licenses
             .start_trial(acknowledged, now_millis())
+    }
+
+    pub fn start_basic(&self) -> BasicStart {
+        lock(&self.state).licenses.start_basic()
     }
 
     /// Works on the cluster's API keys, under the state's lock.

@@ -1,7 +1,7 @@
 //! The cluster's license, part of its cluster state (so it outlives node restarts): basic
-//! until a trial is started, which can happen once in the life of a cluster
-//! (ES: `license/StartTrialClusterTask.java`, `LicensesMetadata.isEligibleForTrial`), and the
-//! features each type allows.
+//! until a trial is started, which can happen once in the life of a cluster, even after a
+//! return to basic (ES: `license/StartTrialClusterTask.java`, `StartBasicClusterTask.java`,
+//! `LicensesMetadata.isEligibleForTrial`), and the features each type allows.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -27,12 +27,56 @@ pub enum License {
     },
 }
 
+/// The license and whether a trial ever ran: ES's `LicensesMetadata`, whose trial version
+/// `start_basic` keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LicensesMetadata {
+    pub license: License,
+    trial_started: bool,
+}
+
+/// What `POST _license/start_basic?acknowledge=true` did (ES: `PostStartBasicResponse.Status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BasicStart {
+    GeneratedBasic,
+    /// Answered 403 "Operation failed: Current license is basic.".
+    AlreadyUsingBasic,
+}
+
 /// What `POST _license/start_trial` did (ES: `PostStartTrialResponse.Status`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TrialStart {
     NeedsAcknowledgement,
     Started,
     AlreadyActivated,
+}
+
+impl LicensesMetadata {
+    /// Starts a trial, once per cluster, and only when acknowledged.
+    pub fn start_trial(&mut self, acknowledged: bool, now_millis: u64) -> TrialStart {
+        match (acknowledged, self.trial_started) {
+            (false, _) => TrialStart::NeedsAcknowledgement,
+            (true, false) => {
+                self.license = License::Trial {
+                    issued_at_millis: now_millis,
+                };
+                self.trial_started = true;
+                TrialStart::Started
+            }
+            (true, true) => TrialStart::AlreadyActivated,
+        }
+    }
+
+    /// Returns to basic, acknowledged (as ECK posts it); the trial stays used.
+    pub fn start_basic(&mut self) -> BasicStart {
+        match self.license {
+            License::Basic => BasicStart::AlreadyUsingBasic,
+            License::Trial { .. } => {
+                self.license = License::Basic;
+                BasicStart::GeneratedBasic
+            }
+        }
+    }
 }
 
 impl License {
@@ -47,20 +91,6 @@ impl License {
     /// allowed: a trial allows every feature, basic none of them.
     pub fn allows_enterprise_features(self) -> bool {
         matches!(self, License::Trial { .. })
-    }
-
-    /// Starts a trial, once per cluster, and only when acknowledged.
-    pub fn start_trial(&mut self, acknowledged: bool, now_millis: u64) -> TrialStart {
-        match (acknowledged, *self) {
-            (false, _) => TrialStart::NeedsAcknowledgement,
-            (true, License::Basic) => {
-                *self = License::Trial {
-                    issued_at_millis: now_millis,
-                };
-                TrialStart::Started
-            }
-            (true, License::Trial { .. }) => TrialStart::AlreadyActivated,
-        }
     }
 
     /// The body of `GET _license`.
@@ -156,21 +186,31 @@ mod tests {
 
     #[test]
     fn a_trial_starts_once_and_only_when_acknowledged() {
-        let mut license = License::Basic;
+        let mut licenses = LicensesMetadata::default();
         assert_eq!(
-            license.start_trial(false, 5),
+            licenses.start_trial(false, 5),
             TrialStart::NeedsAcknowledgement
         );
-        assert_eq!(license, License::Basic);
-        assert_eq!(license.start_trial(true, 5), TrialStart::Started);
-        assert!(license.allows_enterprise_features());
-        assert_eq!(license.start_trial(true, 9), TrialStart::AlreadyActivated);
+        assert_eq!(licenses.license, License::Basic);
+        assert_eq!(licenses.start_trial(true, 5), TrialStart::Started);
+        assert!(licenses.license.allows_enterprise_features());
+        assert_eq!(licenses.start_trial(true, 9), TrialStart::AlreadyActivated);
         assert_eq!(
-            license,
+            licenses.license,
             License::Trial {
                 issued_at_millis: 5
             }
         );
+    }
+
+    #[test]
+    fn a_return_to_basic_keeps_the_trial_used() {
+        let mut licenses = LicensesMetadata::default();
+        assert_eq!(licenses.start_basic(), BasicStart::AlreadyUsingBasic);
+        licenses.start_trial(true, 5);
+        assert_eq!(licenses.start_basic(), BasicStart::GeneratedBasic);
+        assert_eq!(licenses.license, License::Basic);
+        assert_eq!(licenses.start_trial(true, 9), TrialStart::AlreadyActivated);
     }
 
     #[test]

@@ -37,6 +37,7 @@ use std::sync::Arc;
 use cluster::Cluster;
 pub use journal::RequestRecord;
 pub use roles::without_remote_cluster_client;
+pub(crate) use world::now_millis;
 pub use world::{
     ClusterId, ElasticsearchConfig, KeyGrant, RemoteClusterServer, SslLayer, Topology,
 };
@@ -107,6 +108,12 @@ impl Elasticsearch {
     /// when the cluster had one already (a trial starts once in a cluster's life).
     pub fn start_trial(&self) -> bool {
         self.cluster.start_trial(true) == license::TrialStart::Started
+    }
+
+    /// Returns to a basic license as `POST _license/start_basic?acknowledge=true` does; false
+    /// when the cluster was on basic already (answered 403). A trial cannot start again.
+    pub fn start_basic(&self) -> bool {
+        self.cluster.start_basic() == license::BasicStart::GeneratedBasic
     }
 
     /// The license type: `basic` or `trial`.

@@ -8,14 +8,16 @@
 //! as soon as their request returns (load-balancer addresses excepted: see
 //! `load_balancers`).
 //!
-//! Three controllers of the API server: [`Eck`] (the Elasticsearch reconcile), then, once the
-//! kubelet runs the cluster's Elasticsearch, [`RemoteClusters`] (`spec.remoteClusters`), and
+//! Four controllers of the API server: [`Eck`] (the Elasticsearch reconcile), then, once the
+//! kubelet runs the cluster's Elasticsearch, [`Licenses`] (the operator's licenses, its trial,
+//! and each cluster's license) and [`RemoteClusters`] (`spec.remoteClusters`), and
 //! [`OwnedObjects`] (a client's change to what ECK owns). ECK reaches the pods it runs
 //! through [`Pods`], which the kubelet provides.
 
 mod apply;
 mod elasticsearch_yml;
 mod http;
+mod licenses;
 mod material;
 mod operator;
 mod pods;
@@ -25,7 +27,10 @@ mod secrets;
 pub mod secure_settings;
 mod services;
 mod statefulsets;
+mod trial;
 
+pub use licenses::Licenses;
 pub use material::{ClusterMaterial, HttpLayer};
 pub use operator::{Eck, OwnedObjects, Pods};
 pub use remote_clusters::RemoteClusters;
+pub use trial::trial_request;

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 use super::apply::apply_owned;
 use super::http::http_certificate_names;
+use super::licenses::{self, Health};
 use super::material::{ClusterMaterial, HttpLayer};
 use super::resource::{Cluster, Pause, PodTemplates, paused, statefulset_name};
 use super::{elasticsearch_yml, http, pods, secrets, secure_settings, services, statefulsets};
@@ -253,13 +254,15 @@ impl Eck {
             cluster_state.material.http.client_authentication = serving.client_authentication;
         }
         let mut secrets = secrets::desired(&cluster, &cluster_state.material);
+        let mut restarted = 0;
         let (stateful, to_restart) = if orchestrated {
             let rolled = cluster_state.observe(cluster.pod_templates());
             let now = Instant::now();
             let restart = self.delays.get().pod_restart;
             let roll = &mut cluster_state.roll;
             roll.schedule(&stored_pods_of(api, &cluster, &rolled), now, restart);
-            let (restarted, to_restart) = roll.due(now);
+            let to_restart;
+            (restarted, to_restart) = roll.due(now);
             self.schedule_reconcile(api, namespace, name, roll.next_timer());
             cluster_state.node_starts += restarted;
             (stateful_objects(api, &cluster), to_restart)
@@ -285,6 +288,16 @@ impl Eck {
         api.update_status(&ELASTICSEARCHES, namespace, name, |_| {
             Some(cluster.status(&to_restart))
         });
+        // Right after a node restarted, ECK's observer has not seen the cluster answer yet
+        // (it polls every 10 s, and a new observer starts with no health: ECK
+        // `elasticsearch/observer/observer.go`), so ECK reconciles the license with the empty
+        // one, which turns a trial started by hand to basic (`licenses::Health`). With
+        // one node that is every restart, as the real stack showed; with more, a race (its
+        // poll or `GET _license` reaching the restarting node), which the sandbox settles the
+        // same way so that nothing relies on such a trial.
+        if let (true, Some(pods)) = (restarted > 0, self.pods()) {
+            licenses::apply(api, pods.as_ref(), namespace, name, Health::Unknown);
+        }
     }
 
     /// ECK watches the ConfigMaps of extra CAs: reconcile the clusters that use this one.

@@ -7,7 +7,7 @@
 //! either way (its own CA when none).
 //! ECK: `pkg/controller/elasticsearch/remotecluster/{elasticsearch,annotations}.go`,
 //! `pkg/controller/elasticsearch/certificates/remoteca/reconcile.go`,
-//! `pkg/controller/common/license/check.go`.
+//! `pkg/controller/common/license/check.go` (in `licenses`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use super::apply::apply_owned;
+use super::licenses::enterprise_features_enabled;
 use super::operator::{Eck, Pods};
 use super::resource::{Pause, paused};
 use crate::apiserver::json;
@@ -26,7 +27,6 @@ use crate::apiserver::{Change, Controller, KubeApi};
 use crate::controllers::conventions::{CLUSTER_NAME_LABEL, TYPE_LABEL};
 
 pub const MANAGED_ANNOTATION: &str = "elasticsearch.k8s.elastic.co/managed-remote-clusters";
-const LICENSE_SCOPE_LABEL: &str = "license.k8s.elastic.co/scope";
 /// What ECK logs and emits as an event when the license does not allow `remoteClusters`.
 pub const UNLICENSED: &str =
     "Remote cluster is an enterprise feature. Enterprise features are disabled";
@@ -61,7 +61,7 @@ impl Controller for RemoteClusters {
 /// Brings the remote cluster settings of one cluster, and the remote CA secrets of every
 /// cluster, in line with the `spec.remoteClusters` of all.
 pub fn reconcile(api: &KubeApi, eck: &Eck, pods: &dyn Pods, namespace: &str, name: &str) {
-    let licensed = enterprise_enabled(api);
+    let licensed = enterprise_features_enabled(api);
     if let Some(resource) = api.get(&ELASTICSEARCHES, namespace, name) {
         update_settings(api, pods, &resource, licensed);
     }
@@ -69,24 +69,6 @@ pub fn reconcile(api: &KubeApi, eck: &Eck, pods: &dyn Pods, namespace: &str, nam
     for cluster in &clusters {
         remote_ca(api, eck, cluster, &clusters, licensed);
     }
-}
-
-/// ECK's `EnterpriseFeaturesEnabled`: an operator-scoped license secret of type enterprise,
-/// or an enterprise trial (the sandbox checks no signature).
-fn enterprise_enabled(api: &KubeApi) -> bool {
-    let secrets = api.list(&SECRETS, None);
-    secrets
-        .iter()
-        .filter(|secret| json::label(secret, LICENSE_SCOPE_LABEL) == Some("operator"))
-        .filter_map(|secret| secret["data"]["license"].as_str())
-        .filter_map(|data| STANDARD.decode(data).ok())
-        .filter_map(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
-        .any(|license| {
-            matches!(
-                license["license"]["type"].as_str(),
-                Some("enterprise" | "enterprise_trial" | "enterprise-trial")
-            )
-        })
 }
 
 /// One entry of `spec.remoteClusters` that names an Elasticsearch resource.

@@ -17,6 +17,18 @@ pub fn statefulset_name(cluster: &str, node_set: &str) -> String {
     format!("{cluster}-es-{node_set}")
 }
 
+/// The `ownerReferences` that make an object the resource's (a controller reference).
+pub(super) fn owner_reference(resource: &Value) -> Value {
+    json!([{
+        "apiVersion": ELASTICSEARCHES.api_version(),
+        "kind": ELASTICSEARCHES.kind,
+        "name": json::name(resource),
+        "uid": json::meta_str(resource, "uid"),
+        "controller": true,
+        "blockOwnerDeletion": true,
+    }])
+}
+
 /// What ECK last acted on for one nodeSet: what its pods are built from.
 pub(super) type PodTemplates = BTreeMap<String, Value>;
 
@@ -87,14 +99,7 @@ impl<'a> Cluster<'a> {
 
     /// A controller reference to the Elasticsearch resource.
     pub(super) fn owner_reference(&self) -> Value {
-        json!([{
-            "apiVersion": ELASTICSEARCHES.api_version(),
-            "kind": ELASTICSEARCHES.kind,
-            "name": self.name,
-            "uid": json::meta_str(self.resource, "uid"),
-            "controller": true,
-            "blockOwnerDeletion": true,
-        }])
+        owner_reference(self.resource)
     }
 
     /// What each nodeSet's pods are built from: a change rolls them.
