@@ -17,7 +17,10 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::apply::apply_owned;
-use super::operator::Pods;
+use super::license_secrets::{
+    LICENSE_KEY, LICENSE_SCOPE_LABEL, LICENSE_TYPE, LICENSE_TYPE_LABEL, license_json,
+};
+use super::pods::Pods;
 use super::resource::{Pause, owner_reference, paused};
 use super::trial;
 use crate::apiserver::resources::{ELASTICSEARCHES, SECRETS};
@@ -25,14 +28,8 @@ use crate::apiserver::{Change, Controller, KubeApi, json};
 use crate::controllers::conventions::TYPE_LABEL;
 use crate::elasticsearch::now_millis;
 
-pub const LICENSE_SCOPE_LABEL: &str = "license.k8s.elastic.co/scope";
-pub const LICENSE_TYPE_LABEL: &str = "license.k8s.elastic.co/type";
 /// On a cluster license: the uid of the operator license it comes from.
 const LICENSE_NAME_LABEL: &str = "license.k8s.elastic.co/name";
-/// The key of the license JSON in its Secret (ECK: `license.FileName`).
-pub const LICENSE_KEY: &str = "license";
-/// `common.k8s.elastic.co/type` of every license Secret.
-pub const LICENSE_TYPE: &str = "license";
 
 /// ECK's license controller and the license step of its Elasticsearch reconcile: registered
 /// after the kubelet, which runs the Elasticsearch it posts to.
@@ -94,14 +91,6 @@ struct OperatorLicense {
     issuer: String,
     start_millis: u64,
     expiry_millis: u64,
-}
-
-/// The license JSON a license Secret holds under [`LICENSE_KEY`].
-pub fn license_json(secret: &Value) -> Option<Value> {
-    let bytes = STANDARD
-        .decode(secret["data"][LICENSE_KEY].as_str()?)
-        .ok()?;
-    serde_json::from_slice(&bytes).ok()
 }
 
 impl OperatorLicense {

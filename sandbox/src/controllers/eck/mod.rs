@@ -17,6 +17,7 @@
 mod apply;
 mod elasticsearch_yml;
 mod http;
+mod license_secrets;
 mod licenses;
 mod material;
 mod operator;
@@ -31,6 +32,7 @@ mod trial;
 
 pub use licenses::Licenses;
 pub use material::{ClusterMaterial, HttpLayer};
-pub use operator::{Eck, OwnedObjects, Pods};
+pub use operator::{Eck, OwnedObjects};
+pub use pods::Pods;
 pub use remote_clusters::RemoteClusters;
 pub use trial::trial_request;

@@ -12,6 +12,7 @@ use super::apply::apply_owned;
 use super::http::http_certificate_names;
 use super::licenses::{self, Health};
 use super::material::{ClusterMaterial, HttpLayer};
+use super::pods::Pods;
 use super::resource::{Cluster, Pause, PodTemplates, paused, statefulset_name};
 use super::{elasticsearch_yml, http, pods, secrets, secure_settings, services, statefulsets};
 use crate::apiserver::resources::{
@@ -21,7 +22,6 @@ use crate::apiserver::{Change, Controller, KubeApi, Origin, json};
 use crate::controllers::conventions::{
     CLUSTER_NAME_LABEL, STATEFULSET_LABEL, SharedDelays, TYPE_LABEL, transport_ca_paths,
 };
-use crate::elasticsearch::Elasticsearch;
 use crate::tls::CertificateAuthority;
 
 impl ClusterMaterial {
@@ -88,15 +88,6 @@ pub struct Eck {
     delays: Arc<SharedDelays>,
     /// The kubelet's, once the kube cluster is assembled.
     pods: Arc<OnceLock<Weak<dyn Pods>>>,
-}
-
-/// What ECK needs of the pods it runs; the kubelet provides it.
-pub trait Pods: Send + Sync {
-    /// The Elasticsearch API of the cluster's pods, once they run.
-    fn elasticsearch(&self, namespace: &str, name: &str) -> Option<Elasticsearch>;
-    /// A step of a rolling upgrade restarted pods of clusters in `namespace`: their nodes
-    /// load their files as they are now.
-    fn restarted(&self, api: &KubeApi, namespace: &str);
 }
 
 impl Controller for Eck {
@@ -215,19 +206,37 @@ impl Eck {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Brings everything ECK makes for that cluster in line with its resource. Holds the
-    /// operator's lock throughout, so reconciles never interleave.
+    /// Brings everything ECK makes for that cluster in line with its resource, then its
+    /// license.
     pub fn reconcile(&self, api: &KubeApi, namespace: &str, name: &str) {
+        let restarted = self.reconcile_objects(api, namespace, name);
+        // Right after a node restarted, ECK's observer has not seen the cluster answer yet
+        // (it polls every 10 s, and a new observer starts with no health: ECK
+        // `elasticsearch/observer/observer.go`), so ECK reconciles the license with the empty
+        // one, which turns a trial started by hand to basic (`licenses::Health`). With
+        // one node that is every restart, as the real stack showed; with more, a race (its
+        // poll or `GET _license` reaching the restarting node), which the sandbox settles the
+        // same way so that nothing relies on such a trial. Outside the operator's lock: an
+        // emulated Elasticsearch holds its own while it reads ECK's certificates (a probe
+        // checking trust), so the order is always Elasticsearch, then ECK.
+        if let (true, Some(pods)) = (restarted > 0, self.pods()) {
+            licenses::apply(api, pods.as_ref(), namespace, name, Health::Unknown);
+        }
+    }
+
+    /// The objects ECK makes for the cluster; how many of its nodes this restarted. Holds the
+    /// operator's lock throughout, so reconciles never interleave.
+    fn reconcile_objects(&self, api: &KubeApi, namespace: &str, name: &str) -> u64 {
         let mut state = self.lock();
         let Some(resource) = api.get(&ELASTICSEARCHES, namespace, name) else {
-            return;
+            return 0;
         };
         let pause = paused(&resource);
         if pause == Some(Pause::Everything) {
-            return;
+            return 0;
         }
         let Some(cluster_state) = state.cluster(namespace, name) else {
-            return;
+            return 0;
         };
         let mut cluster = Cluster::new(&resource, cluster_state.index);
         // File-based secure settings are reloaded, not built into the pods: they roll nothing.
@@ -288,16 +297,7 @@ impl Eck {
         api.update_status(&ELASTICSEARCHES, namespace, name, |_| {
             Some(cluster.status(&to_restart))
         });
-        // Right after a node restarted, ECK's observer has not seen the cluster answer yet
-        // (it polls every 10 s, and a new observer starts with no health: ECK
-        // `elasticsearch/observer/observer.go`), so ECK reconciles the license with the empty
-        // one, which turns a trial started by hand to basic (`licenses::Health`). With
-        // one node that is every restart, as the real stack showed; with more, a race (its
-        // poll or `GET _license` reaching the restarting node), which the sandbox settles the
-        // same way so that nothing relies on such a trial.
-        if let (true, Some(pods)) = (restarted > 0, self.pods()) {
-            licenses::apply(api, pods.as_ref(), namespace, name, Health::Unknown);
-        }
+        restarted
     }
 
     /// ECK watches the ConfigMaps of extra CAs: reconcile the clusters that use this one.

@@ -1,13 +1,24 @@
 //! The pods of a cluster, as ECK's StatefulSets run them: `NAME-es-NODESET-I`, made from
 //! their StatefulSet's template (each data claim named after its pod, as the StatefulSet
-//! controller does), running and ready.
+//! controller does), running and ready; and what ECK needs of them from the kubelet
+//! ([`Pods`]).
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::apiserver::json;
+use crate::apiserver::{KubeApi, json};
+use crate::elasticsearch::Elasticsearch;
+
+/// What ECK needs of the pods it runs; the kubelet provides it.
+pub trait Pods: Send + Sync {
+    /// The Elasticsearch API of the cluster's pods, once they run.
+    fn elasticsearch(&self, namespace: &str, name: &str) -> Option<Elasticsearch>;
+    /// A step of a rolling upgrade restarted pods of clusters in `namespace`: their nodes
+    /// load their files as they are now.
+    fn restarted(&self, api: &KubeApi, namespace: &str);
+}
 
 /// The pods of every StatefulSet of a cluster (the `index`-th one: it tells their IPs apart),
 /// on the kube cluster's node `host_ip`.

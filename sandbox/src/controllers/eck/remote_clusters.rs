@@ -18,7 +18,8 @@ use serde_json::{Map, Value, json};
 
 use super::apply::apply_owned;
 use super::licenses::enterprise_features_enabled;
-use super::operator::{Eck, Pods};
+use super::operator::Eck;
+use super::pods::Pods;
 use super::resource::{Pause, paused};
 use crate::apiserver::json;
 use crate::apiserver::resources::{ELASTICSEARCHES, SECRETS};

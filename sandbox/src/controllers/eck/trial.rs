@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use rcgen::PublicKeyData;
 use serde_json::{Value, json};
 
-use super::licenses::{
+use super::license_secrets::{
     LICENSE_KEY, LICENSE_SCOPE_LABEL, LICENSE_TYPE, LICENSE_TYPE_LABEL, license_json,
 };
 use crate::apiserver::resources::SECRETS;
