@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::apiserver::resources::SECRETS;
 use crate::apiserver::write::Part;
-use crate::apiserver::{ApiConfig, Controller, KubeApi};
+use crate::apiserver::{ApiConfig, Controller, EckRelease, KubeApi};
 use crate::controllers::conventions::SharedDelays;
 use crate::controllers::eck::{self, ClusterMaterial, Eck};
 use crate::controllers::kubelet::{EsEndpoint, Kubelet, VolumeSync};
@@ -24,6 +24,7 @@ pub(crate) struct ClusterConfig {
     pub ca_pem: String,
     pub admin_token: String,
     pub crd_installed: bool,
+    pub eck_release: EckRelease,
 }
 
 /// What the kube clusters of one sandbox share.
@@ -83,6 +84,7 @@ impl KubeCluster {
             ca_pem: config.ca_pem,
             admin_token: config.admin_token,
             crd_installed: config.crd_installed,
+            eck_release: config.eck_release,
             node_address: shared.addresses.next_address(),
             controllers,
             pods: kubelet.clone(),

@@ -52,7 +52,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-pub use apiserver::{KubeApi, PolicyRule, RequestRecord};
+pub use apiserver::{EckRelease, KubeApi, PolicyRule, RequestRecord};
 pub use controllers::conventions::TrustDelays;
 pub use controllers::eck::ClusterMaterial;
 pub use controllers::kubelet::EsEndpoint;
@@ -88,6 +88,8 @@ pub struct KubeClusterSpec {
     pub elasticsearch: Vec<ElasticsearchSpec>,
     /// false: ECK's CRD is not installed (its paths answer 404, discovery omits it).
     pub crd_installed: bool,
+    /// Which ECK's CRD is installed.
+    pub eck_release: EckRelease,
 }
 
 /// One Elasticsearch resource seeded at start.
@@ -144,6 +146,7 @@ impl KubeClusterSpec {
             context: context.to_string(),
             elasticsearch,
             crd_installed: true,
+            eck_release: EckRelease::default(),
         }
     }
 }
@@ -299,6 +302,7 @@ async fn start_api_server(
             ca_pem: ca.cert_pem().to_string(),
             admin_token: json::random_secret(40),
             crd_installed: spec.crd_installed,
+            eck_release: spec.eck_release,
         },
         shared,
     );

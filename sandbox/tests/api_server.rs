@@ -16,7 +16,9 @@ use common::{
     ES_GROUP, client, es_api, get, kube_client, list_version, merge_patch, patch_cluster_one, raw,
     standard, status,
 };
-use ecr_sandbox::{Fault, FaultKind, KubeClusterSpec, PolicyRule, Sandbox, SandboxSpec};
+use ecr_sandbox::{
+    EckRelease, Fault, FaultKind, KubeClusterSpec, PolicyRule, Sandbox, SandboxSpec,
+};
 
 #[tokio::test]
 async fn requests_without_a_valid_token_get_401() {
@@ -453,6 +455,44 @@ async fn invalid_elasticsearch_resources_get_422_with_field_causes() {
         reply.body["spec"].get("typo").is_none(),
         "unknown fields are pruned"
     );
+}
+
+#[tokio::test]
+async fn an_older_ecks_crd_knows_no_service_template_of_the_remote_cluster_server() {
+    let mut spec = SandboxSpec::standard();
+    spec.kube_clusters[0].eck_release = EckRelease::Eck3_2;
+    let sandbox = Sandbox::start(spec).await.expect("the sandbox starts");
+    let client = client(&sandbox).await;
+    let server = json!({"spec": {"remoteClusterServer": {"enabled": true,
+        "service": {"spec": {"type": "LoadBalancer"}}}}});
+    let reply = patch_cluster_one(
+        &client,
+        "?fieldValidation=Strict&dryRun=All",
+        server.clone(),
+    )
+    .await;
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("unknown field \"spec.remoteClusterServer.service\"")),
+        "{}",
+        reply.body
+    );
+    let reply = patch_cluster_one(&client, "", server).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.body["spec"]["remoteClusterServer"],
+        json!({"enabled": true}),
+        "the field is pruned"
+    );
+
+    let current = standard().await;
+    let client = self::client(&current).await;
+    let enabled = json!({"spec": {"remoteClusterServer": {"enabled": true,
+        "service": {"spec": {"type": "LoadBalancer"}}}}});
+    let reply = patch_cluster_one(&client, "?fieldValidation=Strict&dryRun=All", enabled).await;
+    assert_eq!(reply.status, 200, "ECK 3.5's CRD has it: {}", reply.body);
 }
 
 #[tokio::test]

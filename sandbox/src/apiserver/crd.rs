@@ -41,7 +41,41 @@ static ELASTICSEARCH_V1: LazyLock<CrdVersion> = LazyLock::new(|| {
         .expect("the embedded Elasticsearch CRD is valid JSON of the CRD version shape")
 });
 
-/// The Elasticsearch CRD, version v1.
+/// The Elasticsearch CRD, version v1, of ECK 3.5.
 pub fn elasticsearch() -> &'static CrdVersion {
     &ELASTICSEARCH_V1
+}
+
+/// Which ECK's CRD an API server has installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EckRelease {
+    /// ECK 3.5, whose CRD is embedded.
+    #[default]
+    Eck3_5,
+    /// ECK 2.16 to 3.2: a remote cluster server, but no `spec.remoteClusterServer.service`
+    /// (cloud-on-k8s v3.2.0 pkg/apis/elasticsearch/v1/elasticsearch_types.go,
+    /// `RemoteClusterServer`; v3.3.0 added `Service`), so a patch naming it is refused under
+    /// strict field validation and pruned otherwise.
+    Eck3_2,
+}
+
+static ELASTICSEARCH_V1_ECK_3_2: LazyLock<CrdVersion> = LazyLock::new(|| {
+    let mut crd: CrdVersion = serde_json::from_str(include_str!("../crd/elasticsearch-v1.json"))
+        .expect("the embedded Elasticsearch CRD is valid JSON of the CRD version shape");
+    let server = crd
+        .schema
+        .open_api_v3_schema
+        .pointer_mut("/properties/spec/properties/remoteClusterServer/properties")
+        .and_then(Value::as_object_mut)
+        .expect("ECK 3.5's CRD describes spec.remoteClusterServer");
+    server.remove("service");
+    crd
+});
+
+/// The Elasticsearch CRD, version v1, of that ECK.
+pub fn elasticsearch_of(release: EckRelease) -> &'static CrdVersion {
+    match release {
+        EckRelease::Eck3_5 => &ELASTICSEARCH_V1,
+        EckRelease::Eck3_2 => &ELASTICSEARCH_V1_ECK_3_2,
+    }
 }

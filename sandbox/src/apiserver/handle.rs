@@ -11,6 +11,7 @@ use serde_json::Value;
 use tokio::io::DuplexStream;
 
 use super::auth::{PolicyRule, Users};
+use super::crd::EckRelease;
 use super::resources::{Registry, ResourceType};
 use super::store::Store;
 use super::strategy::Allocator;
@@ -72,6 +73,7 @@ pub(crate) struct ApiConfig {
     pub ca_pem: String,
     pub admin_token: String,
     pub crd_installed: bool,
+    pub eck_release: EckRelease,
     /// The loopback address standing for this kube cluster's nodes.
     pub node_address: String,
     /// Told of every change, in this order.
@@ -89,7 +91,7 @@ impl KubeApi {
             url: config.url,
             ca_pem: config.ca_pem,
             admin_token: config.admin_token,
-            registry: Registry::new(config.crd_installed),
+            registry: Registry::new(config.crd_installed, config.eck_release),
             store: Store::default(),
             faults: Faults::default(),
             requests: Mutex::default(),

@@ -25,6 +25,7 @@ mod watch;
 pub(crate) mod write;
 
 pub use auth::PolicyRule;
+pub use crd::EckRelease;
 pub(crate) use handle::{ApiConfig, Change, Controller, Origin, PodConnections, WeakKubeApi};
 pub use handle::{KubeApi, RequestRecord};
 pub(crate) use routes::router;

@@ -15,7 +15,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha512};
 
-use super::crd;
 use super::handle::KubeApi;
 use super::patch;
 use super::resources::{Registry, ResourceType};
@@ -134,7 +133,7 @@ pub fn document(registry: &Registry, group: &str, version: &str) -> Option<Value
     let mut schemas = meta_schemas();
     for rt in types {
         paths.extend(resource_paths(rt));
-        schemas.insert(schema_name(rt, rt.kind), kind_schema(rt));
+        schemas.insert(schema_name(rt, rt.kind), kind_schema(registry, rt));
         schemas.insert(schema_name(rt, &rt.list_kind()), list_schema(rt));
     }
     Some(json!({
@@ -397,9 +396,13 @@ fn query_parameter(name: &str, kind: &str, description: &str) -> Value {
 
 /// The schema of a kind: the CRD's for a custom resource (its metadata the shared
 /// `ObjectMeta`), a permissive object for the built-in kinds.
-fn kind_schema(rt: &ResourceType) -> Value {
+fn kind_schema(registry: &Registry, rt: &ResourceType) -> Value {
     let mut schema = if rt.custom {
-        crd::elasticsearch().schema.open_api_v3_schema.clone()
+        registry
+            .elasticsearch_crd()
+            .schema
+            .open_api_v3_schema
+            .clone()
     } else {
         json!({
             "type": "object",
@@ -481,6 +484,7 @@ fn meta_schemas() -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apiserver::crd::EckRelease;
     use crate::apiserver::resources::ES_GROUP;
 
     fn patch_operations<'a>(document: &'a Value, kind: &str) -> Vec<(&'a String, &'a Value)> {
@@ -504,7 +508,7 @@ mod tests {
 
     #[test]
     fn every_patch_of_every_kind_takes_field_validation() {
-        let registry = Registry::new(true);
+        let registry = Registry::new(true, EckRelease::default());
         for (group, version) in group_versions(&registry) {
             let document = document(&registry, group, version).expect("served");
             for rt in registry.in_group_version(group, version) {
@@ -524,7 +528,8 @@ mod tests {
 
     #[test]
     fn the_elasticsearch_document_carries_the_crd_schema_and_its_paths() {
-        let document = document(&Registry::new(true), ES_GROUP, "v1").expect("served");
+        let document =
+            document(&Registry::new(true, EckRelease::default()), ES_GROUP, "v1").expect("served");
         let schema =
             &document["components"]["schemas"]["co.elastic.k8s.elasticsearch.v1.Elasticsearch"];
         assert_eq!(
@@ -533,7 +538,9 @@ mod tests {
         );
         assert_eq!(
             schema["properties"]["spec"],
-            crd::elasticsearch().schema.open_api_v3_schema["properties"]["spec"]
+            crate::apiserver::crd::elasticsearch()
+                .schema
+                .open_api_v3_schema["properties"]["spec"]
         );
         let item = &document["paths"]["/apis/elasticsearch.k8s.elastic.co/v1/namespaces/{namespace}/elasticsearches/{name}"];
         for method in ["get", "put", "patch", "delete"] {
@@ -550,18 +557,19 @@ mod tests {
 
     #[test]
     fn without_the_crd_there_is_no_elasticsearch_document() {
-        let registry = Registry::new(false);
+        let registry = Registry::new(false, EckRelease::default());
         assert_eq!(document(&registry, ES_GROUP, "v1"), None);
         assert_eq!(group_versions(&registry), [("", "v1"), ("apps", "v1")]);
         assert_eq!(
-            group_versions(&Registry::new(true)),
+            group_versions(&Registry::new(true, EckRelease::default())),
             [("", "v1"), ("apps", "v1"), (ES_GROUP, "v1")]
         );
     }
 
     #[test]
     fn built_in_kinds_of_a_group_are_named_as_kubernetes_names_them() {
-        let document = document(&Registry::new(true), "apps", "v1").expect("served");
+        let document =
+            document(&Registry::new(true, EckRelease::default()), "apps", "v1").expect("served");
         let schemas = &document["components"]["schemas"];
         assert!(schemas["io.k8s.api.apps.v1.StatefulSet"].is_object());
         assert!(schemas["io.k8s.api.apps.v1.StatefulSetList"].is_object());
@@ -569,7 +577,8 @@ mod tests {
 
     #[test]
     fn core_kinds_are_described_permissively_with_namespaces_cluster_scoped() {
-        let document = document(&Registry::new(true), "", "v1").expect("served");
+        let document =
+            document(&Registry::new(true, EckRelease::default()), "", "v1").expect("served");
         let secret = &document["components"]["schemas"]["io.k8s.api.core.v1.Secret"];
         assert_eq!(secret["x-kubernetes-preserve-unknown-fields"], true);
         assert_eq!(
@@ -585,7 +594,7 @@ mod tests {
 
     #[test]
     fn the_hash_names_the_document() {
-        let registry = Registry::new(true);
+        let registry = Registry::new(true, EckRelease::default());
         let one = document(&registry, "", "v1").expect("served");
         assert_eq!(
             hash(&one),

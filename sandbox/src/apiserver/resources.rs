@@ -1,6 +1,8 @@
 //! The resource types the emulated API server serves, and the facts about each that
 //! discovery, routing, error messages and tables need.
 
+use super::crd::{self, CrdVersion, EckRelease};
+
 /// The API group of ECK's Elasticsearch custom resource.
 pub const ES_GROUP: &str = "elasticsearch.k8s.elastic.co";
 
@@ -172,10 +174,11 @@ fn qualify(name: &str, group: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Registry {
     types: Vec<&'static ResourceType>,
+    eck_release: EckRelease,
 }
 
 impl Registry {
-    pub fn new(crd_installed: bool) -> Self {
+    pub fn new(crd_installed: bool, eck_release: EckRelease) -> Self {
         let mut types = vec![
             &NAMESPACES,
             &SECRETS,
@@ -187,7 +190,12 @@ impl Registry {
         if crd_installed {
             types.push(&ELASTICSEARCHES);
         }
-        Registry { types }
+        Registry { types, eck_release }
+    }
+
+    /// The installed Elasticsearch CRD (its schema validates and describes the resources).
+    pub fn elasticsearch_crd(&self) -> &'static CrdVersion {
+        crd::elasticsearch_of(self.eck_release)
     }
 
     pub fn all(&self) -> &[&'static ResourceType] {

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use regex::Regex;
 use serde_json::{Map, Value, json};
 
-use super::crd;
+use super::crd::CrdVersion;
 use super::json::{self, metadata_mut};
 use super::resources::{
     CONFIGMAPS, ELASTICSEARCHES, NAMESPACES, PODS, ResourceType, SECRETS, SERVICES,
@@ -74,6 +74,7 @@ pub fn prepare(
     object: &mut Value,
     old: Option<&Value>,
     allocator: &Allocator,
+    elasticsearch_crd: &CrdVersion,
     field_validation: FieldValidation,
 ) -> Result<Vec<String>, ApiError> {
     let name = json::name(object).to_string();
@@ -95,7 +96,7 @@ pub fn prepare(
             .unwrap_or("Pending")
             .into();
     } else if rt == &ELASTICSEARCHES {
-        let outcome = schema::validate(&crd::elasticsearch().schema.open_api_v3_schema, object);
+        let outcome = schema::validate(&elasticsearch_crd.schema.open_api_v3_schema, object);
         errors.extend(outcome.errors);
         warnings = unknown_field_warnings(rt, outcome.unknown_fields, field_validation)?;
     }

@@ -234,6 +234,7 @@ impl KubeApi {
                     &mut desired,
                     current,
                     &self.inner.allocator,
+                    self.inner.registry.elasticsearch_crd(),
                     options.field_validation,
                 )?;
                 Ok(desired)
