@@ -479,7 +479,7 @@ _ecr() {
             return 0
             ;;
         ecr__subcmd__disconnect)
-            opts="-n -o -y -v -q -h -V --alias --ref --remote --remote-namespace --remote-context --remote-es-url --es-url --es-ca-file --insecure --es-client-cert --es-client-key --es-client-cert-secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
+            opts="-n -o -y -v -q -h -V --alias --ref --remote --remote-namespace --remote-context --remote-es-url --remote-es-ca-file --es-url --es-ca-file --insecure --es-client-cert --es-client-key --es-client-cert-secret --kubeconfig --context --namespace --output --yes --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -502,6 +502,10 @@ _ecr() {
                     return 0
                     ;;
                 --remote-es-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote-es-ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

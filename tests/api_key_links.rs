@@ -471,3 +471,107 @@ async fn a_key_given_through_the_environment_is_installed_unseen() {
         without.stderr
     );
 }
+
+/// Under ECK before 3.3, whose resource has no `spec.remoteClusterServer.service` (the sandbox
+/// installs that ECK's CRD), the plan makes a LoadBalancer Service of ecr's own for port 9443;
+/// the link is proven through it, a re-run writes nothing, and status shows that service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn before_eck_3_3_the_remote_cluster_server_gets_a_load_balancer_of_ecrs_own() {
+    let mut spec = SandboxSpec::standard();
+    spec.kube_clusters[0].eck_release = ecr::sandbox::EckRelease::Eck3_2;
+    let env = Env::with(spec).await;
+    env.sandbox.start_eck_trial().expect("ECK's trial");
+    let run = connect_by_key(&env, &["--yes", "-o", "json"]).success();
+    assert!(
+        run.stderr.contains("cluster-two-ecr-remote-cluster")
+            && run.stderr.contains("this ECK (before 3.3) makes none"),
+        "{}",
+        run.stderr
+    );
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(report["links"][0]["remote_info"]["connected"], true);
+    let remote = es_resource(&env, "ns-two", "cluster-two");
+    assert_eq!(
+        remote["spec"]["remoteClusterServer"],
+        serde_json::json!({"enabled": true})
+    );
+    let service = env
+        .sandbox
+        .api("sandbox")
+        .get_object(
+            "",
+            "services",
+            Some("ns-two"),
+            "cluster-two-ecr-remote-cluster",
+        )
+        .expect("ecr's own service");
+    assert_eq!(service["spec"]["type"], "LoadBalancer");
+    let address = service["status"]["loadBalancer"]["ingress"][0]["ip"]
+        .as_str()
+        .expect("an address");
+    assert_eq!(
+        report["links"][0]["proxy_address"],
+        format!("{address}:9443")
+    );
+
+    let before = env.sandbox.api("sandbox").requests().len();
+    let again = connect_by_key(&env, &["--yes"]).success();
+    assert!(
+        again.stderr.contains("already in place, nothing written"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(env.writes_since("sandbox", before), Vec::<String>::new());
+
+    let status = env
+        .ecr(&["status", "cluster-one", "-n", "ns-one", "-o", "json"])
+        .success();
+    assert!(
+        status.stdout.contains("cluster-two-ecr-remote-cluster"),
+        "{}",
+        status.stdout
+    );
+}
+
+/// Other access updates the key in place (no restart), and a key that may only replicate still
+/// proves the link: the remote refuses the probe for that key, which it could only do once it
+/// authenticated the key (real Elasticsearch answers `connected: false` with its refusal).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_that_may_only_replicate_is_updated_in_place_and_still_proves_the_link() {
+    let env = Env::start().await;
+    env.sandbox.start_eck_trial().expect("ECK's trial");
+    connect_by_key(&env, &["--yes"]).success();
+    let api = env.sandbox.api("sandbox");
+    let restarts = |name: &str, namespace: &str| api.rolling_restarts(namespace, name);
+    let before = (
+        restarts("cluster-one", "ns-one"),
+        restarts("cluster-two", "ns-two"),
+    );
+
+    let replicate_only = [
+        &CONNECT_BY_KEY[..9],
+        &["--replication", "logs-*", "--timeout", "20s", "--yes"],
+    ]
+    .concat();
+    let run = env.ecr(&replicate_only).success();
+    assert!(
+        run.stderr
+            .contains("the key grants replication logs-* from now on; no restart"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Connected"), "{}", run.stderr);
+    let keys = keys_on_two(&env).await;
+    let access = &keys[0]["access"];
+    assert!(
+        access["search"].is_null() && access["replication"][0]["names"][0] == "logs-*",
+        "{keys:?}"
+    );
+    assert_eq!(
+        (
+            restarts("cluster-one", "ns-one"),
+            restarts("cluster-two", "ns-two")
+        ),
+        before
+    );
+}

@@ -419,9 +419,11 @@ pub fn migration_warning(
 }
 
 /// Refuses a license that cannot carry API-key links, naming the side. The hint is ECK's way:
-/// ECK 3.5 posts `start_basic` over a trial it did not start when it reconciles the license
-/// (cloud-on-k8s: pkg/controller/elasticsearch/license/apply.go, `applyLinkedLicense`), as the
-/// real stack showed right after a rolling restart.
+/// a trial started by hand is lost at the next rolling restart, since ECK 3.5 then reconciles
+/// the license of a cluster whose health it does not know yet with an empty current license
+/// (driver/shared/reconcile.go), and posts `start_basic` for it (cloud-on-k8s:
+/// pkg/controller/elasticsearch/license/apply.go, `applyLinkedLicense`), as the real stack
+/// showed.
 pub fn check_license(side: &str, cluster: &str, kind: &str, status: &str) -> Result<(), Failure> {
     if LICENSES.contains(&kind) && status == "active" {
         return Ok(());

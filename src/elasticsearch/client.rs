@@ -171,7 +171,7 @@ impl Elasticsearch {
     pub async fn probe_remote(&self, alias: &str, version: &str) -> anyhow::Result<LinkProbe> {
         match self.resolve_cluster(alias, version).await {
             Ok(resolved) => Ok(LinkProbe {
-                connected: resolved.connected,
+                connected: resolved.reached(),
                 error: resolved.error,
             }),
             Err(error)

@@ -109,6 +109,23 @@ pub struct ResolvedCluster {
     pub error: Option<String>,
 }
 
+impl ResolvedCluster {
+    /// Whether Elasticsearch reached the remote: connected, or refused by the remote for a
+    /// cross-cluster API key that it authenticated (a key that may replicate but not search:
+    /// the link works). Elasticsearch reports every security exception as `connected: false`,
+    /// since the local cluster may raise one before sending (ES: TransportResolveClusterAction);
+    /// only the remote words its refusal `towards remote cluster is unauthorized for ...
+    /// authenticated by API key id [..]`, the local cluster's names the alias (ES: x-pack
+    /// security AuthorizationDenialMessages, `actionDenied` and `remoteActionDenied`).
+    pub fn reached(&self) -> bool {
+        self.connected
+            || self.error.as_deref().is_some_and(|error| {
+                error.contains("towards remote cluster is unauthorized for ")
+                    && error.contains(" authenticated by API key id [")
+            })
+    }
+}
+
 pub(crate) type ResolveClusterAnswer = BTreeMap<String, ResolvedCluster>;
 
 /// What ecr reads of a search's answer: its `_clusters` summary (cross-cluster searches).
@@ -130,6 +147,32 @@ pub(crate) struct ClustersSummary {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn resolved(connected: bool, error: &str) -> ResolvedCluster {
+        ResolvedCluster {
+            connected,
+            skip_unavailable: true,
+            matching_indices: None,
+            error: Some(error.to_string()),
+        }
+    }
+
+    #[test]
+    fn a_remote_that_refuses_what_the_key_does_not_grant_was_reached() {
+        // Elasticsearch 8.19.21's answer on the real stack, through a key that may replicate only.
+        let remote = "action [indices:admin/resolve/cluster] towards remote cluster is unauthorized \
+            for user [elastic] with assigned roles [superuser] authenticated by API key id \
+            [TckuO6IBVWS8TFqtyw_8] of user [elastic], this action is granted by the index \
+            privileges [view_index_metadata,manage,read,read_cross_cluster,all]";
+        assert!(resolved(false, remote).reached());
+        // Refused by the local cluster before sending: nothing reached the remote.
+        let local = "action [indices:admin/resolve/cluster] towards remote cluster [two] is \
+            unauthorized for user [u] with assigned roles [r] because no remote indices \
+            privileges apply for the target cluster";
+        assert!(!resolved(false, local).reached());
+        assert!(!resolved(false, "Unable to connect to [two]").reached());
+        assert!(resolved(true, "no such index [x]").reached());
+    }
 
     #[test]
     fn remote_info_of_both_modes_and_unknown_fields_are_read() {

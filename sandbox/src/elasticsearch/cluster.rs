@@ -226,8 +226,14 @@ impl Cluster {
     /// allow the feature (checked when sending and when receiving: ES
     /// `SecurityServerTransportInterceptor`, `CrossClusterAccessServerTransportFilter`), the
     /// remote accepts the key, and the key grants search on the indices named. A wildcard
-    /// only matches what the key grants; a concrete index outside it is refused.
-    pub fn api_key_access(&self, remote: &RemoteConfig, indices: &[String]) -> Result<(), Cause> {
+    /// only matches what the key grants; a concrete index outside it is refused, in the
+    /// remote's words for `action`.
+    pub fn api_key_access(
+        &self,
+        remote: &RemoteConfig,
+        indices: &[String],
+        action: RemoteAction,
+    ) -> Result<(), Cause> {
         let Some(credentials) = &remote.credentials else {
             return Ok(());
         };
@@ -250,7 +256,7 @@ impl Cluster {
                 || (!index.contains('*') && !grant.search.iter().any(|p| wildcard_match(p, index)))
         });
         match refused {
-            Some(index) => Err(unauthorized_search(&grant, index)),
+            Some(index) => Err(action.unauthorized(&grant, index)),
             None => Ok(()),
         }
     }
@@ -332,16 +338,40 @@ impl Cluster {
 
 /// The remote's refusal of a search the key does not grant (an approximation of
 /// Elasticsearch's authorization denial message).
-fn unauthorized_search(grant: &KeyGrant, index: &str) -> Cause {
-    Cause::new(
-        "security_exception",
-        format!(
-            "action [indices:data/read/search] towards remote cluster is unauthorized for API \
-             key id [{}] of user [elastic] on indices [{index}], this action is granted by the \
-             index privileges [read,all]",
-            grant.id
-        ),
-    )
+/// A request that goes through a link to the remote's indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteAction {
+    Search,
+    ResolveCluster,
+}
+
+impl RemoteAction {
+    /// The remote's refusal of the action to a cross-cluster key it authenticated, as the
+    /// local `elastic` user sent it (ES: x-pack security `AuthorizationDenialMessages`,
+    /// `actionDenied` of a cross-cluster access authentication, words seen on the real stack).
+    fn unauthorized(self, grant: &KeyGrant, index: &str) -> Cause {
+        let (action, on_indices, privileges) = match self {
+            RemoteAction::Search => (
+                "indices:data/read/search",
+                format!(" on indices [{index}]"),
+                "read,all",
+            ),
+            RemoteAction::ResolveCluster => (
+                "indices:admin/resolve/cluster",
+                String::new(),
+                "view_index_metadata,manage,read,read_cross_cluster,all",
+            ),
+        };
+        Cause::new(
+            "security_exception",
+            format!(
+                "action [{action}] towards remote cluster is unauthorized for user [elastic] with \
+                 assigned roles [superuser] authenticated by API key id [{}] of user [elastic]\
+                 {on_indices}, this action is granted by the index privileges [{privileges}]",
+                grant.id
+            ),
+        )
+    }
 }
 
 /// The receiving side of API-key links: this cluster's license and keys.

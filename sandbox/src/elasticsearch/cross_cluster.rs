@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::cluster::Cluster;
+use super::cluster::{Cluster, RemoteAction};
 use super::errors::{Cause, EsError, index_not_found_cause};
 use super::remote::{Demand, LinkStatus, RemoteConfig};
 use super::settings::wildcard_match;
@@ -91,14 +91,19 @@ pub fn resolve_cluster(
             continue;
         };
         let entry = match cluster.link_status(remote, Demand::Reconnect) {
-            LinkStatus::Connected => match cluster.api_key_access(remote, indices) {
-                Ok(()) => resolved(cluster, remote.skip_unavailable, indices),
-                Err(cause) => json!({
-                    "connected": true,
-                    "skip_unavailable": remote.skip_unavailable,
-                    "error": cause.reason,
-                }),
-            },
+            LinkStatus::Connected => {
+                match cluster.api_key_access(remote, indices, RemoteAction::ResolveCluster) {
+                    Ok(()) => resolved(cluster, remote.skip_unavailable, indices),
+                    // Any security exception reads `connected: false`: the local cluster may raise
+                    // one before sending, so Elasticsearch cannot tell (ES:
+                    // TransportResolveClusterAction, its listener's onFailure).
+                    Err(cause) => json!({
+                        "connected": false,
+                        "skip_unavailable": remote.skip_unavailable,
+                        "error": cause.reason,
+                    }),
+                }
+            }
             _ => json!({ "connected": false, "skip_unavailable": remote.skip_unavailable }),
         };
         answer.insert(alias.clone(), entry);
@@ -173,7 +178,7 @@ async fn remote_search(
     };
     match status {
         LinkStatus::Connected => {
-            cluster.api_key_access(remote, indices)?;
+            cluster.api_key_access(remote, indices, RemoteAction::Search)?;
             first_concrete(indices).map_or(Ok(()), |index| Err(index_not_found_cause(index)))
         }
         LinkStatus::Connecting { .. } => Err(Cause::new(

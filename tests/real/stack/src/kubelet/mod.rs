@@ -155,7 +155,7 @@ impl Kubelet {
         let wanted: BTreeMap<String, Pod> = listed
             .items
             .into_iter()
-            .filter(|pod| Self::runs(pod))
+            .filter(runs)
             .filter_map(|pod| Some((pod.metadata.uid.clone()?, pod)))
             .collect();
         let gone: Vec<String> = self
@@ -203,16 +203,6 @@ impl Kubelet {
             }
         }
         Ok(())
-    }
-
-    /// A pod with an address, not being deleted.
-    fn runs(pod: &Pod) -> bool {
-        let addressed = pod
-            .status
-            .as_ref()
-            .and_then(|s| s.pod_ip.as_ref())
-            .is_some();
-        addressed && pod.metadata.deletion_timestamp.is_none()
     }
 
     /// Makes the pod's network, files and scripts, and starts it; `None` while a volume is not
@@ -423,6 +413,16 @@ async fn remove_pod(client: &Client, namespace: &str, name: &str, uid: &str) -> 
         Err(kube::Error::Api(status)) if status.code == 404 || status.code == 409 => Ok(()),
         Err(error) => Err(error).with_context(|| format!("removing pod {namespace}/{name}")),
     }
+}
+
+/// A pod with an address, not being deleted.
+fn runs(pod: &Pod) -> bool {
+    let addressed = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.pod_ip.as_ref())
+        .is_some();
+    addressed && pod.metadata.deletion_timestamp.is_none()
 }
 
 /// Once per exit, says that a pod's processes ended while it should run, with its log's end.
