@@ -242,35 +242,40 @@ impl Kube {
         name: &str,
         patch: &Value,
     ) -> anyhow::Result<Value> {
-        let api = self.dynamic_api(resource);
-        let request = Request::new(
-            "patch",
-            qualified::<DynamicObject>(resource),
-            Some(&self.namespace),
-            Some(name),
-        );
-        // Strict: a field the installed CRD does not know (an older ECK) is refused, naming
-        // the field, instead of being dropped with a warning that ecr would not see.
-        let params = PatchParams {
-            field_manager: Some(FIELD_MANAGER.into()),
-            field_validation: Some(ValidationDirective::Strict),
-            ..PatchParams::default()
-        };
-        let patched = answered(api.patch(name, &params, &Patch::Merge(patch)))
-            .await
-            .map_err(|error| errors::explain_write(error, &request, &self.server))?;
-        to_json(patched)
+        let (request, patched) = self.strict_merge_patch(resource, name, patch, false).await;
+        to_json(patched.map_err(|error| errors::explain_write(error, &request, &self.server))?)
     }
 
     /// The fields of a JSON merge patch that the installed CRD does not know, by a server-side
-    /// dry run with `fieldValidation=Strict` (nothing is written): empty when the server would
-    /// take the patch. The API server names each as `unknown field "spec.a.b"`.
+    /// dry run (nothing is written): empty when the server would take the patch. The API
+    /// server names each as `unknown field "spec.a.b"`.
     pub async fn unknown_fields(
         &self,
         resource: &ApiResource,
         name: &str,
         patch: &Value,
     ) -> anyhow::Result<Vec<String>> {
+        match self.strict_merge_patch(resource, name, patch, true).await {
+            (_, Ok(_)) => Ok(Vec::new()),
+            (_, Err(kube::Error::Api(status)))
+                if status.code == 400 && status.message.contains("unknown field") =>
+            {
+                Ok(unknown_fields_named(&status.message))
+            }
+            (request, Err(error)) => Err(errors::explain_write(error, &request, &self.server)),
+        }
+    }
+
+    /// A merge patch with `fieldValidation=Strict`: a field the installed CRD does not know
+    /// (an older ECK) is refused, naming the field, instead of being dropped with a warning
+    /// that ecr would not see. With the request, for explaining a failure.
+    async fn strict_merge_patch(
+        &self,
+        resource: &ApiResource,
+        name: &str,
+        patch: &Value,
+        dry_run: bool,
+    ) -> (Request, Result<DynamicObject, kube::Error>) {
         let api = self.dynamic_api(resource);
         let request = Request::new(
             "patch",
@@ -281,18 +286,11 @@ impl Kube {
         let params = PatchParams {
             field_manager: Some(FIELD_MANAGER.into()),
             field_validation: Some(ValidationDirective::Strict),
-            dry_run: true,
+            dry_run,
             ..PatchParams::default()
         };
-        match answered(api.patch(name, &params, &Patch::Merge(patch))).await {
-            Ok(_) => Ok(Vec::new()),
-            Err(kube::Error::Api(status))
-                if status.code == 400 && status.message.contains("unknown field") =>
-            {
-                Ok(unknown_fields_named(&status.message))
-            }
-            Err(error) => Err(errors::explain_write(error, &request, &self.server)),
-        }
+        let answer = answered(api.patch(name, &params, &Patch::Merge(patch))).await;
+        (request, answer)
     }
 
     /// Lists the objects of a custom resource type in the namespace. A type the API server

@@ -143,7 +143,8 @@ fn populate(api: &KubeApi, secret: &Value, license: &Value) {
             .to_string()
     };
     let filled = json!({"license": {
-        "uid": text("uid", &uuid()),
+        // A random version-4 UUID, as ECK's `uuid.NewUUID()` gives the trial.
+        "uid": text("uid", &json::new_uid()),
         "type": license["type"],
         "issue_date_in_millis": now,
         "expiry_date_in_millis": now + TRIAL_MILLIS,
@@ -218,22 +219,6 @@ fn write(api: &KubeApi, secret: Value) {
     }
 }
 
-/// A random version-4 UUID, as ECK's `uuid.NewUUID()` gives the trial.
-fn uuid() -> String {
-    let mut bytes: [u8; 16] = json::random_bytes();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,9 +235,8 @@ mod tests {
     fn an_empty_trial_is_not_populated_and_a_filled_one_is() {
         let empty = trial_license(&trial_request()).expect("an empty trial");
         assert!(!is_populated(&empty));
-        let filled = json!({"issuer": ECK_LICENSE_ISSUER, "issued_to": "Unknown", "uid": uuid(),
+        let filled = json!({"issuer": ECK_LICENSE_ISSUER, "issued_to": "Unknown", "uid": json::new_uid(),
             "expiry_date_in_millis": 3, "start_date_in_millis": 1, "issue_date_in_millis": 1});
         assert!(is_populated(&filled));
-        assert_eq!(uuid().len(), 36);
     }
 }
