@@ -58,6 +58,19 @@ fn es_resource(env: &Env, namespace: &str, name: &str) -> Value {
         .expect("the Elasticsearch resource")
 }
 
+/// The same `connect --api-key` again: it says all is in place and writes nothing.
+fn rerun_writes_nothing(env: &Env) -> Run {
+    let before = env.sandbox.api("sandbox").requests().len();
+    let again = connect_by_key(env, &["--yes"]).success();
+    assert!(
+        again.stderr.contains("already in place, nothing written"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(env.writes_since("sandbox", before), Vec::<String>::new());
+    again
+}
+
 fn assert_no_secret(run: &Run, key: &str) {
     let (id, _) = key.split_at(key.len() / 2);
     for text in [&run.stdout, &run.stderr] {
@@ -116,14 +129,7 @@ async fn one_command_connects_by_api_key_and_a_re_run_writes_nothing() {
     let remote = es_resource(&env, "ns-two", "cluster-two");
     assert_eq!(remote["spec"]["remoteClusterServer"]["enabled"], true);
 
-    let before = env.sandbox.api("sandbox").requests().len();
-    let again = connect_by_key(&env, &["--yes"]).success();
-    assert!(
-        again.stderr.contains("already in place, nothing written"),
-        "{}",
-        again.stderr
-    );
-    assert_eq!(env.writes_since("sandbox", before), Vec::<String>::new());
+    let again = rerun_writes_nothing(&env);
     assert!(again.stderr.contains("Connected"), "{}", again.stderr);
     assert_eq!(installed_key(&env), Some(key));
 }
@@ -514,14 +520,7 @@ async fn before_eck_3_3_the_remote_cluster_server_gets_a_load_balancer_of_ecrs_o
         format!("{address}:9443")
     );
 
-    let before = env.sandbox.api("sandbox").requests().len();
-    let again = connect_by_key(&env, &["--yes"]).success();
-    assert!(
-        again.stderr.contains("already in place, nothing written"),
-        "{}",
-        again.stderr
-    );
-    assert_eq!(env.writes_since("sandbox", before), Vec::<String>::new());
+    rerun_writes_nothing(&env);
 
     let status = env
         .ecr(&["status", "cluster-one", "-n", "ns-one", "-o", "json"])

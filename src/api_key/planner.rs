@@ -236,21 +236,21 @@ async fn plan_side(
     let mut own_service = None;
     if serves {
         let exposure = server_exposure(side, &resource).await?;
-        let served = spec_with_remote_cluster_server(&spec, exposure);
+        let served = spec_with_remote_cluster_server(&spec, exposure.kind());
         if !remote_cluster_server_enabled(&spec) {
             why.push(format!(
                 "they serve the remote cluster server (port {REMOTE_CLUSTER_PORT})"
             ));
         }
         match exposure {
-            ServerExposure::EckService if served != spec => {
+            Exposure::Eck if served != spec => {
                 service = Some(format!(
                     "ECK makes the service {} a LoadBalancer (ECK 3.3+)",
                     remote_cluster_service(&side.cluster)
                 ));
             }
-            ServerExposure::EckService => {}
-            ServerExposure::OwnService => own_service = own_service_write(side).await?,
+            Exposure::OwnToMake => own_service = Some(own_service_write(side)),
+            Exposure::Eck | Exposure::OwnMade => {}
         }
         spec = served;
     }
@@ -268,13 +268,32 @@ async fn plan_side(
     Ok(())
 }
 
+/// How a side's remote cluster server is exposed, as planning finds it.
+enum Exposure {
+    /// Through ECK's service (ECK 3.3+).
+    Eck,
+    /// Through ecr's own Service, already made.
+    OwnMade,
+    /// Through ecr's own Service, to make (ECK before 3.3).
+    OwnToMake,
+}
+
+impl Exposure {
+    fn kind(&self) -> ServerExposure {
+        match self {
+            Exposure::Eck => ServerExposure::EckService,
+            Exposure::OwnMade | Exposure::OwnToMake => ServerExposure::OwnService,
+        }
+    }
+}
+
 /// How `side` exposes its remote cluster server: through ECK's service where the installed
 /// CRD has `spec.remoteClusterServer.service` (ECK 3.3+; asked by a server-side dry run),
 /// else through a Service of ecr's own (kept once made, even after an upgrade of ECK).
 /// Refused where ECK has no remote cluster server at all (before 2.16).
-async fn server_exposure(side: &EckCluster, resource: &Value) -> anyhow::Result<ServerExposure> {
+async fn server_exposure(side: &EckCluster, resource: &Value) -> anyhow::Result<Exposure> {
     if eck_exposes_server(&resource["spec"]) {
-        return Ok(ServerExposure::EckService);
+        return Ok(Exposure::Eck);
     }
     let own = own_server_service_name(&side.cluster);
     if side
@@ -283,7 +302,7 @@ async fn server_exposure(side: &EckCluster, resource: &Value) -> anyhow::Result<
         .await?
         .is_some()
     {
-        return Ok(ServerExposure::OwnService);
+        return Ok(Exposure::OwnMade);
     }
     let patch = json!({"spec": remote_cluster_server_patch(ServerExposure::EckService)});
     let unknown = side
@@ -291,12 +310,12 @@ async fn server_exposure(side: &EckCluster, resource: &Value) -> anyhow::Result<
         .unknown_fields(&eck::elasticsearch_resource(), &side.cluster, &patch)
         .await?;
     if unknown.is_empty() {
-        Ok(ServerExposure::EckService)
+        Ok(Exposure::Eck)
     } else if unknown
         .iter()
         .all(|field| field.starts_with("spec.remoteClusterServer.service"))
     {
-        Ok(ServerExposure::OwnService)
+        Ok(Exposure::OwnToMake)
     } else {
         Err(Failure::new(
             FailureKind::Invalid,
@@ -311,29 +330,19 @@ async fn server_exposure(side: &EckCluster, resource: &Value) -> anyhow::Result<
     }
 }
 
-/// The creation of ecr's own load balancer for `side`'s remote cluster server, unless it is
-/// there.
-async fn own_service_write(side: &EckCluster) -> anyhow::Result<Option<Write>> {
-    let name = own_server_service_name(&side.cluster);
-    if side
-        .kube
-        .get_json(&service_resource(), &name)
-        .await?
-        .is_some()
-    {
-        return Ok(None);
-    }
-    Ok(Some(Write {
+/// The creation of ecr's own load balancer for `side`'s remote cluster server.
+fn own_service_write(side: &EckCluster) -> Write {
+    Write {
         place: ObjectPlace::of(&side.kube),
         resource: service_resource(),
         after: own_server_service(&side.cluster, side.kube.namespace()),
-        name,
+        name: own_server_service_name(&side.cluster),
         before: None,
         effect: format!(
             "a load balancer for port {REMOTE_CLUSTER_PORT} of the pods of {}: this ECK (before 3.3) makes none",
             side.cluster
         ),
-    }))
+    }
 }
 
 /// The service whose load balancer reaches `remote`'s remote cluster server: ecr's own where

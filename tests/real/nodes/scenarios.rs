@@ -461,18 +461,23 @@ pub async fn api_key_link(n: &Nodes) -> anyhow::Result<()> {
         ])
         .expect_code(0, "ecr disconnect of the API-key link")?;
     never_printed(&run, &key)?;
-    let left = n.remote_settings(one).await?;
-    ensure!(
-        !left
-            .iter()
-            .any(|k| k.starts_with("cluster.remote.cluster-two.")),
-        "settings of cluster-two left after disconnect: {left:?}"
-    );
     let keys = n.es(two, "GET", "/_security/api_key?name=ecr-*").await?;
+    disconnected(n, "cluster-two", &keys).await
+}
+
+/// After `disconnect`: cluster-one has no setting of `alias` left, and every key ecr made on
+/// the remote (its `GET _security/api_key?name=ecr-*`) is invalidated.
+async fn disconnected(n: &Nodes, alias: &str, keys: &serde_json::Value) -> anyhow::Result<()> {
+    let left = n.remote_settings(n.cluster_one()).await?;
+    let prefix = format!("cluster.remote.{alias}.");
+    ensure!(
+        !left.iter().any(|k| k.starts_with(&prefix)),
+        "settings of {alias} left after disconnect: {left:?}"
+    );
     let keys = keys["api_keys"].as_array().cloned().unwrap_or_default();
     ensure!(
         !keys.is_empty() && keys.iter().all(|k| k["invalidated"] == true),
-        "cluster-two's keys after disconnect: {keys:?}"
+        "the remote's keys after disconnect: {keys:?}"
     );
     Ok(())
 }
@@ -603,22 +608,10 @@ pub async fn api_key_link_outside_eck(n: &Nodes) -> anyhow::Result<()> {
         "ecr disconnect of the link to the Elasticsearch outside ECK",
     )?;
     never_printed(&run, &key)?;
-    let left = n.remote_settings(one).await?;
-    ensure!(
-        !left
-            .iter()
-            .any(|k| k.starts_with("cluster.remote.outside.")),
-        "settings of outside left after disconnect: {left:?}"
-    );
     let keys = outside
         .request(&forward, "GET", "/_security/api_key?name=ecr-*", None)
         .await?;
-    let keys = keys["api_keys"].as_array().cloned().unwrap_or_default();
-    ensure!(
-        !keys.is_empty() && keys.iter().all(|k| k["invalidated"] == true),
-        "the keys outside ECK after disconnect: {keys:?}"
-    );
-    Ok(())
+    disconnected(n, "outside", &keys).await
 }
 
 /// The namespace of the operator whose clusters a scenario may license with ECK's trial.
