@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
-use ecr_real_stack::{HEAP, kube as stack_kube, kubelet, observe::PortForward};
+use ecr_real_stack::{HEAP, kube as stack_kube, kubelet, node_settings_yaml, observe::PortForward};
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::Api;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, SanType};
@@ -50,7 +50,7 @@ impl Outside {
         let users = format!("{USER}:{}\n", bcrypt_hash(&password)?);
         stack_kube::create_namespace(&n.client, namespace).await?;
         let data = json!({
-            "elasticsearch.yml": CONFIG,
+            "elasticsearch.yml": format!("{CONFIG}{}", node_settings_yaml()),
             "users": users,
             "users_roles": format!("superuser:{USER}\n"),
             "ca.crt": pki.ca,
@@ -157,14 +157,13 @@ impl Outside {
     }
 }
 
-/// Its settings, as an administrator writes them for one node that serves remote clusters.
+/// Its settings, as an administrator writes them for one node that serves remote clusters
+/// (and the stack's [`ecr_real_stack::NODE_SETTINGS`] for this machine).
 const CONFIG: &str = "\
 cluster.name: outside
 node.name: outside-es
 network.host: 0
 discovery.type: single-node
-# This machine's vm.max_map_count is below what mmap needs.
-node.store.allow_mmap: false
 # The kubelet makes the pod Ready when this port listens (the node is in a cluster).
 readiness.port: 8080
 xpack.license.self_generated.type: trial

@@ -4,7 +4,7 @@
 # NS2 (environment; KUBECONFIG points at the real stack). Ends when each cluster's
 # _remote/info says connected: true for the other; prints both _remote/info answers.
 set -euo pipefail
-: "${NS1:?}" "${ES1:?}" "${NS2:?}" "${ES2:?}" "${VERSION:?}" "${HEAP:?}"
+: "${NS1:?}" "${ES1:?}" "${NS2:?}" "${ES2:?}" "${VERSION:?}" "${HEAP:?}" "${NODE_SETTINGS:?}"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -17,7 +17,8 @@ ca "$NS2" "$ES2" "$work/ca-2.crt"
 
 # 2. Each cluster trusts the other's CA: a secret beside it, mounted into its pods and listed in
 # its transport's certificate_authorities; 3. its transport service becomes a LoadBalancer.
-# (The manifest is the one the stack created, with the recipe's additions.)
+# (The manifest is the one the stack created, with the recipe's additions; NODE_SETTINGS are the
+# lines of elasticsearch.yml every node of the stack has for this machine.)
 trust() { # NS ES OTHER_CA
   kubectl -n "$1" create secret generic remote-certs --from-file=remote.ca.crt="$3"
   kubectl -n "$1" apply -f - <<EOF
@@ -35,7 +36,7 @@ spec:
   - name: default
     count: 1
     config:
-      node.store.allow_mmap: false
+$(sed 's/^/      /' <<<"$NODE_SETTINGS")
       xpack.security.transport.ssl.certificate_authorities:
       - /usr/share/elasticsearch/config/other/remote.ca.crt
     podTemplate:

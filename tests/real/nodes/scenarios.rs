@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
-use ecr_real_stack::{HEAP, kube as stack_kube, observe};
+use ecr_real_stack::{HEAP, kube as stack_kube, node_settings_yaml, observe};
 use time::OffsetDateTime;
 
 use crate::nodes::{ClusterRef, Nodes, Run};
@@ -31,6 +31,7 @@ pub async fn recipe_by_hand(n: &Nodes) -> anyhow::Result<()> {
             ("ES2", "cluster-two"),
             ("VERSION", &n.version),
             ("HEAP", HEAP),
+            ("NODE_SETTINGS", &node_settings_yaml()),
         ],
     );
     run.expect_code(0, "the recipe by hand")?;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Namespace, Node, Secret, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Secret, ServiceAccount};
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -169,6 +169,18 @@ pub fn elasticsearch_resource() -> ApiResource {
     ApiResource::from_gvk_with_plural(&gvk, "elasticsearches")
 }
 
+/// [`crate::NODE_SETTINGS`] as a nodeSet's `config` (`false` a boolean, as a user writes it).
+fn node_config() -> Value {
+    crate::NODE_SETTINGS
+        .iter()
+        .map(|(key, value)| {
+            let value = serde_json::from_str(value).unwrap_or_else(|_| json!(value));
+            (key.to_string(), value)
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 /// An Elasticsearch cluster as a user would write it: one nodeSet `default` of one node. A
 /// cluster whose pod runs nothing keeps its data on an emptyDir, as ECK's docs allow; one that
 /// runs keeps ECK's default volume claim, so that its data outlives a restart, and a heap of
@@ -194,8 +206,7 @@ pub async fn create_elasticsearch(client: &Client, cluster: &Cluster) -> anyhow:
             "nodeSets": [{
                 "name": "default",
                 "count": 1,
-                // This machine's vm.max_map_count is below what mmap needs (ECK's docs).
-                "config": {"node.store.allow_mmap": false},
+                "config": node_config(),
                 "podTemplate": pod_template
             }]
         }
@@ -234,4 +245,94 @@ pub async fn elasticsearch_ready(client: &Client, cluster: &Cluster) -> anyhow::
             .get(name)
             .await?;
     Ok((es.data["status"]["health"] == "green").then_some(()))
+}
+
+/// What an Elasticsearch resource, its pod and the pod's log say, in one line: ECK's phase and
+/// health, the pod's phase and readiness, and the last warning or error Elasticsearch logged
+/// (the kubelet's log of the pod's latest start, `pod-NAMESPACE-POD-N.log` in `logs`).
+pub async fn describe_cluster(client: &Client, cluster: &Cluster, logs: &Path) -> String {
+    let (namespace, name) = (&cluster.namespace, &cluster.name);
+    let pod_name = format!("{name}-es-default-0");
+    let es =
+        Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &elasticsearch_resource())
+            .get_opt(name)
+            .await;
+    let es = match es {
+        Ok(Some(es)) => format!(
+            "phase {}, health {}",
+            es.data["status"]["phase"].as_str().unwrap_or("none"),
+            es.data["status"]["health"].as_str().unwrap_or("none")
+        ),
+        Ok(None) => "no Elasticsearch resource".into(),
+        Err(error) => format!("not read ({error})"),
+    };
+    let pod = match Api::<Pod>::namespaced(client.clone(), namespace)
+        .get_opt(&pod_name)
+        .await
+    {
+        Ok(Some(pod)) => {
+            let status = pod.status.unwrap_or_default();
+            let ready = status
+                .conditions
+                .unwrap_or_default()
+                .iter()
+                .any(|c| c.type_ == "Ready" && c.status == "True");
+            let phase = status.phase.unwrap_or_else(|| "no phase".into());
+            format!("pod {phase}, {}", if ready { "Ready" } else { "not Ready" })
+        }
+        Ok(None) => "no pod".into(),
+        Err(error) => format!("pod not read ({error})"),
+    };
+    let log = last_warning(logs, &format!("pod-{namespace}-{pod_name}-"))
+        .map(|line| format!(", last logged: {line}"))
+        .unwrap_or_default();
+    format!("{namespace}/{name}: {es}, {pod}{log}")
+}
+
+/// The last `WARN` or `ERROR` line of the newest log in `logs` whose name starts with `prefix`
+/// and goes on with the start's number.
+fn last_warning(logs: &Path, prefix: &str) -> Option<String> {
+    let newest = std::fs::read_dir(logs)
+        .ok()?
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            let start: u32 = name
+                .strip_prefix(prefix)?
+                .strip_suffix(".log")?
+                .parse()
+                .ok()?;
+            Some((start, name))
+        })
+        .max()?;
+    let text = std::fs::read_to_string(logs.join(newest.1)).ok()?;
+    let line = text
+        .lines()
+        .rev()
+        .find(|line| line.contains("][WARN ") || line.contains("][ERROR"))?;
+    Some(line.chars().take(400).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_warning;
+
+    #[test]
+    fn the_last_warning_comes_from_the_newest_start_of_the_pod() {
+        let logs = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(logs.path().join(name), text).unwrap();
+        write("pod-ns-es-0-3.log", "[t][WARN ][o.e.X] [n] an old start\n");
+        write(
+            "pod-ns-es-0-12.log",
+            "[t][WARN ][o.e.X] [n] first\n[t][ERROR][o.e.Y] [n] second\n[t][INFO ][o.e.Z] [n] later\n",
+        );
+        write(
+            "pod-ns-es-0-other-99.log",
+            "[t][WARN ][o.e.X] [n] another pod\n",
+        );
+        assert_eq!(
+            last_warning(logs.path(), "pod-ns-es-0-").as_deref(),
+            Some("[t][ERROR][o.e.Y] [n] second")
+        );
+        assert_eq!(last_warning(logs.path(), "pod-other-"), None);
+    }
 }

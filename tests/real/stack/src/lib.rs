@@ -38,6 +38,34 @@ pub const ELASTICSEARCH_VERSIONS: [&str; 2] = ["8.19.21", "9.5.4"];
 pub const ELASTICSEARCH_VERSION: &str = ELASTICSEARCH_VERSIONS[0];
 /// The heap of each Elasticsearch node.
 pub const HEAP: &str = "512m";
+/// The settings every Elasticsearch node of the tests has for this machine, in
+/// `elasticsearch.yml`'s words:
+/// - `node.store.allow_mmap: false`: `vm.max_map_count` is below what mmap needs, and cannot be
+///   raised here (ECK's docs advise this setting then);
+/// - disk watermarks in bytes of free space: the nodes' data share one disk with the builds,
+///   mostly full of other things (88% used here), and Elasticsearch's default watermarks are
+///   shares of the whole disk. Above 90% it allocates no shard at all, not even the primary of
+///   a new index such as `.security-7`, and the cluster stays red (elasticsearch
+///   server/src/main/java/org/elasticsearch/cluster/routing/allocation/decider/DiskThresholdDecider.java
+///   `canAllocate`); above 95% it makes every index read-only. Byte values keep that
+///   protection for a disk that is really full.
+pub const NODE_SETTINGS: [(&str, &str); 4] = [
+    ("node.store.allow_mmap", "false"),
+    ("cluster.routing.allocation.disk.watermark.low", "2gb"),
+    ("cluster.routing.allocation.disk.watermark.high", "1gb"),
+    (
+        "cluster.routing.allocation.disk.watermark.flood_stage",
+        "500mb",
+    ),
+];
+
+/// [`NODE_SETTINGS`] as lines of `elasticsearch.yml`.
+pub fn node_settings_yaml() -> String {
+    NODE_SETTINGS
+        .iter()
+        .map(|(key, value)| format!("{key}: {value}\n"))
+        .collect()
+}
 
 /// An Elasticsearch cluster the stack makes: one nodeSet `default` of one node.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,7 +283,7 @@ async fn start_all(
     )
     .await?;
     tokio::select! {
-        ready = clusters_ready(&options.clusters, &client, processes) => ready?,
+        ready = clusters_ready(&options.clusters, &client, processes, &info.logs) => ready?,
         _ = cloud.run() => {}
         _ = kubelet.run() => {}
     }
@@ -353,6 +381,7 @@ async fn clusters_ready(
     clusters: &[Cluster],
     client: &::kube::Client,
     processes: &mut [Process],
+    logs: &Path,
 ) -> anyhow::Result<()> {
     for cluster in clusters {
         kube::create_elasticsearch(client, cluster).await?;
@@ -364,12 +393,31 @@ async fn clusters_ready(
         let (namespace, name) = (&cluster.namespace, &cluster.name);
         let what = format!("ECK to make Elasticsearch {namespace}/{name} and its pod Ready");
         let left = deadline.saturating_duration_since(std::time::Instant::now());
-        wait_running(processes, &what, left, || {
+        let waited = wait_running(processes, &what, left, || {
             kube::elasticsearch_ready(client, cluster)
         })
-        .await?;
+        .await;
+        if let Err(error) = waited {
+            bail!(
+                "{error:#}; {}",
+                unready_clusters(clusters, client, logs).await
+            );
+        }
     }
     Ok(())
+}
+
+/// What the stack sees of each cluster that is not ready yet, for a start that timed out (CI
+/// keeps only the end of its log).
+async fn unready_clusters(clusters: &[Cluster], client: &::kube::Client, logs: &Path) -> String {
+    let mut seen = Vec::new();
+    for cluster in clusters {
+        if let Ok(Some(())) = kube::elasticsearch_ready(client, cluster).await {
+            continue;
+        }
+        seen.push(kube::describe_cluster(client, cluster, logs).await);
+    }
+    format!("not ready: {}", seen.join("; "))
 }
 
 /// Starts the stack's programs, each with its log in `logs`.
