@@ -135,13 +135,7 @@ impl Outside {
         );
         stack_kube::wait_for(&what, START_TIMEOUT, || async {
             let pod = pods.get(NAME).await?;
-            let ready = pod
-                .status
-                .and_then(|s| s.conditions)
-                .unwrap_or_default()
-                .iter()
-                .any(|c| c.type_ == "Ready" && c.status == "True");
-            Ok(ready.then_some(()))
+            Ok(stack_kube::pod_ready(&pod).then_some(()))
         })
         .await?;
         // The self-generated license comes with the first cluster state (404 until then).

@@ -151,13 +151,8 @@ impl Backend {
             .iter()
             .filter(|p| p.metadata.deletion_timestamp.is_none())
             .filter_map(|p| {
-                let status = p.status.as_ref()?;
-                let ready = status
-                    .conditions
-                    .iter()
-                    .flatten()
-                    .any(|c| c.type_ == "Ready" && c.status == "True");
-                Some((!ready, status.pod_ip.clone()?))
+                let address = p.status.as_ref()?.pod_ip.clone()?;
+                Some((!crate::kube::pod_ready(p), address))
             })
             .collect();
         candidates.sort();

@@ -247,6 +247,18 @@ pub async fn elasticsearch_ready(client: &Client, cluster: &Cluster) -> anyhow::
     Ok((es.data["status"]["health"] == "green").then_some(()))
 }
 
+/// Whether the pod's `Ready` condition is true.
+pub fn pod_ready(pod: &Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|conditions| {
+            conditions
+                .iter()
+                .any(|c| c.type_ == "Ready" && c.status == "True")
+        })
+}
+
 /// What an Elasticsearch resource, its pod and the pod's log say, in one line: ECK's phase and
 /// health, the pod's phase and readiness, and the last warning or error Elasticsearch logged
 /// (the kubelet's log of the pod's latest start, `pod-NAMESPACE-POD-N.log` in `logs`).
@@ -271,14 +283,13 @@ pub async fn describe_cluster(client: &Client, cluster: &Cluster, logs: &Path) -
         .await
     {
         Ok(Some(pod)) => {
-            let status = pod.status.unwrap_or_default();
-            let ready = status
-                .conditions
-                .unwrap_or_default()
-                .iter()
-                .any(|c| c.type_ == "Ready" && c.status == "True");
-            let phase = status.phase.unwrap_or_else(|| "no phase".into());
-            format!("pod {phase}, {}", if ready { "Ready" } else { "not Ready" })
+            let ready = if pod_ready(&pod) {
+                "Ready"
+            } else {
+                "not Ready"
+            };
+            let phase = pod.status.and_then(|s| s.phase);
+            format!("pod {}, {ready}", phase.as_deref().unwrap_or("no phase"))
         }
         Ok(None) => "no pod".into(),
         Err(error) => format!("pod not read ({error})"),

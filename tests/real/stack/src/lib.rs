@@ -43,7 +43,7 @@ pub const HEAP: &str = "512m";
 /// - `node.store.allow_mmap: false`: `vm.max_map_count` is below what mmap needs, and cannot be
 ///   raised here (ECK's docs advise this setting then);
 /// - disk watermarks in bytes of free space: the nodes' data share one disk with the builds,
-///   mostly full of other things (88% used here), and Elasticsearch's default watermarks are
+///   mostly full of other things (Elasticsearch counted 84% to 88% used here), and Elasticsearch's default watermarks are
 ///   shares of the whole disk. Above 90% it allocates no shard at all, not even the primary of
 ///   a new index such as `.security-7`, and the cluster stays red (elasticsearch
 ///   server/src/main/java/org/elasticsearch/cluster/routing/allocation/decider/DiskThresholdDecider.java
